@@ -1,0 +1,38 @@
+// Describes an adapter in the results schema's terms and tells a software rasteriser from a GPU.
+
+import type { AdapterDescription } from '../results/types.ts';
+
+const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
+
+/** The adapter's identity as the results JSON records it. */
+export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+  const vendor = info.vendor ?? '';
+  const architecture = info.architecture ?? '';
+  const device = info.device ?? '';
+  const description = info.description ?? '';
+  const isFallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const isSoftware = isFallback || SOFTWARE_NAMES.test(`${vendor} ${architecture} ${device} ${description}`);
+  return { vendor, architecture, device, description, isSoftware };
+}
+
+/** A short human name: "google swiftshader", "nvidia hopper (NVIDIA H200)". */
+export function adapterName(a: AdapterDescription): string {
+  const main = [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  const extra = a.description || a.device;
+  return extra && !main.includes(extra) ? `${main} (${extra})` : main;
+}
+
+/** Limits the kernels depend on, for display and for the results JSON. */
+export const LIMITS_OF_INTEREST = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const satisfies readonly (keyof GPUSupportedLimits)[];
+
+/** Features some kernels use when present. */
+export const OPTIONAL_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;

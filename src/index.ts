@@ -1,0 +1,29 @@
+// attnscope's library API (contract: ../shared/design.md "Library API").
+
+export { attention, matmul, type RunOptions } from './api.ts';
+export { adapterName, describeAdapter } from './gpu/adapter-info.ts';
+export {
+  DeviceLostError,
+  GpuScopeError,
+  KernelCompileError,
+  NoAdapterError,
+  UnsupportedProblemError,
+} from './gpu/errors.ts';
+export { Gpu } from './gpu/gpu.ts';
+export { BROWSER_HINT, type OpenGpuOptions, openGpu } from './gpu/open.ts';
+export { attentionKernels, matmulKernels, probeKernels } from './kernels/registry.ts';
+export type {
+  AttentionIO,
+  AttentionKernel,
+  AttentionProblem,
+  CostModel,
+  KernelRun,
+  MatmulIO,
+  MatmulKernel,
+  MatmulProblem,
+} from './kernels/types.ts';
+export type { AttentionInput, MatmulInput } from './kernels/validate.ts';
+export { BlockMask, blockMask } from './masks/index.ts';
+export { attentionReference } from './reference/attention.ts';
+export { matmulReference } from './reference/matmul.ts';
+export type * from './results/types.ts';

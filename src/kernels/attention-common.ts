@@ -1,0 +1,52 @@
+// Pieces every attention kernel shares: the Params uniform (the `struct Params` at the top of each
+// attention shader), the mask-layout buffer and the element counts of the bytes/FLOP models.
+
+import type { Gpu } from '../gpu/gpu.ts';
+import type { AttentionProblem } from './types.ts';
+
+/** Bytes of the Params uniform: 12 words. */
+export const ATTENTION_PARAMS_BYTES = 48;
+
+/** Packs the Params uniform shared by the attention shaders. */
+export function attentionParams(p: AttentionProblem, extra: readonly number[] = []): ArrayBuffer {
+  const words = new ArrayBuffer(ATTENTION_PARAMS_BYTES + Math.ceil(extra.length / 4) * 16);
+  const u32 = new Uint32Array(words);
+  const f32 = new Float32Array(words);
+  const i32 = new Int32Array(words);
+  u32[0] = p.heads;
+  u32[1] = p.seqQ;
+  u32[2] = p.seqK;
+  u32[3] = p.headDim;
+  f32[4] = p.scale;
+  u32[5] = p.causal ? 1 : 0;
+  u32[6] = p.mask ? 1 : 0;
+  u32[7] = p.mask?.blockSize ?? 1;
+  u32[8] = p.mask?.cols ?? 1;
+  i32[9] = p.seqK - p.seqQ;
+  extra.forEach((word, index) => {
+    u32[12 + index] = word;
+  });
+  return words;
+}
+
+/** The mask's 0/1 layout as u32 words (one word when there is no mask: bindings cannot be empty). */
+export function maskLayoutBuffer(gpu: Gpu, kernel: string, p: AttentionProblem): GPUBuffer {
+  const words = p.mask ? Uint32Array.from(p.mask.layout) : new Uint32Array(1);
+  return gpu.upload(`${kernel}.maskLayout`, words);
+}
+
+/** Number of (query, key) pairs that are computed if kept blocks are computed in full. */
+export function keptPairs(p: AttentionProblem): number {
+  const density = p.mask ? p.mask.elementDensity : 1;
+  return p.heads * p.seqQ * p.seqK * density;
+}
+
+/** Bytes of Q, K, V read once and O written once (f32). */
+export function ioBytes(p: AttentionProblem): number {
+  return 4 * p.heads * p.headDim * (2 * p.seqQ + 2 * p.seqK);
+}
+
+/** Useful FLOPs: QKᵀ and PV over the pairs that a kernel computes (2 per multiply-add each). */
+export function attentionFlops(pairs: number, headDim: number): number {
+  return 4 * pairs * headDim;
+}

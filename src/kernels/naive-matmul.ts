@@ -1,0 +1,50 @@
+// naive matmul: one invocation per output, operands straight from global memory.
+// Bytes model: a, b (and bias) read once, c written once — the compulsory traffic of any matmul.
+// FLOP model: 2·m·n·k (plus nothing for the epilogue).
+
+import { checkBinding, checkDispatch } from './limits.ts';
+import { matmulParams } from './matmul-common.ts';
+import type { MatmulKernel } from './types.ts';
+
+const NAME = 'naive';
+const SHADER = new URL('../../shaders/naive-matmul.wgsl', import.meta.url);
+const TILE_X = 16;
+const TILE_Y = 16;
+
+export const naive: MatmulKernel = {
+  name: NAME,
+  summary: 'One invocation per output element; every operand read from global memory.',
+
+  async prepare(gpu, p, io) {
+    checkBinding(gpu, `${NAME} a (m × k f32)`, 4 * p.m * p.k);
+    checkBinding(gpu, `${NAME} b (k × n f32)`, 4 * p.k * p.n);
+    checkBinding(gpu, `${NAME} c (m × n f32)`, 4 * p.m * p.n);
+    const grid = [Math.ceil(p.n / TILE_X), Math.ceil(p.m / TILE_Y)] as const;
+    checkDispatch(gpu, NAME, grid);
+    const pipeline = await gpu.pipeline({
+      kernel: NAME,
+      shader: SHADER,
+      entryPoint: 'main',
+      constants: { TILE_X, TILE_Y },
+    });
+    const params = gpu.uniform(`${NAME}.params`, matmulParams(p));
+    const noBias = io.bias ? undefined : gpu.buffer(`${NAME}.noBias`, 4);
+    const group = gpu.bindGroup(NAME, pipeline, [params, io.a, io.b, io.bias ?? noBias!, io.c]);
+    return {
+      encode(pass) {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(grid[0], grid[1]);
+      },
+      destroy() {
+        params.destroy();
+        noBias?.destroy();
+      },
+    };
+  },
+
+  cost: (p) => ({
+    bytes: 4 * (p.m * p.k + p.k * p.n + p.m * p.n + (p.bias ? p.n : 0)),
+    flops: 2 * p.m * p.n * p.k,
+  }),
+};

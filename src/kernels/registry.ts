@@ -1,0 +1,78 @@
+// The one list of kernels that the library API, the tests, the benchmarks and the page iterate.
+
+import { UnsupportedProblemError } from '../gpu/errors.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { copy, type ProbeKernel } from './copy.ts';
+import { naive } from './naive-matmul.ts';
+import type { AttentionKernel, AttentionProblem, Kernel, MatmulKernel, MatmulProblem } from './types.ts';
+import { unfused } from './unfused.ts';
+
+/** Attention kernels by contract name. */
+export const attentionKernels: Readonly<Record<string, AttentionKernel>> = Object.freeze({
+  unfused,
+});
+
+/** Matmul kernels by contract name. */
+export const matmulKernels: Readonly<Record<string, MatmulKernel>> = Object.freeze({
+  naive,
+});
+
+/** Ceiling probes by name. */
+export const probeKernels: Readonly<Record<string, ProbeKernel>> = Object.freeze({
+  copy,
+});
+
+/** Features a kernel needs that this device lacks (empty when it can run). */
+export function missingFeatures(gpu: Gpu, kernel: Kernel<unknown, unknown>): GPUFeatureName[] {
+  return (kernel.features ?? []).filter((f) => !gpu.features.has(f));
+}
+
+function pick<P>(
+  gpu: Gpu,
+  registry: Readonly<Record<string, Kernel<P, unknown>>>,
+  what: string,
+  name: string,
+  problem: P,
+): Kernel<P, unknown> {
+  const kernel = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!kernel) {
+    throw new Error(
+      `options.kernel: unknown ${what} kernel '${name}'; expected 'auto' or one of ${Object.keys(registry).join(', ')}`,
+    );
+  }
+  const missing = missingFeatures(gpu, kernel);
+  if (missing.length) throw new UnsupportedProblemError(name, `this adapter lacks ${missing.join(', ')}`);
+  const reason = kernel.decline?.(problem, gpu);
+  if (reason) throw new UnsupportedProblemError(name, reason);
+  return kernel;
+}
+
+/** The attention kernel `auto` chooses: the first in preference order that accepts the problem. */
+export function autoAttention(gpu: Gpu, problem: AttentionProblem): AttentionKernel {
+  const preference = ['decode', 'block-sparse', 'flash', 'unfused'];
+  const wantsSparse = problem.mask !== undefined && problem.mask.density < 0.999;
+  for (const name of preference) {
+    const kernel = attentionKernels[name];
+    if (!kernel || missingFeatures(gpu, kernel).length) continue;
+    if (name === 'block-sparse' && !wantsSparse) continue;
+    if (!kernel.decline?.(problem, gpu)) return kernel;
+  }
+  return unfused;
+}
+
+/** Resolves options.kernel for attention(); throws for unknown names and declined problems. */
+export function selectAttentionKernel(gpu: Gpu, problem: AttentionProblem, name: string): AttentionKernel {
+  if (name === 'auto') return autoAttention(gpu, problem);
+  return pick(gpu, attentionKernels, 'attention', name, problem) as AttentionKernel;
+}
+
+/** Resolves options.kernel for matmul(). */
+export function selectMatmulKernel(gpu: Gpu, problem: MatmulProblem, name: string): MatmulKernel {
+  if (name === 'auto') {
+    const preferred = matmulKernels.tiled;
+    if (preferred && !missingFeatures(gpu, preferred).length && !preferred.decline?.(problem, gpu))
+      return preferred;
+    return naive;
+  }
+  return pick(gpu, matmulKernels, 'matmul', name, problem) as MatmulKernel;
+}

@@ -1,0 +1,67 @@
+// unfused attention: three dispatches (scores, softmax, PV) through an S buffer in global memory.
+// Bytes model: Q, K, V read and O written once, plus S written (scores), read and written as P
+// (softmax), and P read (pv): 4 · heads·seqQ·seqK · 4 bytes on top of the IO.
+// FLOP model: 4 · heads·seqQ·seqK·headDim (QKᵀ and PV; every pair is computed, masked or not).
+
+import { attentionFlops, attentionParams, ioBytes, maskLayoutBuffer } from './attention-common.ts';
+import { checkBinding, checkDispatch } from './limits.ts';
+import type { AttentionKernel } from './types.ts';
+
+const NAME = 'unfused';
+const SHADER = new URL('../../shaders/unfused-attention.wgsl', import.meta.url);
+/** Invocations per workgroup in all three passes; a power of two (softmax reduces by halving). */
+const WORKGROUP_SIZE = 64;
+
+export const unfused: AttentionKernel = {
+  name: NAME,
+  summary: 'Three passes through global memory: S = scale·QKᵀ (masked), row softmax, O = PV.',
+
+  async prepare(gpu, p, io) {
+    const scoreBytes = 4 * p.heads * p.seqQ * p.seqK;
+    checkBinding(gpu, `${NAME} scores S (heads × seqQ × seqK f32)`, scoreBytes);
+    const grids = {
+      scores: [Math.ceil(p.seqK / WORKGROUP_SIZE), p.seqQ, p.heads],
+      softmax: [p.seqQ, p.heads, 1],
+      pv: [Math.ceil((p.seqQ * p.headDim) / WORKGROUP_SIZE), p.heads, 1],
+    } as const;
+    for (const [pass, grid] of Object.entries(grids)) checkDispatch(gpu, `${NAME}.${pass}`, grid);
+
+    const constants = { WORKGROUP_SIZE };
+    const [scores, softmax, pv] = await Promise.all(
+      (['scores', 'softmax', 'pv'] as const).map((entryPoint) =>
+        gpu.pipeline({ kernel: NAME, shader: SHADER, entryPoint, constants }),
+      ),
+    );
+    const params = gpu.uniform(`${NAME}.params`, attentionParams(p));
+    const maskLayout = maskLayoutBuffer(gpu, NAME, p);
+    const s = gpu.buffer(`${NAME}.scores`, scoreBytes);
+    // 'auto' layouts hold only the bindings an entry point uses, hence one list per pass.
+    const groups = [
+      [scores, gpu.bindGroup(`${NAME}.scores`, scores, { 0: params, 1: io.q, 2: io.k, 4: maskLayout, 5: s })],
+      [softmax, gpu.bindGroup(`${NAME}.softmax`, softmax, { 0: params, 5: s })],
+      [pv, gpu.bindGroup(`${NAME}.pv`, pv, { 0: params, 3: io.v, 5: s, 6: io.o })],
+    ] as const;
+    const dispatches = [grids.scores, grids.softmax, grids.pv];
+
+    return {
+      encode(pass) {
+        groups.forEach(([pipeline, group], index) => {
+          const [x, y, z] = dispatches[index];
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, group);
+          pass.dispatchWorkgroups(x, y, z);
+        });
+      },
+      destroy() {
+        params.destroy();
+        maskLayout.destroy();
+        s.destroy();
+      },
+    };
+  },
+
+  cost(p) {
+    const pairs = p.heads * p.seqQ * p.seqK;
+    return { bytes: ioBytes(p) + 4 * 4 * pairs, flops: attentionFlops(pairs, p.headDim) };
+  },
+};

@@ -1,0 +1,138 @@
+// Input validation for attention() and matmul(): every field is checked, with a message that names
+// the field and the limit, before anything is allocated on the GPU.
+
+import type { BlockMask } from '../masks/block-mask.ts';
+import type { Activation } from '../reference/matmul.ts';
+import { formatBytes } from './limits.ts';
+import type { AttentionProblem, MatmulProblem } from './types.ts';
+
+/** Largest head dimension any attention kernel accepts (flash keeps a query row in registers). */
+export const MAX_HEAD_DIM = 256;
+/** Largest size of any one axis; larger values are certainly mistakes (and overflow u32 indices). */
+export const MAX_AXIS = 1 << 24;
+
+export interface AttentionInput {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  heads: number;
+  seqQ: number;
+  seqK: number;
+  headDim: number;
+  causal?: boolean;
+  scale?: number;
+  mask?: BlockMask;
+}
+
+export interface MatmulInput {
+  m: number;
+  k: number;
+  n: number;
+  bias?: Float32Array;
+  activation?: Activation;
+}
+
+type Limits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>;
+
+/** Throws unless value is an integer in [1, max]. */
+export function checkSize(field: string, value: unknown, max = MAX_AXIS): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new Error(`${field}: expected a positive integer, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value)) throw new Error(`${field}: expected an integer, got ${value}`);
+  if (value < 1) throw new Error(`${field}: must be at least 1, got ${value}`);
+  if (value > max) throw new Error(`${field}: ${value} exceeds the limit of ${max}`);
+  return value;
+}
+
+function checkArray(field: string, value: unknown, expected: number, shape: string): void {
+  if (!(value instanceof Float32Array))
+    throw new Error(`${field}: expected a Float32Array, got ${describe(value)}`);
+  if (value.length !== expected) {
+    throw new Error(`${field}: length ${value.length} does not match ${shape} = ${expected}`);
+  }
+}
+
+function checkFits(field: string, elements: number, limits: Limits | undefined): void {
+  if (!limits) return;
+  const bytes = 4 * elements;
+  const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  if (bytes > limit) {
+    throw new Error(
+      `${field}: ${formatBytes(bytes)} exceeds this device's maxStorageBufferBindingSize of ${formatBytes(limit)}`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  if (ArrayBuffer.isView(value)) return value.constructor.name;
+  return typeof value;
+}
+
+/** Validates attention() input against the API's rules and (when given) the device limits. */
+export function validateAttention(input: AttentionInput, limits?: Limits): AttentionProblem {
+  if (typeof input !== 'object' || input === null) throw new Error('attention input: expected an object');
+  const heads = checkSize('heads', input.heads);
+  const seqQ = checkSize('seqQ', input.seqQ);
+  const seqK = checkSize('seqK', input.seqK);
+  const headDim = checkSize('headDim', input.headDim, MAX_HEAD_DIM);
+  checkArray(
+    'q',
+    input.q,
+    heads * seqQ * headDim,
+    `heads × seqQ × headDim (${heads} × ${seqQ} × ${headDim})`,
+  );
+  checkArray(
+    'k',
+    input.k,
+    heads * seqK * headDim,
+    `heads × seqK × headDim (${heads} × ${seqK} × ${headDim})`,
+  );
+  checkArray(
+    'v',
+    input.v,
+    heads * seqK * headDim,
+    `heads × seqK × headDim (${heads} × ${seqK} × ${headDim})`,
+  );
+  checkFits('q', input.q.length, limits);
+  checkFits('k', input.k.length, limits);
+  const causal = input.causal ?? false;
+  if (typeof causal !== 'boolean') throw new Error(`causal: expected true or false, got ${describe(causal)}`);
+  const scale = input.scale ?? 1 / Math.sqrt(headDim);
+  if (typeof scale !== 'number' || !Number.isFinite(scale))
+    throw new Error(`scale: expected a finite number, got ${describe(scale)}`);
+  const mask = input.mask;
+  if (mask !== undefined) {
+    if (typeof mask !== 'object' || mask === null || !(mask.layout instanceof Uint8Array)) {
+      throw new Error('mask: expected a BlockMask from blockMask.fromDense or another builder');
+    }
+    if (mask.seqQ !== seqQ || mask.seqK !== seqK) {
+      throw new Error(
+        `mask: built for seqQ=${mask.seqQ}, seqK=${mask.seqK} but the problem has seqQ=${seqQ}, seqK=${seqK}`,
+      );
+    }
+  }
+  return { heads, seqQ, seqK, headDim, causal, scale, mask };
+}
+
+/** Validates matmul() input: sizes, the lengths of a (m×k), b (k×n), bias (n), the activation. */
+export function validateMatmul(a: unknown, b: unknown, input: MatmulInput, limits?: Limits): MatmulProblem {
+  if (typeof input !== 'object' || input === null) throw new Error('matmul options: expected { m, k, n }');
+  const m = checkSize('m', input.m);
+  const k = checkSize('k', input.k);
+  const n = checkSize('n', input.n);
+  checkArray('a', a, m * k, `m × k (${m} × ${k})`);
+  checkArray('b', b, k * n, `k × n (${k} × ${n})`);
+  if (input.bias !== undefined) checkArray('bias', input.bias, n, `n (${n})`);
+  checkFits('a', m * k, limits);
+  checkFits('b', k * n, limits);
+  checkFits('c', m * n, limits);
+  const activation = input.activation ?? 'none';
+  if (activation !== 'none' && activation !== 'gelu') {
+    throw new Error(`activation: expected 'none' or 'gelu', got ${describe(activation)}`);
+  }
+  return { m, k, n, bias: input.bias !== undefined, activation };
+}

@@ -1,0 +1,62 @@
+// CPU reference for attention, accumulating in f64: the function every attention kernel must match.
+// q is (heads, seqQ, headDim); k and v are (heads, seqK, headDim); o is (heads, seqQ, headDim).
+
+import type { BlockMask } from '../masks/block-mask.ts';
+
+export interface AttentionShape {
+  heads: number;
+  seqQ: number;
+  seqK: number;
+  headDim: number;
+  causal: boolean;
+  scale: number;
+  mask?: BlockMask;
+}
+
+/** Whether query i may attend to key j: causal is bottom-right aligned (j <= i + seqK - seqQ). */
+export function isAllowed(p: AttentionShape, i: number, j: number): boolean {
+  if (p.causal && j > i + (p.seqK - p.seqQ)) return false;
+  return p.mask ? p.mask.allows(i, j) : true;
+}
+
+/** softmax(scale · QKᵀ, masked) · V in f64; a row with no allowed key gives zeros. */
+export function attentionReference(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  p: AttentionShape,
+): Float64Array {
+  const { heads, seqQ, seqK, headDim: d } = p;
+  const out = new Float64Array(heads * seqQ * d);
+  const scores = new Float64Array(seqK);
+  for (let h = 0; h < heads; h++) {
+    const qh = h * seqQ * d;
+    const kh = h * seqK * d;
+    for (let i = 0; i < seqQ; i++) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < seqK; j++) {
+        if (!isAllowed(p, i, j)) {
+          scores[j] = Number.NEGATIVE_INFINITY;
+          continue;
+        }
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += q[qh + i * d + c] * k[kh + j * d + c];
+        scores[j] = dot * p.scale;
+        if (scores[j] > max) max = scores[j];
+      }
+      if (max === Number.NEGATIVE_INFINITY) continue;
+      let sum = 0;
+      for (let j = 0; j < seqK; j++) {
+        scores[j] = scores[j] === Number.NEGATIVE_INFINITY ? 0 : Math.exp(scores[j] - max);
+        sum += scores[j];
+      }
+      const o = qh + i * d;
+      for (let j = 0; j < seqK; j++) {
+        const w = scores[j] / sum;
+        if (w === 0) continue;
+        for (let c = 0; c < d; c++) out[o + c] += w * v[kh + j * d + c];
+      }
+    }
+  }
+  return out;
+}

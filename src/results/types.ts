@@ -1,0 +1,93 @@
+// The results JSON (contract: ../shared/design.md "Results JSON"). Every speed figure the page, the CLI
+// and share links show is one of these records; field names here are relied on outside the code.
+
+export const RESULTS_SCHEMA = 'attnscope.results/1';
+
+export type Op = 'attention' | 'decode' | 'matmul' | 'probe';
+export type Impl = 'attnscope' | 'tfjs-webgpu' | 'gpu.js';
+export type Runtime = 'browser' | 'node';
+
+export interface LatencyStats {
+  /** Milliseconds of GPU time per call. */
+  median: number;
+  p10: number;
+  p90: number;
+  ci95: [number, number];
+  samples: number;
+  /** Coefficient of variation over the samples; above 0.05 marks the figure noisy. */
+  cv?: number;
+  noisy?: boolean;
+  /** Samples more than 1.5 IQR outside the quartiles: labelled, kept. */
+  outliers?: number;
+}
+
+export interface TimingInfo {
+  source: 'timestamp-query' | 'wall-clock';
+  /** Whether the GPU timestamps were rounded by the implementation (Chrome/Dawn quantization). */
+  quantized: boolean;
+  /** Smallest time step the timer can show, in milliseconds. */
+  resolutionMs: number;
+}
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isSoftware: boolean;
+}
+
+export interface Environment {
+  runtime: Runtime;
+  userAgent: string;
+  adapter: AdapterDescription;
+  features: string[];
+  limits: Record<string, number>;
+  timing: TimingInfo;
+}
+
+export interface Ceilings {
+  copyGBps: number;
+  fmaGflops: number;
+}
+
+export type ParamValue = number | string | boolean;
+
+export interface BenchResult {
+  id: string;
+  op: Op;
+  kernel: string;
+  impl: Impl;
+  params: Record<string, ParamValue>;
+  /** Absent when the result was not verified or could not be timed. */
+  latencyMs?: LatencyStats;
+  bytes: number;
+  flops: number;
+  gbps?: number;
+  gflops?: number;
+  bwUtil?: number;
+  computeUtil?: number;
+  /** flops / bytes. */
+  intensity?: number;
+  density?: number;
+  speedupVsDense?: number;
+  maxAbsErr: number;
+  maxRelErr: number;
+  verified: boolean;
+  /** Why the configuration failed or was not timed. */
+  error?: string;
+  /** Free-form notes: the peer backend that really ran, the tuned configuration, … */
+  notes?: string;
+}
+
+export interface ResultsFile {
+  schema: typeof RESULTS_SCHEMA;
+  createdAt: string;
+  tool: { name: string; version: string };
+  /** 'complete' when every planned configuration ran; otherwise why the run stopped early. */
+  status?: 'complete' | 'cancelled' | 'failed';
+  preset?: string;
+  environment: Environment;
+  ceilings: Ceilings;
+  results: BenchResult[];
+}
