@@ -1,6 +1,7 @@
 // attention() and matmul(): validate, pick a kernel, run it once, read the output back.
 
 import type { Gpu } from './gpu/gpu.ts';
+import { formatBytes } from './kernels/limits.ts';
 import { selectAttentionKernel, selectMatmulKernel } from './kernels/registry.ts';
 import type { KernelRun } from './kernels/types.ts';
 import {
@@ -56,6 +57,11 @@ export async function matmul(
   });
 }
 
+function describeSizes(buffers: GPUBuffer[]): string {
+  const total = buffers.reduce((sum, b) => sum + b.size, 0);
+  return `${formatBytes(total)} (${buffers.map((b) => `${b.label} ${formatBytes(b.size)}`).join(', ')})`;
+}
+
 type Setup = (owned: (buffer: GPUBuffer) => GPUBuffer) => Promise<{ run: KernelRun; output: GPUBuffer }>;
 
 /** Allocates, encodes one call in one pass, submits and reads back, inside error scopes; frees everything. */
@@ -63,7 +69,7 @@ async function runOnce(gpu: Gpu, what: string, outputBytes: number, setup: Setup
   const buffers: GPUBuffer[] = [];
   let run: KernelRun | undefined;
   try {
-    const output = await gpu.scoped(what, async () => {
+    const output = await gpu.scoped(() => `${what}, buffers of ${describeSizes(buffers)}`, async () => {
       const prepared = await setup((buffer) => {
         buffers.push(buffer);
         return buffer;

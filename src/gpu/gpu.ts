@@ -202,9 +202,10 @@ export class Gpu {
 
   /**
    * Runs fn inside out-of-memory and validation error scopes; a captured error is thrown as a
-   * GpuScopeError naming `what`. Use it around allocation, encoding and submission of one piece of work.
+   * GpuScopeError naming `what` (a function is called only on error, so it can list what was asked).
+   * Use it around allocation, encoding and submission of one piece of work.
    */
-  async scoped<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  async scoped<T>(what: string | (() => string), fn: () => T | Promise<T>): Promise<T> {
     this.assertAlive();
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
@@ -218,8 +219,9 @@ export class Gpu {
     const validation = await this.device.popErrorScope();
     const oom = await this.device.popErrorScope();
     if (thrown !== undefined) throw thrown;
-    if (oom) throw new GpuScopeError('out-of-memory', what, oom.message);
-    if (validation) throw new GpuScopeError('validation', what, validation.message);
+    const name = () => (typeof what === 'string' ? what : what());
+    if (oom) throw new GpuScopeError('out-of-memory', name(), oom.message);
+    if (validation) throw new GpuScopeError('validation', name(), validation.message);
     return value as T;
   }
 
