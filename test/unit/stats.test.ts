@@ -1,0 +1,142 @@
+// The statistics of timing samples on known small samples: quantiles, CV, outliers, and the
+// bootstrap CI of the median (deterministic, contains the median, shrinks with more samples).
+
+import { describe, expect, it } from 'vitest';
+import {
+  bootstrapMedianCI,
+  coefficientOfVariation,
+  countOutliers,
+  mean,
+  median,
+  NOISY_CV,
+  quantile,
+  relativeHalfWidth,
+  seededRandom,
+  stddev,
+  summarize,
+} from '../../src/measure/stats.ts';
+
+describe('quantiles on known samples', () => {
+  it.each([
+    { name: 'odd count', values: [3, 1, 2], q: 0.5, expected: 2 },
+    { name: 'even count interpolates', values: [4, 1, 3, 2], q: 0.5, expected: 2.5 },
+    { name: 'single sample', values: [7], q: 0.9, expected: 7 },
+    { name: 'p10 of 1..11', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], q: 0.1, expected: 2 },
+    { name: 'p90 of 1..11', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], q: 0.9, expected: 10 },
+    { name: 'p10 of 1..10 (R type 7)', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 0.1, expected: 1.9 },
+    { name: 'min', values: [5, 9, 2], q: 0, expected: 2 },
+    { name: 'max', values: [5, 9, 2], q: 1, expected: 9 },
+  ])('$name', ({ values, q, expected }) => {
+    expect(quantile(values, q)).toBeCloseTo(expected, 12);
+  });
+
+  it('median does not reorder its input', () => {
+    const values = [3, 1, 2];
+    expect(median(values)).toBe(2);
+    expect(values).toEqual([3, 1, 2]);
+  });
+
+  it.each([
+    { name: 'empty', values: [] as number[] },
+    { name: 'NaN', values: [1, Number.NaN] },
+    { name: 'Infinity', values: [1, Number.POSITIVE_INFINITY] },
+  ])('refuses $name samples', ({ values }) => {
+    expect(() => median(values)).toThrow(/sample/);
+  });
+});
+
+describe('spread', () => {
+  it('mean, sample stddev and CV of 2,4,4,4,5,5,7,9', () => {
+    const values = [2, 4, 4, 4, 5, 5, 7, 9];
+    expect(mean(values)).toBe(5);
+    expect(stddev(values)).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    expect(coefficientOfVariation(values)).toBeCloseTo(Math.sqrt(32 / 7) / 5, 12);
+  });
+
+  it('a single sample has no spread', () => {
+    expect(stddev([3])).toBe(0);
+    expect(coefficientOfVariation([3])).toBe(0);
+  });
+});
+
+describe('outliers are counted with Tukey fences, not dropped', () => {
+  it.each([
+    { name: 'control: none', values: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], expected: 0 },
+    { name: 'one high', values: [10, 11, 12, 13, 14, 15, 16, 17, 18, 100], expected: 1 },
+    { name: 'one low and one high', values: [-50, 11, 12, 13, 14, 15, 16, 17, 18, 100], expected: 2 },
+    { name: 'all equal', values: [5, 5, 5, 5, 5], expected: 0 },
+  ])('$name', ({ values, expected }) => {
+    expect(countOutliers(values)).toBe(expected);
+    expect(summarize(values).samples).toBe(values.length);
+  });
+});
+
+describe('bootstrap CI of the median', () => {
+  const noisy = Array.from({ length: 40 }, (_, i) => 10 + ((i * 7919) % 13) / 10);
+
+  it('is deterministic for a seed and independent of sample order', () => {
+    const a = bootstrapMedianCI(noisy, { seed: 42 });
+    const b = bootstrapMedianCI([...noisy].reverse(), { seed: 42 });
+    expect(b).toEqual(a);
+    expect(summarize(noisy)).toEqual(summarize([...noisy].reverse()));
+  });
+
+  it('contains the median and lies within the sample range', () => {
+    const [lo, hi] = bootstrapMedianCI(noisy);
+    const m = median(noisy);
+    expect(lo).toBeLessThanOrEqual(m);
+    expect(hi).toBeGreaterThanOrEqual(m);
+    expect(lo).toBeGreaterThanOrEqual(Math.min(...noisy));
+    expect(hi).toBeLessThanOrEqual(Math.max(...noisy));
+  });
+
+  it('is a single point for identical samples', () => {
+    expect(bootstrapMedianCI([4, 4, 4, 4])).toEqual([4, 4]);
+  });
+
+  it('covers the true median in about 95% of repeated experiments', () => {
+    // Samples from a known distribution (uniform on [0, 1), median 0.5).
+    const random = seededRandom(7);
+    let covered = 0;
+    const trials = 200;
+    for (let t = 0; t < trials; t++) {
+      const sample = Array.from({ length: 31 }, () => random());
+      const [lo, hi] = bootstrapMedianCI(sample, { seed: t, resamples: 400 });
+      if (lo <= 0.5 && 0.5 <= hi) covered++;
+    }
+    expect(covered / trials).toBeGreaterThan(0.88);
+    expect(covered / trials).toBeLessThanOrEqual(1);
+  });
+
+  it('narrows as samples grow', () => {
+    const random = seededRandom(3);
+    const small = Array.from({ length: 10 }, () => 1 + 0.1 * random());
+    const large = Array.from({ length: 400 }, () => 1 + 0.1 * random());
+    const width = (values: number[]) => relativeHalfWidth(median(values), bootstrapMedianCI(values));
+    expect(width(large)).toBeLessThan(width(small));
+  });
+});
+
+describe('summarize', () => {
+  it('fills every field of LatencyStats', () => {
+    const stats = summarize([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(stats).toMatchObject({ median: 6, p10: 2, p90: 10, samples: 11, outliers: 0 });
+    expect(stats.ci95[0]).toBeLessThanOrEqual(6);
+    expect(stats.ci95[1]).toBeGreaterThanOrEqual(6);
+    expect(stats.cv).toBeCloseTo(stddev([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) / 6, 12);
+  });
+
+  it.each([
+    { name: 'steady samples are not noisy', values: [100, 101, 99, 100, 100.5, 99.5], noisy: false },
+    { name: 'a CV over 5% is noisy', values: [100, 120, 80, 100, 130, 70], noisy: true },
+  ])('$name', ({ values, noisy }) => {
+    const stats = summarize(values);
+    expect(stats.noisy).toBe(noisy);
+    expect((stats.cv ?? 0) > NOISY_CV).toBe(noisy);
+  });
+
+  it('relative half-width of the CI', () => {
+    expect(relativeHalfWidth(10, [9.9, 10.3])).toBeCloseTo(0.03, 12);
+    expect(relativeHalfWidth(0, [0, 0])).toBe(Number.POSITIVE_INFINITY);
+  });
+});
