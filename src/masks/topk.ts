@@ -1,0 +1,317 @@
+// blockMask.topK: a block mask chosen from the data on the GPU (shaders/topk-mask.wgsl), plus its CPU
+// twin for tests and the error of top-k attention against full attention.
+//
+// Selection rule (the same on GPU and CPU): Q and K are mean-pooled per block and head; the score of
+// (query block r, key block c) is the mean over heads of dot(pooledQ[h][r], pooledK[h][c]). One
+// layout serves every head (a BlockMask is the same for all heads), hence the mean over heads. Query
+// block r always keeps its diagonal key block (see diagonalBlock) and key block 0 (the "sink"); of
+// its other allowed key blocks it keeps the `keep` best, ties going to the lower column. So a row
+// holds min(keep, candidates) + 2 blocks (fewer where the diagonal is block 0, or with causal).
+// With causal only key blocks up to the diagonal are allowed.
+// Bytes model: Q and K read once, the layout written once. FLOP model: pooling (one add per element
+// read) plus 2 · heads · headDim per block pair scored.
+
+import type { Gpu } from '../gpu/gpu.ts';
+import { checkBinding, checkDispatch } from '../kernels/limits.ts';
+import type { CostModel, Kernel } from '../kernels/types.ts';
+import { checkSize } from '../kernels/validate.ts';
+import { attentionReference } from '../reference/attention.ts';
+import { BlockMask, checkMaskShape } from './block-mask.ts';
+import { diagonalBlock } from './builders.ts';
+
+export interface TopKProblem {
+  heads: number;
+  seqQ: number;
+  seqK: number;
+  headDim: number;
+  blockSize: number;
+  /** Key blocks kept per query block by score, besides the diagonal and the sink; ≥ 0. */
+  keep: number;
+  causal?: boolean;
+}
+
+/** topK() input: q (heads, seqQ, headDim) and k (heads, seqK, headDim), row-major. */
+export interface TopKInput extends TopKProblem {
+  q: Float32Array;
+  k: Float32Array;
+}
+
+/** Buffers of one selection: q, k as in attention; layout receives rows × cols u32 (0/1). */
+export interface TopKIO {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  layout: GPUBuffer;
+  /** Optional rows × cols f32 scratch for the scores (pass one to read them back); made if absent. */
+  scores?: GPUBuffer;
+}
+
+const NAME = 'topk-mask';
+const SHADER = new URL('../../shaders/topk-mask.wgsl', import.meta.url);
+/** Invocations per workgroup of pool and select; a power of two (select reduces by halving). */
+const WORKGROUP_SIZE = 64;
+const SCORE_TILE = 8;
+
+/** Query blocks and key blocks of a problem. */
+export function blockGrid(p: TopKProblem): { rows: number; cols: number } {
+  return { rows: Math.ceil(p.seqQ / p.blockSize), cols: Math.ceil(p.seqK / p.blockSize) };
+}
+
+/** The mask's pattern name, e.g. "topk(k=4)". */
+export function topKPattern(p: TopKProblem): string {
+  return `topk(k=${p.keep}${p.causal ? ',causal' : ''})`;
+}
+
+/** Validates a top-k problem; messages name the field and the limit. */
+export function validateTopK(input: TopKProblem): TopKProblem {
+  if (typeof input !== 'object' || input === null)
+    throw new Error('blockMask.topK: expected an options object');
+  const heads = checkSize('blockMask.topK: heads', input.heads);
+  const seqQ = checkSize('blockMask.topK: seqQ', input.seqQ);
+  const seqK = checkSize('blockMask.topK: seqK', input.seqK);
+  const headDim = checkSize('blockMask.topK: headDim', input.headDim);
+  checkMaskShape({ blockSize: input.blockSize, seqQ, seqK });
+  const keep = input.keep;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0 || keep > 0xffffffff) {
+    throw new Error(`blockMask.topK: keep must be an integer in [0, 4294967295], got ${String(keep)}`);
+  }
+  const causal = input.causal ?? false;
+  if (typeof causal !== 'boolean') throw new Error(`blockMask.topK: causal must be true or false`);
+  return { heads, seqQ, seqK, headDim, blockSize: input.blockSize, keep, causal };
+}
+
+function params(p: TopKProblem): ArrayBuffer {
+  const { rows, cols } = blockGrid(p);
+  return Uint32Array.from([
+    p.heads,
+    p.seqQ,
+    p.seqK,
+    p.headDim,
+    p.blockSize,
+    rows,
+    cols,
+    p.keep,
+    p.causal ? 1 : 0,
+    0,
+    0,
+    0,
+  ]).buffer;
+}
+
+/** The GPU selection as a kernel: three dispatches (pool, score, select) recorded into one pass. */
+export const topKMask: Kernel<TopKProblem, TopKIO> = {
+  name: NAME,
+  summary: 'Data-chosen block mask: mean-pool Q and K per block, score block pairs, keep the top k.',
+
+  async prepare(gpu, p, io) {
+    const { rows, cols } = blockGrid(p);
+    const pooledBytes = 4 * p.heads * (rows + cols) * p.headDim;
+    checkBinding(gpu, `${NAME} pooled Q and K (heads × (rows + cols) × headDim f32)`, pooledBytes);
+    checkBinding(gpu, `${NAME} scores (query blocks × key blocks f32)`, 4 * rows * cols);
+    const grids = {
+      pool: [Math.ceil(p.headDim / WORKGROUP_SIZE), rows + cols, p.heads],
+      score: [Math.ceil(cols / SCORE_TILE), Math.ceil(rows / SCORE_TILE), 1],
+      select_blocks: [rows, 1, 1],
+    } as const;
+    for (const [pass, grid] of Object.entries(grids)) checkDispatch(gpu, `${NAME}.${pass}`, grid);
+    const constants = { WORKGROUP_SIZE, SCORE_TILE };
+    const [pool, score, select] = await Promise.all(
+      (['pool', 'score', 'select_blocks'] as const).map((entryPoint) =>
+        gpu.pipeline({ kernel: NAME, shader: SHADER, entryPoint, constants }),
+      ),
+    );
+    const uniform = gpu.uniform(`${NAME}.params`, params(p));
+    const pooled = gpu.buffer(`${NAME}.pooled`, pooledBytes);
+    const ownScores = io.scores ? undefined : gpu.buffer(`${NAME}.scores`, 4 * rows * cols);
+    const scores = io.scores ?? ownScores!;
+    const steps = [
+      [pool, gpu.bindGroup(`${NAME}.pool`, pool, { 0: uniform, 1: io.q, 2: io.k, 3: pooled }), grids.pool],
+      [score, gpu.bindGroup(`${NAME}.score`, score, { 0: uniform, 3: pooled, 4: scores }), grids.score],
+      [
+        select,
+        gpu.bindGroup(`${NAME}.select`, select, { 0: uniform, 4: scores, 5: io.layout }),
+        grids.select_blocks,
+      ],
+    ] as const;
+    return {
+      encode(pass) {
+        for (const [pipeline, group, [x, y, z]] of steps) {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, group);
+          pass.dispatchWorkgroups(x, y, z);
+        }
+      },
+      destroy() {
+        uniform.destroy();
+        pooled.destroy();
+        ownScores?.destroy();
+      },
+    };
+  },
+
+  cost(p): CostModel {
+    const { rows, cols } = blockGrid(p);
+    const read = p.heads * (p.seqQ + p.seqK) * p.headDim;
+    return { bytes: 4 * read + 4 * rows * cols, flops: read + 2 * rows * cols * p.heads * p.headDim };
+  },
+};
+
+/** What topKOnGpu returns: the mask and, for tests, the scores the GPU ranked. */
+export interface TopKResult {
+  mask: BlockMask;
+  scores: Float32Array;
+}
+
+/** Runs the GPU selection once on arrays and reads back the layout and the scores. */
+export async function topKOnGpu(gpu: Gpu, input: TopKInput): Promise<TopKResult> {
+  const p = validateTopK(input);
+  checkArray('q', input.q, p.heads * p.seqQ * p.headDim, 'heads × seqQ × headDim');
+  checkArray('k', input.k, p.heads * p.seqK * p.headDim, 'heads × seqK × headDim');
+  checkBinding(gpu, 'blockMask.topK: q', input.q.byteLength);
+  checkBinding(gpu, 'blockMask.topK: k', input.k.byteLength);
+  const { rows, cols } = blockGrid(p);
+  const owned: GPUBuffer[] = [];
+  const make = (buffer: GPUBuffer) => {
+    owned.push(buffer);
+    return buffer;
+  };
+  let run: Awaited<ReturnType<typeof topKMask.prepare>> | undefined;
+  try {
+    const io = await gpu.scoped('blockMask.topK', async () => {
+      const buffers: TopKIO = {
+        q: make(gpu.upload(`${NAME}.q`, input.q)),
+        k: make(gpu.upload(`${NAME}.k`, input.k)),
+        layout: make(gpu.buffer(`${NAME}.layout`, 4 * rows * cols)),
+        scores: make(gpu.buffer(`${NAME}.scores`, 4 * rows * cols)),
+      };
+      run = await topKMask.prepare(gpu, p, buffers);
+      const encoder = gpu.device.createCommandEncoder({ label: NAME });
+      const pass = encoder.beginComputePass({ label: NAME });
+      run.encode(pass);
+      pass.end();
+      gpu.device.queue.submit([encoder.finish()]);
+      return buffers;
+    });
+    const words = new Uint32Array(await gpu.read(io.layout, 4 * rows * cols));
+    const scores = new Float32Array(await gpu.read(io.scores!, 4 * rows * cols));
+    const mask = new BlockMask(Uint8Array.from(words), p, topKPattern(p));
+    return { mask, scores };
+  } finally {
+    run?.destroy();
+    for (const buffer of owned) buffer.destroy();
+  }
+}
+
+/**
+ * blockMask.topK: the block mask that keeps, per query block, the diagonal block, block 0 and the
+ * `keep` key blocks whose mean-pooled scores are highest — computed on the GPU from q and k.
+ */
+export async function topK(gpu: Gpu, input: TopKInput): Promise<BlockMask> {
+  return (await topKOnGpu(gpu, input)).mask;
+}
+
+function checkArray(field: string, value: unknown, expected: number, shape: string): void {
+  if (!(value instanceof Float32Array)) throw new Error(`blockMask.topK: ${field} must be a Float32Array`);
+  if (value.length !== expected) {
+    throw new Error(`blockMask.topK: ${field} has length ${value.length}, expected ${shape} = ${expected}`);
+  }
+}
+
+/** CPU twin of the pool and score passes, in f64: rows × cols scores. */
+export function pooledBlockScores(q: Float32Array, k: Float32Array, problem: TopKProblem): Float64Array {
+  const p = validateTopK(problem);
+  const { rows, cols } = blockGrid(p);
+  const d = p.headDim;
+  const pool = (x: Float32Array, seq: number, blocks: number, h: number) => {
+    const out = new Float64Array(blocks * d);
+    for (let b = 0; b < blocks; b++) {
+      const first = b * p.blockSize;
+      const count = Math.min(p.blockSize, seq - first);
+      for (let t = 0; t < count; t++) {
+        const base = (h * seq + first + t) * d;
+        for (let c = 0; c < d; c++) out[b * d + c] += x[base + c];
+      }
+      for (let c = 0; c < d; c++) out[b * d + c] /= count;
+    }
+    return out;
+  };
+  const scores = new Float64Array(rows * cols);
+  for (let h = 0; h < p.heads; h++) {
+    const pq = pool(q, p.seqQ, rows, h);
+    const pk = pool(k, p.seqK, cols, h);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        let dot = 0;
+        for (let t = 0; t < d; t++) dot += pq[r * d + t] * pk[c * d + t];
+        scores[r * cols + c] += dot / p.heads;
+      }
+    }
+  }
+  return scores;
+}
+
+/** CPU twin of the select pass: the layout the selection rule gives for these scores. */
+export function selectTopKLayout(scores: ArrayLike<number>, problem: TopKProblem): Uint8Array {
+  const p = validateTopK(problem);
+  const { rows, cols } = blockGrid(p);
+  const layout = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const raw = diagonalBlock(p, r);
+    if (p.causal && raw < 0) continue;
+    const diagonal = Math.max(0, raw);
+    const limit = p.causal ? diagonal + 1 : cols;
+    layout[r * cols + diagonal] = 1;
+    layout[r * cols] = 1;
+    const candidates: number[] = [];
+    for (let c = 1; c < limit; c++) if (c !== diagonal) candidates.push(c);
+    candidates.sort((a, b) => scores[r * cols + b] - scores[r * cols + a] || a - b);
+    for (const c of candidates.slice(0, p.keep)) layout[r * cols + c] = 1;
+  }
+  return layout;
+}
+
+export interface ApproximationError {
+  /** max |o_topk − o_full| over all outputs. */
+  maxAbsErr: number;
+  /** ‖o_topk − o_full‖₂ / ‖o_full‖₂. */
+  relativeL2: number;
+}
+
+/**
+ * How far attention restricted to `mask` is from full attention on the same data (both computed by
+ * the f64 CPU reference): top-k attention approximates, and this says by how much.
+ */
+export function topKApproximationError(
+  input: {
+    q: Float32Array;
+    k: Float32Array;
+    v: Float32Array;
+    heads: number;
+    seqQ: number;
+    seqK: number;
+    headDim: number;
+    causal?: boolean;
+    scale?: number;
+  },
+  mask: BlockMask,
+): ApproximationError {
+  const shape = {
+    heads: input.heads,
+    seqQ: input.seqQ,
+    seqK: input.seqK,
+    headDim: input.headDim,
+    causal: input.causal ?? false,
+    scale: input.scale ?? 1 / Math.sqrt(input.headDim),
+  };
+  const full = attentionReference(input.q, input.k, input.v, shape);
+  const sparse = attentionReference(input.q, input.k, input.v, { ...shape, mask });
+  let maxAbsErr = 0;
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < full.length; i++) {
+    const e = Math.abs(sparse[i] - full[i]);
+    if (e > maxAbsErr) maxAbsErr = e;
+    diff += e * e;
+    norm += full[i] * full[i];
+  }
+  return { maxAbsErr, relativeL2: norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff) };
+}
