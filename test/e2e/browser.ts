@@ -1,0 +1,81 @@
+// Debian's Chromium, headless, with WebGPU on SwiftShader (flags from ../shared/platform.md), driven by
+// playwright-core. Each page records its console errors, uncaught exceptions and every request that
+// leaves the page's origin, so tests can assert that none happened.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.ATTNSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+  '--enable-webgpu-developer-features',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const SCREENSHOTS = join(root, '.artifacts', 'screenshots');
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Uncaught exceptions in the page. */
+  pageErrors: string[];
+  /** console.error messages. */
+  consoleErrors: string[];
+  /** URLs requested from any origin other than the page's own. */
+  foreignRequests: string[];
+  /** Everything the page logged, for failure messages. */
+  log: string[];
+}
+
+/** A new page in context that records errors and foreign requests; the viewport suits screenshots. */
+export async function watchedPage(context: BrowserContext, baseUrl: string): Promise<WatchedPage> {
+  const page = await context.newPage();
+  const origin = new URL(baseUrl).origin;
+  const watched: WatchedPage = { page, pageErrors: [], consoleErrors: [], foreignRequests: [], log: [] };
+  page.on('pageerror', (error) => watched.pageErrors.push(String(error)));
+  page.on('console', (message) => {
+    watched.log.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === 'error') watched.consoleErrors.push(message.text());
+  });
+  page.on('request', (request) => {
+    const url = request.url();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    if (new URL(url).origin !== origin) watched.foreignRequests.push(url);
+  });
+  return watched;
+}
+
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+}
+
+/** Saves a full-page screenshot under .artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until <html data-state> is one of the given states; returns the state. */
+export async function waitForState(page: Page, states: string[], timeout = 60_000): Promise<string> {
+  await page.waitForFunction(
+    (wanted) => wanted.includes(document.documentElement.dataset.state ?? ''),
+    states,
+    { timeout, polling: 100 },
+  );
+  return page.evaluate(() => document.documentElement.dataset.state ?? '');
+}

@@ -1,0 +1,48 @@
+// The page's build: `npm start` serves it on localhost (WebGPU needs a secure context, and localhost is
+// one), `npm run build` writes dist/. The built page loads nothing from another origin; a
+// Content-Security-Policy in the built HTML holds it to that and forbids inline scripts, so even a
+// string that slipped past the share-link decoder into the DOM could not run.
+
+import { defineConfig, type Plugin } from 'vite';
+
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // uPlot positions its cursor and legend with inline style attributes.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** Adds the CSP meta tag to the built page only (the dev server injects its own client code). */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'attnscope-csp',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
+
+export default defineConfig({
+  plugins: [contentSecurityPolicy()],
+  server: { host: 'localhost', port: 5173, strictPort: false },
+  preview: { host: 'localhost', port: 4173, strictPort: false },
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    sourcemap: true,
+    // Peers (TensorFlow.js) are large by nature and load only when a run needs them.
+    chunkSizeWarningLimit: 2048,
+  },
+});
