@@ -1,0 +1,137 @@
+// Export of a run as JSON (the contract's results file, whole) or CSV (one flat row per result, safe to
+// open in a spreadsheet), and parsing of an imported JSON file, which is hostile input like a share link.
+
+import { type ParseResult, parseResults } from './schema.ts';
+import type { BenchResult, ParamValue, ResultsFile } from './types.ts';
+
+/** Characters of an imported JSON file (16 MiB): a full run with long error messages stays far below. */
+export const IMPORT_MAX_CHARS = 16 * 1024 * 1024;
+
+/** The results file as pretty-printed JSON, ending in a newline. */
+export function toJson(results: ResultsFile): string {
+  return `${JSON.stringify(results, null, 2)}\n`;
+}
+
+export const CSV_COLUMNS = [
+  'id',
+  'op',
+  'kernel',
+  'impl',
+  'params',
+  'medianMs',
+  'p10Ms',
+  'p90Ms',
+  'ci95LoMs',
+  'ci95HiMs',
+  'samples',
+  'bytes',
+  'flops',
+  'gbps',
+  'gflops',
+  'bwUtil',
+  'computeUtil',
+  'density',
+  'speedupVsDense',
+  'maxAbsErr',
+  'maxRelErr',
+  'verified',
+  'error',
+] as const;
+
+type CsvCell = string | number | boolean | undefined;
+
+// A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function textCell(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+function quoteCell(cell: string): string {
+  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}
+
+function formatCell(value: CsvCell): string {
+  if (value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return String(value);
+  return quoteCell(textCell(value));
+}
+
+function escapeParamPart(part: string): string {
+  return part.replaceAll('%', '%25').replaceAll(';', '%3B').replaceAll('=', '%3D');
+}
+
+// `k=v;k=v` with `%`, `;` and `=` inside names and values percent-encoded, so the cell splits back.
+function formatParams(params: Record<string, ParamValue>): string {
+  return Object.entries(params)
+    .map(([key, value]) => `${escapeParamPart(key)}=${escapeParamPart(String(value))}`)
+    .join(';');
+}
+
+function csvRow(result: BenchResult): CsvCell[] {
+  // A result that was not verified is never shown as a speed (design.md "Measures"): its timing columns stay empty.
+  const timed = result.verified ? result : undefined;
+  const latency = timed?.latencyMs;
+  return [
+    result.id,
+    result.op,
+    result.kernel,
+    result.impl,
+    formatParams(result.params),
+    latency?.median,
+    latency?.p10,
+    latency?.p90,
+    latency?.ci95[0],
+    latency?.ci95[1],
+    latency?.samples,
+    result.bytes,
+    result.flops,
+    timed?.gbps,
+    timed?.gflops,
+    timed?.bwUtil,
+    timed?.computeUtil,
+    result.density,
+    timed?.speedupVsDense,
+    result.maxAbsErr,
+    result.maxRelErr,
+    result.verified,
+    result.error,
+  ];
+}
+
+/**
+ * One row per result under a header of CSV_COLUMNS (RFC 4180 quoting, `\n` line ends). Text cells that a
+ * spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading `'`. Results that
+ * were not verified keep their ids, sizes and errors but leave the timing and speed columns empty.
+ */
+export function toCsv(results: ResultsFile): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const result of results.results) lines.push(csvRow(result).map(formatCell).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Parses the text of an imported JSON file (drag and drop, `--json` output) into validated results.
+ * Never throws: too large, not JSON, or not a valid results file all come back as `{ ok: false, error }`.
+ */
+export function parseImportedJson(text: string): ParseResult {
+  if (typeof text !== 'string') return { ok: false, error: 'The imported file could not be read as text' };
+  if (text.length > IMPORT_MAX_CHARS) {
+    return {
+      ok: false,
+      error: `The imported file is too large (${text.length} characters, the limit is ${IMPORT_MAX_CHARS})`,
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message.slice(0, 120) : 'unknown error';
+    return { ok: false, error: `The imported file is not valid JSON (${reason})` };
+  }
+  const parsed = parseResults(json);
+  if (!parsed.ok)
+    return { ok: false, error: `The imported file is not an attnscope results file: ${parsed.error}` };
+  return parsed;
+}

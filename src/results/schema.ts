@@ -1,0 +1,261 @@
+// The strict runtime schema of the results JSON (contract: ../shared/design.md "Results JSON"). Share
+// links and imported files are hostile input: unknown keys are refused, numbers must be finite and in a
+// sane range, strings, arrays and records are capped, and the output is a fresh object built by valibot
+// (never the caller's object), so `__proto__` / `constructor` keys cannot reach anything.
+
+import * as v from 'valibot';
+import { RESULTS_SCHEMA, type ResultsFile } from './types.ts';
+
+/** The caps the schema enforces; exported so producers can stay inside them and the README can cite them. */
+export const RESULTS_CAPS = {
+  results: 2000,
+  features: 64,
+  limitKeys: 64,
+  paramKeys: 32,
+  /** Ordinary strings (kernel names, adapter fields, parameter values). */
+  text: 200,
+  /** Identifiers: result ids, tool name and version, preset, feature names. */
+  id: 120,
+  /** Record keys (parameter and limit names). */
+  key: 64,
+  userAgent: 400,
+  /** `error` and `notes` of a result: compiler messages can be long. */
+  longText: 4000,
+} as const;
+
+// Upper bounds are powers of ten so that rounding to significant digits (share links) never crosses them.
+const MAX_MS = 1e7; // about 2.8 hours per call
+const MAX_COUNT = 1e9;
+const MAX_AMOUNT = 1e21; // bytes or flops of one call
+const MAX_GBPS = 1e6; // 1 PB/s
+const MAX_GFLOPS = 1e9; // 1 EFLOP/s
+const MAX_RATIO = 1e4; // utilisations can pass 1 (caches beat the copy probe), never by this much
+const MAX_LIMIT = 2 ** 64;
+const MAX_PARAM = 1e15;
+const MAX_ERROR = Number.MAX_VALUE;
+
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const RECORD_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+// A short description of a value's type for error messages; never echoes hostile content.
+function describe(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  if (typeof input === 'number')
+    return Number.isNaN(input) ? 'NaN' : Number.isFinite(input) ? 'a number' : 'Infinity';
+  if (typeof input === 'string') return 'a string';
+  if (typeof input === 'object') return 'an object';
+  return typeof input;
+}
+
+function isPlainRecord(input: unknown): input is Record<string, unknown> {
+  return typeof input === 'object' && input !== null && !Array.isArray(input);
+}
+
+const FINITE = (issue: v.BaseIssue<unknown>) => `expected a finite number, got ${describe(issue.input)}`;
+
+function finiteNumber(min: number, max: number) {
+  return v.pipe(
+    v.number(FINITE),
+    v.finite(FINITE),
+    v.minValue(min, `expected a number ≥ ${min}`),
+    v.maxValue(max, `expected a number ≤ ${max}`),
+  );
+}
+
+function wholeNumber(max: number) {
+  return v.pipe(finiteNumber(0, max), v.integer('expected a whole number'));
+}
+
+function text(max: number) {
+  return v.pipe(
+    v.string((issue) => `expected a string, got ${describe(issue.input)}`),
+    v.maxLength(max, `expected at most ${max} characters`),
+  );
+}
+
+function oneOf<const T extends string[]>(options: T) {
+  return v.picklist(options, `expected one of ${options.map((option) => `'${option}'`).join(', ')}`);
+}
+
+const boolean = v.boolean((issue) => `expected true or false, got ${describe(issue.input)}`);
+
+function strict<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+  return v.pipe(
+    // strictObject alone would take an array for an object and then report its fields missing.
+    v.custom<Record<string, unknown>>(
+      isPlainRecord,
+      (issue) => `expected an object, got ${describe(issue.input)}`,
+    ),
+    v.strictObject(entries, (issue) =>
+      issue.expected === 'never' ? `unknown field (not part of ${RESULTS_SCHEMA})` : 'missing',
+    ),
+  );
+}
+
+function cappedArray<const TItem extends v.GenericSchema>(item: TItem, max: number) {
+  return v.pipe(
+    // The length is checked before any item is validated, so a huge array costs nothing.
+    v.custom<unknown[]>(
+      (input) => Array.isArray(input) && input.length <= max,
+      (issue) =>
+        Array.isArray(issue.input)
+          ? `expected at most ${max} items, got ${issue.input.length}`
+          : `expected an array, got ${describe(issue.input)}`,
+    ),
+    v.array(item),
+  );
+}
+
+function cappedRecord<const TValue extends v.GenericSchema>(value: TValue, maxKeys: number) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(
+      (input) =>
+        isPlainRecord(input) &&
+        Object.keys(input).length <= maxKeys &&
+        !Object.keys(input).some((key) => RESERVED_KEYS.has(key)),
+      (issue) => {
+        const input = issue.input;
+        if (!isPlainRecord(input)) return `expected an object, got ${describe(input)}`;
+        const keys = Object.keys(input);
+        if (keys.length > maxKeys) return `expected at most ${maxKeys} keys, got ${keys.length}`;
+        return 'the keys __proto__, constructor and prototype are refused';
+      },
+    ),
+    v.record(
+      v.pipe(
+        text(RESULTS_CAPS.key),
+        v.regex(
+          RECORD_KEY_PATTERN,
+          'expected a name of letters, digits, _ . - (starting with a letter or _)',
+        ),
+      ),
+      value,
+    ),
+  );
+}
+
+const paramValue = v.union(
+  [finiteNumber(-MAX_PARAM, MAX_PARAM), text(RESULTS_CAPS.text), boolean],
+  (issue) => {
+    const input = issue.input;
+    if (typeof input === 'number') return `expected a finite number within ±${MAX_PARAM}`;
+    if (typeof input === 'string') return `expected at most ${RESULTS_CAPS.text} characters`;
+    return `expected a number, string or boolean, got ${describe(input)}`;
+  },
+);
+
+const latencySchema = strict({
+  median: finiteNumber(0, MAX_MS),
+  p10: finiteNumber(0, MAX_MS),
+  p90: finiteNumber(0, MAX_MS),
+  ci95: v.strictTuple(
+    [finiteNumber(0, MAX_MS), finiteNumber(0, MAX_MS)],
+    (issue) => `expected [lo, hi], got ${describe(issue.input)}`,
+  ),
+  samples: wholeNumber(MAX_COUNT),
+  cv: v.optional(finiteNumber(0, MAX_RATIO)),
+  noisy: v.optional(boolean),
+  outliers: v.optional(wholeNumber(MAX_COUNT)),
+});
+
+const resultSchema = strict({
+  id: text(RESULTS_CAPS.id),
+  op: oneOf(['attention', 'decode', 'matmul', 'probe']),
+  kernel: text(RESULTS_CAPS.id),
+  impl: oneOf(['attnscope', 'tfjs-webgpu', 'gpu.js']),
+  params: cappedRecord(paramValue, RESULTS_CAPS.paramKeys),
+  latencyMs: v.optional(latencySchema),
+  bytes: finiteNumber(0, MAX_AMOUNT),
+  flops: finiteNumber(0, MAX_AMOUNT),
+  gbps: v.optional(finiteNumber(0, MAX_GBPS)),
+  gflops: v.optional(finiteNumber(0, MAX_GFLOPS)),
+  bwUtil: v.optional(finiteNumber(0, MAX_RATIO)),
+  computeUtil: v.optional(finiteNumber(0, MAX_RATIO)),
+  intensity: v.optional(finiteNumber(0, MAX_AMOUNT)),
+  density: v.optional(finiteNumber(0, 1)),
+  speedupVsDense: v.optional(finiteNumber(0, MAX_RATIO)),
+  maxAbsErr: finiteNumber(0, MAX_ERROR),
+  maxRelErr: finiteNumber(0, MAX_ERROR),
+  verified: boolean,
+  error: v.optional(text(RESULTS_CAPS.longText)),
+  notes: v.optional(text(RESULTS_CAPS.longText)),
+});
+
+const resultsFileSchema = strict({
+  schema: v.literal(RESULTS_SCHEMA, `expected '${RESULTS_SCHEMA}'`),
+  createdAt: v.pipe(text(40), v.isoTimestamp('expected an ISO-8601 date and time')),
+  tool: strict({ name: text(RESULTS_CAPS.id), version: text(RESULTS_CAPS.id) }),
+  status: v.optional(oneOf(['complete', 'cancelled', 'failed'])),
+  preset: v.optional(text(RESULTS_CAPS.id)),
+  environment: strict({
+    runtime: oneOf(['browser', 'node']),
+    userAgent: text(RESULTS_CAPS.userAgent),
+    adapter: strict({
+      vendor: text(RESULTS_CAPS.text),
+      architecture: text(RESULTS_CAPS.text),
+      device: text(RESULTS_CAPS.text),
+      description: text(RESULTS_CAPS.text),
+      isSoftware: boolean,
+    }),
+    features: cappedArray(text(RESULTS_CAPS.id), RESULTS_CAPS.features),
+    limits: cappedRecord(finiteNumber(0, MAX_LIMIT), RESULTS_CAPS.limitKeys),
+    timing: strict({
+      source: oneOf(['timestamp-query', 'wall-clock']),
+      quantized: boolean,
+      resolutionMs: finiteNumber(0, MAX_MS),
+    }),
+  }),
+  ceilings: strict({ copyGBps: finiteNumber(0, MAX_GBPS), fmaGflops: finiteNumber(0, MAX_GFLOPS) }),
+  results: cappedArray(resultSchema, RESULTS_CAPS.results),
+});
+
+// Compile-time proof that what the schema outputs is a ResultsFile.
+const schemaOutputIsResultsFile = (value: v.InferOutput<typeof resultsFileSchema>): ResultsFile => value;
+void schemaOutputIsResultsFile;
+
+export type ParseResult = { ok: true; value: ResultsFile } | { ok: false; error: string };
+
+const SAFE_PATH_KEY = /^[A-Za-z_$][\w$]*$/;
+
+function formatPath(path: readonly { key: unknown }[] | undefined): string {
+  let formatted = '';
+  for (const item of path ?? []) {
+    const key = item.key;
+    if (typeof key === 'number') formatted += `[${key}]`;
+    else if (typeof key === 'string' && SAFE_PATH_KEY.test(key) && key.length <= 64)
+      formatted += formatted ? `.${key}` : key;
+    else formatted += `[${JSON.stringify(String(key).slice(0, 40))}]`;
+  }
+  return formatted;
+}
+
+/**
+ * Validates an untrusted value (parsed JSON) as a results file. On success `value` is a fresh object built
+ * by the schema; on failure `error` names the first bad field, e.g.
+ * `results[3].latencyMs.median: expected a finite number, got a string`. Never throws.
+ */
+export function parseResults(value: unknown): ParseResult {
+  if (isPlainRecord(value)) {
+    const schema = value.schema;
+    if (typeof schema === 'string' && schema !== RESULTS_SCHEMA && schema.startsWith('attnscope.results/')) {
+      return {
+        ok: false,
+        error: `schema: these results use format '${schema.slice(0, 40)}', made by a newer attnscope; this one reads '${RESULTS_SCHEMA}'`,
+      };
+    }
+  }
+  try {
+    const parsed = v.safeParse(resultsFileSchema, value, { abortEarly: true });
+    if (parsed.success) return { ok: true, value: parsed.output };
+    const issue = parsed.issues[0];
+    const path = formatPath(issue.path);
+    return { ok: false, error: `${path || 'the results file'}: ${issue.message}` };
+  } catch (error) {
+    // Only reachable with exotic inputs (getters that throw, proxies), never with parsed JSON.
+    return {
+      ok: false,
+      error: `the results could not be read: ${error instanceof Error ? error.message : 'unknown error'}`,
+    };
+  }
+}
