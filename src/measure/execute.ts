@@ -1,0 +1,628 @@
+// Runs one configuration: build its inputs, allocate (out-of-memory named with the sizes asked),
+// prepare the kernel (a WGSL compile error names the kernel), check the output against the f64
+// reference — on the problem itself, or on a smaller one of the same kind when the CPU reference
+// would take too long — and only then time it. Any failure becomes a result with verified: false
+// and `error`; cancellation and device loss are thrown for the run to handle.
+
+import { DeviceLostError, GpuScopeError } from '../gpu/errors.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import type { ProbeKernel } from '../kernels/copy.ts';
+import { formatBytes } from '../kernels/limits.ts';
+import { naive } from '../kernels/naive-matmul.ts';
+import { missingFeatures } from '../kernels/registry.ts';
+import type {
+  AttentionKernel,
+  AttentionProblem,
+  KernelRun,
+  MatmulKernel,
+  MatmulProblem,
+} from '../kernels/types.ts';
+import { unfused } from '../kernels/unfused.ts';
+import type { BlockMask } from '../masks/block-mask.ts';
+import type { Peer, PeerName, PeerOp } from '../peers/types.ts';
+import { type Comparison, compareToReference, type Tolerance } from '../reference/compare.ts';
+import type { BenchResult, ParamValue } from '../results/types.ts';
+import {
+  type AttentionCase,
+  type AttentionData,
+  attentionData,
+  buildMask,
+  type Case,
+  caseKey,
+  describeCase,
+  type MatmulCase,
+  matmulData,
+  type ReferenceCache,
+  seededArray,
+  toleranceFor,
+  verificationCase,
+} from './cases.ts';
+import type { Job, Registries } from './plan.ts';
+import { kernelSampler, type Measurement, measure, type Sampler } from './sample.ts';
+import { RunCancelledError, type Timer } from './timing.ts';
+
+export interface JobContext {
+  gpu: Gpu;
+  timer: Timer;
+  registries: Registries;
+  references: ReferenceCache;
+  /** Masks by case key (flash and block-sparse share a problem). */
+  masks: Map<string, Promise<BlockMask>>;
+  /** Peers, created on first use. */
+  peer(name: PeerName): Promise<Peer>;
+  signal?: AbortSignal;
+  /** Extra notes and params for a kernel (the autotuned configuration), if any. */
+  tuning?(kernel: string): { params: Record<string, ParamValue>; notes: string } | undefined;
+}
+
+export type JobOutcome = { result: BenchResult } | { skipped: string };
+
+/** Errors that end the run rather than one configuration. */
+export function isFatal(gpu: Gpu, error: unknown): boolean {
+  return error instanceof RunCancelledError || error instanceof DeviceLostError || gpu.isLost;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A result that reports a failure (never a speed). */
+export function failedResult(
+  job: Job,
+  error: string,
+  cost = { bytes: 0, flops: 0 },
+  notes?: string,
+): BenchResult {
+  const result: BenchResult = {
+    id: job.id,
+    op: job.op,
+    kernel: job.kernel,
+    impl: job.impl,
+    params: { ...job.params },
+    bytes: cost.bytes,
+    flops: cost.flops,
+    maxAbsErr: 0,
+    maxRelErr: 0,
+    verified: false,
+    error,
+  };
+  if (notes) result.notes = notes;
+  return result;
+}
+
+/** The schema wants finite errors: an infinite or NaN error is recorded as the largest double. */
+function finiteError(x: number): number {
+  return Number.isFinite(x) ? x : Number.MAX_VALUE;
+}
+
+function mismatch(check: Comparison, tol: Tolerance, where: string): string {
+  return (
+    `output differs from the f64 reference${where}: max abs err ${check.maxAbsErr.toExponential(2)}, ` +
+    `max rel err ${check.maxRelErr.toExponential(2)} (tolerance ${tol.atol} + ${tol.rtol}·|ref|)\n${check.failure ?? ''}`
+  );
+}
+
+interface Prepared {
+  run: KernelRun;
+  output: GPUBuffer;
+  outputBytes: number;
+  destroy(): void;
+}
+
+/** Allocates and prepares inside error scopes; out-of-memory becomes a message with the sizes asked. */
+async function prepareScoped(
+  gpu: Gpu,
+  label: string,
+  sizes: Record<string, number>,
+  build: (
+    own: (b: GPUBuffer) => GPUBuffer,
+  ) => Promise<{ run: KernelRun; output: GPUBuffer; outputBytes: number }>,
+): Promise<Prepared> {
+  const owned: GPUBuffer[] = [];
+  let run: KernelRun | undefined;
+  const destroy = () => {
+    run?.destroy();
+    for (const b of owned) b.destroy();
+  };
+  try {
+    const prepared = await gpu.scoped(label, () =>
+      build((b) => {
+        owned.push(b);
+        return b;
+      }).then((p) => {
+        run = p.run;
+        return p;
+      }),
+    );
+    return { ...prepared, destroy };
+  } catch (error) {
+    destroy();
+    if (error instanceof GpuScopeError && error.kind === 'out-of-memory') {
+      const asked = Object.entries(sizes)
+        .map(([name, bytes]) => `${name} ${formatBytes(bytes)}`)
+        .join(', ');
+      const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+      throw new Error(
+        `${label}: out of GPU memory asking for ${asked} (${formatBytes(total)} in all, plus the kernel's scratch): ${error.message}`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** One call in one pass, submitted inside error scopes, then the output read back. */
+async function runOnce(gpu: Gpu, label: string, prepared: Prepared): Promise<Float32Array> {
+  await gpu.scoped(`${label}: verification run`, () => {
+    const encoder = gpu.device.createCommandEncoder({ label });
+    const pass = encoder.beginComputePass({ label });
+    prepared.run.encode(pass);
+    pass.end();
+    gpu.device.queue.submit([encoder.finish()]);
+  });
+  return new Float32Array(await gpu.read(prepared.output, prepared.outputBytes));
+}
+
+function lookup<K>(registry: Readonly<Record<string, K>>, name: string, what: string): K {
+  const kernel = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!kernel)
+    throw new Error(`kernel '${name}' is not in ${what} (not built yet); this configuration was not run`);
+  return kernel;
+}
+
+async function attentionProblem(
+  ctx: JobContext,
+  c: AttentionCase,
+  data: AttentionData,
+): Promise<AttentionProblem> {
+  let mask: BlockMask | undefined;
+  if (c.mask) {
+    const key = caseKey(c);
+    let pending = ctx.masks.get(key);
+    if (!pending) {
+      pending = buildMask(ctx.gpu, c, data);
+      ctx.masks.set(key, pending);
+      pending.catch(() => ctx.masks.delete(key));
+    }
+    mask = await pending;
+  }
+  return {
+    heads: c.heads,
+    seqQ: c.seqQ,
+    seqK: c.seqK,
+    headDim: c.headDim,
+    causal: c.causal,
+    scale: 1 / Math.sqrt(c.headDim),
+    mask,
+  };
+}
+
+function prepareAttention(
+  gpu: Gpu,
+  kernel: AttentionKernel,
+  problem: AttentionProblem,
+  data: AttentionData,
+  label: string,
+): Promise<Prepared> {
+  const outputBytes = 4 * problem.heads * problem.seqQ * problem.headDim;
+  const sizes = { q: data.q.byteLength, k: data.k.byteLength, v: data.v.byteLength, o: outputBytes };
+  return prepareScoped(gpu, label, sizes, async (own) => {
+    const io = {
+      q: own(gpu.upload(`${kernel.name}.q`, data.q)),
+      k: own(gpu.upload(`${kernel.name}.k`, data.k)),
+      v: own(gpu.upload(`${kernel.name}.v`, data.v)),
+      o: own(gpu.buffer(`${kernel.name}.o`, outputBytes)),
+    };
+    return { run: await kernel.prepare(gpu, problem, io), output: io.o, outputBytes };
+  });
+}
+
+interface Verified {
+  check: Comparison;
+  tolerance: Tolerance;
+  notes: string[];
+  params: Record<string, ParamValue>;
+}
+
+/** Compares `actual` with the reference of case `v`; on the real case or, when reduced, says so. */
+function verdict(
+  check: Comparison,
+  original: Case,
+  checked: Case,
+): { ok: boolean; notes: string[]; params: Record<string, ParamValue> } {
+  const notes: string[] = [];
+  const params: Record<string, ParamValue> = {};
+  if (checked !== original) {
+    params.verifiedOn = describeCase(checked);
+    notes.push(
+      `verified on ${describeCase(checked)} (same kernel and configuration): the CPU reference of ${describeCase(original)} would take too long`,
+    );
+  }
+  return { ok: check.ok, notes, params };
+}
+
+async function runAttention(
+  ctx: JobContext,
+  job: Job,
+  c: AttentionCase,
+  budgetMs: number,
+): Promise<JobOutcome> {
+  const { gpu } = ctx;
+  const kernel = lookup(ctx.registries.attention, job.kernel, 'attentionKernels');
+  const missing = missingFeatures(gpu, kernel);
+  if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
+  const data = attentionData(c);
+  const problem = await attentionProblem(ctx, c, data);
+  const declined = kernel.decline?.(problem, gpu);
+  if (declined) return { skipped: `${kernel.name} declines ${describeCase(c)}: ${declined}` };
+  const cost = kernel.cost(problem);
+  const tolerance = toleranceFor('attention', kernel.name, c);
+
+  const extraParams: Record<string, ParamValue> = {};
+  if (problem.mask) {
+    extraParams.mask = problem.mask.pattern.slice(0, 200);
+    extraParams.maskDensity = problem.mask.density;
+  }
+  const failed = (error: string, notes?: string) =>
+    ({
+      result: { ...failedResult(job, error, cost, notes), params: { ...job.params, ...extraParams } },
+    }) as JobOutcome;
+
+  let verified: Verified;
+  let prepared: Prepared | undefined;
+  try {
+    const checked = verificationCase(c);
+    if (checked === c) {
+      prepared = await prepareAttention(gpu, kernel, problem, data, job.label);
+      const out = await runOnce(gpu, job.label, prepared);
+      const reference = ctx.references.attention(caseKey(c), data, problem);
+      const check = compareToReference(out, reference, tolerance);
+      verified = { check, tolerance, ...verdict(check, c, c) };
+    } else {
+      const smallData = attentionData(checked);
+      const smallProblem = await attentionProblem(ctx, checked, smallData);
+      const small = await prepareAttention(
+        gpu,
+        kernel,
+        smallProblem,
+        smallData,
+        `${job.label} (verification)`,
+      );
+      try {
+        const out = await runOnce(gpu, job.label, small);
+        const reference = ctx.references.attention(caseKey(checked), smallData, smallProblem);
+        const check = compareToReference(out, reference, tolerance);
+        verified = { check, tolerance, ...verdict(check, c, checked) };
+      } finally {
+        small.destroy();
+      }
+    }
+    Object.assign(extraParams, verified.params);
+    if (!verified.check.ok) {
+      const where = verified.params.verifiedOn ? ` on ${verified.params.verifiedOn}` : '';
+      return {
+        result: {
+          ...failedResult(
+            job,
+            mismatch(verified.check, tolerance, where),
+            cost,
+            verified.notes.join('; ') || undefined,
+          ),
+          params: { ...job.params, ...extraParams },
+          maxAbsErr: finiteError(verified.check.maxAbsErr),
+          maxRelErr: finiteError(verified.check.maxRelErr),
+        },
+      };
+    }
+    prepared ??= await prepareAttention(gpu, kernel, problem, data, job.label);
+    const measurement = await measureKernel(ctx, job, prepared, budgetMs);
+    return {
+      result: timedResult(
+        ctx,
+        job,
+        cost,
+        verified,
+        measurement,
+        extraParams,
+        Boolean(job.baseline) && problem.mask,
+      ),
+    };
+  } catch (error) {
+    if (isFatal(gpu, error)) throw error;
+    return failed(message(error));
+  } finally {
+    prepared?.destroy();
+  }
+}
+
+async function measureKernel(
+  ctx: JobContext,
+  job: Job,
+  prepared: Prepared,
+  budgetMs: number,
+): Promise<Measurement> {
+  const errorsBefore = ctx.gpu.uncapturedErrors.length;
+  const sampler = kernelSampler(ctx.timer, job.label, (pass) => prepared.run.encode(pass));
+  const measurement = await measure(sampler, job.label, { budgetMs, signal: ctx.signal });
+  if (ctx.gpu.uncapturedErrors.length > errorsBefore) {
+    throw new Error(`GPU error while timing: ${ctx.gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
+  }
+  return measurement;
+}
+
+function timedResult(
+  ctx: JobContext,
+  job: Job,
+  cost: { bytes: number; flops: number },
+  verified: Verified,
+  measurement: Measurement,
+  extraParams: Record<string, ParamValue>,
+  sparseMask: BlockMask | false | undefined,
+  moreNotes: string[] = [],
+): BenchResult {
+  const tuned = job.impl === 'attnscope' ? ctx.tuning?.(job.kernel) : undefined;
+  const notes = [...moreNotes, ...verified.notes, ...measurement.notes];
+  if (tuned) notes.push(tuned.notes);
+  const result: BenchResult = {
+    id: job.id,
+    op: job.op,
+    kernel: job.kernel,
+    impl: job.impl,
+    params: { ...job.params, ...extraParams, ...(tuned?.params ?? {}) },
+    latencyMs: measurement.latencyMs,
+    bytes: cost.bytes,
+    flops: cost.flops,
+    maxAbsErr: finiteError(verified.check.maxAbsErr),
+    maxRelErr: finiteError(verified.check.maxRelErr),
+    verified: true,
+  };
+  if (sparseMask) result.density = sparseMask.density;
+  if (notes.length) result.notes = notes.join('; ').slice(0, 3900);
+  return result;
+}
+
+function prepareMatmul(
+  gpu: Gpu,
+  kernel: MatmulKernel,
+  problem: MatmulProblem,
+  data: { a: Float32Array; b: Float32Array; bias?: Float32Array },
+  label: string,
+): Promise<Prepared> {
+  const outputBytes = 4 * problem.m * problem.n;
+  const sizes: Record<string, number> = { a: data.a.byteLength, b: data.b.byteLength, c: outputBytes };
+  if (data.bias) sizes.bias = data.bias.byteLength;
+  return prepareScoped(gpu, label, sizes, async (own) => {
+    const io = {
+      a: own(gpu.upload(`${kernel.name}.a`, data.a)),
+      b: own(gpu.upload(`${kernel.name}.b`, data.b)),
+      c: own(gpu.buffer(`${kernel.name}.c`, outputBytes)),
+      bias: data.bias ? own(gpu.upload(`${kernel.name}.bias`, data.bias)) : undefined,
+    };
+    return { run: await kernel.prepare(gpu, problem, io), output: io.c, outputBytes };
+  });
+}
+
+async function runMatmul(
+  ctx: JobContext,
+  job: Job,
+  c: MatmulCase,
+  epilogue: { bias: boolean; activation: 'none' | 'gelu' },
+  budgetMs: number,
+): Promise<JobOutcome> {
+  const { gpu } = ctx;
+  const kernel = lookup(ctx.registries.matmul, job.kernel, 'matmulKernels');
+  const missing = missingFeatures(gpu, kernel);
+  if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
+  const problemOf = (mc: MatmulCase): MatmulProblem => ({ m: mc.m, k: mc.k, n: mc.n, ...epilogue });
+  const dataOf = (mc: MatmulCase) => ({
+    ...matmulData(mc),
+    bias: epilogue.bias ? seededArray(mc.n, 0xb1a5 ^ mc.n) : undefined,
+  });
+  const problem = problemOf(c);
+  const declined = kernel.decline?.(problem, gpu);
+  if (declined) return { skipped: `${kernel.name} declines ${describeCase(c)}: ${declined}` };
+  const cost = kernel.cost(problem);
+  const tolerance = toleranceFor('matmul', kernel.name, c);
+  const tag =
+    epilogue.bias || epilogue.activation !== 'none' ? `:bias=${epilogue.bias}:${epilogue.activation}` : '';
+  let prepared: Prepared | undefined;
+  try {
+    const checked = verificationCase(c);
+    const checkedProblem = problemOf(checked);
+    const checkedData = dataOf(checked);
+    const target = await prepareMatmul(gpu, kernel, checkedProblem, checkedData, job.label);
+    let verified: Verified;
+    try {
+      const out = await runOnce(gpu, job.label, target);
+      const reference = ctx.references.matmul(caseKey(checked) + tag, checkedData, {
+        ...checkedProblem,
+        bias: checkedData.bias,
+      });
+      const check = compareToReference(out, reference, tolerance);
+      verified = { check, tolerance, ...verdict(check, c, checked) };
+    } finally {
+      if (checked === c) prepared = target;
+      else target.destroy();
+    }
+    if (!verified.check.ok) {
+      const where = verified.params.verifiedOn ? ` on ${verified.params.verifiedOn}` : '';
+      return {
+        result: {
+          ...failedResult(job, mismatch(verified.check, tolerance, where), cost),
+          params: { ...job.params, ...verified.params },
+          maxAbsErr: finiteError(verified.check.maxAbsErr),
+          maxRelErr: finiteError(verified.check.maxRelErr),
+        },
+      };
+    }
+    prepared ??= await prepareMatmul(gpu, kernel, problem, dataOf(c), job.label);
+    const measurement = await measureKernel(ctx, job, prepared, budgetMs);
+    return { result: timedResult(ctx, job, cost, verified, measurement, verified.params, undefined) };
+  } catch (error) {
+    if (isFatal(gpu, error)) throw error;
+    return { result: failedResult(job, message(error), cost) };
+  } finally {
+    prepared?.destroy();
+  }
+}
+
+/** A probe may offer a CPU reference of its output; the copy probe's is its input. */
+type ProbeWithReference = ProbeKernel & {
+  reference?(src: Float32Array, problem: { bytes: number }): ArrayLike<number>;
+};
+
+async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: number): Promise<JobOutcome> {
+  const { gpu } = ctx;
+  const kernel = lookup(ctx.registries.probes, job.kernel, 'probeKernels') as ProbeWithReference;
+  const missing = missingFeatures(gpu, kernel);
+  if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
+  const problem = { bytes };
+  const cost = kernel.cost(problem);
+  let prepared: Prepared | undefined;
+  try {
+    const src = seededArray(bytes / 4, 0xc0b1 ^ bytes);
+    prepared = await prepareScoped(gpu, job.label, { src: bytes, dst: bytes }, async (own) => {
+      const io = {
+        src: own(gpu.upload(`${kernel.name}.src`, src)),
+        dst: own(gpu.buffer(`${kernel.name}.dst`, bytes)),
+      };
+      return { run: await kernel.prepare(gpu, problem, io), output: io.dst, outputBytes: bytes };
+    });
+    const out = await runOnce(gpu, job.label, prepared);
+    const notes: string[] = [];
+    let check: Comparison;
+    const tolerance = { atol: 0, rtol: kernel.name === 'copy' ? 0 : 1e-4 };
+    if (kernel.name === 'copy') check = compareToReference(out, src, tolerance);
+    else if (kernel.reference) check = compareToReference(out, kernel.reference(src, problem), tolerance);
+    else {
+      const bad = out.findIndex((x) => !Number.isFinite(x));
+      check = {
+        maxAbsErr: 0,
+        maxRelErr: 0,
+        ok: bad < 0,
+        firstBad: bad,
+        failure: bad < 0 ? undefined : `non-finite output at ${bad}`,
+      };
+      notes.push(`${kernel.name} has no CPU reference: its output was checked for finite values only`);
+    }
+    const verified: Verified = { check, tolerance, notes, params: {} };
+    if (!check.ok) return { result: failedResult(job, mismatch(check, tolerance, ''), cost) };
+    const measurement = await measureKernel(ctx, job, prepared, budgetMs);
+    return { result: timedResult(ctx, job, cost, verified, measurement, {}, undefined) };
+  } catch (error) {
+    if (isFatal(gpu, error)) throw error;
+    return { result: failedResult(job, message(error), cost) };
+  } finally {
+    prepared?.destroy();
+  }
+}
+
+async function runPeer(
+  ctx: JobContext,
+  job: Job,
+  name: PeerName,
+  c: Case,
+  budgetMs: number,
+): Promise<JobOutcome> {
+  const { gpu } = ctx;
+  const scale = c.kind === 'attention' ? 1 / Math.sqrt(c.headDim) : 1;
+  // Peers implement the same algorithms as naive matmul and unfused attention: the same cost models.
+  const cost =
+    c.kind === 'matmul'
+      ? naive.cost({ m: c.m, k: c.k, n: c.n })
+      : unfused.cost({
+          heads: c.heads,
+          seqQ: c.seqQ,
+          seqK: c.seqK,
+          headDim: c.headDim,
+          causal: false,
+          scale,
+        });
+  let peer: Peer;
+  try {
+    peer = await ctx.peer(name);
+  } catch (error) {
+    if (isFatal(gpu, error)) throw error;
+    return { result: failedResult(job, `${name} could not start: ${message(error)}`, cost) };
+  }
+  const opFor = (cc: Case): Promise<PeerOp> => {
+    if (cc.kind === 'matmul') {
+      if (!peer.matmul) throw new Error(`${name} has no matmul here`);
+      return peer.matmul(cc, matmulData(cc));
+    }
+    if (!peer.attention) throw new Error(`${name} has no attention here`);
+    return peer.attention(cc, attentionData(cc), scale);
+  };
+  const reference = (cc: Case): Float64Array =>
+    cc.kind === 'matmul'
+      ? ctx.references.matmul(caseKey(cc), matmulData(cc), { m: cc.m, k: cc.k, n: cc.n })
+      : ctx.references.attention(caseKey(cc), attentionData(cc), {
+          heads: cc.heads,
+          seqQ: cc.seqQ,
+          seqK: cc.seqK,
+          headDim: cc.headDim,
+          causal: false,
+          scale,
+        });
+  const tolerance = toleranceFor(c.kind, name, c);
+  let op: PeerOp | undefined;
+  try {
+    const checked = verificationCase(c);
+    let verified: Verified;
+    const target = await opFor(checked);
+    try {
+      const check = compareToReference(await target.output(), reference(checked), tolerance);
+      verified = { check, tolerance, ...verdict(check, c, checked) };
+    } finally {
+      if (checked === c) op = target;
+      else target.dispose();
+    }
+    const params = { ...verified.params, ...(op ?? target).params };
+    if (!verified.check.ok) {
+      return {
+        result: {
+          ...failedResult(job, mismatch(verified.check, tolerance, ''), cost, target.notes),
+          params: { ...job.params, ...params },
+          maxAbsErr: finiteError(verified.check.maxAbsErr),
+          maxRelErr: finiteError(verified.check.maxRelErr),
+        },
+      };
+    }
+    op ??= await opFor(c);
+    const timedOp = op;
+    const errorsBefore = gpu.uncapturedErrors.length;
+    const sampler: Sampler = {
+      resolutionMs: timedOp.resolutionMs,
+      dropped: 0,
+      sample: (plan, signal) => timedOp.time(plan.calls, signal),
+    };
+    const measurement = await measure(sampler, job.label, { budgetMs, signal: ctx.signal });
+    if (gpu.uncapturedErrors.length > errorsBefore) {
+      throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
+    }
+    return { result: timedResult(ctx, job, cost, verified, measurement, params, undefined, [timedOp.notes]) };
+  } catch (error) {
+    if (isFatal(gpu, error)) throw error;
+    return { result: failedResult(job, message(error), cost, op?.notes) };
+  } finally {
+    op?.dispose();
+  }
+}
+
+/** Runs one job within its time budget (ms). */
+export async function runJob(ctx: JobContext, job: Job, budgetMs: number): Promise<JobOutcome> {
+  try {
+    switch (job.what.kind) {
+      case 'attention':
+        return await runAttention(ctx, job, job.what.case, budgetMs);
+      case 'matmul':
+        return await runMatmul(ctx, job, job.what.case, job.what, budgetMs);
+      case 'probe':
+        return await runProbe(ctx, job, job.what.bytes, budgetMs);
+      case 'peer':
+        return await runPeer(ctx, job, job.what.peer, job.what.case, budgetMs);
+    }
+  } catch (error) {
+    if (isFatal(ctx.gpu, error)) throw error;
+    return { result: failedResult(job, message(error)) };
+  }
+}

@@ -1,0 +1,283 @@
+// Turns a RunConfig into the list of configurations (jobs) a run measures, iterating the kernel
+// registries so that new kernels appear by themselves. Kernels the design names but that are not in
+// a registry yet still get a job: it ends as a clear error, never as a made-up figure.
+
+import type { ProbeKernel } from '../kernels/copy.ts';
+import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
+import type { PeerName } from '../peers/types.ts';
+import type { Impl, Op, ParamValue } from '../results/types.ts';
+import type { AttentionCase, Case, MatmulCase } from './cases.ts';
+import type { RunConfig, Suite } from './presets.ts';
+
+export interface Registries {
+  attention: Readonly<Record<string, AttentionKernel>>;
+  matmul: Readonly<Record<string, MatmulKernel>>;
+  probes: Readonly<Record<string, ProbeKernel>>;
+}
+
+/** Kernels the design names: a run reports them missing rather than leaving them out silently. */
+export const EXPECTED = {
+  attention: ['unfused', 'fused-softmax', 'flash'],
+  sparse: 'block-sparse',
+  decode: 'decode',
+  matmul: ['naive', 'tiled'],
+  probes: ['copy', 'fma'],
+} as const;
+
+/** Attention kernels that belong to the sparse or decode suites rather than the dense sweep. */
+const SPECIAL = /^(block-sparse|decode)/;
+
+export type JobKind =
+  | { kind: 'attention'; case: AttentionCase }
+  | { kind: 'matmul'; case: MatmulCase; bias: boolean; activation: 'none' | 'gelu' }
+  | { kind: 'probe'; bytes: number }
+  | { kind: 'peer'; peer: PeerName; case: Case };
+
+export interface Job {
+  id: string;
+  suite: Suite;
+  op: Op;
+  impl: Impl;
+  /** Registry name (attnscope) or the peer's operation ('matMul', 'attention'). */
+  kernel: string;
+  what: JobKind;
+  /** Short text for progress lines and tables: "flash h=4 s=512 d=64". */
+  label: string;
+  params: Record<string, ParamValue>;
+  /** Id of the dense job a sparse job is compared with (speedupVsDense). */
+  baseline?: string;
+  /** Ceiling probes run first and always; their results are kept only with the probes suite. */
+  ceiling?: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+function attentionParams(c: AttentionCase): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {
+    heads: c.heads,
+    seqQ: c.seqQ,
+    seqK: c.seqK,
+    headDim: c.headDim,
+    causal: c.causal,
+  };
+  if (c.mask) {
+    params.blockSize = c.mask.blockSize;
+    params.pattern = c.mask.pattern;
+    params.targetDensity = c.mask.density;
+  }
+  return params;
+}
+
+function attentionId(op: Op, kernel: string, c: AttentionCase): string {
+  const shape = c.seqQ === c.seqK ? `s${c.seqQ}` : `q${c.seqQ}-kv${c.seqK}`;
+  const mask = c.mask ? `/${c.mask.pattern}-${c.mask.density}-b${c.mask.blockSize}` : '';
+  return `${op}/${kernel}/h${c.heads}-${shape}-d${c.headDim}${c.causal ? '-causal' : ''}${mask}`;
+}
+
+function shortProblem(c: Case): string {
+  if (c.kind === 'matmul') return `${c.m}×${c.k}×${c.n}`;
+  const seq = c.seqQ === c.seqK ? `s=${c.seqQ}` : `kv=${c.seqK}`;
+  const mask = c.mask ? ` ${c.mask.pattern} ${c.mask.density}` : '';
+  return `h=${c.heads} ${seq} d=${c.headDim}${mask}`;
+}
+
+/** Registered names first (in registry order), then expected names not registered yet. */
+function names(
+  registry: Readonly<Record<string, unknown>>,
+  expected: readonly string[],
+  filter: (n: string) => boolean,
+) {
+  const registered = Object.keys(registry).filter(filter);
+  return [...registered, ...expected.filter((n) => !registered.includes(n))];
+}
+
+export interface PlanOptions {
+  registries: Registries;
+  /** Peers the loader offers; undefined = both. */
+  peers?: readonly PeerName[];
+  /** Copy-probe sizes (bytes), chosen from the device limits by the caller. */
+  copySizes: number[];
+  /** Bytes per buffer of the fma probe. */
+  fmaBytes: number;
+}
+
+/** Every configuration of a run, in the order they run: ceilings first, then the suites. */
+export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
+  const { registries } = options;
+  const suites = new Set(config.suites);
+  const jobs: Job[] = [];
+  const add = (job: Job) => {
+    let id = job.id;
+    for (let i = 2; jobs.some((j) => j.id === id); i++) id = `${job.id}#${i}`;
+    jobs.push({ ...job, id });
+  };
+
+  // Ceilings: always measured (every result's utilisation depends on them).
+  for (const bytes of options.copySizes) {
+    add({
+      id: `probe/copy/${bytes / MiB}MiB`,
+      suite: 'probes',
+      op: 'probe',
+      impl: 'attnscope',
+      kernel: 'copy',
+      what: { kind: 'probe', bytes },
+      label: `copy ${bytes / MiB} MiB`,
+      params: { bytes },
+      ceiling: true,
+    });
+  }
+  for (const name of names(registries.probes, EXPECTED.probes, (n) => n !== 'copy')) {
+    if (name === 'copy') continue;
+    add({
+      id: `probe/${name}/${options.fmaBytes / MiB}MiB`,
+      suite: 'probes',
+      op: 'probe',
+      impl: 'attnscope',
+      kernel: name,
+      what: { kind: 'probe', bytes: options.fmaBytes },
+      label: `${name} ${options.fmaBytes / MiB} MiB`,
+      params: { bytes: options.fmaBytes },
+      ceiling: true,
+    });
+  }
+
+  const dense = (seq: number): AttentionCase => ({
+    kind: 'attention',
+    heads: config.heads,
+    seqQ: seq,
+    seqK: seq,
+    headDim: config.headDim,
+    causal: false,
+  });
+  const attentionJob = (suite: Suite, op: Op, kernel: string, c: AttentionCase, baseline?: string): Job => ({
+    id: attentionId(op, kernel, c),
+    suite,
+    op,
+    impl: 'attnscope',
+    kernel,
+    what: { kind: 'attention', case: c },
+    label: `${kernel} ${shortProblem(c)}`,
+    params: attentionParams(c),
+    baseline,
+  });
+
+  if (suites.has('attention')) {
+    const kernels = names(registries.attention, EXPECTED.attention, (n) => !SPECIAL.test(n));
+    for (const seq of config.seqLens)
+      for (const kernel of kernels) add(attentionJob('attention', 'attention', kernel, dense(seq)));
+  }
+
+  if (suites.has('sparse') && config.patterns.length && config.densities.length) {
+    const seq = Math.max(...config.seqLens);
+    const sparseKernels = names(registries.attention, [EXPECTED.sparse], (n) => n.startsWith('block-sparse'));
+    // Density sweep on the first pattern, then every other pattern at the first density.
+    const pairs: [string, number][] = [
+      ...config.densities.map((d): [string, number] => [config.patterns[0], d]),
+      ...config.patterns.slice(1).map((p): [string, number] => [p, config.densities[0]]),
+    ];
+    pairs.forEach(([pattern, density], index) => {
+      const c: AttentionCase = {
+        ...dense(seq),
+        mask: { pattern, density, blockSize: config.blockSize, seed: 1 + index },
+      };
+      add(attentionJob('sparse', 'attention', 'flash', c));
+      const flashId = jobs[jobs.length - 1].id;
+      for (const kernel of sparseKernels) add(attentionJob('sparse', 'attention', kernel, c, flashId));
+    });
+  }
+
+  if (suites.has('decode')) {
+    const decodeKernels = names(registries.attention, [EXPECTED.decode], (n) => n.startsWith('decode'));
+    for (const kv of config.decodeKv) {
+      const c: AttentionCase = {
+        kind: 'attention',
+        heads: config.heads,
+        seqQ: 1,
+        seqK: kv,
+        headDim: config.headDim,
+        causal: false,
+      };
+      for (const kernel of decodeKernels) add(attentionJob('decode', 'decode', kernel, c));
+      add(attentionJob('decode', 'decode', 'flash', c));
+      if (config.decodeDensity !== undefined && config.decodeDensity < 1) {
+        const sparse: AttentionCase = {
+          ...c,
+          mask: { pattern: 'random', density: config.decodeDensity, blockSize: config.blockSize, seed: 7 },
+        };
+        for (const kernel of decodeKernels) {
+          const baseline = jobs.find((j) => j.id === attentionId('decode', kernel, c))?.id;
+          add(attentionJob('decode', 'decode', kernel, sparse, baseline));
+        }
+      }
+    }
+  }
+
+  if (suites.has('matmul')) {
+    const kernels = names(registries.matmul, EXPECTED.matmul, () => true);
+    for (const size of config.matmulSizes) {
+      const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
+      for (const kernel of kernels) {
+        add({
+          id: `matmul/${kernel}/${size}`,
+          suite: 'matmul',
+          op: 'matmul',
+          impl: 'attnscope',
+          kernel,
+          what: { kind: 'matmul', case: c, bias: false, activation: 'none' },
+          label: `${kernel} ${shortProblem(c)}`,
+          params: { m: size, k: size, n: size },
+        });
+      }
+    }
+    // The fused feed-forward epilogue (bias + GELU) on the preferred kernel at the largest size.
+    const size = Math.max(...config.matmulSizes);
+    const kernel = kernels.includes('tiled') ? 'tiled' : kernels[0];
+    const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
+    add({
+      id: `matmul/${kernel}/${size}/bias-gelu`,
+      suite: 'matmul',
+      op: 'matmul',
+      impl: 'attnscope',
+      kernel,
+      what: { kind: 'matmul', case: c, bias: true, activation: 'gelu' },
+      label: `${kernel} ${shortProblem(c)} +bias+gelu`,
+      params: { m: size, k: size, n: size, bias: true, activation: 'gelu' },
+    });
+  }
+
+  if (suites.has('peers') && config.peers) {
+    const available = options.peers ?? ['tfjs-webgpu', 'gpu.js'];
+    const ops = new Set(config.peerOps ?? ['matmul', 'attention']);
+    for (const peer of available) {
+      for (const size of ops.has('matmul') ? config.matmulSizes : []) {
+        const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
+        add({
+          id: `matmul/${peer}:matMul/${size}`,
+          suite: 'peers',
+          op: 'matmul',
+          impl: peer,
+          kernel: 'matMul',
+          what: { kind: 'peer', peer, case: c },
+          label: `${peer} matMul ${shortProblem(c)}`,
+          params: { m: size, k: size, n: size },
+        });
+      }
+      // Composed attention; gpu.js (naive kernels) only on the smallest sequence.
+      const seqs = peer === 'gpu.js' ? [Math.min(...config.seqLens)] : config.seqLens;
+      for (const seq of ops.has('attention') ? seqs : []) {
+        const c = dense(seq);
+        add({
+          id: attentionId('attention', `${peer}:attention`, c),
+          suite: 'peers',
+          op: 'attention',
+          impl: peer,
+          kernel: 'attention',
+          what: { kind: 'peer', peer, case: c },
+          label: `${peer} attention ${shortProblem(c)}`,
+          params: attentionParams(c),
+        });
+      }
+    }
+  }
+  return jobs;
+}

@@ -1,0 +1,319 @@
+// runBenchmarks(): the harness the page and the command line share. It plans the configurations of a
+// preset or a custom config, measures the ceilings, then runs every configuration (verify, then
+// time), and returns the results JSON of the design's contract. One failing configuration becomes a
+// failed result and the run goes on; cancellation ends it as 'cancelled' and device loss as 'failed',
+// keeping (and labelling) what was measured before.
+
+import packageJson from '../../package.json' with { type: 'json' };
+import { LIMITS_OF_INTEREST } from '../gpu/adapter-info.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { attentionKernels, matmulKernels, probeKernels } from '../kernels/registry.ts';
+import type { Peer, PeerLoader, PeerModule, PeerName } from '../peers/types.ts';
+import {
+  type BenchResult,
+  type Environment,
+  RESULTS_SCHEMA,
+  type ResultsFile,
+  type TimingInfo,
+} from '../results/types.ts';
+import { ReferenceCache } from './cases.ts';
+import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
+import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
+import { applyCeilings, speedup } from './models.ts';
+import { type Job, planJobs, type Registries } from './plan.ts';
+import {
+  type PresetName,
+  presetConfig,
+  type RunConfig,
+  SUITES,
+  type Suite,
+  validateRunConfig,
+} from './presets.ts';
+import { createTimer, RunCancelledError, type TimerOptions } from './timing.ts';
+
+export type { PeerLoader, PeerModule } from '../peers/types.ts';
+export type { Registries } from './plan.ts';
+export {
+  PATTERNS,
+  PRESET_NAMES,
+  type PresetName,
+  presetConfig,
+  type RunConfig,
+  SUITES,
+  type Suite,
+  validateRunConfig,
+} from './presets.ts';
+export { RunCancelledError } from './timing.ts';
+
+export interface Progress {
+  /** Configurations finished (verified, failed or skipped). */
+  done: number;
+  total: number;
+  /** What runs now: "flash h=4 s=512 d=64: measuring". */
+  step: string;
+  etaMs?: number;
+  /** Set when a configuration finished (verified or failed). */
+  result?: BenchResult;
+}
+
+export interface RunOptions {
+  preset?: PresetName;
+  config?: RunConfig;
+  /** Keep only these suites of the preset or config. */
+  only?: Suite[];
+  /** Cancel: stops within about a second; the returned file has status 'cancelled'. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Where peers come from (a dynamic import, so the page loads fast). */
+  peers?: PeerLoader;
+  /** Replaces registries (tests inject a faulty kernel this way). */
+  registries?: Partial<Registries>;
+  /** Timer choice (tests can force the wall clock). */
+  timer?: TimerOptions;
+}
+
+const defaultPeers: PeerLoader = () => import('../peers/index.ts');
+
+/** Share of the overall budget a run may overshoot before the remaining configurations are dropped. */
+const HARD_BUDGET_FACTOR = 2;
+/** No configuration gets less than this to sample (ms). */
+const MIN_JOB_BUDGET_MS = 400;
+
+function userAgent(): string {
+  if (typeof navigator !== 'undefined' && typeof navigator.userAgent === 'string') return navigator.userAgent;
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    return `Node.js ${process.version} (${process.platform} ${process.arch})`;
+  }
+  return 'unknown';
+}
+
+function environment(gpu: Gpu, timing: TimingInfo): Environment {
+  const limits: Record<string, number> = {};
+  for (const name of LIMITS_OF_INTEREST) limits[name] = Number(gpu.limits[name]);
+  return {
+    runtime: gpu.runtime,
+    userAgent: userAgent().slice(0, 400),
+    adapter: { ...gpu.adapter },
+    features: [...gpu.features].sort(),
+    limits,
+    timing,
+  };
+}
+
+/** The config a run uses: validated custom config or preset, narrowed to `only`. */
+export function resolveConfig(gpu: Gpu, options: RunOptions): RunConfig & { scaledForSoftware?: boolean } {
+  let config: RunConfig & { scaledForSoftware?: boolean };
+  if (options.config) {
+    const checked = validateRunConfig(options.config, gpu.limits);
+    if (!checked.ok) throw new Error(checked.errors.map((e) => e.message).join('; '));
+    config = checked.value;
+  } else {
+    config = presetConfig(options.preset ?? 'quick', gpu.adapter);
+  }
+  if (options.only) {
+    const unknown = options.only.filter((s) => !SUITES.includes(s));
+    if (unknown.length)
+      throw new Error(`only: unknown suite ${unknown.join(', ')}; expected ${SUITES.join(', ')}`);
+    config = { ...config, suites: config.suites.filter((s) => options.only?.includes(s)) };
+  }
+  return config;
+}
+
+/**
+ * Runs every configuration: verify against the CPU reference, then time. A failure in one
+ * configuration becomes a result with verified:false and `error`, and the run goes on. Device loss
+ * ends the run with status 'failed' and keeps the results measured before it.
+ */
+export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise<ResultsFile> {
+  const config = resolveConfig(gpu, options);
+  gpu.assertAlive();
+  const started = performance.now();
+  const { signal, onProgress } = options;
+  const registries: Registries = {
+    attention: options.registries?.attention ?? attentionKernels,
+    matmul: options.registries?.matmul ?? matmulKernels,
+    probes: options.registries?.probes ?? probeKernels,
+  };
+
+  let peerModule: PeerModule | undefined;
+  let peerLoadError: string | undefined;
+  if (config.peers && config.suites.includes('peers')) {
+    try {
+      peerModule = await (options.peers ?? defaultPeers)();
+    } catch (error) {
+      peerLoadError = `the peer libraries could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  const peers = new Map<PeerName, Promise<Peer>>();
+
+  const timer = await createTimer(gpu, options.timer);
+  const env = environment(gpu, timer.info);
+  const jobs = planJobs(config, {
+    registries,
+    peers: peerModule?.peerNames,
+    copySizes: copyProbeSizes(gpu.limits, gpu.adapter.isSoftware),
+    fmaBytes: fmaProbeBytes(gpu.adapter.isSoftware),
+  });
+
+  const ctx: JobContext = {
+    gpu,
+    timer,
+    registries,
+    references: new ReferenceCache(),
+    masks: new Map(),
+    signal,
+    peer(name) {
+      let pending = peers.get(name);
+      if (!pending) {
+        if (!peerModule) return Promise.reject(new Error(peerLoadError ?? 'peers are not loaded'));
+        pending = peerModule.createPeer(name, gpu, timer.info);
+        peers.set(name, pending);
+      }
+      return pending;
+    },
+  };
+
+  const results: BenchResult[] = [];
+  const probeResults: BenchResult[] = [];
+  const keepProbes = config.suites.includes('probes');
+  let status: ResultsFile['status'] = 'complete';
+  let stopReason: string | undefined;
+  const jobTimes: number[] = [];
+
+  const report = (done: number, step: string, result?: BenchResult) => {
+    if (!onProgress) return;
+    const mean = jobTimes.length ? jobTimes.reduce((a, b) => a + b, 0) / jobTimes.length : undefined;
+    const etaMs = mean === undefined ? undefined : mean * (jobs.length - done);
+    try {
+      onProgress({ done, total: jobs.length, step, etaMs, result });
+    } catch {
+      // A listener's bug must not end the measurement.
+    }
+  };
+
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i];
+      if (signal?.aborted) {
+        status = 'cancelled';
+        break;
+      }
+      if (gpu.isLost) {
+        status = 'failed';
+        stopReason = gpu.lostInfo?.message ?? 'device lost';
+        break;
+      }
+      const elapsed = performance.now() - started;
+      if (elapsed > HARD_BUDGET_FACTOR * config.budgetMs) {
+        status = 'failed';
+        stopReason = `the run's time budget (${(config.budgetMs / 1000).toFixed(0)} s) was spent`;
+        for (const rest of jobs.slice(i).filter((j) => !j.ceiling)) {
+          results.push(failedResult(rest, `not run: ${stopReason}`));
+        }
+        break;
+      }
+      const remainingJobs = jobs.length - i;
+      const share = Math.max(MIN_JOB_BUDGET_MS, (config.budgetMs - elapsed) / remainingJobs);
+      const budget = job.ceiling ? share / 2 : share;
+      report(i, `${job.label}: verifying and timing`);
+      const jobStart = performance.now();
+      try {
+        const outcome = await runJob(ctx, job, budget);
+        jobTimes.push(performance.now() - jobStart);
+        if ('skipped' in outcome) {
+          report(i + 1, `${job.label}: skipped (${outcome.skipped})`);
+          continue;
+        }
+        if (job.ceiling) {
+          probeResults.push(outcome.result);
+          if (!keepProbes) {
+            report(
+              i + 1,
+              `${job.label}: ${outcome.result.verified ? 'done' : `failed (${outcome.result.error})`}`,
+            );
+            continue;
+          }
+        }
+        results.push(outcome.result);
+        report(i + 1, `${job.label}: ${outcome.result.verified ? 'done' : 'failed'}`, outcome.result);
+      } catch (error) {
+        if (error instanceof RunCancelledError || (signal?.aborted && !gpu.isLost)) {
+          status = 'cancelled';
+          break;
+        }
+        if (isFatal(gpu, error)) {
+          status = 'failed';
+          stopReason = gpu.lostInfo?.message ?? (error instanceof Error ? error.message : String(error));
+          const failed = failedResult(job, `not finished: ${stopReason}`);
+          results.push(failed);
+          report(i + 1, `${job.label}: ${stopReason}`, failed);
+          break;
+        }
+        throw error;
+      }
+    }
+  } finally {
+    timer.destroy();
+    await Promise.allSettled([...peers.values()].map((p) => p.then((peer) => peer.dispose())));
+  }
+
+  const ceilings = ceilingsFrom(probeResults);
+  applyCeilings(results, ceilings);
+  linkSparseResults(results, jobs);
+  if (ceilings.fmaGflops === 0) {
+    for (const r of results) {
+      if (r.op === 'probe' && r.kernel === 'copy' && r.verified) {
+        r.notes = appendNote(
+          r.notes,
+          'no fma probe in this build: fmaGflops is 0 and computeUtil is left out',
+        );
+      }
+    }
+  }
+  if (status !== 'complete') {
+    const why = status === 'cancelled' ? 'the run was cancelled' : `the run stopped early: ${stopReason}`;
+    for (const r of results)
+      r.notes = appendNote(r.notes, `partial run (${why}); measured before it stopped`);
+  }
+  if (config.scaledForSoftware) {
+    for (const r of results) {
+      if (r.impl === 'attnscope' || r.impl === 'tfjs-webgpu' || r.impl === 'gpu.js')
+        r.params.scaledForSoftware = true;
+    }
+  }
+
+  return {
+    schema: RESULTS_SCHEMA,
+    createdAt: new Date().toISOString(),
+    tool: { name: 'attnscope', version: packageJson.version },
+    status,
+    preset: options.config ? 'custom' : (options.preset ?? 'quick'),
+    environment: env,
+    ceilings,
+    results,
+  };
+}
+
+function appendNote(notes: string | undefined, note: string): string {
+  return (notes ? `${notes}; ${note}` : note).slice(0, 3900);
+}
+
+/** speedupVsDense of each sparse result against its baseline (flash on the same problem, same run). */
+function linkSparseResults(results: BenchResult[], jobs: readonly Job[]): void {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  for (const job of jobs) {
+    if (!job.baseline) continue;
+    const sparse = byId.get(job.id);
+    if (!sparse) continue;
+    const dense = byId.get(job.baseline);
+    const value = speedup(sparse, dense);
+    if (value === undefined) continue;
+    sparse.speedupVsDense = value;
+    const ideal = sparse.density ? 1 / sparse.density : undefined;
+    const against = dense ? `${dense.kernel} on the same problem` : 'the dense baseline';
+    sparse.notes = appendNote(
+      sparse.notes,
+      `speed-up ${value.toFixed(2)}× vs ${against}${ideal ? `; ideal 1/density = ${ideal.toFixed(2)}×` : ''}`,
+    );
+  }
+}
