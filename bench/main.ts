@@ -1,0 +1,135 @@
+// `npm run bench`: runs a preset on this machine's GPU (or SwiftShader, said loudly), shows progress,
+// prints a table, writes JSON/CSV, and prints the share link last. Ctrl-C cancels cleanly (what was
+// measured is still written, status 'cancelled'). Exit code 0 only when every printed result was
+// verified; 2 for bad options; 130 when cancelled.
+
+import { writeFileSync } from 'node:fs';
+import { adapterName } from '../src/gpu/adapter-info.ts';
+import { NoAdapterError } from '../src/gpu/errors.ts';
+import type { Gpu } from '../src/gpu/gpu.ts';
+import { openGpu } from '../src/gpu/open.ts';
+import { presetConfig, runBenchmarks } from '../src/measure/run.ts';
+import { toCsv, toJson } from '../src/results/export.ts';
+import { parseResults } from '../src/results/schema.ts';
+import { encodeShareLink } from '../src/results/share-link.ts';
+import type { ResultsFile } from '../src/results/types.ts';
+import { parseArgs, USAGE } from './args.ts';
+import { createProgress } from './progress.ts';
+import { formatTable } from './table.ts';
+
+const out = process.stdout;
+const err = process.stderr;
+
+function softwareBanner(name: string): string {
+  const line = '!'.repeat(78);
+  return [
+    line,
+    `!!! SOFTWARE ADAPTER: ${name}`,
+    '!!! No hardware GPU was found: shaders run on the CPU (SwiftShader). Absolute times say',
+    '!!! nothing about a GPU; compare kernels only as ratios within this run. Problem sizes are',
+    '!!! scaled down for software adapters (params.scaledForSoftware).',
+    line,
+  ].join('\n');
+}
+
+function exitCode(file: ResultsFile): number {
+  if (file.status === 'cancelled') return 130;
+  if (file.status !== 'complete') return 1;
+  return file.results.every((r) => r.verified) ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const parsed = parseArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    err.write(`bench: ${parsed.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const options = parsed.options;
+  if (options.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  let gpu: Gpu;
+  try {
+    gpu = await openGpu();
+  } catch (error) {
+    err.write(`bench: ${error instanceof NoAdapterError ? error.message : String(error)}\n`);
+    return 1;
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      err.write('\nbench: cancelling (Ctrl-C again to quit at once)…\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+
+  try {
+    const name = adapterName(gpu.adapter);
+    out.write(gpu.adapter.isSoftware ? `${softwareBanner(name)}\n` : `Adapter: ${name}\n`);
+    const config = presetConfig(options.preset, gpu.adapter);
+    const suites = options.only ? config.suites.filter((s) => options.only?.includes(s)) : config.suites;
+    out.write(
+      `Preset ${options.preset}${config.scaledForSoftware ? ' (scaled for a software adapter)' : ''}: ` +
+        `${suites.join(', ')}; budget ${(config.budgetMs / 1000).toFixed(0)} s\n`,
+    );
+
+    const progress = createProgress(err);
+    const file = await runBenchmarks(gpu, {
+      preset: options.preset,
+      only: options.only,
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+    });
+    progress.done();
+
+    const t = file.environment.timing;
+    out.write(
+      `\nTiming: ${t.source}${t.quantized ? ' (QUANTIZED)' : ''}, resolution ${(t.resolutionMs * 1e3).toPrecision(3)} µs. ` +
+        `Ceilings: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${
+          file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured'
+        }.\n\n`,
+    );
+    out.write(`${formatTable(file, out.columns ? Math.max(100, out.columns) : 200)}\n\n`);
+
+    const schemaCheck = parseResults(JSON.parse(JSON.stringify(file)));
+    if (!schemaCheck.ok)
+      err.write(`bench: WARNING: the results do not pass the schema: ${schemaCheck.error}\n`);
+    if (options.json) {
+      writeFileSync(options.json, toJson(file));
+      out.write(`Wrote ${options.json}\n`);
+    }
+    if (options.csv) {
+      writeFileSync(options.csv, toCsv(file));
+      out.write(`Wrote ${options.csv}\n`);
+    }
+    const failed = file.results.filter((r) => !r.verified).length;
+    out.write(
+      `Status: ${file.status}; ${file.results.length - failed} verified, ${failed} failed or not verified.\n`,
+    );
+    try {
+      out.write(`Share link: ${await encodeShareLink(file, options.baseUrl)}\n`);
+    } catch (error) {
+      out.write(`Share link: none (${error instanceof Error ? error.message : String(error)})\n`);
+    }
+    return schemaCheck.ok ? exitCode(file) : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    gpu.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    err.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

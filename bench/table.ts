@@ -1,0 +1,77 @@
+// The table `npm run bench` prints at the end: one row per result, speeds only for verified ones.
+// Pure (string in, string out), so it can be tested and reused by scripts.
+
+import type { BenchResult, ResultsFile } from '../src/results/types.ts';
+
+const COLUMNS = [
+  'kernel',
+  'problem',
+  'median ± CI (ms)',
+  'GB/s',
+  '% of copy',
+  'GFLOP/s',
+  'speed-up',
+  'check',
+] as const;
+
+function num(x: number | undefined, digits = 3): string {
+  if (x === undefined || !Number.isFinite(x)) return '—';
+  if (x === 0) return '0';
+  if (Math.abs(x) >= 1000) return x.toFixed(0);
+  return x.toPrecision(digits);
+}
+
+function density(x: unknown): string {
+  return String(Number(Number(x).toFixed(2)));
+}
+
+/** "h=2 s=256 d=64 sliding-window(w=5) 0.53", "256×256×256 +bias+gelu", "16 MiB". */
+export function formatProblem(r: BenchResult): string {
+  const p = r.params;
+  if (r.op === 'probe') return `${Number(p.bytes) / (1024 * 1024)} MiB`;
+  if (r.op === 'matmul') {
+    const epilogue = p.bias ? ` +bias${p.activation === 'gelu' ? '+gelu' : ''}` : '';
+    return `${p.m}×${p.k}×${p.n}${epilogue}`;
+  }
+  const seq = p.seqQ === p.seqK ? `s=${p.seqK}` : `q=${p.seqQ} kv=${p.seqK}`;
+  const mask = p.mask
+    ? ` ${String(p.mask)} ${density(p.maskDensity)}`
+    : p.pattern
+      ? ` ${String(p.pattern)} ~${density(p.targetDensity)}`
+      : '';
+  return `h=${p.heads} ${seq} d=${p.headDim}${p.causal ? ' causal' : ''}${mask}`;
+}
+
+export function formatKernel(r: BenchResult): string {
+  return r.impl === 'attnscope' ? r.kernel : `${r.impl} ${r.kernel}`;
+}
+
+function row(r: BenchResult): string[] {
+  if (!r.verified || !r.latencyMs) {
+    const error = (r.error ?? 'not verified').split('\n')[0];
+    return [formatKernel(r), formatProblem(r), '—', '—', '—', '—', '—', `FAILED: ${error}`];
+  }
+  const l = r.latencyMs;
+  const halfWidth = Math.max(l.median - l.ci95[0], l.ci95[1] - l.median);
+  const median = `${num(l.median, 4)} ± ${num(halfWidth, 2)}${l.noisy ? ' noisy' : ''}`;
+  const pct = r.bwUtil === undefined ? '—' : `${(100 * r.bwUtil).toFixed(1)}%`;
+  const speedup = r.speedupVsDense === undefined ? '' : `${r.speedupVsDense.toFixed(2)}×`;
+  return [formatKernel(r), formatProblem(r), median, num(r.gbps), pct, num(r.gflops), speedup, '✓'];
+}
+
+/** The results as an aligned text table. */
+export function formatTable(file: Pick<ResultsFile, 'results'>, maxWidth = 160): string {
+  const rows = file.results.map(row);
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  // Let the last column (check) run long; cap the problem column so rows stay readable.
+  widths[1] = Math.min(widths[1], 44);
+  const clip = (cell: string, w: number) => (cell.length > w ? `${cell.slice(0, w - 1)}…` : cell.padEnd(w));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : clip(c, widths[i])))
+      .join('  ')
+      .slice(0, maxWidth)
+      .trimEnd();
+  const header = line(COLUMNS);
+  return [header, '-'.repeat(Math.min(header.length, maxWidth)), ...rows.map(line)].join('\n');
+}

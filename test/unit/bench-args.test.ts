@@ -1,0 +1,276 @@
+// The `bench` command line: every option, and the bad options and values that must end in a usage
+// message naming them and exit code 2 (checked on the real process for one case).
+
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
+import { formatProblem, formatTable } from '../../bench/table.ts';
+import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
+import type { BenchResult } from '../../src/results/types.ts';
+
+describe('bench options', () => {
+  it('defaults: quick preset, every suite, default base URL', () => {
+    expect(parseArgs([])).toEqual({
+      ok: true,
+      options: {
+        preset: 'quick',
+        only: undefined,
+        json: undefined,
+        csv: undefined,
+        baseUrl: DEFAULT_BASE_URL,
+        help: false,
+      },
+    });
+  });
+
+  it.each([
+    { name: '--preset standard', argv: ['--preset', 'standard'], expected: { preset: 'standard' } },
+    { name: '--preset=full', argv: ['--preset=full'], expected: { preset: 'full' } },
+    { name: '--only one suite', argv: ['--only', 'matmul'], expected: { only: ['matmul'] } },
+    {
+      name: '--only several, duplicates merged',
+      argv: ['--only=attention,sparse,decode,matmul,probes,peers,matmul'],
+      expected: { only: ['attention', 'sparse', 'decode', 'matmul', 'probes', 'peers'] },
+    },
+    { name: '--json FILE', argv: ['--json', 'out.json'], expected: { json: 'out.json' } },
+    { name: '--csv FILE', argv: ['--csv', 'out.csv'], expected: { csv: 'out.csv' } },
+    {
+      name: '--base-url URL',
+      argv: ['--base-url', 'https://example.org/attnscope/'],
+      expected: { baseUrl: 'https://example.org/attnscope/' },
+    },
+    { name: '--help', argv: ['--help'], expected: { help: true } },
+    { name: '-h', argv: ['-h'], expected: { help: true } },
+    {
+      name: 'all together',
+      argv: [
+        '--preset',
+        'quick',
+        '--only',
+        'probes',
+        '--json',
+        'a.json',
+        '--csv',
+        'b.csv',
+        '--base-url',
+        'http://h/',
+      ],
+      expected: { preset: 'quick', only: ['probes'], json: 'a.json', csv: 'b.csv', baseUrl: 'http://h/' },
+    },
+  ])('$name', ({ argv, expected }) => {
+    const parsed = parseArgs(argv);
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(parsed.options).toMatchObject(expected);
+  });
+});
+
+describe('bad options and values name the culprit', () => {
+  it.each([
+    { name: 'unknown option', argv: ['--fast'], message: "unknown option '--fast'" },
+    {
+      name: 'unknown option with a value',
+      argv: ['--preset=quick', '--out=x'],
+      message: "unknown option '--out'",
+    },
+    { name: 'single-dash unknown', argv: ['-x'], message: "unknown option '-x'" },
+    { name: 'positional argument', argv: ['quick'], message: "unexpected argument 'quick'" },
+    { name: 'unknown preset', argv: ['--preset', 'fast'], message: "--preset: unknown value 'fast'" },
+    { name: 'empty preset', argv: ['--preset='], message: '--preset needs a value' },
+    { name: 'missing preset value', argv: ['--preset'], message: '--preset needs a value' },
+    {
+      name: 'value taken from the next option',
+      argv: ['--json', '--csv', 'x'],
+      message: '--json needs a value',
+    },
+    { name: 'unknown suite', argv: ['--only', 'attention,gemm'], message: "--only: unknown value 'gemm'" },
+    { name: 'empty suite in the list', argv: ['--only', 'attention,'], message: "--only: unknown value ''" },
+    {
+      name: 'base URL not a URL',
+      argv: ['--base-url', 'localhost'],
+      message: "--base-url: 'localhost' is not",
+    },
+    { name: 'base URL not http', argv: ['--base-url', 'javascript:alert(1)'], message: '--base-url:' },
+    {
+      name: 'option twice',
+      argv: ['--preset', 'quick', '--preset', 'full'],
+      message: '--preset given more than once',
+    },
+  ])('$name', ({ argv, message }) => {
+    const parsed = parseArgs(argv);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error).toContain(message);
+  });
+
+  it('the usage text names every option and suite', () => {
+    for (const word of [
+      '--preset',
+      '--only',
+      '--json',
+      '--csv',
+      '--base-url',
+      'quick|standard|full',
+      'peers',
+    ]) {
+      expect(USAGE).toContain(word);
+    }
+  });
+
+  it('the command exits with code 2 and prints the usage', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--preset', 'fast'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--preset: unknown value 'fast'");
+    expect(result.stderr).toContain('usage: npm run bench');
+  });
+});
+
+describe('the result table', () => {
+  const base: BenchResult = {
+    id: 'matmul/tiled/256',
+    op: 'matmul',
+    kernel: 'tiled',
+    impl: 'attnscope',
+    params: { m: 256, k: 256, n: 256 },
+    latencyMs: { median: 2, p10: 1.9, p90: 2.2, ci95: [1.95, 2.1], samples: 20 },
+    bytes: 786432,
+    flops: 33554432,
+    gbps: 0.393,
+    gflops: 16.8,
+    bwUtil: 0.5,
+    maxAbsErr: 1e-6,
+    maxRelErr: 1e-6,
+    verified: true,
+  };
+
+  it('shows speeds only for verified results', () => {
+    const failed: BenchResult = {
+      ...base,
+      id: 'x',
+      verified: false,
+      latencyMs: undefined,
+      error: 'output differs\ntable',
+    };
+    const text = formatTable({ results: [base, failed] });
+    const [, , good, bad] = text.split('\n');
+    expect(good).toContain('2.000 ± 0.10');
+    expect(good).toContain('50.0%');
+    expect(good).toContain('✓');
+    expect(bad).toContain('FAILED: output differs');
+    expect(bad).not.toContain('table');
+    expect(bad).not.toMatch(/\d\.\d+ ±/);
+  });
+
+  it.each([
+    {
+      name: 'matmul with epilogue',
+      r: { ...base, params: { m: 4, k: 5, n: 6, bias: true, activation: 'gelu' } },
+      text: '4×5×6 +bias+gelu',
+    },
+    {
+      name: 'probe',
+      r: { ...base, op: 'probe' as const, params: { bytes: 16 * 1024 * 1024 } },
+      text: '16 MiB',
+    },
+    {
+      name: 'decode with mask',
+      r: {
+        ...base,
+        op: 'decode' as const,
+        params: {
+          heads: 2,
+          seqQ: 1,
+          seqK: 2048,
+          headDim: 64,
+          causal: false,
+          mask: 'random(keep=77)',
+          maskDensity: 0.6,
+        },
+      },
+      text: 'h=2 q=1 kv=2048 d=64 random(keep=77) 0.6',
+    },
+  ])('problem column: $name', ({ r, text }) => {
+    expect(formatProblem(r as BenchResult)).toBe(text);
+  });
+});
+
+describe('a custom run config (page form, scripts): every field refuses a bad value by name', () => {
+  const limits = { maxStorageBufferBindingSize: 128 * 1024 * 1024, maxBufferSize: 256 * 1024 * 1024 };
+  const good = presetConfig('quick', { isSoftware: true });
+  const { scaledForSoftware: _, ...raw } = good;
+
+  it('control: a preset passes', () => {
+    expect(validateRunConfig(raw, limits)).toEqual({
+      ok: true,
+      value: expect.objectContaining({ heads: raw.heads }),
+    });
+  });
+
+  it.each([
+    { field: 'heads', value: 0, message: 'heads: must be at least 1' },
+    { field: 'heads', value: -3, message: 'heads: must be at least 1' },
+    { field: 'heads', value: 2.5, message: 'heads: expected an integer, got 2.5' },
+    { field: 'heads', value: Number.NaN, message: 'heads: expected an integer, got NaN' },
+    { field: 'heads', value: '4', message: 'heads: expected an integer, got the string "4"' },
+    { field: 'heads', value: 1e9, message: 'heads: 1000000000 exceeds the limit of 256' },
+    { field: 'headDim', value: 512, message: 'headDim: 512 exceeds the limit of 256' },
+    { field: 'seqLens', value: [], message: 'seqLens: expected at least one value' },
+    { field: 'seqLens', value: 128, message: 'seqLens: expected a list, got 128' },
+    { field: 'seqLens', value: [128, 0], message: 'seqLens[1]: must be at least 1' },
+    { field: 'seqLens', value: Array(17).fill(8), message: 'seqLens: 17 values exceed the limit of 16' },
+    {
+      field: 'seqLens',
+      value: [1 << 20],
+      message: 'seqLens[0]: q, k or v (heads × seqLen × headDim f32) needs',
+    },
+    { field: 'blockSize', value: 0, message: 'blockSize: must be at least 1' },
+    { field: 'blockSize', value: 8192, message: 'blockSize: 8192 exceeds the limit of 4096' },
+    { field: 'patterns', value: ['diagonal'], message: 'patterns[0]: expected one of sliding-window' },
+    { field: 'densities', value: [0], message: 'densities[0]: expected a number in (0, 1], got 0' },
+    { field: 'densities', value: [1.5], message: 'densities[0]: expected a number in (0, 1], got 1.5' },
+    {
+      field: 'densities',
+      value: [Number.POSITIVE_INFINITY],
+      message: 'densities[0]: expected a number in (0, 1], got Infinity',
+    },
+    { field: 'decodeKv', value: [-1], message: 'decodeKv[0]: must be at least 1' },
+    {
+      field: 'decodeKv',
+      value: [1 << 24],
+      message: 'decodeKv[0]: k or v (heads × decodeKv × headDim f32) needs',
+    },
+    { field: 'decodeDensity', value: 0, message: 'decodeDensity: expected a number in (0, 1], got 0' },
+    { field: 'matmulSizes', value: [100000], message: 'matmulSizes[0]: 100000 exceeds the limit of 32768' },
+    {
+      field: 'matmulSizes',
+      value: [8192],
+      message: 'matmulSizes[0]: a matrix (size × size f32) needs 268435456 bytes',
+    },
+    { field: 'peers', value: 'yes', message: 'peers: expected true or false' },
+    { field: 'peerOps', value: ['softmax'], message: "peerOps[0]: expected 'matmul' or 'attention'" },
+    { field: 'suites', value: ['gemm'], message: 'suites[0]: expected one of attention' },
+    { field: 'budgetMs', value: 10, message: 'budgetMs: must be at least 1000' },
+    { field: 'budgetMs', value: 1e12, message: 'budgetMs: 1000000000000 exceeds the limit' },
+    { field: 'colour', value: 'red', message: 'colour: unknown field' },
+  ])('$field = $value', ({ field, value, message }) => {
+    const checked = validateRunConfig({ ...raw, [field]: value }, limits);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.errors.map((e) => e.message).join('\n')).toContain(message);
+  });
+
+  it.each([null, 42, 'quick', []])('a config that is not an object (%s)', (value) => {
+    const checked = validateRunConfig(value, limits);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.errors[0].field).toBe('config');
+  });
+
+  it('presets scale down on software adapters and say so', () => {
+    const hardware = presetConfig('standard', { isSoftware: false });
+    const software = presetConfig('standard', { isSoftware: true });
+    expect(software.scaledForSoftware).toBe(true);
+    expect(hardware.scaledForSoftware).toBe(false);
+    expect(Math.max(...software.seqLens)).toBeLessThan(Math.max(...hardware.seqLens));
+    expect(() => presetConfig('huge' as never, { isSoftware: false })).toThrow(/preset: expected one of/);
+  });
+});

@@ -1,0 +1,145 @@
+// Bytes and FLOP models of the kernels on a small problem, checked against hand calculations, and
+// the roofline figures derived from them (GB/s, GFLOP/s, intensity, utilisations, speed-ups).
+
+import { describe, expect, it } from 'vitest';
+import { attentionKernels, matmulKernels, probeKernels } from '../../src/kernels/registry.ts';
+import type { AttentionProblem } from '../../src/kernels/types.ts';
+import { blockMask } from '../../src/masks/index.ts';
+import { ceilingsFrom } from '../../src/measure/ceilings.ts';
+import { applyCeilings, derive, speedup } from '../../src/measure/models.ts';
+import type { BenchResult } from '../../src/results/types.ts';
+
+// heads 2, seqQ = seqK = 8, headDim 4: q, k, v, o are 2·8·4 = 64 floats = 256 bytes each.
+const P: AttentionProblem = { heads: 2, seqQ: 8, seqK: 8, headDim: 4, causal: false, scale: 0.5 };
+const IO_BYTES = 4 * 256;
+const PAIRS = 2 * 8 * 8;
+
+describe('attention cost models (hand calculations on h=2 s=8 d=4)', () => {
+  it('unfused: Q, K, V, O once plus S written, read, P written, read', () => {
+    expect(attentionKernels.unfused.cost(P)).toEqual({
+      bytes: IO_BYTES + 4 * 4 * PAIRS,
+      flops: 4 * PAIRS * 4,
+    });
+  });
+
+  it.skipIf(!attentionKernels.flash)(
+    'flash: Q, K, V read once and O written once; S never reaches memory',
+    () => {
+      expect(attentionKernels.flash.cost(P)).toEqual({ bytes: IO_BYTES, flops: 4 * PAIRS * 4 });
+    },
+  );
+
+  it.skipIf(!attentionKernels['fused-softmax'])(
+    'fused-softmax: moves less than unfused, more than flash',
+    () => {
+      const { bytes, flops } = attentionKernels['fused-softmax'].cost(P);
+      expect(bytes).toBeGreaterThan(IO_BYTES);
+      expect(bytes).toBeLessThan(attentionKernels.unfused.cost(P).bytes);
+      expect(flops).toBe(4 * PAIRS * 4);
+    },
+  );
+
+  it.skipIf(!attentionKernels['block-sparse'])(
+    'block-sparse: FLOPs over the kept blocks only, fewer bytes',
+    () => {
+      // blockSize 4: 2 × 2 blocks, the diagonal kept: half the pairs.
+      const mask = blockMask.fromDense([1, 0, 0, 1], { blockSize: 4, seqQ: 8, seqK: 8 });
+      const sparse = attentionKernels['block-sparse'].cost({ ...P, mask });
+      expect(sparse.flops).toBe(4 * (PAIRS / 2) * 4);
+      expect(sparse.bytes).toBeLessThan(IO_BYTES + 1);
+      expect(sparse.bytes).toBeGreaterThanOrEqual(4 * 2 * 8 * 4 * 2 - 1); // at least Q read and O written
+    },
+  );
+
+  it.skipIf(!attentionKernels.decode)('decode: reads K and V at least once for one query row', () => {
+    const d = { heads: 2, seqQ: 1, seqK: 64, headDim: 4, causal: false, scale: 0.5 };
+    const { bytes, flops } = attentionKernels.decode.cost(d);
+    expect(bytes).toBeGreaterThanOrEqual(2 * 4 * 2 * 64 * 4);
+    expect(flops).toBe(4 * 2 * 64 * 4);
+  });
+});
+
+describe('matmul and probe cost models (m=3 k=5 n=7)', () => {
+  const problem = { m: 3, k: 5, n: 7 };
+
+  it.each(Object.keys(matmulKernels))('%s: a, b read once and c written once; 2·m·n·k FLOPs', (name) => {
+    expect(matmulKernels[name].cost(problem)).toEqual({ bytes: 4 * (15 + 35 + 21), flops: 2 * 3 * 5 * 7 });
+    expect(matmulKernels[name].cost({ ...problem, bias: true, activation: 'gelu' }).bytes).toBe(
+      4 * (15 + 35 + 21 + 7),
+    );
+  });
+
+  it('copy: n bytes read and n written, no FLOPs', () => {
+    expect(probeKernels.copy.cost({ bytes: 1024 })).toEqual({ bytes: 2048, flops: 0 });
+  });
+});
+
+describe('derived figures', () => {
+  it('GB/s, GFLOP/s, intensity and utilisations of a known call', () => {
+    // 2 GB and 8 GFLOP in 1000 ms.
+    expect(derive(2e9, 8e9, 1000, { copyGBps: 4, fmaGflops: 16 })).toEqual({
+      gbps: 2,
+      gflops: 8,
+      intensity: 4,
+      bwUtil: 0.5,
+      computeUtil: 0.5,
+    });
+  });
+
+  it('leaves utilisations out when a ceiling is unknown, and intensity 0 without bytes', () => {
+    const d = derive(0, 1e6, 1, { copyGBps: 0, fmaGflops: 0 });
+    expect(d.intensity).toBe(0);
+    expect(d.bwUtil).toBeUndefined();
+    expect(d.computeUtil).toBeUndefined();
+  });
+
+  it('refuses a zero time', () => {
+    expect(() => derive(1, 1, 0, { copyGBps: 1, fmaGflops: 1 })).toThrow(/positive/);
+  });
+
+  const timed = (
+    id: string,
+    kernel: string,
+    median: number,
+    extra: Partial<BenchResult> = {},
+  ): BenchResult => ({
+    id,
+    op: 'probe',
+    kernel,
+    impl: 'attnscope',
+    params: {},
+    latencyMs: { median, p10: median, p90: median, ci95: [median, median], samples: 10 },
+    bytes: 2e6,
+    flops: 4e6,
+    maxAbsErr: 0,
+    maxRelErr: 0,
+    verified: true,
+    ...extra,
+  });
+
+  it('ceilings: the best verified copy and fma probes', () => {
+    const results = [
+      timed('a', 'copy', 2), // 1 GB/s
+      timed('b', 'copy', 1), // 2 GB/s
+      timed('c', 'copy', 0.5, { verified: false }), // not verified: ignored
+      timed('d', 'fma', 1), // 4 GFLOP/s
+    ];
+    expect(ceilingsFrom(results)).toEqual({ copyGBps: 2, fmaGflops: 4 });
+  });
+
+  it('applyCeilings fills verified results only', () => {
+    const good = timed('a', 'flash', 1);
+    const bad = { ...timed('b', 'flash', 1), verified: false };
+    applyCeilings([good, bad], { copyGBps: 4, fmaGflops: 8 });
+    expect(good).toMatchObject({ gbps: 2, gflops: 4, intensity: 2, bwUtil: 0.5, computeUtil: 0.5 });
+    expect(bad.gbps).toBeUndefined();
+  });
+
+  it('speed-up vs dense: dense median / sparse median, only when both verified', () => {
+    expect(speedup(timed('s', 'block-sparse', 1), timed('d', 'flash', 3))).toBe(3);
+    expect(
+      speedup(timed('s', 'block-sparse', 1), { ...timed('d', 'flash', 3), verified: false }),
+    ).toBeUndefined();
+    expect(speedup(timed('s', 'block-sparse', 1), undefined)).toBeUndefined();
+  });
+});
