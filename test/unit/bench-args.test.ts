@@ -191,7 +191,7 @@ describe('the result table', () => {
       text: 'h=2 q=1 kv=2048 d=64 random(keep=77) 0.6',
     },
   ])('problem column: $name', ({ r, text }) => {
-    expect(formatProblem(r as BenchResult)).toBe(text);
+    expect(formatProblem(r as unknown as BenchResult)).toBe(text);
   });
 });
 
