@@ -4,6 +4,7 @@ import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { copy, type ProbeKernel } from './copy.ts';
 import { naive } from './naive-matmul.ts';
+import { tiled } from './tiled-matmul.ts';
 import type { AttentionKernel, AttentionProblem, Kernel, MatmulKernel, MatmulProblem } from './types.ts';
 import { unfused } from './unfused.ts';
 
@@ -15,6 +16,7 @@ export const attentionKernels: Readonly<Record<string, AttentionKernel>> = Objec
 /** Matmul kernels by contract name. */
 export const matmulKernels: Readonly<Record<string, MatmulKernel>> = Object.freeze({
   naive,
+  tiled,
 });
 
 /** Ceiling probes by name. */
