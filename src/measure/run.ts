@@ -294,6 +294,28 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   };
 }
 
+/**
+ * The Gpu for the next run: `current` while its device lives, else a fresh one (the lost one is
+ * closed). At most `retries` extra attempts to open a device.
+ */
+export async function usableGpu(
+  current: Gpu | undefined,
+  open: () => Promise<Gpu>,
+  retries = 2,
+): Promise<Gpu> {
+  if (current && !current.isLost) return current;
+  current?.close();
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    try {
+      return await open();
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
 function appendNote(notes: string | undefined, note: string): string {
   return (notes ? `${notes}; ${note}` : note).slice(0, 3900);
 }

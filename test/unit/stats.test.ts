@@ -2,6 +2,7 @@
 // bootstrap CI of the median (deterministic, contains the median, shrinks with more samples).
 
 import { describe, expect, it } from 'vitest';
+import { MEASURE_RULES, measure, type Sampler } from '../../src/measure/sample.ts';
 import {
   bootstrapMedianCI,
   coefficientOfVariation,
@@ -15,6 +16,7 @@ import {
   stddev,
   summarize,
 } from '../../src/measure/stats.ts';
+import type { SamplePlan } from '../../src/measure/timing.ts';
 
 describe('quantiles on known samples', () => {
   it.each([
@@ -138,5 +140,68 @@ describe('summarize', () => {
   it('relative half-width of the CI', () => {
     expect(relativeHalfWidth(10, [9.9, 10.3])).toBeCloseTo(0.03, 12);
     expect(relativeHalfWidth(0, [0, 0])).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('the sampling loop (a fake time source, no GPU)', () => {
+  /** A sampler whose calls take callMs each, with ±jitter from a seeded PRNG. */
+  function fake(callMs: number, jitter: number, resolutionMs: number) {
+    const random = seededRandom(11);
+    const plans: SamplePlan[] = [];
+    const sampler: Sampler = {
+      resolutionMs,
+      dropped: 0,
+      async sample(plan) {
+        plans.push(plan);
+        return plan.calls * callMs * (1 + jitter * (2 * random() - 1));
+      },
+    };
+    return { sampler, plans };
+  }
+
+  it('takes at least 10 samples and stops once the CI of the median is within ±2%', async () => {
+    const { sampler } = fake(1, 0.01, 1e-6);
+    const m = await measure(sampler, 'steady', { budgetMs: 60_000 });
+    expect(m.latencyMs.samples).toBeGreaterThanOrEqual(MEASURE_RULES.minSamples);
+    expect(m.latencyMs.samples).toBeLessThan(MEASURE_RULES.maxSamples);
+    expect(relativeHalfWidth(m.latencyMs.median, m.latencyMs.ci95)).toBeLessThanOrEqual(0.02 + 1e-9);
+    expect(m.latencyMs.median).toBeCloseTo(1, 1);
+    expect(m.budgetExhausted).toBe(false);
+  });
+
+  it('sizes a sample to at least 100 timer resolutions', async () => {
+    const { sampler, plans } = fake(0.001, 0, 0.01); // 1 µs calls, 10 µs timer
+    const m = await measure(sampler, 'short', { budgetMs: 60_000 });
+    expect(m.plan.calls).toBeGreaterThanOrEqual(1000);
+    expect(plans.at(-1)?.calls).toBe(m.plan.calls);
+    expect(m.latencyMs.median).toBeCloseTo(0.001, 6);
+  });
+
+  it('caps the planned GPU time of one submit well under a second', async () => {
+    const { sampler } = fake(30, 0, 0.5); // 30 ms calls, a coarse 0.5 ms timer: 2 calls per sample
+    const m = await measure(sampler, 'long', { budgetMs: 60_000 });
+    expect(m.plan.callsPerSubmit * 30).toBeLessThanOrEqual(MEASURE_RULES.maxSubmitMs);
+    const { sampler: huge } = fake(500, 0, 0.001);
+    const one = await measure(huge, 'huge', { budgetMs: 1 });
+    expect(one.plan.callsPerSubmit).toBe(1);
+    expect(one.notes.join(' ')).toContain('over the 200 ms planned per submit');
+  });
+
+  it('stops on the budget with noisy samples, says so, and still keeps 10 samples', async () => {
+    const { sampler } = fake(1, 0.5, 1e-6);
+    const m = await measure(sampler, 'noisy', { budgetMs: 0 });
+    expect(m.latencyMs.samples).toBe(MEASURE_RULES.minSamples);
+    expect(m.budgetExhausted).toBe(true);
+    expect(m.notes.join(' ')).toMatch(/time budget spent at ±/);
+    expect(m.latencyMs.noisy).toBe(true);
+  });
+
+  it('an aborted signal stops it', async () => {
+    const { sampler } = fake(1, 0, 1e-6);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(measure(sampler, 'x', { budgetMs: 1000, signal: controller.signal })).rejects.toThrow(
+      /cancelled/,
+    );
   });
 });

@@ -1,0 +1,200 @@
+// Faults during a run (issue 6, harness side): the device lost in the middle, a kernel the adapter
+// refuses to compile, out-of-memory on allocation, cancel, the run's time budget, a bad config.
+// Each case uses its own device where it destroys or exhausts it.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { GpuScopeError } from '../../src/gpu/errors.ts';
+import type { Gpu } from '../../src/gpu/gpu.ts';
+import { openGpu } from '../../src/gpu/open.ts';
+import { attentionKernels, matmulKernels } from '../../src/kernels/registry.ts';
+import type { AttentionKernel, MatmulKernel } from '../../src/kernels/types.ts';
+import { type RunConfig, runBenchmarks, usableGpu } from '../../src/measure/run.ts';
+import { parseResults } from '../../src/results/schema.ts';
+import { useGpu } from './gpu-harness.ts';
+
+/** Several small matmul configurations: enough steps to interrupt, each quick. */
+const MATMULS: RunConfig = {
+  heads: 1,
+  headDim: 8,
+  seqLens: [32],
+  blockSize: 8,
+  patterns: ['sliding-window'],
+  densities: [0.5],
+  decodeKv: [64],
+  matmulSizes: [24, 32, 40, 48, 56, 64],
+  peers: false,
+  suites: ['matmul'],
+  budgetMs: 30_000,
+};
+/** No probes: these tests do not need the ceilings, and the copy probe's large buffers cost time. */
+const NO_PROBES = { probes: {} };
+
+const BAD_WGSL = `@compute @workgroup_size(1) fn main() { let x: f32 = undefined_thing; }`;
+
+/** An attention kernel whose shader this (any) adapter rejects: the compile error must name it. */
+const broken: AttentionKernel = {
+  name: 'broken',
+  summary: 'A kernel whose WGSL does not compile.',
+  async prepare(gpu) {
+    await gpu.pipeline({
+      kernel: 'broken',
+      shader: new URL(`data:text/plain,${encodeURIComponent(BAD_WGSL)}`),
+      entryPoint: 'main',
+    });
+    throw new Error('unreachable: the pipeline above must fail');
+  },
+  cost: () => ({ bytes: 1, flops: 1 }),
+};
+
+/** A matmul kernel whose allocation runs out of GPU memory. */
+const hungry: MatmulKernel = {
+  name: 'hungry',
+  summary: 'Runs out of memory on allocation.',
+  async prepare() {
+    throw new GpuScopeError('out-of-memory', 'hungry.scratch', 'Out of memory');
+  },
+  cost: (p) => ({ bytes: 4 * (p.m * p.k + p.k * p.n + p.m * p.n), flops: 2 * p.m * p.n * p.k }),
+};
+
+describe('device lost in the middle of a run', () => {
+  let own: Gpu | undefined;
+  afterEach(() => own?.close());
+
+  it('ends the run as failed, keeps and labels what was measured, and the next run gets a fresh device', async () => {
+    own = await openGpu();
+    const lostGpu = own;
+    let destroyed = false;
+    const file = await runBenchmarks(lostGpu, {
+      config: MATMULS,
+      registries: NO_PROBES,
+      onProgress: (p) => {
+        if (p.result?.verified && !destroyed) {
+          destroyed = true;
+          lostGpu.device.destroy();
+        }
+      },
+    });
+    expect(destroyed).toBe(true);
+    expect(file.status).toBe('failed');
+    const kept = file.results.filter((r) => r.verified);
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    for (const r of kept) expect(r.notes).toMatch(/partial run .*stopped early/);
+    const last = file.results.at(-1);
+    expect(last?.verified).toBe(false);
+    expect(last?.error).toMatch(/device lost|not finished/i);
+    // Fewer results than planned: nothing is shown as complete.
+    expect(file.results.length).toBeLessThan(
+      MATMULS.matmulSizes.length * Object.keys(matmulKernels).length + 1,
+    );
+    expect(parseResults(JSON.parse(JSON.stringify(file))).ok).toBe(true);
+
+    const fresh = await usableGpu(lostGpu, openGpu);
+    expect(fresh).not.toBe(lostGpu);
+    own = fresh;
+    const next = await runBenchmarks(fresh, {
+      config: { ...MATMULS, matmulSizes: [16] },
+      registries: { ...NO_PROBES, matmul: { naive: matmulKernels.naive } },
+    });
+    expect(next.status).toBe('complete');
+    const naive = next.results.filter((r) => r.kernel === 'naive');
+    expect(naive.length).toBe(1);
+    expect(naive[0].verified).toBe(true);
+  });
+});
+
+describe('one configuration fails, the others still run', () => {
+  const gpu = useGpu();
+
+  it('a WGSL compile error is reported with the kernel name and the compiler message', async () => {
+    const file = await runBenchmarks(gpu(), {
+      config: { ...MATMULS, seqLens: [16], headDim: 8, suites: ['attention'] },
+      registries: { ...NO_PROBES, attention: { unfused: attentionKernels.unfused, broken } },
+    });
+    expect(file.status).toBe('complete');
+    const bad = file.results.find((r) => r.kernel === 'broken');
+    expect(bad?.verified).toBe(false);
+    expect(bad?.error).toMatch(/broken\.main: shader or pipeline rejected/);
+    expect(bad?.error).toMatch(/undefined_thing/);
+    expect(bad?.latencyMs).toBeUndefined();
+    const good = file.results.find((r) => r.kernel === 'unfused');
+    expect(good?.verified).toBe(true);
+  });
+
+  it('out of GPU memory names the sizes asked for', async () => {
+    const file = await runBenchmarks(gpu(), {
+      config: { ...MATMULS, matmulSizes: [32] },
+      registries: { ...NO_PROBES, matmul: { hungry, naive: matmulKernels.naive } },
+    });
+    const bad = file.results.find((r) => r.kernel === 'hungry');
+    expect(bad?.verified).toBe(false);
+    expect(bad?.error).toMatch(/out of GPU memory asking for a 4\.0 KiB, b 4\.0 KiB, c 4\.0 KiB/);
+    expect(file.results.find((r) => r.kernel === 'naive')?.verified).toBe(true);
+  });
+});
+
+describe('long work', () => {
+  const gpu = useGpu();
+
+  it('cancel stops the run within about a second and keeps what was measured', async () => {
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const file = await runBenchmarks(gpu(), {
+      config: { ...MATMULS, matmulSizes: [24, 32, 40, 48, 56, 64, 72, 80] },
+      registries: NO_PROBES,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.result && !abortedAt) {
+          abortedAt = performance.now();
+          controller.abort();
+        }
+      },
+    });
+    const latency = performance.now() - abortedAt;
+    expect(file.status).toBe('cancelled');
+    expect(latency).toBeLessThan(1500);
+    expect(file.results.length).toBeGreaterThanOrEqual(1);
+    for (const r of file.results) expect(r.notes).toMatch(/cancelled/);
+  });
+
+  it('cancel in the middle of timing one configuration returns within about a second', async () => {
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const file = await runBenchmarks(gpu(), {
+      config: { ...MATMULS, matmulSizes: [160], budgetMs: 60_000 },
+      registries: { ...NO_PROBES, matmul: { naive: matmulKernels.naive } },
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.step.includes('naive') && p.step.endsWith('timing') && !abortedAt) {
+          setTimeout(() => {
+            abortedAt = performance.now();
+            controller.abort();
+          }, 700);
+        }
+      },
+    });
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(1500);
+    expect(file.status).toBe('cancelled');
+    expect(file.results.some((r) => r.verified)).toBe(false);
+  });
+
+  it('the overall time budget ends a run that overruns it, naming what was not run', async () => {
+    const file = await runBenchmarks(gpu(), {
+      config: { ...MATMULS, matmulSizes: Array.from({ length: 16 }, (_, i) => 16 + 8 * i), budgetMs: 1000 },
+      registries: NO_PROBES,
+    });
+    expect(file.status).toBe('failed');
+    const notRun = file.results.filter((r) => r.error?.startsWith('not run:'));
+    expect(notRun.length).toBeGreaterThan(0);
+    expect(notRun[0].error).toMatch(/time budget \(1 s\) was spent/);
+  });
+
+  it('a bad config is refused before anything is allocated', async () => {
+    await expect(runBenchmarks(gpu(), { config: { ...MATMULS, heads: 0 } })).rejects.toThrow(
+      /heads: must be at least 1/,
+    );
+    await expect(runBenchmarks(gpu(), { only: ['gemm' as never] })).rejects.toThrow(
+      /only: unknown suite gemm/,
+    );
+  });
+});

@@ -1,0 +1,150 @@
+// The harness end to end on a tiny custom config: every registered kernel verified then timed, the
+// results JSON complete and valid against the schema, ceilings measured, sparse results linked to
+// flash; kernels the design names but that are not built yet reported as clear errors. Also the
+// timer itself: timestamp queries at full resolution in Node (Dawn's quantization off).
+
+import { describe, expect, it } from 'vitest';
+import { attentionKernels, matmulKernels } from '../../src/kernels/registry.ts';
+import { type Progress, type RunConfig, runBenchmarks } from '../../src/measure/run.ts';
+import { createTimer } from '../../src/measure/timing.ts';
+import { parseResults } from '../../src/results/schema.ts';
+import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
+import { useGpu } from './gpu-harness.ts';
+
+const TINY: RunConfig = {
+  heads: 1,
+  headDim: 16,
+  seqLens: [48],
+  blockSize: 8,
+  patterns: ['sliding-window'],
+  densities: [0.5],
+  decodeKv: [200],
+  decodeDensity: 0.6,
+  matmulSizes: [40],
+  peers: false,
+  suites: ['attention', 'sparse', 'decode', 'matmul', 'probes'],
+  budgetMs: 20_000,
+};
+
+function registered(r: BenchResult): boolean {
+  if (r.op === 'matmul') return Object.hasOwn(matmulKernels, r.kernel);
+  if (r.op === 'probe') return r.kernel === 'copy' || r.kernel === 'fma';
+  return Object.hasOwn(attentionKernels, r.kernel);
+}
+
+describe('runBenchmarks on a tiny config', () => {
+  const gpu = useGpu();
+  let file: ResultsFile;
+  const progress: Progress[] = [];
+
+  it('runs to completion and reports progress', async () => {
+    file = await runBenchmarks(gpu(), { config: TINY, onProgress: (p) => progress.push(p) });
+    expect(file.status).toBe('complete');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)?.done).toBe(progress.at(-1)?.total);
+    const withResult = progress.filter((p) => p.result);
+    expect(withResult.length).toBe(file.results.length);
+  });
+
+  it('writes every field of the results contract and passes the strict schema', () => {
+    expect(file.schema).toBe('attnscope.results/1');
+    expect(Number.isNaN(Date.parse(file.createdAt))).toBe(false);
+    expect(file.tool).toEqual({ name: 'attnscope', version: expect.any(String) });
+    expect(file.preset).toBe('custom');
+    const env = file.environment;
+    expect(env.runtime).toBe('node');
+    expect(env.userAgent).toMatch(/Node\.js/);
+    expect(env.adapter).toEqual(gpu().adapter);
+    expect(env.features).toEqual(expect.arrayContaining([...gpu().features]));
+    expect(env.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(['timestamp-query', 'wall-clock']).toContain(env.timing.source);
+    expect(env.timing.resolutionMs).toBeGreaterThan(0);
+    const parsed = parseResults(JSON.parse(JSON.stringify(file)));
+    expect(parsed.ok ? undefined : parsed.error).toBeUndefined();
+  });
+
+  it('measures the copy ceiling in the same run', () => {
+    expect(file.ceilings.copyGBps).toBeGreaterThan(0);
+    const copies = file.results.filter((r) => r.kernel === 'copy');
+    expect(copies.length).toBeGreaterThan(0);
+    expect(Math.max(...copies.map((r) => r.gbps ?? 0))).toBeCloseTo(file.ceilings.copyGBps, 6);
+  });
+
+  it('verifies then times every registered kernel, with the roofline figures', () => {
+    const timed = file.results.filter(registered).filter((r) => r.kernel !== 'fma' || r.verified);
+    expect(timed.length).toBeGreaterThanOrEqual(4); // copy ×2, unfused ×1+, naive, …
+    for (const r of timed) {
+      expect(r.error, `${r.id}: ${r.error}`).toBeUndefined();
+      expect(r.verified, r.id).toBe(true);
+      const l = r.latencyMs!;
+      expect(l.samples, r.id).toBeGreaterThanOrEqual(10);
+      expect(l.median).toBeGreaterThan(0);
+      expect(l.p10).toBeLessThanOrEqual(l.median);
+      expect(l.p90).toBeGreaterThanOrEqual(l.median);
+      expect(l.ci95[0]).toBeLessThanOrEqual(l.median);
+      expect(l.ci95[1]).toBeGreaterThanOrEqual(l.median);
+      expect(r.bytes, r.id).toBeGreaterThan(0);
+      expect(r.gbps, r.id).toBeGreaterThan(0);
+      expect(r.bwUtil, r.id).toBeGreaterThan(0);
+      expect(r.intensity, r.id).toBeGreaterThanOrEqual(0);
+      if (r.op !== 'probe') {
+        expect(r.flops, r.id).toBeGreaterThan(0);
+        expect(r.maxAbsErr, r.id).toBeLessThan(1e-3);
+      }
+    }
+  });
+
+  it('reports kernels that are not built yet as errors, never as speeds', () => {
+    for (const r of file.results.filter((x) => !registered(x))) {
+      expect(r.verified).toBe(false);
+      expect(r.latencyMs).toBeUndefined();
+      expect(r.gbps).toBeUndefined();
+      expect(r.error).toMatch(/not built yet/);
+    }
+  });
+
+  it.skipIf(!attentionKernels['block-sparse'] || !attentionKernels.flash)(
+    'links block-sparse to flash on the same problem (density, speed-up)',
+    () => {
+      const sparse = file.results.find((r) => r.kernel === 'block-sparse' && r.op === 'attention');
+      expect(sparse?.verified).toBe(true);
+      expect(sparse?.density).toBeGreaterThan(0);
+      expect(sparse?.density).toBeLessThan(1);
+      expect(sparse?.speedupVsDense).toBeGreaterThan(0);
+      expect(sparse?.notes).toMatch(/ideal 1\/density/);
+    },
+  );
+
+  it('ids are unique', () => {
+    const ids = file.results.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('the timer', () => {
+  const gpu = useGpu();
+
+  it.skipIf(!process.versions.node)(
+    'timestamp queries are not quantized in Node (Dawn toggle off)',
+    async () => {
+      if (!gpu().features.has('timestamp-query')) return;
+      const timer = await createTimer(gpu());
+      try {
+        expect(timer.info.source).toBe('timestamp-query');
+        expect(timer.info.quantized).toBe(false);
+        // Dawn's default quantization would round to 65.5 µs: the resolution is far finer.
+        expect(timer.info.resolutionMs).toBeLessThan(0.01);
+      } finally {
+        timer.destroy();
+      }
+    },
+  );
+
+  it('the wall-clock fallback measures its round trip', async () => {
+    const timer = await createTimer(gpu(), { wallClock: true });
+    expect(timer.info.source).toBe('wall-clock');
+    expect(timer.info.resolutionMs).toBeGreaterThan(0);
+    const ms = await timer.time('empty', () => {}, { calls: 3, callsPerSubmit: 1 });
+    expect(ms).toBeGreaterThan(0);
+  });
+});

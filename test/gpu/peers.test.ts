@@ -1,0 +1,110 @@
+// The peer libraries on tiny problems: TF.js WebGPU on attnscope's own device and gpu.js (its mode as
+// really run), each checked against the same f64 reference as attnscope's kernels, and timed.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { attentionData, matmulData } from '../../src/measure/cases.ts';
+import { runBenchmarks } from '../../src/measure/run.ts';
+import { createPeer, type Peer, peerNames } from '../../src/peers/index.ts';
+import { attentionReference } from '../../src/reference/attention.ts';
+import { compareToReference } from '../../src/reference/compare.ts';
+import { matmulReference } from '../../src/reference/matmul.ts';
+import { useGpu } from './gpu-harness.ts';
+
+const TOL = { atol: 1e-4, rtol: 1e-3 };
+
+describe.each(peerNames.map((name) => ({ name })))('peer $name', ({ name }) => {
+  const gpu = useGpu();
+  let peer: Peer | undefined;
+  const getPeer = async () => {
+    peer ??= await createPeer(name, gpu());
+    return peer;
+  };
+  afterAll(async () => {
+    await peer?.dispose();
+  });
+
+  it.each([
+    { label: 'control 32×32×32', m: 32, k: 32, n: 32 },
+    { label: 'uneven 17×33×9', m: 17, k: 33, n: 9 },
+  ])('matmul $label matches the f64 reference', async ({ m, k, n }) => {
+    const p = await getPeer();
+    const c = { kind: 'matmul' as const, m, k, n };
+    const data = matmulData(c);
+    const op = await p.matmul!(c, data);
+    try {
+      const check = compareToReference(await op.output(), matmulReference(data.a, data.b, { m, k, n }), TOL);
+      expect(check.failure, check.failure).toBeUndefined();
+      const ms = await op.time(3);
+      expect(ms).toBeGreaterThan(0);
+      expect(op.notes.length).toBeGreaterThan(10);
+    } finally {
+      op.dispose();
+    }
+  });
+
+  it('composed attention matches the f64 reference', async () => {
+    const p = await getPeer();
+    const c = { kind: 'attention' as const, heads: 2, seqQ: 19, seqK: 19, headDim: 8, causal: false };
+    const data = attentionData(c);
+    const scale = 1 / Math.sqrt(8);
+    const op = await p.attention!(c, data, scale);
+    try {
+      const expected = attentionReference(data.q, data.k, data.v, { ...c, scale });
+      const check = compareToReference(await op.output(), expected, TOL);
+      expect(check.failure, check.failure).toBeUndefined();
+    } finally {
+      op.dispose();
+    }
+  });
+
+  it('records what really ran', async () => {
+    const p = await getPeer();
+    const c = { kind: 'matmul' as const, m: 8, k: 8, n: 8 };
+    const op = await p.matmul!(c, matmulData(c));
+    try {
+      if (name === 'tfjs-webgpu') {
+        expect(op.params).toMatchObject({ backend: 'webgpu', device: 'shared' });
+        expect(op.notes).toMatch(/attnscope's own GPUDevice/);
+      } else {
+        // The mode gpu.js really ran (it falls back silently): webgpu here when the adapter is lent.
+        expect(['webgpu', 'cpu', 'webgl', 'webgl2', 'headlessgl', 'webasm']).toContain(op.params.mode);
+        expect(op.notes).toContain(`ran in ${op.params.mode} mode`);
+      }
+    } finally {
+      op.dispose();
+    }
+  });
+});
+
+describe('peers in a run', () => {
+  const gpu = useGpu();
+
+  it('results carry impl = the peer, verified against the same reference', async () => {
+    const file = await runBenchmarks(gpu(), {
+      config: {
+        heads: 1,
+        headDim: 8,
+        seqLens: [16],
+        blockSize: 8,
+        patterns: ['random'],
+        densities: [0.5],
+        decodeKv: [32],
+        matmulSizes: [24],
+        peers: true,
+        suites: ['peers'],
+        budgetMs: 4_000,
+      },
+      registries: { probes: {} },
+    });
+    expect(file.status).toBe('complete');
+    const impls = new Set(file.results.map((r) => r.impl));
+    expect(impls).toEqual(new Set(['tfjs-webgpu', 'gpu.js']));
+    for (const r of file.results) {
+      expect(r.verified, `${r.id}: ${r.error}`).toBe(true);
+      expect(r.latencyMs?.samples).toBeGreaterThanOrEqual(10);
+      expect(r.notes).toMatch(/timed by/);
+    }
+    // openGpu keeps telling Node from a browser: the navigator lent to the peers is gone.
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+  });
+});
