@@ -42,6 +42,8 @@ export default defineConfig({
     target: 'es2022',
     outDir: 'dist',
     sourcemap: true,
+    // Shaders stay files: inlined as data: URLs they would be fetched from data:, which the CSP forbids.
+    assetsInlineLimit: 0,
     // Peers (TensorFlow.js) are large by nature and load only when a run needs them.
     chunkSizeWarningLimit: 2048,
   },

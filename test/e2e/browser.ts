@@ -24,7 +24,8 @@ export const CHROMIUM_FLAGS = [
 ];
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const SCREENSHOTS = join(root, '.artifacts', 'screenshots');
+export const ARTIFACTS = join(root, '.artifacts');
+export const SCREENSHOTS = join(ARTIFACTS, 'screenshots');
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });

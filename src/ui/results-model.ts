@@ -1,0 +1,213 @@
+// What the page derives from a results file before showing it: labels for kernels and problems, the
+// baseline each speed-up is taken against, a key that matches the same configuration across two runs,
+// and the results file of a run still in progress (or one that ended without the harness's file).
+
+import { LIMITS_OF_INTEREST } from '../gpu/adapter-info.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import type { BenchResult, Environment, ParamValue, ResultsFile } from '../results/types.ts';
+import { RESULTS_SCHEMA } from '../results/types.ts';
+import { bytes, integer, sig } from './format.ts';
+
+/** "flash", or "matmul (tfjs-webgpu)" for a peer library. */
+export function kernelLabel(result: BenchResult): string {
+  return result.impl === 'attnscope' ? result.kernel : `${result.kernel} (${result.impl})`;
+}
+
+function num(params: Record<string, ParamValue>, key: string): number | undefined {
+  const value = params[key];
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** The problem in a few words: main "h8 · 512 × 512 · d64", detail "bigbird · 25 % of blocks · block 64". */
+export function problemParts(result: BenchResult): { main: string; detail: string } {
+  const p = result.params;
+  const main: string[] = [];
+  const detail: string[] = [];
+  const heads = num(p, 'heads');
+  const seqQ = num(p, 'seqQ');
+  const seqK = num(p, 'seqK');
+  const headDim = num(p, 'headDim');
+  if (result.op === 'attention' || result.op === 'decode') {
+    if (heads !== undefined) main.push(`h${heads}`);
+    if (seqQ !== undefined && seqK !== undefined) {
+      main.push(
+        result.op === 'decode' || seqQ !== seqK
+          ? `q ${integer(seqQ)} · kv ${integer(seqK)}`
+          : `${integer(seqQ)} × ${integer(seqK)}`,
+      );
+    }
+    if (headDim !== undefined) main.push(`d${headDim}`);
+    if (p.causal === true) main.push('causal');
+    if (typeof p.pattern === 'string') detail.push(p.pattern);
+    if (result.density !== undefined) detail.push(`${sig(result.density * 100, 2)} % of blocks`);
+    const blockSize = num(p, 'blockSize');
+    if (blockSize !== undefined) detail.push(`block ${blockSize}`);
+  } else if (result.op === 'matmul') {
+    const [m, k, n] = [num(p, 'm'), num(p, 'k'), num(p, 'n')];
+    if (m !== undefined && k !== undefined && n !== undefined) {
+      main.push(
+        m === k && k === n
+          ? `${integer(m)}³`
+          : `${integer(m)} × ${integer(k)} · ${integer(k)} × ${integer(n)}`,
+      );
+    }
+    if (p.bias === true) detail.push('bias');
+    if (typeof p.activation === 'string' && p.activation !== 'none') detail.push(p.activation);
+  } else if (result.op === 'probe') {
+    const size = num(p, 'bytes');
+    if (size !== undefined) main.push(bytes(size));
+    const threads = num(p, 'threads');
+    if (threads !== undefined) main.push(`${integer(threads)} threads`);
+  }
+  if (main.length === 0 && detail.length === 0) {
+    main.push(
+      Object.entries(p)
+        .map(([key, value]) => `${key} ${typeof value === 'number' ? sig(value) : String(value)}`)
+        .join(' · '),
+    );
+  }
+  return { main: main.join(' · '), detail: detail.join(' · ') };
+}
+
+/** The problem on one line. */
+export function problemLabel(result: BenchResult): string {
+  const { main, detail } = problemParts(result);
+  return detail ? `${main} · ${detail}` : main;
+}
+
+const SHAPE_KEYS = [
+  'heads',
+  'seqQ',
+  'seqK',
+  'headDim',
+  'causal',
+  'm',
+  'k',
+  'n',
+  'bias',
+  'activation',
+  'bytes',
+];
+
+function shapeKey(result: BenchResult): string {
+  return SHAPE_KEYS.map((key) => `${key}=${String(result.params[key] ?? '')}`).join(';');
+}
+
+/** Matches the same configuration in two runs (the sharer's and this one). */
+export function configurationKey(result: BenchResult): string {
+  const entries = Object.entries(result.params)
+    .filter(([key]) => key !== 'seed')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => `${key}=${String(value)}`);
+  return `${result.op}|${result.kernel}|${result.impl}|${result.density ?? ''}|${entries.join(';')}`;
+}
+
+export interface SpeedUp {
+  value: number;
+  against: string;
+  /** For block-sparse: the ideal 1/density. */
+  ideal?: number;
+}
+
+/** The baseline kernel a result's speed-up is measured against, by op. */
+const BASELINE: Record<string, string> = { attention: 'unfused', matmul: 'naive' };
+
+/**
+ * The speed-up shown in the table: block-sparse against dense flash (from the harness), other attention
+ * kernels against unfused, matmul kernels against naive, on the same problem in the same run.
+ */
+export function speedUpOf(result: BenchResult, all: readonly BenchResult[]): SpeedUp | undefined {
+  if (!result.verified || !result.latencyMs) return undefined;
+  if (result.speedupVsDense !== undefined) {
+    return {
+      value: result.speedupVsDense,
+      against: 'dense flash',
+      ideal: result.density ? 1 / result.density : undefined,
+    };
+  }
+  const baselineName = BASELINE[result.op];
+  if (!baselineName || (result.kernel === baselineName && result.impl === 'attnscope')) return undefined;
+  if (result.density !== undefined) return undefined;
+  const key = shapeKey(result);
+  const baseline = all.find(
+    (other) =>
+      other.op === result.op &&
+      other.kernel === baselineName &&
+      other.impl === 'attnscope' &&
+      other.density === undefined &&
+      other.verified &&
+      other.latencyMs &&
+      shapeKey(other) === key,
+  );
+  if (!baseline?.latencyMs || result.latencyMs.median <= 0) return undefined;
+  return { value: baseline.latencyMs.median / result.latencyMs.median, against: baselineName };
+}
+
+export type RunStatus = 'running' | 'complete' | 'cancelled' | 'failed' | 'unknown';
+
+export function statusOf(file: ResultsFile, running = false): RunStatus {
+  if (running) return 'running';
+  return file.status ?? 'unknown';
+}
+
+export const STATUS_TEXT: Record<RunStatus, string> = {
+  running: 'Running — results so far',
+  complete: 'Complete run',
+  cancelled: 'Cancelled — partial results',
+  failed: 'Failed — partial results',
+  unknown: 'Run status not recorded',
+};
+
+/** The environment as the page sees it, for a run that ended without the harness's own file. */
+export function environmentOf(gpu: Gpu): Environment {
+  const limits: Record<string, number> = {};
+  for (const name of LIMITS_OF_INTEREST) limits[name] = Number(gpu.limits[name]);
+  const timestamps = gpu.features.has('timestamp-query');
+  return {
+    runtime: 'browser',
+    userAgent: navigator.userAgent.slice(0, 400),
+    adapter: gpu.adapter,
+    features: [...gpu.features].sort(),
+    limits,
+    timing: {
+      source: timestamps ? 'timestamp-query' : 'wall-clock',
+      quantized: timestamps && gpu.timestampQuantized,
+      resolutionMs: timestamps ? (gpu.timestampQuantized ? 0.1 : 0.001) : 0.1,
+    },
+  };
+}
+
+/** A results file from the results seen so far (the probes give the ceilings when they ran). */
+export function partialFile(
+  environment: Environment,
+  results: BenchResult[],
+  status: 'cancelled' | 'failed' | undefined,
+  preset: string | undefined,
+  version: string,
+): ResultsFile {
+  const probe = (kernel: string) =>
+    results.find((r) => r.op === 'probe' && r.kernel === kernel && r.verified);
+  return {
+    schema: RESULTS_SCHEMA,
+    createdAt: new Date().toISOString(),
+    tool: { name: 'attnscope', version },
+    status,
+    preset,
+    environment,
+    ceilings: { copyGBps: probe('copy')?.gbps ?? 0, fmaGflops: probe('fma')?.gflops ?? 0 },
+    results,
+  };
+}
+
+/** Counts for the summary line. */
+export function tally(file: ResultsFile): { total: number; verified: number; failed: number; noisy: number } {
+  let verified = 0;
+  let failed = 0;
+  let noisy = 0;
+  for (const result of file.results) {
+    if (result.verified) verified++;
+    else failed++;
+    if (result.verified && result.latencyMs?.noisy) noisy++;
+  }
+  return { total: file.results.length, verified, failed, noisy };
+}

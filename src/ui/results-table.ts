@@ -1,0 +1,270 @@
+// The results table (data-testid="results"): one row per configuration, sortable by any column, numbers
+// right-aligned with their units. A result that did not match the reference shows its error and never a
+// speed; a noisy timing is marked.
+
+import type { BenchResult, ResultsFile } from '../results/types.ts';
+import { type Child, h, replaceChildren } from './dom.ts';
+import { duration, percent, ratio, sig } from './format.ts';
+import { kernelLabel, problemLabel, problemParts, type SpeedUp, speedUpOf } from './results-model.ts';
+
+interface Row {
+  index: number;
+  result: BenchResult;
+  speedUp: SpeedUp | undefined;
+}
+
+interface Column {
+  key: string;
+  label: string;
+  title?: string;
+  numeric: boolean;
+  /** Sort value; undefined sorts last. */
+  value: (row: Row) => number | string | undefined;
+  cell: (row: Row) => Child | Child[];
+}
+
+function timed(row: Row): BenchResult | undefined {
+  return row.result.verified ? row.result : undefined;
+}
+
+function spreadPercent(result: BenchResult): number | undefined {
+  const latency = result.latencyMs;
+  if (!latency || latency.median <= 0) return undefined;
+  return Math.max(latency.ci95[1] - latency.median, latency.median - latency.ci95[0]) / latency.median;
+}
+
+function medianCell(row: Row): Child[] {
+  const result = timed(row);
+  const latency = result?.latencyMs;
+  if (!latency) return ['—'];
+  const spread = spreadPercent(result);
+  const detail =
+    `median of ${latency.samples} samples; 95% CI ${duration(latency.ci95[0])} – ${duration(latency.ci95[1])}; ` +
+    `p10 ${duration(latency.p10)}, p90 ${duration(latency.p90)}` +
+    (latency.cv !== undefined ? `; CV ${percent(latency.cv)}` : '') +
+    (latency.outliers ? `; ${latency.outliers} outliers kept` : '');
+  return [
+    latency.noisy
+      ? h(
+          'span',
+          {
+            class: 'badge warn noisy',
+            title: 'The samples vary by more than 5 %: read this figure with care',
+          },
+          'noisy',
+        )
+      : null,
+    h('span', { title: detail }, duration(latency.median)),
+    spread !== undefined
+      ? h('span', { class: 'spread', title: detail }, ` ± ${sig(spread * 100, 2)} %`)
+      : null,
+  ];
+}
+
+function problemCell(row: Row): Child[] {
+  const { main, detail } = problemParts(row.result);
+  return [main, detail ? h('span', { class: 'sub muted small' }, detail) : null];
+}
+
+function checkCell(row: Row): Child[] {
+  const result = row.result;
+  const errors = `max abs error ${sig(result.maxAbsErr, 2)}, max rel error ${sig(result.maxRelErr, 2)}`;
+  if (result.verified) {
+    return [
+      h('span', { class: 'check ok', title: errors }, '✓ matches'),
+      result.latencyMs ? null : h('span', { class: 'muted' }, ' (not timed)'),
+    ];
+  }
+  const message = result.error ?? 'did not match the reference';
+  return [
+    h('span', { class: 'check failed' }, '✗ failed'),
+    h(
+      'span',
+      { class: 'error-text', title: `${message} (${errors})` },
+      message.length > 140 ? `${message.slice(0, 139)}…` : message,
+    ),
+  ];
+}
+
+function speedUpCell(row: Row): Child[] {
+  const speedUp = row.speedUp;
+  if (!speedUp) return [''];
+  return [
+    h('span', { title: `against ${speedUp.against} on the same problem, same run` }, ratio(speedUp.value)),
+    speedUp.ideal !== undefined
+      ? h('span', { class: 'sub muted small' }, `ideal ${ratio(speedUp.ideal)}`)
+      : null,
+  ];
+}
+
+const COLUMNS: Column[] = [
+  {
+    key: 'kernel',
+    label: 'Kernel',
+    numeric: false,
+    value: (r) => kernelLabel(r.result),
+    cell: (r) => h('span', { class: 'kernel' }, kernelLabel(r.result)),
+  },
+  {
+    key: 'problem',
+    label: 'Problem',
+    numeric: false,
+    value: (r) => problemLabel(r.result),
+    cell: problemCell,
+  },
+  {
+    key: 'median',
+    label: 'Median ± CI',
+    title: 'GPU time per call: the median of the samples, ± the half-width of its 95 % confidence interval',
+    numeric: true,
+    value: (r) => timed(r)?.latencyMs?.median,
+    cell: medianCell,
+  },
+  {
+    key: 'gbps',
+    label: 'GB/s',
+    title: 'Compulsory memory traffic of the algorithm ÷ time',
+    numeric: true,
+    value: (r) => timed(r)?.gbps,
+    cell: (r) => (timed(r)?.gbps !== undefined && r.result.bytes > 0 ? sig(timed(r)?.gbps ?? 0) : '—'),
+  },
+  {
+    key: 'bwUtil',
+    label: '% of copy',
+    title: 'GB/s as a share of the copy probe’s bandwidth measured in the same run',
+    numeric: true,
+    value: (r) => timed(r)?.bwUtil,
+    cell: (r) =>
+      timed(r)?.bwUtil !== undefined && r.result.bytes > 0 ? percent(timed(r)?.bwUtil ?? 0) : '—',
+  },
+  {
+    key: 'gflops',
+    label: 'GFLOP/s',
+    title: 'Useful floating-point operations (2 per multiply-add) ÷ time',
+    numeric: true,
+    value: (r) => timed(r)?.gflops,
+    cell: (r) => (timed(r)?.gflops !== undefined && r.result.flops > 0 ? sig(timed(r)?.gflops ?? 0) : '—'),
+  },
+  {
+    key: 'speedup',
+    label: 'Speed-up',
+    title: 'Block-sparse against dense flash; other attention kernels against unfused; matmul against naive',
+    numeric: true,
+    value: (r) => r.speedUp?.value,
+    cell: speedUpCell,
+  },
+  {
+    key: 'check',
+    label: 'Check',
+    title: 'Compared with the CPU reference (f64)',
+    numeric: false,
+    value: (r) => (r.result.verified ? 1 : 0),
+    cell: checkCell,
+  },
+];
+
+export interface TableState {
+  sortKey: string | undefined;
+  descending: boolean;
+}
+
+function compare(a: number | string | undefined, b: number | string | undefined): number {
+  if (a === undefined && b === undefined) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b), 'en', { numeric: true });
+}
+
+/** The table for file, sortable in place; `state` keeps the sort across re-renders of a live run. */
+export function resultsTable(
+  file: ResultsFile,
+  state: TableState = { sortKey: undefined, descending: false },
+): HTMLElement {
+  const rows: Row[] = file.results.map((result, index) => ({
+    index,
+    result,
+    speedUp: speedUpOf(result, file.results),
+  }));
+  const table = h('table', { class: 'results', testid: 'results' });
+  const caption = h(
+    'caption',
+    { class: 'visually-hidden' },
+    'Benchmark results; column headers sort the table',
+  );
+  const headRow = h('tr', {});
+  const body = h('tbody', {});
+
+  const render = () => {
+    const sorted = [...rows];
+    const column = COLUMNS.find((c) => c.key === state.sortKey);
+    if (column) {
+      sorted.sort((a, b) => {
+        const va = column.value(a);
+        const vb = column.value(b);
+        if (va === undefined || vb === undefined) return compare(va, vb);
+        const order = compare(va, vb);
+        return (state.descending ? -order : order) || a.index - b.index;
+      });
+    }
+    replaceChildren(
+      body,
+      ...sorted.map((row) =>
+        h(
+          'tr',
+          {
+            class: row.result.verified ? undefined : 'failed',
+            'data-kernel': row.result.kernel,
+            'data-op': row.result.op,
+          },
+          ...COLUMNS.map((c) => {
+            const content = c.cell(row);
+            return h(
+              'td',
+              { class: c.numeric ? 'num' : undefined },
+              ...(Array.isArray(content) ? content : [content]),
+            );
+          }),
+        ),
+      ),
+    );
+    replaceChildren(
+      headRow,
+      ...COLUMNS.map((c) => {
+        const sorted = state.sortKey === c.key;
+        const button = h(
+          'button',
+          { type: 'button', class: 'sort', title: c.title },
+          c.label,
+          h(
+            'span',
+            { class: 'sort-mark', 'aria-hidden': 'true' },
+            sorted ? (state.descending ? ' ▼' : ' ▲') : ' ↕',
+          ),
+        );
+        button.addEventListener('click', () => {
+          if (state.sortKey === c.key) state.descending = !state.descending;
+          else {
+            state.sortKey = c.key;
+            state.descending = c.numeric && c.key !== 'median';
+          }
+          render();
+          (headRow.querySelector(`[data-col="${c.key}"] button`) as HTMLButtonElement | null)?.focus();
+        });
+        return h(
+          'th',
+          {
+            scope: 'col',
+            class: c.numeric ? 'num' : undefined,
+            'data-col': c.key,
+            'aria-sort': sorted ? (state.descending ? 'descending' : 'ascending') : undefined,
+          },
+          button,
+        );
+      }),
+    );
+  };
+  render();
+  table.append(caption, h('thead', {}, headRow), body);
+  return h('div', { class: 'table-wrap' }, table);
+}

@@ -1,0 +1,72 @@
+// Getting results out of the page and back in: the share link (copied to the clipboard and shown to
+// select by hand), JSON and CSV downloads, and imported JSON files (the file picker or drag and drop),
+// which are hostile input exactly like links.
+
+import { IMPORT_MAX_CHARS, parseImportedJson, toCsv, toJson } from '../results/export.ts';
+import type { ParseResult } from '../results/schema.ts';
+import { encodeShareLink } from '../results/share-link.ts';
+import type { ResultsFile } from '../results/types.ts';
+
+/** The link for these results on this page, `…#r=1.<payload>`. */
+export function shareLinkFor(file: ResultsFile): Promise<string> {
+  return encodeShareLink(file, `${location.origin}${location.pathname}`);
+}
+
+/** Copies text to the clipboard; false when the browser refused (the caller shows it to select). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A file name that says what and when: attnscope-swiftshader-2026-06-01T1200.json */
+export function exportName(file: ResultsFile, extension: 'json' | 'csv'): string {
+  const adapter = (file.environment.adapter.architecture || file.environment.adapter.vendor || 'gpu')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 30);
+  const stamp = file.createdAt.replace(/[^0-9T]/g, '').slice(0, 13);
+  return `attnscope-${adapter || 'gpu'}-${stamp}.${extension}`;
+}
+
+export function downloadJson(file: ResultsFile): void {
+  download(exportName(file, 'json'), 'application/json', toJson(file));
+}
+
+export function downloadCsv(file: ResultsFile): void {
+  download(exportName(file, 'csv'), 'text/csv', toCsv(file));
+}
+
+/** Reads and validates an imported file; refuses files too large to be results before reading them. */
+export async function readImportedFile(file: File): Promise<ParseResult> {
+  // Results files are ASCII almost throughout, so bytes and characters agree; refuse before reading.
+  if (file.size > IMPORT_MAX_CHARS) {
+    return {
+      ok: false,
+      error: `The imported file is too large (${file.size} bytes, the limit is ${IMPORT_MAX_CHARS})`,
+    };
+  }
+  let text: string;
+  try {
+    text = await file.text();
+  } catch {
+    return { ok: false, error: 'The file could not be read' };
+  }
+  return parseImportedJson(text);
+}

@@ -1,0 +1,262 @@
+// The main job, end to end on SwiftShader: `?run=quick` runs the quick preset on load and reaches
+// data-state="done" with results, charts and claims; its share link opens in a fresh browser context
+// with the same numbers under the "shared, not measured here" banner; then, in the same page, a small
+// custom run is cancelled, another loses its device mid-run, and the next check gets a fresh device.
+// The quick run is the dominant cost (about a minute here), so it runs once and every test reuses it.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ResultsFile } from '../../src/results/types.ts';
+import {
+  ARTIFACTS,
+  launch,
+  newContext,
+  screenshot,
+  type WatchedPage,
+  waitForState,
+  watchedPage,
+} from './browser.ts';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+let context: BrowserContext;
+let watched: WatchedPage;
+let page: Page;
+let runSeconds = 0;
+
+beforeAll(async () => {
+  browser = await launch();
+  context = await newContext(browser);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(baseUrl).origin });
+  watched = await watchedPage(context, baseUrl);
+  page = watched.page;
+  const started = Date.now();
+  await page.goto(`${baseUrl}?run=quick`);
+  await waitForState(page, ['done', 'error', 'cancelled'], 230_000);
+  runSeconds = (Date.now() - started) / 1000;
+  console.log(`[e2e] quick preset finished in ${runSeconds.toFixed(1)} s`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(
+    join(ARTIFACTS, 'quick-results.json'),
+    JSON.stringify(await page.evaluate(() => window.attnscopeResults), null, 2),
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+/** The text of each cell in the results table, row by row. */
+function tableRows(target: Page): Promise<string[][]> {
+  return target.$$eval('[data-testid="results"] tbody tr', (rows) =>
+    rows.map((row) => [...row.querySelectorAll('td')].map((cell) => (cell.textContent ?? '').trim())),
+  );
+}
+
+/** "41.7 µs ± 0.8 %" → milliseconds. */
+function parseDuration(text: string): number | undefined {
+  const match = /([\d.,]+(?:e[-+]?\d+)?)\s*(µs|ms|s)\b/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1].replaceAll(',', ''));
+  return match[2] === 'µs' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+describe('?run=quick', () => {
+  it('reaches data-state="done" with a complete results file and fires attnscope:done', async () => {
+    expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('done');
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    expect(results.schema).toBe('attnscope.results/1');
+    expect(results.status).toBe('complete');
+    expect(results.results.length).toBeGreaterThan(5);
+    expect(results.results.some((r) => r.verified && r.latencyMs)).toBe(true);
+    expect(results.environment.adapter.isSoftware).toBe(true);
+    expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('complete');
+    expect(watched.log.join('\n')).not.toMatch(/Uncaught/);
+  });
+
+  it('shows every result in the table, never an unverified one as a speed', async () => {
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    const rows = await tableRows(page);
+    expect(rows.length).toBe(results.results.length);
+    const failedRows = await page.$$eval('[data-testid="results"] tbody tr.failed', (trs) =>
+      trs.map((tr) => (tr.querySelectorAll('td')[2]?.textContent ?? '').trim()),
+    );
+    expect(failedRows.every((median) => median === '—')).toBe(true);
+    expect(failedRows.length).toBe(results.results.filter((r) => !r.verified).length);
+  });
+
+  it('sorts the table by a column when its header is clicked', async () => {
+    await page.locator('[data-testid="results"] th[data-col="median"] button').click();
+    expect(
+      await page.locator('[data-testid="results"] th[data-col="median"]').getAttribute('aria-sort'),
+    ).toBe('ascending');
+    const medians = (await tableRows(page))
+      .map((row) => parseDuration(row[2]))
+      .filter((v) => v !== undefined);
+    expect(medians).toEqual([...medians].sort((a, b) => a - b));
+  });
+
+  it('draws the charts and fills the claims table', async () => {
+    await page.waitForSelector('[data-testid="charts"] figure[data-drawn="true"]', { timeout: 30_000 });
+    const drawn = await page.$$eval('[data-testid="charts"] figure[data-drawn="true"]', (figures) =>
+      figures.map((figure) => figure.getAttribute('data-chart')),
+    );
+    expect(drawn).toEqual(expect.arrayContaining(['latency', 'roofline', 'bandwidth']));
+    expect(await page.locator('[data-testid="charts"] canvas').count()).toBeGreaterThanOrEqual(2);
+    const verdicts = await page.$$eval('[data-testid="claims"] tbody tr', (rows) =>
+      rows.map((row) => row.getAttribute('data-verdict')),
+    );
+    expect(verdicts.length).toBeGreaterThanOrEqual(10);
+    expect(
+      verdicts.filter((v) => v === 'consistent' || v === 'not-reproduced').length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('cost-formula').textContent()).toMatch(
+      /cost per 1M tokens = price per GPU-hour/,
+    );
+    await screenshot(page, 'quick-run');
+  });
+
+  it('made no request to another origin and raised no page error', () => {
+    expect(watched.foreignRequests).toEqual([]);
+    expect(watched.pageErrors).toEqual([]);
+  });
+});
+
+describe('share link', () => {
+  it('opens in a fresh context with the same numbers and the shared banner', async () => {
+    await page.getByTestId('share-link').click();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
+    );
+    const link = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+    expect(link).toMatch(/#r=1\.[A-Za-z0-9_-]+$/);
+    expect(link.length).toBeLessThan(16_000);
+    const original = await tableRows(page);
+
+    const fresh = await newContext(browser);
+    try {
+      const other = await watchedPage(fresh, baseUrl);
+      await other.page.goto(link);
+      await waitForState(other.page, ['ready', 'no-webgpu', 'error']);
+      const banner = other.page.getByTestId('shared-banner');
+      expect(await banner.isVisible()).toBe(true);
+      expect(await banner.textContent()).toMatch(/shared, not measured here/);
+      const shared = await tableRows(other.page);
+      expect(shared.length).toBe(original.length);
+      // Same kernels and problems row for row; times equal to the link's 4 significant digits.
+      const sortByKey = (rows: string[][]) =>
+        [...rows].sort((a, b) => `${a[0]}|${a[1]}`.localeCompare(`${b[0]}|${b[1]}`));
+      const a = sortByKey(original);
+      const b = sortByKey(shared);
+      for (let i = 0; i < a.length; i++) {
+        expect(b[i].slice(0, 2)).toEqual(a[i].slice(0, 2));
+        const [x, y] = [parseDuration(a[i][2]), parseDuration(b[i][2])];
+        if (x === undefined) expect(y).toBeUndefined();
+        else expect(Math.abs((y ?? 0) - x) / x).toBeLessThan(0.01);
+      }
+      expect(await other.page.evaluate(() => window.attnscopeResults)).toBeUndefined();
+      await screenshot(other.page, 'shared-link');
+      expect(other.pageErrors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('cancel and device loss', () => {
+  /** Chooses Custom and types a small configuration (attention only). */
+  async function smallCustomRun(target: Page): Promise<void> {
+    await target.locator('#preset-custom').check();
+    await target.locator('#cfg-seqLens').fill('64, 96, 128, 160');
+    await target.locator('#cfg-heads').fill('1');
+    for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
+      await target.locator(`#cfg-suites-${suite}`).uncheck();
+    await target.locator('#cfg-peers').uncheck();
+    expect(await target.getByTestId('run').isEnabled()).toBe(true);
+  }
+
+  it('validates the custom form as typed, naming the field and the limit', async () => {
+    await page.locator('#preset-custom').check();
+    await page.locator('#cfg-heads').fill('0');
+    expect(await page.locator('#cfg-heads-error').textContent()).toMatch(/heads: must be at least 1/);
+    expect(await page.locator('#cfg-heads').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('run').isDisabled()).toBe(true);
+    await page.locator('#cfg-heads').fill('64');
+    await page.locator('#cfg-seqLens').fill('64, 100000000');
+    expect(await page.locator('#cfg-seqLens-error').textContent()).toMatch(
+      /seqLens\[1\]: 100000000 exceeds the limit/,
+    );
+    await page.locator('#cfg-seqLens').fill('64, 1048576');
+    expect(await page.locator('#cfg-seqLens-error').textContent()).toMatch(/maxStorageBufferBindingSize/);
+    await page.locator('#cfg-seqLens').fill('64, abc');
+    expect(await page.locator('#cfg-seqLens-error').textContent()).toMatch(
+      /seqLens\[1\]: expected an integer/,
+    );
+    await page.locator('#cfg-seqLens').fill('64');
+    expect(await page.locator('#cfg-seqLens-error').textContent()).toBe('');
+  });
+
+  it('Cancel stops a run: state "cancelled", the results labelled partial', async () => {
+    await smallCustomRun(page);
+    await page.getByTestId('run').click();
+    await waitForState(page, ['running']);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="results"] tbody tr').length > 0,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.getByTestId('cancel').click();
+    const started = Date.now();
+    expect(await waitForState(page, ['done', 'error', 'cancelled'], 30_000)).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    expect(results.status).toBe('cancelled');
+    expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('cancelled');
+    expect(await page.getByTestId('partial-warning').textContent()).toMatch(/Cancelled before the end/);
+  });
+
+  it('a device lost mid-run fails the run, keeps what was measured, and the next check gets a fresh device', async () => {
+    await smallCustomRun(page);
+    await page.getByTestId('run').click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="results"] tbody tr').length > 0,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    expect(await page.evaluate(() => window.attnscopeDebug?.loseDevice())).toBe(true);
+    expect(await waitForState(page, ['done', 'error', 'cancelled'], 60_000)).toBe('error');
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    expect(results.status).toBe('failed');
+    expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('failed');
+    expect(await page.getByTestId('device-lost').isVisible()).toBe(true);
+    await screenshot(page, 'device-lost');
+
+    await page.getByTestId('verify').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="verify-result"]')?.getAttribute('data-verified') !== null,
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect(await page.getByTestId('verify-result').getAttribute('data-verified')).toBe('true');
+  });
+
+  it('keeps the runs measured here across a reload', async () => {
+    await page.goto(baseUrl); // without ?run=quick, which would start another run
+    const state = await waitForState(page, ['ready', 'no-webgpu', 'error'], 60_000).catch(async () => {
+      throw new Error(
+        `state ${await page.evaluate(() => document.documentElement.dataset.state)}; log:\n${watched.log.slice(-20).join('\n')}`,
+      );
+    });
+    expect(state).toBe('ready');
+    const options = await page.$$eval('#own-run option', (list) => list.map((o) => o.textContent ?? ''));
+    expect(options.length).toBe(3);
+    expect(options.join('\n')).toMatch(/quick · complete/);
+  });
+});
