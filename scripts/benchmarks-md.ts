@@ -1,0 +1,308 @@
+// Turns a results JSON (from `npm run bench -- --preset standard --json FILE`) into BENCHMARKS.md:
+// the adapter, the key ratios against the targets of issue 7 (optionally before/after), and every
+// result. Usage:
+//   npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--out BENCHMARKS.md]
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { formatKernel, formatProblem } from '../bench/table.ts';
+import { adapterName } from '../src/gpu/adapter-info.ts';
+import { parseResults } from '../src/results/schema.ts';
+import type { BenchResult, ResultsFile } from '../src/results/types.ts';
+
+export interface Ratio {
+  name: string;
+  /** The measured figure (a ratio or a fraction), undefined when a side is missing. */
+  value?: number;
+  target: number;
+  /** How the figure is shown: "2.31×" or "87%". */
+  unit: '×' | '%';
+  /** Which results it came from. */
+  detail: string;
+}
+
+const timed = (
+  r: BenchResult | undefined,
+): r is BenchResult & { latencyMs: NonNullable<BenchResult['latencyMs']> } =>
+  Boolean(r?.verified && r.latencyMs);
+
+function find(file: ResultsFile, pred: (r: BenchResult) => boolean): BenchResult | undefined {
+  return file.results.find((r) => timed(r) && pred(r));
+}
+
+const isDenseAttention = (r: BenchResult) => r.op === 'attention' && r.params.pattern === undefined;
+
+function largest(values: number[]): number | undefined {
+  return values.length ? Math.max(...values) : undefined;
+}
+
+/** The issue-7 figures of one run. */
+export function keyRatios(file: ResultsFile): Ratio[] {
+  const ratios: Ratio[] = [];
+  const median = (r: BenchResult | undefined) => (timed(r) ? r.latencyMs.median : undefined);
+  const ratio = (slow?: BenchResult, fast?: BenchResult) => {
+    const a = median(slow);
+    const b = median(fast);
+    return a !== undefined && b !== undefined ? a / b : undefined;
+  };
+
+  // flash vs unfused at the largest sequence where both ran.
+  const seqs = file.results
+    .filter((r) => isDenseAttention(r) && r.impl === 'attnscope' && r.kernel === 'flash' && timed(r))
+    .map((r) => Number(r.params.seqK));
+  const seq = largest(seqs);
+  const at = (kernel: string, impl = 'attnscope') =>
+    find(
+      file,
+      (r) => isDenseAttention(r) && r.kernel === kernel && r.impl === impl && Number(r.params.seqK) === seq,
+    );
+  ratios.push({
+    name: 'flash vs unfused, largest sequence',
+    value: ratio(at('unfused'), at('flash')),
+    target: 2,
+    unit: '×',
+    detail: seq ? `s=${seq}` : 'flash not measured',
+  });
+  ratios.push({
+    name: 'flash vs TF.js composed attention',
+    value: ratio(at('attention', 'tfjs-webgpu'), at('flash')),
+    target: 3,
+    unit: '×',
+    detail: seq ? `s=${seq}` : 'flash not measured',
+  });
+
+  // Block-sparse vs flash at densities 0.5 and 0.25 (speed-up × density, 1 = ideal).
+  for (const target of [0.5, 0.25]) {
+    const sparse = find(
+      file,
+      (r) => r.kernel === 'block-sparse' && r.op === 'attention' && Number(r.params.targetDensity) === target,
+    );
+    const efficiency =
+      sparse?.speedupVsDense !== undefined && sparse.density
+        ? sparse.speedupVsDense * sparse.density
+        : undefined;
+    ratios.push({
+      name: `block-sparse vs flash at density ${target}: speed-up × density`,
+      value: efficiency,
+      target: 0.9,
+      unit: '%',
+      detail: sparse
+        ? `${String(sparse.params.mask ?? sparse.params.pattern)}, density ${sparse.density?.toFixed(3)}, speed-up ${sparse.speedupVsDense?.toFixed(2)}× (ideal ${(1 / (sparse.density ?? 1)).toFixed(2)}×)`
+        : 'not measured',
+    });
+  }
+
+  // tiled vs the peers at the largest common matmul size.
+  for (const [peer, target] of [
+    ['tfjs-webgpu', 1.3],
+    ['gpu.js', 10],
+  ] as const) {
+    const sizes = file.results
+      .filter((r) => r.op === 'matmul' && r.impl === peer && timed(r))
+      .map((r) => Number(r.params.m))
+      .filter((m) =>
+        find(
+          file,
+          (r) => r.kernel === 'tiled' && r.impl === 'attnscope' && !r.params.bias && r.params.m === m,
+        ),
+      );
+    const size = largest(sizes);
+    const mm = (impl: string, kernel?: string) =>
+      find(
+        file,
+        (r) =>
+          r.op === 'matmul' &&
+          r.impl === impl &&
+          (!kernel || r.kernel === kernel) &&
+          !r.params.bias &&
+          r.params.m === size,
+      );
+    ratios.push({
+      name: `tiled matmul vs ${peer === 'gpu.js' ? 'gpu.js' : 'TF.js'} matMul`,
+      value: ratio(mm(peer), mm('attnscope', 'tiled')),
+      target,
+      unit: '×',
+      detail: size
+        ? `${size}×${size}×${size}${peer === 'gpu.js' ? `, gpu.js mode ${String(mm(peer)?.params.mode)}` : ''}`
+        : 'not measured',
+    });
+  }
+
+  // Decode: bandwidth utilisation at the longest KV, and the sparse decode's time saved vs bytes saved.
+  const kvs = file.results
+    .filter((r) => r.op === 'decode' && r.kernel === 'decode' && !r.params.pattern && timed(r))
+    .map((r) => Number(r.params.seqK));
+  const kv = largest(kvs);
+  const dense = find(
+    file,
+    (r) => r.op === 'decode' && r.kernel === 'decode' && !r.params.pattern && Number(r.params.seqK) === kv,
+  );
+  ratios.push({
+    name: 'decode (dense, longest KV): share of copy bandwidth',
+    value: dense?.bwUtil,
+    target: 0.9,
+    unit: '%',
+    detail: kv ? `kv=${kv}, ${dense?.gbps?.toPrecision(3)} GB/s` : 'not measured',
+  });
+  const sparse = find(
+    file,
+    (r) =>
+      r.op === 'decode' && r.kernel === 'decode' && Boolean(r.params.pattern) && Number(r.params.seqK) === kv,
+  );
+  const timeSaved =
+    timed(sparse) && timed(dense) ? 1 - sparse.latencyMs.median / dense.latencyMs.median : undefined;
+  const bytesSaved = sparse && dense ? 1 - sparse.bytes / dense.bytes : undefined;
+  ratios.push({
+    name: 'sparse decode: time saved ÷ bytes saved',
+    value: timeSaved !== undefined && bytesSaved ? timeSaved / bytesSaved : undefined,
+    target: 0.9,
+    unit: '%',
+    detail:
+      timeSaved !== undefined && bytesSaved !== undefined
+        ? `kv=${kv}, density ${sparse?.density?.toFixed(2)}: time −${(100 * timeSaved).toFixed(1)}%, bytes −${(100 * bytesSaved).toFixed(1)}%`
+        : 'not measured',
+  });
+  return ratios;
+}
+
+function show(value: number | undefined, unit: '×' | '%'): string {
+  if (value === undefined) return 'n/a';
+  return unit === '×' ? `${value.toFixed(2)}×` : `${(100 * value).toFixed(0)}%`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The whole BENCHMARKS.md for one run (and optionally the run before it). */
+export function benchmarksMarkdown(
+  file: ResultsFile,
+  options: { command: string; before?: ResultsFile },
+): string {
+  const env = file.environment;
+  const lines: string[] = [];
+  lines.push('# attnscope benchmarks', '');
+  lines.push(
+    `Generated by \`scripts/benchmarks-md.ts\` from one run of \`${options.command}\` — regenerate it whenever kernels change.`,
+    '',
+  );
+  lines.push(
+    `- Adapter: **${adapterName(env.adapter)}**${env.adapter.isSoftware ? ' — a SOFTWARE adapter (SwiftShader: shaders run on the CPU). Absolute times say nothing about a GPU; only the ratios within this run mean something, and problem sizes are scaled down.' : ''}`,
+  );
+  lines.push(
+    `- Run: ${file.createdAt}, attnscope ${file.tool.version}, preset ${file.preset ?? '?'}, status ${file.status ?? '?'}, ${env.runtime} (${env.userAgent})`,
+  );
+  lines.push(
+    `- Timing: ${env.timing.source}${env.timing.quantized ? ' (quantized)' : ' (not quantized)'}, resolution ${(env.timing.resolutionMs * 1e3).toPrecision(3)} µs`,
+  );
+  lines.push(
+    `- Ceilings measured in the same run: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured (no fma probe)'}`,
+  );
+  lines.push('');
+
+  lines.push('## Key ratios (targets of issue 7)', '');
+  const now = keyRatios(file);
+  const before = options.before ? keyRatios(options.before) : undefined;
+  lines.push(
+    before
+      ? '| Comparison | Before | After | Target | Holds | From |'
+      : '| Comparison | Measured | Target | Holds | From |',
+  );
+  lines.push(before ? '|---|---:|---:|---:|:---:|---|' : '|---|---:|---:|:---:|---|');
+  now.forEach((r, i) => {
+    const holds = r.value === undefined ? '—' : r.value >= r.target ? 'yes' : 'no';
+    const target = `≥ ${show(r.target, r.unit)}`;
+    const cells = before
+      ? [r.name, show(before[i].value, r.unit), show(r.value, r.unit), target, holds, r.detail]
+      : [r.name, show(r.value, r.unit), target, holds, r.detail];
+    lines.push(`| ${cells.map(cell).join(' | ')} |`);
+  });
+  lines.push('');
+
+  const missing = file.results.filter((r) => !r.verified);
+  if (missing.length) {
+    lines.push('## Not measured in this run', '');
+    for (const r of missing) lines.push(`- \`${r.id}\`: ${cell((r.error ?? 'not verified').split('\n')[0])}`);
+    lines.push('');
+  }
+
+  lines.push('## All results', '');
+  lines.push(
+    '| Kernel | Op | Problem | Median ± CI (ms) | GB/s | % of copy | GFLOP/s | Speed-up vs dense | Max abs err |',
+  );
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of file.results.filter(timed)) {
+    const l = r.latencyMs;
+    const half = Math.max(l.median - l.ci95[0], l.ci95[1] - l.median);
+    lines.push(
+      `| ${[
+        formatKernel(r),
+        r.op,
+        formatProblem(r),
+        `${l.median.toPrecision(4)} ± ${half.toPrecision(2)}${l.noisy ? ' (noisy)' : ''}`,
+        r.gbps?.toPrecision(3) ?? '',
+        r.bwUtil === undefined ? '' : `${(100 * r.bwUtil).toFixed(1)}%`,
+        r.gflops?.toPrecision(3) ?? '',
+        r.speedupVsDense === undefined
+          ? ''
+          : `${r.speedupVsDense.toFixed(2)}× (ideal ${(1 / (r.density ?? 1)).toFixed(2)}×)`,
+        r.maxAbsErr.toExponential(1),
+      ]
+        .map(cell)
+        .join(' | ')} |`,
+    );
+  }
+  lines.push('');
+  const notes = file.results.filter((r) => timed(r) && r.impl !== 'attnscope' && r.notes);
+  if (notes.length) {
+    lines.push('## How the peers ran', '');
+    const seen = new Set<string>();
+    for (const r of notes) {
+      const first = (r.notes ?? '').split('; ').slice(0, 2).join('; ');
+      if (seen.has(first)) continue;
+      seen.add(first);
+      lines.push(`- ${r.impl} ${r.kernel}: ${cell(first)}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function readResults(path: string): ResultsFile {
+  const parsed = parseResults(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.ok) throw new Error(`${path}: ${parsed.error}`);
+  return parsed.value;
+}
+
+function main(argv: string[]): void {
+  const args = [...argv];
+  const take = (flag: string) => {
+    const i = args.indexOf(flag);
+    if (i < 0) return undefined;
+    const value = args[i + 1];
+    args.splice(i, 2);
+    return value;
+  };
+  const out = take('--out') ?? 'BENCHMARKS.md';
+  const beforePath = take('--before');
+  const command = take('--command') ?? 'npm run bench -- --preset standard --json results.json';
+  const input = args[0];
+  if (!input) {
+    process.stderr.write(
+      'usage: npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--out BENCHMARKS.md]\n',
+    );
+    process.exit(2);
+  }
+  const markdown = benchmarksMarkdown(readResults(input), {
+    command,
+    before: beforePath ? readResults(beforePath) : undefined,
+  });
+  writeFileSync(out, markdown);
+  process.stdout.write(`Wrote ${out}\n`);
+}
+
+if (
+  process.argv[1] &&
+  import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0')
+) {
+  main(process.argv.slice(2));
+}
