@@ -38,6 +38,8 @@ export interface RunConfig {
   suites: Suite[];
   /** Overall time budget of the run (ms). */
   budgetMs: number;
+  /** Sweep tunable kernels when no winner is cached for this adapter (cached winners are always used). */
+  autotune?: boolean;
 }
 
 const ALL_SUITES: Suite[] = [...SUITES];
@@ -71,6 +73,7 @@ const HARDWARE: Record<PresetName, RunConfig> = {
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 300_000,
+    autotune: true,
   },
   full: {
     heads: 16,
@@ -85,6 +88,7 @@ const HARDWARE: Record<PresetName, RunConfig> = {
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 900_000,
+    autotune: true,
   },
 };
 
@@ -118,6 +122,7 @@ const SOFTWARE: Record<PresetName, RunConfig> = {
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 240_000,
+    autotune: true,
   },
   full: {
     heads: 4,
@@ -132,6 +137,7 @@ const SOFTWARE: Record<PresetName, RunConfig> = {
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 600_000,
+    autotune: true,
   },
 };
 
@@ -191,6 +197,7 @@ const FIELDS: readonly (keyof RunConfig)[] = [
   'peerOps',
   'suites',
   'budgetMs',
+  'autotune',
 ];
 
 function describe(value: unknown): string {
@@ -303,6 +310,9 @@ export function validateRunConfig(
     }
     return v as Suite;
   });
+  if (input.autotune !== undefined && typeof input.autotune !== 'boolean') {
+    fail('autotune', `expected true or false, got ${describe(input.autotune)}`);
+  }
   const budgetMs = integer('budgetMs', input.budgetMs, CONFIG_LIMITS.minBudgetMs, CONFIG_LIMITS.maxBudgetMs);
 
   if (errors.length === 0) {
@@ -333,6 +343,7 @@ export function validateRunConfig(
       peerOps: peerOps ? [...new Set(peerOps)] : undefined,
       suites: [...new Set(suites)],
       budgetMs,
+      autotune: input.autotune as boolean | undefined,
     },
   };
 }

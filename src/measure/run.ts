@@ -8,6 +8,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { LIMITS_OF_INTEREST } from '../gpu/adapter-info.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { attentionKernels, matmulKernels, probeKernels } from '../kernels/registry.ts';
+import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from '../peers/types.ts';
 import {
   type BenchResult,
@@ -16,7 +17,8 @@ import {
   type ResultsFile,
   type TimingInfo,
 } from '../results/types.ts';
-import { ReferenceCache } from './cases.ts';
+import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
+import { type Case, ReferenceCache } from './cases.ts';
 import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
 import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
 import { applyCeilings, speedup } from './models.ts';
@@ -30,8 +32,10 @@ import {
   validateRunConfig,
 } from './presets.ts';
 import { createTimer, RunCancelledError, type TimerOptions } from './timing.ts';
+import { tunables as defaultTunables } from './tunables.ts';
 
 export type { PeerLoader, PeerModule } from '../peers/types.ts';
+export { memoryTuneStore, type Tunable, type TuneRecord, type TuneStore } from './autotune.ts';
 export type { Registries } from './plan.ts';
 export {
   PATTERNS,
@@ -70,6 +74,15 @@ export interface RunOptions {
   registries?: Partial<Registries>;
   /** Timer choice (tests can force the wall clock). */
   timer?: TimerOptions;
+  /**
+   * Autotune of tunable kernels: 'sweep' (default when the config asks for it) runs a small sweep when
+   * no winner is cached for this adapter; 'cached' only uses a cached winner; 'off' uses the defaults.
+   */
+  autotune?: 'off' | 'cached' | 'sweep';
+  /** Where autotune winners are kept (default: localStorage, or .attnscope-cache/ in Node). */
+  tuneStore?: TuneStore;
+  /** The tunable kernels (default: tunables.ts). */
+  tunables?: readonly Tunable[];
 }
 
 const defaultPeers: PeerLoader = () => import('../peers/index.ts');
@@ -78,6 +91,8 @@ const defaultPeers: PeerLoader = () => import('../peers/index.ts');
 const HARD_BUDGET_FACTOR = 2;
 /** No configuration gets less than this to sample (ms). */
 const MIN_JOB_BUDGET_MS = 400;
+/** Share of the run's budget one autotune sweep may use. */
+const AUTOTUNE_BUDGET_SHARE = 0.08;
 
 function userAgent(): string {
   if (typeof navigator !== 'undefined' && typeof navigator.userAgent === 'string') return navigator.userAgent;
@@ -180,6 +195,45 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   let stopReason: string | undefined;
   const jobTimes: number[] = [];
 
+  const tuned = new Map<string, Tuned>();
+  ctx.tuning = (kernel) => tuned.get(kernel);
+  const autotuneMode = options.autotune ?? (config.autotune ? 'sweep' : 'cached');
+  /** Tunes every tunable kernel the plan uses, then swaps the winners into the registries. */
+  const tuneKernels = async () => {
+    if (autotuneMode === 'off') return;
+    const store = options.tuneStore ?? defaultTuneStore();
+    for (const tunable of options.tunables ?? defaultTunables) {
+      const family = tunable.family === 'matmul' ? ctx.registries.matmul : ctx.registries.attention;
+      if (!Object.hasOwn(family, tunable.kernel)) continue;
+      const tuningCase = largestCase(jobs, tunable.kernel);
+      if (!tuningCase) continue;
+      const result = await autotune(ctx, tunable, tuningCase, {
+        store,
+        sweep: autotuneMode === 'sweep',
+        budgetMs: AUTOTUNE_BUDGET_SHARE * config.budgetMs,
+        onStep: (step) =>
+          report(
+            jobs.findIndex((j) => !j.ceiling),
+            step,
+          ),
+      });
+      if (!result) continue;
+      tuned.set(tunable.kernel, result);
+      const winner = { ...result.candidate.kernel, name: tunable.kernel };
+      ctx.registries =
+        tunable.family === 'matmul'
+          ? {
+              ...ctx.registries,
+              matmul: { ...ctx.registries.matmul, [tunable.kernel]: winner as MatmulKernel },
+            }
+          : {
+              ...ctx.registries,
+              attention: { ...ctx.registries.attention, [tunable.kernel]: winner as AttentionKernel },
+            };
+    }
+  };
+  let tuningDone = false;
+
   const report = (done: number, step: string, result?: BenchResult) => {
     if (!onProgress) return;
     const mean = jobTimes.length ? jobTimes.reduce((a, b) => a + b, 0) / jobTimes.length : undefined;
@@ -215,9 +269,13 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
       const remainingJobs = jobs.length - i;
       const share = Math.max(MIN_JOB_BUDGET_MS, (config.budgetMs - elapsed) / remainingJobs);
       const budget = job.ceiling ? share / 2 : share;
-      report(i, `${job.label}: verifying and timing`);
       const jobStart = performance.now();
       try {
+        if (!job.ceiling && !tuningDone) {
+          tuningDone = true;
+          await tuneKernels();
+        }
+        report(i, `${job.label}: verifying and timing`);
         const outcome = await runJob(ctx, job, budget);
         jobTimes.push(performance.now() - jobStart);
         if ('skipped' in outcome) {
@@ -314,6 +372,26 @@ export async function usableGpu(
     }
   }
   throw lastError;
+}
+
+/** The largest problem a kernel runs in the plan (dense, no epilogue): where autotune sweeps. */
+function largestCase(jobs: readonly Job[], kernel: string): Case | undefined {
+  let best: Case | undefined;
+  let bestSize = 0;
+  for (const job of jobs) {
+    if (job.impl !== 'attnscope' || job.kernel !== kernel) continue;
+    const what = job.what;
+    let c: Case | undefined;
+    if (what.kind === 'matmul' && !what.bias && what.activation === 'none') c = what.case;
+    else if (what.kind === 'attention' && !what.case.mask && what.case.seqQ === what.case.seqK) c = what.case;
+    if (!c) continue;
+    const size = c.kind === 'matmul' ? c.m * c.k * c.n : c.heads * c.seqQ * c.seqK * c.headDim;
+    if (size > bestSize) {
+      best = c;
+      bestSize = size;
+    }
+  }
+  return best;
 }
 
 function appendNote(notes: string | undefined, note: string): string {

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { attentionKernels, matmulKernels } from '../../src/kernels/registry.ts';
-import { type Progress, type RunConfig, runBenchmarks } from '../../src/measure/run.ts';
+import { memoryTuneStore, type Progress, type RunConfig, runBenchmarks } from '../../src/measure/run.ts';
 import { createTimer } from '../../src/measure/timing.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
@@ -23,7 +23,7 @@ const TINY: RunConfig = {
   matmulSizes: [40],
   peers: false,
   suites: ['attention', 'sparse', 'decode', 'matmul', 'probes'],
-  budgetMs: 20_000,
+  budgetMs: 8_000,
 };
 
 function registered(r: BenchResult): boolean {
@@ -147,4 +147,46 @@ describe('the timer', () => {
     const ms = await timer.time('empty', () => {}, { calls: 3, callsPerSubmit: 1 });
     expect(ms).toBeGreaterThan(0);
   });
+});
+
+describe('autotune', () => {
+  const gpu = useGpu();
+  const config: RunConfig = {
+    ...TINY,
+    matmulSizes: [48],
+    suites: ['matmul'],
+    autotune: true,
+    budgetMs: 8_000,
+  };
+
+  it.skipIf(!matmulKernels.tiled)(
+    'sweeps, verifies and caches a winner per adapter, then reuses it',
+    async () => {
+      const store = memoryTuneStore();
+      const first = await runBenchmarks(gpu(), { config, registries: { probes: {} }, tuneStore: store });
+      const tuned = first.results.find((r) => r.kernel === 'tiled' && !r.params.bias);
+      expect(tuned?.verified).toBe(true);
+      expect(String(tuned?.params.tuned)).toMatch(/^tiled\[/);
+      expect(tuned?.notes).toMatch(/autotuned for this adapter \(swept in this run\)/);
+      expect(tuned?.notes).toMatch(/won among [2-9] verified configurations/);
+
+      const second = await runBenchmarks(gpu(), {
+        config,
+        registries: { probes: {} },
+        tuneStore: store,
+        autotune: 'cached',
+      });
+      const again = second.results.find((r) => r.kernel === 'tiled' && !r.params.bias);
+      expect(again?.params.tuned).toBe(tuned?.params.tuned);
+      expect(again?.notes).toMatch(/cached winner from/);
+
+      const off = await runBenchmarks(gpu(), {
+        config,
+        registries: { probes: {} },
+        tuneStore: store,
+        autotune: 'off',
+      });
+      expect(off.results.find((r) => r.kernel === 'tiled')?.params.tuned).toBeUndefined();
+    },
+  );
 });

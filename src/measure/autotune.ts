@@ -1,0 +1,241 @@
+// Autotune: a small sweep over a kernel's override constants (a few configurations, each verified
+// then timed like any result) on one representative problem, whose winner is cached per adapter —
+// in the browser in localStorage, in Node in .attnscope-cache/autotune.json — and then used, under
+// the kernel's contract name, for the rest of the run. attnscope's measurable version of co-designing
+// a kernel for a chip. What is tunable, and the candidates, live in tunables.ts.
+
+import type { Gpu } from '../gpu/gpu.ts';
+import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
+import type { BenchResult, ParamValue } from '../results/types.ts';
+import type { Case } from './cases.ts';
+import { isFatal, type JobContext, runJob } from './execute.ts';
+import type { Job, Registries } from './plan.ts';
+
+export interface TuneCandidate {
+  /** "tiled[8,8,k16,direct]" */
+  label: string;
+  /** The override constants, for params and the cache. */
+  config: Record<string, number | boolean>;
+  kernel: AttentionKernel | MatmulKernel;
+}
+
+export interface Tunable {
+  /** Registry name the winner replaces ('tiled', 'flash'). */
+  kernel: string;
+  family: 'matmul' | 'attention';
+  /** A few candidates that fit this device (the default first). */
+  candidates(gpu: Gpu): TuneCandidate[];
+  /** The kernel for a cached configuration (undefined if the configuration is no longer allowed). */
+  fromConfig(gpu: Gpu, config: Record<string, number | boolean>): TuneCandidate | undefined;
+}
+
+export interface TuneRecord {
+  label: string;
+  config: Record<string, number | boolean>;
+  /** Median ms of every verified candidate on the tuning problem, winner first. */
+  sweep: { label: string; medianMs: number }[];
+  problem: string;
+  createdAt: string;
+}
+
+/** Where winners are kept between runs. */
+export interface TuneStore {
+  get(key: string): Promise<TuneRecord | undefined>;
+  set(key: string, record: TuneRecord): Promise<void>;
+}
+
+const STORAGE_KEY = 'attnscope.autotune.v1';
+const CACHE_DIR = '.attnscope-cache';
+const CACHE_FILE = 'autotune.json';
+
+function isRecord(value: unknown): value is TuneRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as TuneRecord;
+  return (
+    typeof r.label === 'string' && typeof r.config === 'object' && r.config !== null && Array.isArray(r.sweep)
+  );
+}
+
+/** localStorage in a browser, a JSON file under .attnscope-cache/ in Node, memory otherwise. */
+export function defaultTuneStore(): TuneStore {
+  if (typeof localStorage !== 'undefined') {
+    const read = (): Record<string, unknown> => {
+      try {
+        const parsed = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
+        return typeof parsed === 'object' && parsed !== null ? parsed : {};
+      } catch {
+        return {};
+      }
+    };
+    return {
+      async get(key) {
+        const value = read()[key];
+        return isRecord(value) ? value : undefined;
+      },
+      async set(key, record) {
+        try {
+          localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...read(), [key]: record }));
+        } catch {
+          // Storage full or disabled: the winner is only used for this run.
+        }
+      },
+    };
+  }
+  if (typeof process !== 'undefined' && process.versions?.node)
+    return fileTuneStore(`${CACHE_DIR}/${CACHE_FILE}`);
+  return memoryTuneStore();
+}
+
+export function memoryTuneStore(): TuneStore {
+  const map = new Map<string, TuneRecord>();
+  return {
+    async get(key) {
+      return map.get(key);
+    },
+    async set(key, record) {
+      map.set(key, record);
+    },
+  };
+}
+
+/** A JSON file of winners by key (Node). */
+export function fileTuneStore(path: string): TuneStore {
+  const fsName = 'node:fs/promises';
+  const pathName = 'node:path';
+  const load = async () => {
+    const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsName);
+    try {
+      const parsed = JSON.parse(await fs.readFile(path, 'utf8'));
+      return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  return {
+    async get(key) {
+      const value = (await load())[key];
+      return isRecord(value) ? value : undefined;
+    },
+    async set(key, record) {
+      const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsName);
+      const { dirname }: typeof import('node:path') = await import(/* @vite-ignore */ pathName);
+      const all = { ...(await load()), [key]: record };
+      await fs.mkdir(dirname(path), { recursive: true });
+      await fs.writeFile(path, `${JSON.stringify(all, null, 2)}\n`);
+    },
+  };
+}
+
+/** Cache key: the adapter, the kernel, the candidate list and the tuning problem. */
+export function tuneKey(gpu: Gpu, tunable: Tunable, candidates: TuneCandidate[], problem: string): string {
+  const a = gpu.adapter;
+  return [
+    a.vendor,
+    a.architecture,
+    a.device,
+    a.description,
+    tunable.kernel,
+    problem,
+    candidates.map((c) => c.label).join(','),
+  ].join('|');
+}
+
+export interface Tuned {
+  kernel: string;
+  candidate: TuneCandidate;
+  record: TuneRecord;
+  /** Whether the sweep ran in this run (false: the cached winner). */
+  swept: boolean;
+  params: Record<string, ParamValue>;
+  notes: string;
+}
+
+function describeTuned(record: TuneRecord, swept: boolean): string {
+  const sweep = record.sweep.map((s) => `${s.label} ${s.medianMs.toPrecision(3)} ms`).join(', ');
+  return (
+    `autotuned for this adapter (${swept ? 'swept in this run' : `cached winner from ${record.createdAt}`}) on ${record.problem}: ` +
+    `${record.label} won among ${record.sweep.length} verified configurations: ${sweep}`
+  );
+}
+
+/**
+ * The tuned kernel for `tunable`: the cached winner for this adapter, or (when `sweep`) the winner of
+ * a sweep on `tuningCase`, stored for next time. Undefined when nothing is cached and no sweep runs,
+ * or when no candidate verifies.
+ */
+export async function autotune(
+  ctx: JobContext,
+  tunable: Tunable,
+  tuningCase: Case,
+  options: { store: TuneStore; sweep: boolean; budgetMs: number; onStep?: (step: string) => void },
+): Promise<Tuned | undefined> {
+  const { gpu } = ctx;
+  const candidates = tunable.candidates(gpu);
+  if (candidates.length < 2) return undefined;
+  const problem = describeProblem(tuningCase);
+  const key = tuneKey(gpu, tunable, candidates, problem);
+  const cached = await options.store.get(key).catch(() => undefined);
+  if (cached) {
+    const candidate = tunable.fromConfig(gpu, cached.config);
+    if (candidate) return finish(tunable, candidate, cached, false);
+  }
+  if (!options.sweep) return undefined;
+
+  const timed: { candidate: TuneCandidate; result: BenchResult }[] = [];
+  const perCandidate = options.budgetMs / candidates.length;
+  for (const candidate of candidates) {
+    options.onStep?.(`autotune ${tunable.kernel}: ${candidate.label}`);
+    const registries: Registries =
+      tunable.family === 'matmul'
+        ? { ...ctx.registries, matmul: { [candidate.label]: candidate.kernel as MatmulKernel } }
+        : { ...ctx.registries, attention: { [candidate.label]: candidate.kernel as AttentionKernel } };
+    const job: Job = {
+      id: `autotune/${tunable.kernel}/${candidate.label}`,
+      suite: tunable.family === 'matmul' ? 'matmul' : 'attention',
+      op: tunable.family === 'matmul' ? 'matmul' : 'attention',
+      impl: 'attnscope',
+      kernel: candidate.label,
+      what:
+        tuningCase.kind === 'matmul'
+          ? { kind: 'matmul', case: tuningCase, bias: false, activation: 'none' }
+          : { kind: 'attention', case: tuningCase },
+      label: `autotune ${candidate.label}`,
+      params: {},
+    };
+    try {
+      const outcome = await runJob({ ...ctx, registries, tuning: undefined }, job, perCandidate);
+      if ('result' in outcome && outcome.result.verified && outcome.result.latencyMs) {
+        timed.push({ candidate, result: outcome.result });
+      }
+    } catch (error) {
+      if (isFatal(gpu, error)) throw error;
+    }
+  }
+  if (timed.length === 0) return undefined;
+  timed.sort((a, b) => (a.result.latencyMs?.median ?? 0) - (b.result.latencyMs?.median ?? 0));
+  const record: TuneRecord = {
+    label: timed[0].candidate.label,
+    config: timed[0].candidate.config,
+    sweep: timed.map((t) => ({ label: t.candidate.label, medianMs: t.result.latencyMs?.median ?? 0 })),
+    problem,
+    createdAt: new Date().toISOString(),
+  };
+  await options.store.set(key, record).catch(() => undefined);
+  return finish(tunable, timed[0].candidate, record, true);
+}
+
+function finish(tunable: Tunable, candidate: TuneCandidate, record: TuneRecord, swept: boolean): Tuned {
+  return {
+    kernel: tunable.kernel,
+    candidate,
+    record,
+    swept,
+    params: { tuned: candidate.label },
+    notes: describeTuned(record, swept),
+  };
+}
+
+function describeProblem(c: Case): string {
+  if (c.kind === 'matmul') return `${c.m}×${c.k}×${c.n}`;
+  return `h=${c.heads} q=${c.seqQ} kv=${c.seqK} d=${c.headDim}`;
+}
