@@ -1,11 +1,17 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
+// Also the types every ceiling probe shares (ProbeProblem, ProbeIO, ProbeKernel).
 
-import { checkBinding } from './limits.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { checkBinding, checkDispatch } from './limits.ts';
 import type { Kernel } from './types.ts';
 
 export interface ProbeProblem {
-  /** Bytes per buffer (a multiple of 16). */
+  /** Bytes of src and of dst (a positive multiple of 16). */
   bytes: number;
+  /** fma only: iterations of every FMA chain (default FMA_DEFAULT_ITERATIONS). */
+  iterations?: number;
+  /** copy only: workgroups of the grid-stride loop (default: 4096 on hardware, 32 on software adapters). */
+  workgroups?: number;
 }
 
 /** src holds the input, dst receives the output; both of problem.bytes. */
@@ -14,22 +20,45 @@ export interface ProbeIO {
   dst: GPUBuffer;
 }
 
-export type ProbeKernel = Kernel<ProbeProblem, ProbeIO>;
+export interface ProbeKernel extends Kernel<ProbeProblem, ProbeIO> {
+  /** What dst must hold after one call on src (computed on the CPU), where the probe can say. */
+  reference?(src: Float32Array, problem: ProbeProblem): ArrayLike<number>;
+}
 
 const NAME = 'copy';
 const SHADER = new URL('../../shaders/copy.wgsl', import.meta.url);
 const WORKGROUP_SIZE = 256;
-/** Enough invocations to fill any current GPU; the grid-stride loop covers the rest. */
-const MAX_WORKGROUPS = 4096;
+/**
+ * Workgroups of the grid-stride loop. 4096 × 256 invocations fill any current GPU. A software
+ * adapter pays per workgroup (SwiftShader: about 2× the bandwidth with 32 workgroups than with 4096,
+ * flat from 4 to 32), so there a few suffice.
+ */
+export const COPY_WORKGROUPS = { hardware: 4096, software: 32 } as const;
+
+/** Throws unless bytes is a positive multiple of 16. */
+export function checkProbeBytes(kernel: string, bytes: number): void {
+  if (!Number.isInteger(bytes) || bytes % 16 !== 0 || bytes < 16)
+    throw new Error(`${kernel}.bytes: expected a positive multiple of 16, got ${bytes}`);
+}
+
+function workgroupsFor(gpu: Gpu, p: ProbeProblem): number {
+  const wanted =
+    p.workgroups ?? (gpu.adapter.isSoftware ? COPY_WORKGROUPS.software : COPY_WORKGROUPS.hardware);
+  if (!Number.isInteger(wanted) || wanted < 1)
+    throw new Error(`${NAME}.workgroups: expected a positive integer, got ${wanted}`);
+  // More workgroups than vec4 elements would only idle.
+  return Math.min(wanted, Math.ceil(p.bytes / 16 / WORKGROUP_SIZE));
+}
 
 export const copy: ProbeKernel = {
   name: NAME,
   summary: 'Bandwidth ceiling: vec4 grid-stride copy, n bytes read and n written.',
 
   async prepare(gpu, p, io) {
-    if (p.bytes % 16 !== 0 || p.bytes < 16)
-      throw new Error(`copy.bytes: expected a positive multiple of 16, got ${p.bytes}`);
+    checkProbeBytes(NAME, p.bytes);
     checkBinding(gpu, `${NAME} buffer`, p.bytes);
+    const workgroups = workgroupsFor(gpu, p);
+    checkDispatch(gpu, NAME, [workgroups]);
     const pipeline = await gpu.pipeline({
       kernel: NAME,
       shader: SHADER,
@@ -37,7 +66,6 @@ export const copy: ProbeKernel = {
       constants: { WORKGROUP_SIZE },
     });
     const group = gpu.bindGroup(NAME, pipeline, [io.src, io.dst]);
-    const workgroups = Math.min(MAX_WORKGROUPS, Math.ceil(p.bytes / 16 / WORKGROUP_SIZE));
     return {
       encode(pass) {
         pass.setPipeline(pipeline);
@@ -47,6 +75,8 @@ export const copy: ProbeKernel = {
       destroy() {},
     };
   },
+
+  reference: (src) => src,
 
   cost: (p) => ({ bytes: 2 * p.bytes, flops: 0 }),
 };

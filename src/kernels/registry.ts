@@ -3,6 +3,7 @@
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { copy, type ProbeKernel } from './copy.ts';
+import { fma } from './fma.ts';
 import { naive } from './naive-matmul.ts';
 import { tiled } from './tiled-matmul.ts';
 import type { AttentionKernel, AttentionProblem, Kernel, MatmulKernel, MatmulProblem } from './types.ts';
@@ -22,6 +23,7 @@ export const matmulKernels: Readonly<Record<string, MatmulKernel>> = Object.free
 /** Ceiling probes by name. */
 export const probeKernels: Readonly<Record<string, ProbeKernel>> = Object.freeze({
   copy,
+  fma,
 });
 
 /** Features a kernel needs that this device lacks (empty when it can run). */

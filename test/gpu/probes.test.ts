@@ -1,0 +1,101 @@
+// The ceiling probes on a real adapter: copy copies exactly (sizes that are not multiples of the grid
+// included), fma's output equals its CPU chain bit for bit, and both check their inputs.
+
+import { describe, expect, it } from 'vitest';
+import type { Gpu } from '../../src/gpu/gpu.ts';
+import { copy, type ProbeKernel, type ProbeProblem } from '../../src/kernels/copy.ts';
+import { FMA_CHAINS, FMA_DEFAULT_ITERATIONS, FMA_MAX_ITERATIONS, fma } from '../../src/kernels/fma.ts';
+import { probeKernels } from '../../src/kernels/registry.ts';
+import { randomArray, useGpu } from './gpu-harness.ts';
+
+async function runProbe(gpu: Gpu, kernel: ProbeKernel, problem: ProbeProblem, src: Float32Array) {
+  const io = { src: gpu.upload('test.src', src), dst: gpu.buffer('test.dst', problem.bytes) };
+  try {
+    const run = await kernel.prepare(gpu, problem, io);
+    const encoder = gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    run.encode(pass);
+    pass.end();
+    gpu.device.queue.submit([encoder.finish()]);
+    const out = new Float32Array(await gpu.read(io.dst, problem.bytes));
+    run.destroy();
+    return out;
+  } finally {
+    io.src.destroy();
+    io.dst.destroy();
+  }
+}
+
+function firstDifference(actual: Float32Array, expected: ArrayLike<number>): string | undefined {
+  if (actual.length !== expected.length) return `length ${actual.length} ≠ ${expected.length}`;
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) return `index ${i}: got ${actual[i]}, expected ${expected[i]}`;
+  }
+  return undefined;
+}
+
+describe('probes are registered', () => {
+  it('probeKernels lists copy and fma', () => {
+    expect(Object.keys(probeKernels)).toEqual(expect.arrayContaining(['copy', 'fma']));
+  });
+});
+
+describe('copy probe', () => {
+  const gpu = useGpu();
+  it.each([
+    { name: 'one vec4', bytes: 16, workgroups: undefined },
+    { name: 'not a multiple of a workgroup', bytes: 16 * 257, workgroups: undefined },
+    { name: 'grid-stride over a small grid', bytes: 16 * 256 * 3 + 48, workgroups: 2 },
+    { name: 'one workgroup', bytes: 16 * 1000, workgroups: 1 },
+    { name: '1 MiB, default grid', bytes: 1 << 20, workgroups: undefined },
+  ])('$name ($bytes bytes)', async ({ bytes, workgroups }) => {
+    const src = randomArray(bytes / 4, bytes);
+    const out = await runProbe(gpu(), copy, { bytes, workgroups }, src);
+    expect(firstDifference(out, copy.reference!(src, { bytes }))).toBeUndefined();
+    expect(copy.cost({ bytes })).toEqual({ bytes: 2 * bytes, flops: 0 });
+  });
+
+  it.each([
+    { problem: { bytes: 20 }, message: /copy.bytes: expected a positive multiple of 16, got 20/ },
+    { problem: { bytes: 0 }, message: /copy.bytes/ },
+    { problem: { bytes: 64, workgroups: 0 }, message: /copy.workgroups: expected a positive integer/ },
+  ])('rejects $problem', async ({ problem, message }) => {
+    await expect(runProbe(gpu(), copy, problem, new Float32Array(16))).rejects.toThrow(message);
+  });
+});
+
+describe('fma probe', () => {
+  const gpu = useGpu();
+  it.each([
+    { name: 'one vec4, one step', bytes: 16, iterations: 1 },
+    { name: 'default iterations', bytes: 16 * 300, iterations: undefined },
+    { name: 'several workgroups, odd count', bytes: 16 * 1000, iterations: 37 },
+    { name: 'long chains', bytes: 16 * 64, iterations: 5000 },
+  ])('$name: equals the CPU chain bit for bit', async ({ bytes, iterations }) => {
+    const problem = { bytes, iterations };
+    const src = randomArray(bytes / 4, 99 + bytes);
+    const out = await runProbe(gpu(), fma, problem, src);
+    expect(firstDifference(out, fma.reference!(src, problem))).toBeUndefined();
+    // The chains ran: the result moved by 8 · iterations from the 8 starting values.
+    const n = iterations ?? FMA_DEFAULT_ITERATIONS;
+    expect(out[0]).toBe(8 * Math.floor(Math.fround(src[0] * 1024)) + 28 + 8 * n);
+  });
+
+  it('counts the FLOPs of the chains', () => {
+    expect(fma.cost({ bytes: 1024, iterations: 10 })).toEqual({
+      bytes: 2048,
+      flops: (1024 / 16) * FMA_CHAINS * 2 * 10,
+    });
+  });
+
+  it.each([
+    {
+      problem: { bytes: 64, iterations: 0 },
+      message: /fma.iterations: expected an integer in \[1, 1048576\], got 0/,
+    },
+    { problem: { bytes: 64, iterations: FMA_MAX_ITERATIONS + 1 }, message: /fma.iterations/ },
+    { problem: { bytes: 8 }, message: /fma.bytes: expected a positive multiple of 16, got 8/ },
+  ])('rejects $problem', async ({ problem, message }) => {
+    await expect(runProbe(gpu(), fma, problem, new Float32Array(16))).rejects.toThrow(message);
+  });
+});
