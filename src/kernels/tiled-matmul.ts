@@ -44,10 +44,10 @@ export const TILED_DEFAULTS: Readonly<TiledConfig> = Object.freeze({
   staged: true,
 });
 
-/** Defaults on software adapters: 32 × 64 tiles read through the caches, no barriers. */
+/** Defaults on software adapters: 64 × 32 tiles read through the caches, no barriers. */
 export const TILED_SOFTWARE_DEFAULTS: Readonly<TiledConfig> = Object.freeze({
-  wgX: 16,
-  wgY: 4,
+  wgX: 8,
+  wgY: 8,
   tileK: 16,
   staged: false,
 });
