@@ -23,7 +23,17 @@ export type {
   MatmulProblem,
 } from './kernels/types.ts';
 export type { AttentionInput, MatmulInput } from './kernels/validate.ts';
-export { BlockMask, blockMask } from './masks/index.ts';
+export {
+  type ApproximationError,
+  type BigBirdOptions,
+  BlockMask,
+  blockMask,
+  type MaskShape,
+  type SlidingWindowOptions,
+  type StridedOptions,
+  type TopKInput,
+  topKApproximationError,
+} from './masks/index.ts';
 export { attentionReference } from './reference/attention.ts';
 export { matmulReference } from './reference/matmul.ts';
 export type * from './results/types.ts';
