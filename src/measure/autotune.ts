@@ -173,7 +173,7 @@ export async function autotune(
   const candidates = tunable.candidates(gpu);
   if (candidates.length < 2) return undefined;
   const problem = describeProblem(tuningCase);
-  const key = tuneKey(gpu, tunable, candidates, problem);
+  const key = tuneKey(gpu, tunable, candidates);
   const cached = await options.store.get(key).catch(() => undefined);
   if (cached) {
     const candidate = tunable.fromConfig(gpu, cached.config);
