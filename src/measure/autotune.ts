@@ -126,8 +126,11 @@ export function fileTuneStore(path: string): TuneStore {
   };
 }
 
-/** Cache key: the adapter, the kernel, the candidate list and the tuning problem. */
-export function tuneKey(gpu: Gpu, tunable: Tunable, candidates: TuneCandidate[], problem: string): string {
+/**
+ * Cache key: the adapter, the kernel and its candidate list (a new list sweeps again). The tuning
+ * problem is recorded in the winner, not keyed: one winner per adapter serves every preset.
+ */
+export function tuneKey(gpu: Gpu, tunable: Tunable, candidates: TuneCandidate[]): string {
   const a = gpu.adapter;
   return [
     a.vendor,
@@ -135,7 +138,6 @@ export function tuneKey(gpu: Gpu, tunable: Tunable, candidates: TuneCandidate[],
     a.device,
     a.description,
     tunable.kernel,
-    problem,
     candidates.map((c) => c.label).join(','),
   ].join('|');
 }
