@@ -174,7 +174,7 @@ export function claimsView(file: ResultsFile): HTMLElement {
       },
     };
     replaceChildren(tableSlot, claimsTable(checkClaims(file, inputs)));
-    renderAudit(inputs, read(copyInput.input), read(costBytes.input));
+    renderAudit(inputs, read(copyInput.input), read(costBytes.input), read(streamed.input));
   };
 
   const params = numberField(
@@ -217,6 +217,23 @@ export function claimsView(file: ResultsFile): HTMLElement {
     },
     update,
   );
+  // The cost check's own source is the decode kernel's bandwidth; without one the copy ceiling stands in.
+  const streamSource =
+    decodeGBps !== undefined
+      ? 'the bandwidth the decode kernel reached in this run'
+      : copy > 0
+        ? 'the copy ceiling of this run (no verified decode result: an upper bound)'
+        : 'not measured in this run: type a figure';
+  const initialStream = Number(sig(decodeGBps ?? copy, 4).replaceAll(',', ''));
+  const streamed = numberField(
+    {
+      id: 'cost-bandwidth',
+      label: 'Bandwidth that streams the weights',
+      value: initialStream,
+      unit: 'GB/s',
+    },
+    update,
+  );
   const costBytes = numberField(
     {
       id: 'cost-bytes',
@@ -229,7 +246,7 @@ export function claimsView(file: ResultsFile): HTMLElement {
     update,
   );
 
-  const renderAudit = (inputs: ClaimInputs, copyGBps: number, bytesPerParam: number) => {
+  const renderAudit = (inputs: ClaimInputs, copyGBps: number, bytesPerParam: number, streamGBps: number) => {
     const model = inputs.model ?? {};
     try {
       const floors = PRECISIONS.map((precision) =>
@@ -292,20 +309,9 @@ export function claimsView(file: ResultsFile): HTMLElement {
       replaceChildren(auditOut, h('p', { class: 'callout danger' }, messageOf(error)));
     }
     try {
-      if (decodeGBps === undefined) {
-        replaceChildren(
-          costOut,
-          h(
-            'p',
-            { class: 'muted' },
-            'No verified decode result in these results: run the decode suite to get a throughput.',
-          ),
-        );
-        return;
-      }
       const bytesPerToken = (model.params ?? Number.NaN) * bytesPerParam;
       const tokensPerSecond = tokensPerSecondAtBandwidth({
-        bandwidthGBps: decodeGBps,
+        bandwidthGBps: streamGBps,
         bytesPerToken,
         batch: inputs.batch,
       });
@@ -318,8 +324,9 @@ export function claimsView(file: ResultsFile): HTMLElement {
         h(
           'p',
           {},
-          `Decode streamed ${sig(decodeGBps)} GB/s here; ${sig((model.params ?? 0) / 1e9)}B parameters × ${bytesPerParam} B = `,
-          `${sig(bytesPerToken / 1e9)} GB per step, so at most ${sig(tokensPerSecond)} tokens/s.`,
+          `Streaming the weights at ${sig(streamGBps)} GB/s (${streamGBps === initialStream ? streamSource : 'your figure'}): ${sig((model.params ?? 0) / 1e9)}B parameters × ${bytesPerParam} B = `,
+          `${sig(bytesPerToken / 1e9)} GB per step, so at most ${sig(tokensPerSecond)} tokens/s`,
+          inputs.batch && inputs.batch > 1 ? ` for a batch of ${inputs.batch}.` : '.',
         ),
         h('p', { class: 'formula', testid: 'cost-formula' }, cost.formula),
         h(
@@ -366,7 +373,7 @@ export function claimsView(file: ResultsFile): HTMLElement {
         'form',
         { class: 'audit-form', 'aria-labelledby': 'cost-heading' },
         h('h3', { id: 'cost-heading' }, 'Cost per million tokens'),
-        h('div', { class: 'fields' }, price.element, batch.element, costBytes.element),
+        h('div', { class: 'fields' }, price.element, batch.element, costBytes.element, streamed.element),
         costOut,
       ),
     ),

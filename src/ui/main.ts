@@ -81,15 +81,91 @@ function renderAdapter(): void {
       }),
     );
   } else if (device.missing) {
-    replaceChildren(body, explainMissingWebGpu(device.missing, device.failure));
+    replaceChildren(body, explainMissingWebGpu(device.missing, device.failure), gpujsBaselineBlock());
   } else {
     replaceChildren(body, lost ?? h('p', { class: 'muted' }, 'Looking for a WebGPU adapter…'));
   }
 }
 
+/** openGpu with a couple of retries (a device just lost can fail to reopen once); no adapter is final. */
+async function openWithRetries(attempts = 3): Promise<Gpu> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      return await openGpu({ powerPreference: device.powerPreference });
+    } catch (error) {
+      lastError = error;
+      if (error instanceof NoAdapterError) break;
+    }
+  }
+  throw lastError;
+}
+
+/** Without WebGPU: one measurement gpu.js can still make, through WebGL where the browser has it. */
+function gpujsBaselineBlock(): HTMLElement {
+  const button = h(
+    'button',
+    { type: 'button', class: 'secondary', testid: 'gpujs-baseline' },
+    'Run the gpu.js baseline',
+  );
+  const outcome = h('div', { testid: 'gpujs-result', 'aria-live': 'polite' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    replaceChildren(outcome, h('p', { class: 'muted' }, 'Loading gpu.js and running a matmul…'));
+    try {
+      const { runGpujsBaseline, BASELINE_SIZE } = await import('./gpujs-baseline.ts');
+      const result = await runGpujsBaseline();
+      outcome.dataset.mode = result.mode;
+      outcome.dataset.verified = String(result.ok);
+      const onCpu = result.mode === 'cpu';
+      replaceChildren(
+        outcome,
+        h(
+          'p',
+          { class: result.ok ? 'callout ok' : 'callout danger' },
+          h(
+            'strong',
+            {},
+            `gpu.js ran in ${result.mode} mode${onCpu ? ' (plain JavaScript on the CPU: this browser has no WebGL either)' : ''}. `,
+          ),
+          `A ${BASELINE_SIZE}³ matmul took ${duration(result.medianMs)} per call including read-back (median of 7), `,
+          `${sig(result.gflops)} GFLOP/s; it ${result.ok ? 'matches' : 'does NOT match'} the CPU reference `,
+          `(largest difference ${sig(result.maxAbsErr, 2)}).`,
+        ),
+        h(
+          'p',
+          { class: 'muted small' },
+          'Timed by the wall clock around calls that also read their output back, so this is an upper bound on the GPU time.',
+        ),
+      );
+    } catch (error) {
+      outcome.dataset.verified = 'false';
+      replaceChildren(
+        outcome,
+        h('p', { class: 'callout danger' }, `gpu.js could not run here: ${messageOf(error)}`),
+      );
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h(
+    'div',
+    { class: 'gpujs-baseline' },
+    h('h3', {}, 'What can still run: the gpu.js baseline'),
+    h(
+      'p',
+      {},
+      'gpu.js, one of the peer libraries attnscope compares against, can run a matrix multiplication through WebGL ',
+      'instead of WebGPU. It is not attention and not comparable with a WebGPU run, but it shows what this browser’s GPU path does.',
+    ),
+    h('div', { class: 'actions' }, button),
+    outcome,
+  );
+}
+
 async function openDevice(): Promise<Gpu | undefined> {
   try {
-    const gpu = await openGpu({ powerPreference: device.powerPreference });
+    const gpu = await openWithRetries();
     gpu.onLost((lost) => {
       if (device.gpu !== gpu) return;
       device.gpu = undefined;
@@ -244,6 +320,9 @@ function renderResults(): void {
   app.charts = undefined;
   const shown = displayed();
   renderBanner();
+  placeResultSections(
+    !app.live && app.other !== undefined && (app.view !== 'own' || shown?.origin !== 'here'),
+  );
   if (!shown) {
     show(section, false);
     show(byId('claims-section'), false);
@@ -270,6 +349,14 @@ function renderResults(): void {
   } else {
     renderClaims(undefined);
   }
+}
+
+/** Results from elsewhere come first (under their banner); one's own come after the run section. */
+function placeResultSections(first: boolean): void {
+  const results = byId('results-section');
+  const claims = byId('claims-section');
+  const anchor = first ? byId('shared-banner') : byId('run-section');
+  if (anchor.nextElementSibling !== results) anchor.after(results, claims);
 }
 
 function drawChartsLazily(file: ResultsFile, slot: HTMLElement): void {

@@ -4,6 +4,8 @@
 
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodeShareLink } from '../../src/results/share-link.ts';
+import { quickPresetRun } from '../unit/results-fixtures.ts';
 import { launch, newContext, screenshot, type WatchedPage, waitForState, watchedPage } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
@@ -63,27 +65,70 @@ describe('with WebGPU (SwiftShader)', () => {
 });
 
 describe('without WebGPU', () => {
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    context = await newContext(browser);
+    await context.addInitScript(() => {
+      // As in a browser without WebGPU: no navigator.gpu at all.
+      delete (Navigator.prototype as { gpu?: unknown }).gpu;
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
   it('explains what is missing and how to turn it on', async () => {
-    const context = await newContext(browser);
-    try {
-      await context.addInitScript(() => {
-        // As in a browser without WebGPU: no navigator.gpu at all.
-        Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
-        delete (Navigator.prototype as { gpu?: unknown }).gpu;
-      });
-      const watched = await watchedPage(context, baseUrl);
-      await watched.page.goto(baseUrl);
-      expect(await waitForState(watched.page, ['ready', 'no-webgpu', 'error'])).toBe('no-webgpu');
-      const text = await watched.page.getByTestId('no-webgpu').textContent();
-      expect(text).toMatch(/does not offer WebGPU/);
-      expect(text).toMatch(/enable-unsafe-webgpu/);
-      expect(text).toMatch(/Safari 26/);
-      expect(text).toMatch(/Firefox 141/);
-      expect(await watched.page.getByTestId('verify').count()).toBe(0);
-      await screenshot(watched.page, 'no-webgpu');
-      expect(watched.pageErrors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const watched = await watchedPage(context, baseUrl);
+    await watched.page.goto(baseUrl);
+    expect(await waitForState(watched.page, ['ready', 'no-webgpu', 'error'])).toBe('no-webgpu');
+    expect(await watched.page.evaluate(() => 'gpu' in navigator)).toBe(false);
+    const text = await watched.page.getByTestId('no-webgpu').textContent();
+    expect(text).toMatch(/does not offer WebGPU/);
+    expect(text).toMatch(/enable-unsafe-webgpu/);
+    expect(text).toMatch(/Safari 26/);
+    expect(text).toMatch(/Firefox 141/);
+    expect(await watched.page.getByTestId('verify').count()).toBe(0);
+    expect(await watched.page.getByTestId('run').count()).toBe(0);
+    await screenshot(watched.page, 'no-webgpu');
+    expect(watched.pageErrors).toEqual([]);
+    await watched.page.close();
+  });
+
+  it('still shows a shared link, read-only', async () => {
+    const link = await encodeShareLink(quickPresetRun(), baseUrl);
+    const watched = await watchedPage(context, baseUrl);
+    await watched.page.goto(link);
+    expect(await waitForState(watched.page, ['ready', 'no-webgpu', 'error'])).toBe('no-webgpu');
+    expect(await watched.page.getByTestId('shared-banner').textContent()).toMatch(
+      /shared, not measured here/,
+    );
+    expect(await watched.page.locator('[data-testid="results"] tbody tr').count()).toBe(
+      quickPresetRun().results.length,
+    );
+    expect(await watched.page.getByTestId('run-same').isDisabled()).toBe(true);
+    expect(await watched.page.getByTestId('claims').isVisible()).toBe(true);
+    expect(watched.pageErrors).toEqual([]);
+    await watched.page.close();
+  });
+
+  it('offers the gpu.js baseline, which runs through WebGL and matches the reference', async () => {
+    const watched = await watchedPage(context, baseUrl);
+    await watched.page.goto(baseUrl);
+    await waitForState(watched.page, ['no-webgpu']);
+    await watched.page.getByTestId('gpujs-baseline').click();
+    await watched.page.waitForFunction(
+      () => document.querySelector('[data-testid="gpujs-result"]')?.getAttribute('data-verified') !== null,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const result = watched.page.getByTestId('gpujs-result');
+    expect(await result.getAttribute('data-verified'), (await result.textContent()) ?? '').toBe('true');
+    expect(await result.getAttribute('data-mode')).toMatch(/webgl/);
+    await screenshot(watched.page, 'no-webgpu-gpujs');
+    expect(watched.pageErrors).toEqual([]);
+    expect(watched.foreignRequests).toEqual([]);
+    await watched.page.close();
   });
 });

@@ -166,7 +166,35 @@ describe('share link', () => {
   });
 });
 
+describe('side by side', () => {
+  it('compares a shared run with the last run measured here, ratio per configuration', async () => {
+    const link = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+    await page.goto(link.replace('?run=quick', ''));
+    await waitForState(page, ['ready']);
+    await page.getByTestId('view-compare').click();
+    const ratios = await page.$$eval('[data-testid="compare"] tbody tr td:last-child', (cells) =>
+      cells.map((cell) => cell.textContent ?? ''),
+    );
+    expect(ratios.length).toBeGreaterThan(0);
+    // The same run on both sides: every ratio is 1× up to the link's rounding.
+    for (const text of ratios.filter((t) => t !== '—'))
+      expect(Number(text.replace('×', ''))).toBeCloseTo(1, 1);
+    await screenshot(page, 'side-by-side');
+    await page.goto(baseUrl);
+    await waitForState(page, ['ready']);
+  });
+});
+
 describe('cancel and device loss', () => {
+  /** Waits until the run in progress has shown at least one result. */
+  async function waitForLiveRows(target: Page): Promise<void> {
+    await waitForState(target, ['running']);
+    await target.waitForSelector('.results-view[data-running="true"] [data-testid="results"] tbody tr', {
+      timeout: 60_000,
+    });
+    await screenshot(target, 'running');
+  }
+
   /** Chooses Custom and types a small configuration (attention only). */
   async function smallCustomRun(target: Page): Promise<void> {
     await target.locator('#preset-custom').check();
@@ -202,14 +230,7 @@ describe('cancel and device loss', () => {
   it('Cancel stops a run: state "cancelled", the results labelled partial', async () => {
     await smallCustomRun(page);
     await page.getByTestId('run').click();
-    await waitForState(page, ['running']);
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="results"] tbody tr').length > 0,
-      undefined,
-      {
-        timeout: 60_000,
-      },
-    );
+    await waitForLiveRows(page);
     await page.getByTestId('cancel').click();
     const started = Date.now();
     expect(await waitForState(page, ['done', 'error', 'cancelled'], 30_000)).toBe('cancelled');
@@ -223,13 +244,7 @@ describe('cancel and device loss', () => {
   it('a device lost mid-run fails the run, keeps what was measured, and the next check gets a fresh device', async () => {
     await smallCustomRun(page);
     await page.getByTestId('run').click();
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="results"] tbody tr').length > 0,
-      undefined,
-      {
-        timeout: 60_000,
-      },
-    );
+    await waitForLiveRows(page);
     expect(await page.evaluate(() => window.attnscopeDebug?.loseDevice())).toBe(true);
     expect(await waitForState(page, ['done', 'error', 'cancelled'], 60_000)).toBe('error');
     const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
