@@ -357,6 +357,9 @@ function placeResultSections(first: boolean): void {
   const claims = byId('claims-section');
   const anchor = first ? byId('shared-banner') : byId('run-section');
   if (anchor.nextElementSibling !== results) anchor.after(results, claims);
+  // Numbered steps read 1, 2, 3… only in their own order.
+  results.classList.toggle('shown-first', first);
+  claims.classList.toggle('shown-first', first);
 }
 
 function drawChartsLazily(file: ResultsFile, slot: HTMLElement): void {

@@ -75,12 +75,16 @@ export function problemLabel(result: BenchResult): string {
   return detail ? `${main} · ${detail}` : main;
 }
 
+/** What makes two results the same problem: the shape, and the mask when there is one. */
 const SHAPE_KEYS = [
   'heads',
   'seqQ',
   'seqK',
   'headDim',
   'causal',
+  'pattern',
+  'blockSize',
+  'targetDensity',
   'm',
   'k',
   'n',

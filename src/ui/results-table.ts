@@ -44,19 +44,16 @@ function medianCell(row: Row): Child[] {
     (latency.cv !== undefined ? `; CV ${percent(latency.cv)}` : '') +
     (latency.outliers ? `; ${latency.outliers} outliers kept` : '');
   return [
-    latency.noisy
-      ? h(
-          'span',
-          {
-            class: 'badge warn noisy',
-            title: 'The samples vary by more than 5 %: read this figure with care',
-          },
-          'noisy',
-        )
-      : null,
     h('span', { title: detail }, duration(latency.median)),
     spread !== undefined
       ? h('span', { class: 'spread', title: detail }, ` ± ${sig(spread * 100, 2)} %`)
+      : null,
+    latency.noisy
+      ? h(
+          'span',
+          { class: 'sub noisy', title: 'The samples vary by more than 5 %: read this figure with care' },
+          'noisy',
+        )
       : null,
   ];
 }
@@ -103,7 +100,7 @@ const COLUMNS: Column[] = [
     label: 'Kernel',
     numeric: false,
     value: (r) => kernelLabel(r.result),
-    cell: (r) => h('span', { class: 'kernel' }, kernelLabel(r.result)),
+    cell: (r) => h('span', { class: 'kernel', title: kernelLabel(r.result) }, kernelLabel(r.result)),
   },
   {
     key: 'problem',

@@ -170,7 +170,11 @@ export function resultsView(
   const chartSlot = h('div', { class: 'chart-slot' });
   const element = h(
     'div',
-    { class: 'results-view', 'data-origin': options.origin, 'data-running': options.running ? 'true' : undefined },
+    {
+      class: 'results-view',
+      'data-origin': options.origin,
+      'data-running': options.running ? 'true' : undefined,
+    },
     resultsSummary(file, options),
     options.running ? null : resultsActions(file, options),
     resultsTable(file, options.tableState),

@@ -80,3 +80,21 @@ export async function waitForState(page: Page, states: string[], timeout = 60_00
   );
   return page.evaluate(() => document.documentElement.dataset.state ?? '');
 }
+
+/** Records every `attnscope:done` event's detail in the pages of this context. */
+export async function recordDoneEvents(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const record = window as unknown as { __attnscopeDone: unknown[] };
+    record.__attnscopeDone = [];
+    window.addEventListener('attnscope:done', (event) =>
+      record.__attnscopeDone.push((event as CustomEvent).detail),
+    );
+  });
+}
+
+/** The `attnscope:done` details recorded so far in this page. */
+export function doneEvents(page: Page): Promise<{ state: string; status?: string }[]> {
+  return page.evaluate(
+    () => (window as unknown as { __attnscopeDone: { state: string; status?: string }[] }).__attnscopeDone,
+  );
+}

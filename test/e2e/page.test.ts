@@ -6,7 +6,16 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
-import { launch, newContext, screenshot, type WatchedPage, waitForState, watchedPage } from './browser.ts';
+import {
+  doneEvents,
+  launch,
+  newContext,
+  recordDoneEvents,
+  screenshot,
+  type WatchedPage,
+  waitForState,
+  watchedPage,
+} from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
@@ -73,6 +82,7 @@ describe('without WebGPU', () => {
       // As in a browser without WebGPU: no navigator.gpu at all.
       delete (Navigator.prototype as { gpu?: unknown }).gpu;
     });
+    await recordDoneEvents(context);
   });
 
   afterAll(async () => {
@@ -93,6 +103,16 @@ describe('without WebGPU', () => {
     expect(await watched.page.getByTestId('run').count()).toBe(0);
     await screenshot(watched.page, 'no-webgpu');
     expect(watched.pageErrors).toEqual([]);
+    await watched.page.close();
+  });
+
+  it('?run=quick ends in data-state="error" with a message, not a hang', async () => {
+    const watched = await watchedPage(context, baseUrl);
+    await watched.page.goto(`${baseUrl}?run=quick`);
+    expect(await waitForState(watched.page, ['done', 'error', 'cancelled'])).toBe('error');
+    expect(await watched.page.getByTestId('error').textContent()).toMatch(/No WebGPU device/);
+    expect(await watched.page.evaluate(() => window.attnscopeResults)).toBeUndefined();
+    expect(await doneEvents(watched.page)).toEqual([expect.objectContaining({ state: 'error' })]);
     await watched.page.close();
   });
 

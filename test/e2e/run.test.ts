@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResultsFile } from '../../src/results/types.ts';
 import {
   ARTIFACTS,
+  doneEvents,
   launch,
   newContext,
+  recordDoneEvents,
   screenshot,
   type WatchedPage,
   waitForState,
@@ -29,6 +31,7 @@ let runSeconds = 0;
 beforeAll(async () => {
   browser = await launch();
   context = await newContext(browser);
+  await recordDoneEvents(context);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(baseUrl).origin });
   watched = await watchedPage(context, baseUrl);
   page = watched.page;
@@ -74,7 +77,7 @@ describe('?run=quick', () => {
     expect(results.results.some((r) => r.verified && r.latencyMs)).toBe(true);
     expect(results.environment.adapter.isSoftware).toBe(true);
     expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('complete');
-    expect(watched.log.join('\n')).not.toMatch(/Uncaught/);
+    expect(await doneEvents(page)).toEqual([{ state: 'done', status: 'complete' }]);
   });
 
   it('shows every result in the table, never an unverified one as a speed', async () => {
@@ -237,6 +240,7 @@ describe('cancel and device loss', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
     expect(results.status).toBe('cancelled');
+    expect(await doneEvents(page)).toEqual([{ state: 'cancelled', status: 'cancelled' }]);
     expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('cancelled');
     expect(await page.getByTestId('partial-warning').textContent()).toMatch(/Cancelled before the end/);
   });
