@@ -59,13 +59,16 @@ async function main(): Promise<number> {
   }
 
   const controller = new AbortController();
-  let interrupts = 0;
+  // One Ctrl-C can arrive more than once (the terminal signals the whole group, and npm and tsx
+  // forward it too): only a second press, a moment later, quits at once.
+  let firstInterrupt = 0;
   const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+    const now = Date.now();
+    if (!firstInterrupt) {
+      firstInterrupt = now;
       err.write('\nbench: cancelling (Ctrl-C again to quit at once)…\n');
       controller.abort();
-    } else {
+    } else if (now - firstInterrupt > 1000) {
       process.exit(130);
     }
   };

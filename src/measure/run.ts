@@ -31,7 +31,7 @@ import {
   type Suite,
   validateRunConfig,
 } from './presets.ts';
-import { createTimer, RunCancelledError, type TimerOptions } from './timing.ts';
+import { createTimer, RunCancelledError, type TimerOptions, untilAborted } from './timing.ts';
 import { tunables as defaultTunables } from './tunables.ts';
 
 export type { PeerLoader, PeerModule } from '../peers/types.ts';
@@ -273,10 +273,11 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
       try {
         if (!job.ceiling && !tuningDone) {
           tuningDone = true;
-          await tuneKernels();
+          await untilAborted(tuneKernels(), signal);
         }
         report(i, `${job.label}: verifying and timing`);
-        const outcome = await runJob(ctx, job, budget);
+        // Cancel returns at once even while a pipeline compiles (SwiftShader can take seconds).
+        const outcome = await untilAborted(runJob(ctx, job, budget), signal);
         jobTimes.push(performance.now() - jobStart);
         if ('skipped' in outcome) {
           report(i + 1, `${job.label}: skipped (${outcome.skipped})`);

@@ -25,6 +25,31 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunCancelledError();
 }
 
+/**
+ * Settles like `work`, or rejects with RunCancelledError as soon as the signal fires. Work that cannot
+ * be interrupted (a pipeline compile, a CPU reference) then finishes in the background; its own
+ * signal checks end it, and its outcome is ignored.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new RunCancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RunCancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** How a sample is spread over submits: `calls` calls, at most `callsPerSubmit` per submit. */
 export interface SamplePlan {
   calls: number;
