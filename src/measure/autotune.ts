@@ -185,7 +185,13 @@ export async function autotune(
 
   const timed: { candidate: TuneCandidate; result: BenchResult }[] = [];
   const perCandidate = options.budgetMs / candidates.length;
+  const started = performance.now();
+  let tried = 0;
   for (const candidate of candidates) {
+    // Compiles are not in the sampling budget (SwiftShader can take seconds per pipeline): once the
+    // sweep's budget is spent, stop with the verified candidates so far (at least two).
+    if (timed.length >= 2 && performance.now() - started > 2 * options.budgetMs) break;
+    tried++;
     options.onStep?.(`autotune ${tunable.kernel}: ${candidate.label}`);
     const registries: Registries =
       tunable.family === 'matmul'
@@ -219,7 +225,10 @@ export async function autotune(
     label: timed[0].candidate.label,
     config: timed[0].candidate.config,
     sweep: timed.map((t) => ({ label: t.candidate.label, medianMs: t.result.latencyMs?.median ?? 0 })),
-    problem,
+    problem:
+      tried < candidates.length
+        ? `${problem} (sweep cut by its time budget after ${tried} of ${candidates.length})`
+        : problem,
     createdAt: new Date().toISOString(),
   };
   await options.store.set(key, record).catch(() => undefined);
