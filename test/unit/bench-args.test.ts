@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
+import { planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
 import type { BenchResult } from '../../src/results/types.ts';
 
@@ -272,5 +273,76 @@ describe('a custom run config (page form, scripts): every field refuses a bad va
     expect(hardware.scaledForSoftware).toBe(false);
     expect(Math.max(...software.seqLens)).toBeLessThan(Math.max(...hardware.seqLens));
     expect(() => presetConfig('huge' as never, { isSoftware: false })).toThrow(/preset: expected one of/);
+  });
+});
+
+describe('what a run plans (iterating the registries)', () => {
+  const fakeAttention = (name: string) =>
+    ({
+      name,
+      summary: name,
+      prepare: async () => ({ encode() {}, destroy() {} }),
+      cost: () => ({ bytes: 1, flops: 1 }),
+    }) as never;
+  const registries = {
+    attention: {
+      unfused: fakeAttention('unfused'),
+      flash: fakeAttention('flash'),
+      'flash-new': fakeAttention('flash-new'),
+    },
+    matmul: { naive: fakeAttention('naive') },
+    probes: { copy: fakeAttention('copy') },
+  };
+  const config = presetConfig('standard', { isSoftware: true });
+  const jobs = planJobs(config, { registries, copySizes: [1024], fmaBytes: 1024 });
+
+  it('a kernel added to a registry appears by itself', () => {
+    expect(jobs.filter((j) => j.kernel === 'flash-new' && j.suite === 'attention').length).toBe(
+      config.seqLens.length,
+    );
+  });
+
+  it('kernels the design names but not built yet are planned (to be reported as errors)', () => {
+    for (const name of ['fused-softmax', 'block-sparse', 'decode', 'tiled', 'fma']) {
+      expect(
+        jobs.some((j) => j.kernel === name),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('every sparse job is compared with flash on the same problem', () => {
+    const sparse = jobs.filter((j) => j.kernel === 'block-sparse');
+    expect(sparse.length).toBe(config.densities.length + config.patterns.length - 1);
+    for (const job of sparse) {
+      const baseline = jobs.find((j) => j.id === job.baseline);
+      expect(baseline?.kernel).toBe('flash');
+      expect(baseline?.what).toEqual(job.what);
+    }
+  });
+
+  it('sparse decode is compared with dense decode on the same KV length', () => {
+    const sparse = jobs.filter((j) => j.kernel === 'decode' && j.params.pattern);
+    expect(sparse.length).toBe(config.decodeKv.length);
+    for (const job of sparse) {
+      const baseline = jobs.find((j) => j.id === job.baseline);
+      expect(baseline?.kernel).toBe('decode');
+      expect(baseline?.params.seqK).toBe(job.params.seqK);
+      expect(baseline?.params.pattern).toBeUndefined();
+    }
+  });
+
+  it('ceilings come first, ids are unique, peers only when asked', () => {
+    expect(jobs[0].ceiling).toBe(true);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+    expect(jobs.some((j) => j.impl === 'tfjs-webgpu')).toBe(true);
+    const quick = planJobs(presetConfig('quick', { isSoftware: true }), {
+      registries,
+      copySizes: [1024],
+      fmaBytes: 1024,
+    });
+    expect(quick.filter((j) => j.suite === 'peers').every((j) => j.op === 'matmul')).toBe(true);
+    const noPeers = planJobs({ ...config, peers: false }, { registries, copySizes: [1024], fmaBytes: 1024 });
+    expect(noPeers.some((j) => j.suite === 'peers')).toBe(false);
   });
 });
