@@ -6,7 +6,7 @@ import type { ResultsFile } from '../results/types.ts';
 import { displayName, softwareWarning } from './adapter-panel.ts';
 import { h } from './dom.ts';
 import { messageOf } from './error-area.ts';
-import { duration, integer, ratio, sig, when } from './format.ts';
+import { duration, integer, sig, when } from './format.ts';
 import {
   configurationKey,
   kernelLabel,
@@ -185,12 +185,18 @@ export function resultsView(
 
 /** Side by side: the shared run and the same configurations measured here, with the ratio per row. */
 export function compareView(theirs: ResultsFile, ours: ResultsFile): HTMLElement {
-  const mine = new Map(ours.results.map((r) => [configurationKey(r), r]));
+  // The harness's ids name a configuration; the parameter key is the fallback for files without them.
+  const byId = new Map(ours.results.map((r) => [r.id, r]));
+  const byKey = new Map(ours.results.map((r) => [configurationKey(r), r]));
   const rows: HTMLElement[] = [];
   const ratios: number[] = [];
   let matched = 0;
   for (const their of theirs.results) {
-    const our = mine.get(configurationKey(their));
+    const candidate = byId.get(their.id);
+    const our =
+      candidate && candidate.kernel === their.kernel && candidate.impl === their.impl
+        ? candidate
+        : byKey.get(configurationKey(their));
     if (!our) continue;
     matched++;
     const a = their.verified ? their.latencyMs?.median : undefined;
@@ -210,7 +216,11 @@ export function compareView(theirs: ResultsFile, ours: ResultsFile): HTMLElement
           { class: 'num' },
           speed === undefined
             ? '—'
-            : h('span', { class: speed >= 1 ? 'ok-text' : 'danger-text' }, ratio(speed)),
+            : h(
+                'span',
+                { class: speed >= 1.05 ? 'ok-text' : speed <= 0.95 ? 'danger-text' : undefined },
+                `${speed.toFixed(2)}×`,
+              ),
         ),
       ),
     );
@@ -225,7 +235,7 @@ export function compareView(theirs: ResultsFile, ours: ResultsFile): HTMLElement
       {},
       `${integer(matched)} configurations ran in both. `,
       'The ratio is the shared time ÷ the time here: above 1× this GPU is faster. ',
-      geomean !== undefined ? h('strong', {}, `Geometric mean: ${ratio(geomean)}.`) : null,
+      geomean !== undefined ? h('strong', {}, `Geometric mean: ${geomean.toFixed(2)}×.`) : null,
     ),
     matched === 0
       ? h(
