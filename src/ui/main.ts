@@ -37,6 +37,8 @@ interface DeviceState {
   missing: MissingWebGpu | undefined;
   /** Why the last device went away; shown until a new one opens. */
   lostMessage: string | undefined;
+  /** The device that was lost, still shown (its adapter, features and limits) until a new one opens. */
+  lastGpu: Gpu | undefined;
   failure: string | undefined;
 }
 
@@ -47,6 +49,7 @@ const device: DeviceState = {
   choices: [],
   missing: undefined,
   lostMessage: undefined,
+  lastGpu: undefined,
   failure: undefined,
 };
 
@@ -67,23 +70,34 @@ window.attnscopeDebug = {
 
 function renderAdapter(): void {
   const body = byId('adapter-body');
-  const gpu = device.gpu;
-  const lost = device.lostMessage
-    ? h('p', { class: 'callout danger', testid: 'device-lost' }, device.lostMessage)
-    : null;
-  if (gpu) {
+  const gpu = device.gpu ?? device.lastGpu;
+  const onChoose = (powerPreference: GPUPowerPreference) => {
+    device.powerPreference = powerPreference;
+    void reopenDevice();
+  };
+  if (device.lostMessage && !device.gpu) {
+    const reopen = h(
+      'button',
+      { type: 'button', class: 'secondary', testid: 'reopen' },
+      'Open a fresh device now',
+    );
+    reopen.addEventListener('click', () => void ensureGpu());
     replaceChildren(
       body,
-      lost,
-      adapterPanel(gpu, device.choices, device.powerPreference, (powerPreference) => {
-        device.powerPreference = powerPreference;
-        void reopenDevice();
-      }),
+      h(
+        'div',
+        { class: 'callout danger', testid: 'device-lost' },
+        h('p', {}, device.lostMessage),
+        h('div', { class: 'actions' }, reopen),
+      ),
+      gpu ? adapterPanel(gpu, device.choices, device.powerPreference, onChoose) : null,
     );
+  } else if (gpu) {
+    replaceChildren(body, adapterPanel(gpu, device.choices, device.powerPreference, onChoose));
   } else if (device.missing) {
     replaceChildren(body, explainMissingWebGpu(device.missing, device.failure), gpujsBaselineBlock());
   } else {
-    replaceChildren(body, lost ?? h('p', { class: 'muted' }, 'Looking for a WebGPU adapter…'));
+    replaceChildren(body, h('p', { class: 'muted' }, 'Looking for a WebGPU adapter…'));
   }
 }
 
@@ -169,12 +183,14 @@ async function openDevice(): Promise<Gpu | undefined> {
     gpu.onLost((lost) => {
       if (device.gpu !== gpu) return;
       device.gpu = undefined;
+      device.lastGpu = gpu;
       device.lostMessage =
         `The GPU device was lost (${lost.reason}${lost.detail ? `: ${lost.detail}` : ''}). ` +
         'Results measured before stay on the page; the next run or check opens a fresh device.';
       renderAdapter();
     });
     device.gpu = gpu;
+    device.lastGpu = undefined;
     device.missing = undefined;
     device.failure = undefined;
     device.lostMessage = undefined;

@@ -39,6 +39,8 @@ export interface WatchedPage {
   consoleErrors: string[];
   /** URLs requested from any origin other than the page's own. */
   foreignRequests: string[];
+  /** Every URL the page requested (data: and blob: left out). */
+  requests: string[];
   /** Everything the page logged, for failure messages. */
   log: string[];
 }
@@ -47,7 +49,14 @@ export interface WatchedPage {
 export async function watchedPage(context: BrowserContext, baseUrl: string): Promise<WatchedPage> {
   const page = await context.newPage();
   const origin = new URL(baseUrl).origin;
-  const watched: WatchedPage = { page, pageErrors: [], consoleErrors: [], foreignRequests: [], log: [] };
+  const watched: WatchedPage = {
+    page,
+    pageErrors: [],
+    consoleErrors: [],
+    foreignRequests: [],
+    requests: [],
+    log: [],
+  };
   page.on('pageerror', (error) => watched.pageErrors.push(String(error)));
   page.on('console', (message) => {
     watched.log.push(`${message.type()}: ${message.text()}`);
@@ -56,6 +65,7 @@ export async function watchedPage(context: BrowserContext, baseUrl: string): Pro
   page.on('request', (request) => {
     const url = request.url();
     if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    watched.requests.push(url);
     if (new URL(url).origin !== origin) watched.foreignRequests.push(url);
   });
   return watched;

@@ -43,6 +43,14 @@ describe('with WebGPU (SwiftShader)', () => {
     await context?.close();
   });
 
+  it('opens without loading the harness, the peer libraries or the chart library', () => {
+    const loaded = watched.requests.map((url) => new URL(url).pathname);
+    expect(
+      loaded.filter((path) => /\/(run|gpu-browser|tfjs|gpujs|peers|dist|uPlot|charts)[-.]/.test(path)),
+    ).toEqual([]);
+    expect(loaded.some((path) => path.endsWith('.js'))).toBe(true);
+  });
+
   it('shows the adapter and says plainly that it is software', async () => {
     const { page } = watched;
     expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('ready');
