@@ -82,11 +82,11 @@ function shortProblem(c: Case): string {
 }
 
 /** Registered names first (in registry order), then expected names not registered yet. */
-function names(
+function registeredThenExpected(
   registry: Readonly<Record<string, unknown>>,
   expected: readonly string[],
   filter: (n: string) => boolean,
-) {
+): string[] {
   const registered = Object.keys(registry).filter(filter);
   return [...registered, ...expected.filter((n) => !registered.includes(n))];
 }
@@ -105,6 +105,13 @@ export interface PlanOptions {
 export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
   const { registries } = options;
   const suites = new Set(config.suites);
+  const allowed = config.kernels ? new Set(config.kernels) : undefined;
+  /** The kernels of a family to run: the registry's and the expected ones, minus those the config leaves out. */
+  const names = (
+    registry: Readonly<Record<string, unknown>>,
+    expected: readonly string[],
+    filter: (n: string) => boolean,
+  ) => registeredThenExpected(registry, expected, filter).filter((n) => !allowed || allowed.has(n));
   const jobs: Job[] = [];
   const add = (job: Job) => {
     let id = job.id;
@@ -113,7 +120,9 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
   };
 
   // Ceilings: always measured (every result's utilisation depends on them).
-  for (const bytes of options.copySizes) {
+  for (const bytes of names(registries.probes, ['copy'], (n) => n === 'copy').length
+    ? options.copySizes
+    : []) {
     add({
       id: `probe/copy/${bytes / MiB}MiB`,
       suite: 'probes',
@@ -198,7 +207,7 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         causal: false,
       };
       for (const kernel of decodeKernels) add(attentionJob('decode', 'decode', kernel, c));
-      add(attentionJob('decode', 'decode', 'flash', c));
+      if (!allowed || allowed.has('flash')) add(attentionJob('decode', 'decode', 'flash', c));
       if (config.decodeDensity !== undefined && config.decodeDensity < 1) {
         const sparse: AttentionCase = {
           ...c,
@@ -233,16 +242,17 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
     const size = Math.max(...config.matmulSizes);
     const kernel = kernels.includes('tiled') ? 'tiled' : kernels[0];
     const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
-    add({
-      id: `matmul/${kernel}/${size}/bias-gelu`,
-      suite: 'matmul',
-      op: 'matmul',
-      impl: 'attnscope',
-      kernel,
-      what: { kind: 'matmul', case: c, bias: true, activation: 'gelu' },
-      label: `${kernel} ${shortProblem(c)} +bias+gelu`,
-      params: { m: size, k: size, n: size, bias: true, activation: 'gelu' },
-    });
+    if (kernel)
+      add({
+        id: `matmul/${kernel}/${size}/bias-gelu`,
+        suite: 'matmul',
+        op: 'matmul',
+        impl: 'attnscope',
+        kernel,
+        what: { kind: 'matmul', case: c, bias: true, activation: 'gelu' },
+        label: `${kernel} ${shortProblem(c)} +bias+gelu`,
+        params: { m: size, k: size, n: size, bias: true, activation: 'gelu' },
+      });
   }
 
   if (suites.has('peers') && config.peers) {

@@ -40,7 +40,22 @@ export interface RunConfig {
   budgetMs: number;
   /** Sweep tunable kernels when no winner is cached for this adapter (cached winners are always used). */
   autotune?: boolean;
+  /** Only these kernels (registry names); default: every kernel of the registries. */
+  kernels?: string[];
 }
+
+/** The quick preset's handful: the design's kernels, without their variants (each costs a compile). */
+const QUICK_KERNELS = [
+  'copy',
+  'fma',
+  'unfused',
+  'fused-softmax',
+  'flash',
+  'block-sparse',
+  'decode',
+  'naive',
+  'tiled',
+];
 
 const ALL_SUITES: Suite[] = [...SUITES];
 
@@ -59,6 +74,7 @@ const HARDWARE: Record<PresetName, RunConfig> = {
     peerOps: ['matmul'],
     suites: ALL_SUITES,
     budgetMs: 60_000,
+    kernels: QUICK_KERNELS,
   },
   standard: {
     heads: 8,
@@ -108,6 +124,7 @@ const SOFTWARE: Record<PresetName, RunConfig> = {
     peerOps: ['matmul'],
     suites: ALL_SUITES,
     budgetMs: 60_000,
+    kernels: QUICK_KERNELS,
   },
   standard: {
     heads: 2,
@@ -151,6 +168,7 @@ function copyConfig(c: RunConfig): RunConfig {
     matmulSizes: [...c.matmulSizes],
     suites: [...c.suites],
     peerOps: c.peerOps ? [...c.peerOps] : undefined,
+    kernels: c.kernels ? [...c.kernels] : undefined,
   };
 }
 
@@ -198,6 +216,7 @@ const FIELDS: readonly (keyof RunConfig)[] = [
   'suites',
   'budgetMs',
   'autotune',
+  'kernels',
 ];
 
 function describe(value: unknown): string {
@@ -313,6 +332,15 @@ export function validateRunConfig(
   if (input.autotune !== undefined && typeof input.autotune !== 'boolean') {
     fail('autotune', `expected true or false, got ${describe(input.autotune)}`);
   }
+  const kernels =
+    input.kernels === undefined
+      ? undefined
+      : list('kernels', input.kernels, (f, v) => {
+          if (typeof v !== 'string' || !/^[A-Za-z][\w.-]{0,63}$/.test(v)) {
+            fail(f, `expected a kernel name, got ${describe(v)}`);
+          }
+          return v as string;
+        });
   const budgetMs = integer('budgetMs', input.budgetMs, CONFIG_LIMITS.minBudgetMs, CONFIG_LIMITS.maxBudgetMs);
 
   if (errors.length === 0) {
@@ -344,6 +372,7 @@ export function validateRunConfig(
       suites: [...new Set(suites)],
       budgetMs,
       autotune: input.autotune as boolean | undefined,
+      kernels: kernels ? [...new Set(kernels)] : undefined,
     },
   };
 }

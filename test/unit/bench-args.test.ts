@@ -253,6 +253,9 @@ describe('a custom run config (page form, scripts): every field refuses a bad va
     { field: 'suites', value: ['gemm'], message: 'suites[0]: expected one of attention' },
     { field: 'budgetMs', value: 10, message: 'budgetMs: must be at least 1000' },
     { field: 'budgetMs', value: 1e12, message: 'budgetMs: 1000000000000 exceeds the limit' },
+    { field: 'autotune', value: 'yes', message: 'autotune: expected true or false' },
+    { field: 'kernels', value: ['<script>'], message: 'kernels[0]: expected a kernel name' },
+    { field: 'kernels', value: 'flash', message: 'kernels: expected a list' },
     { field: 'colour', value: 'red', message: 'colour: unknown field' },
   ])('$field = $value', ({ field, value, message }) => {
     const checked = validateRunConfig({ ...raw, [field]: value }, limits);
@@ -330,6 +333,17 @@ describe('what a run plans (iterating the registries)', () => {
       expect(baseline?.params.seqK).toBe(job.params.seqK);
       expect(baseline?.params.pattern).toBeUndefined();
     }
+  });
+
+  it('a kernel allow-list (the quick preset) leaves the variants out', () => {
+    const quick = planJobs(presetConfig('quick', { isSoftware: true }), {
+      registries,
+      copySizes: [1024],
+      fmaBytes: 1024,
+    });
+    expect(quick.some((j) => j.kernel === 'flash-new')).toBe(false);
+    expect(quick.some((j) => j.kernel === 'flash')).toBe(true);
+    expect(quick.length).toBeLessThan(jobs.length);
   });
 
   it('ceilings come first, ids are unique, peers only when asked', () => {
