@@ -1,11 +1,13 @@
 // tiled matmul: c = act(a · b + bias) with workgroup tiles and register blocking.
 // a is (m, k), b is (k, n), bias is (n), c is (m, n); row-major f32.
-// Differs from naive: each invocation accumulates an 8 × 4 block of c in registers (8 vec4
-// accumulators: rows ly·8 … ly·8+7, columns lx·4 … lx·4+3 of its workgroup's tile), so every vec4
-// of b feeds 8 rows and every vec4 of a feeds 4 columns. A workgroup of WG_X × WG_Y invocations
-// covers a (8·WG_Y) × (4·WG_X) tile of c. Two ways to feed the registers, chosen by STAGED:
-//   STAGED = true:  per step of TILE_K, the workgroup stages an (8·WG_Y) × TILE_K slab of a and a
-//                   TILE_K × (4·WG_X) slab of b in workgroup memory (vec4), then reads them from there
+// Differs from naive: each invocation accumulates an 8 × 4 block of c in registers (8 × 8 with WIDE),
+// one vec4 accumulator per row and column group, so every vec4 of b feeds 8 rows and every vec4 of a
+// feeds 4 (or 8) columns. An invocation (lx, ly) owns rows ly·8 … ly·8+7 of its workgroup's tile and
+// the 4 columns of vec4 column lx (plus those of vec4 column lx + WG_X with WIDE: adjacent invocations
+// read adjacent vec4s). A workgroup of WG_X × WG_Y invocations covers a TILE_M × TILE_N tile of c.
+// Two ways to feed the registers, chosen by STAGED:
+//   STAGED = true:  per step of TILE_K, the workgroup stages a TILE_M × TILE_K slab of a and a
+//                   TILE_K × TILE_N slab of b in workgroup memory (vec4), then reads them from there
 //                   (TF.js's packed matmul does this with 4 × 4 blocks). Best where workgroup memory is
 //                   fast and barriers are cheap: hardware GPUs.
 //   STAGED = false: every invocation reads its a rows and b columns straight from global memory and
@@ -16,12 +18,13 @@
 // main_scalar takes any m, k, n. Out-of-range rows/columns are clamped on load and never stored;
 // out-of-range k contributes zeros.
 
-override WG_X: u32 = 8u; // invocations along n; each owns 4 columns
+override WG_X: u32 = 8u; // invocations along n
 override WG_Y: u32 = 8u; // invocations along m; each owns 8 rows
 override TILE_K: u32 = 16u; // K step of the staged slabs; a multiple of 4
 override STAGED: bool = true;
+override WIDE: bool = false; // 8 columns per invocation instead of 4
 override TILE_M: u32 = WG_Y * 8u;
-override TILE_N: u32 = WG_X * 4u;
+override TILE_N: u32 = WG_X * select(4u, 8u, WIDE);
 
 struct Params {
   m: u32,
@@ -49,8 +52,9 @@ struct Params {
 var<workgroup> a_tile: array<vec4<f32>, TILE_M * TILE_K / 4u>;
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * TILE_N / 4u>;
 
-// The 8 × 4 outputs of this invocation, one vec4 per row. Named, not an indexed array: an indexed
-// array lives in memory on compilers that do not unroll loops (SwiftShader's among them).
+// This invocation's outputs: acc<r> is row r of its first vec4 column, wide<r> of its second (WIDE).
+// Named, not an indexed array: an indexed array lives in memory on compilers that do not unroll
+// loops (SwiftShader's among them).
 var<private> acc0: vec4<f32>;
 var<private> acc1: vec4<f32>;
 var<private> acc2: vec4<f32>;
@@ -59,26 +63,67 @@ var<private> acc4: vec4<f32>;
 var<private> acc5: vec4<f32>;
 var<private> acc6: vec4<f32>;
 var<private> acc7: vec4<f32>;
+var<private> wide0: vec4<f32>;
+var<private> wide1: vec4<f32>;
+var<private> wide2: vec4<f32>;
+var<private> wide3: vec4<f32>;
+var<private> wide4: vec4<f32>;
+var<private> wide5: vec4<f32>;
+var<private> wide6: vec4<f32>;
+var<private> wide7: vec4<f32>;
 
 // acc += av.x·b0 + av.y·b1 + av.z·b2 + av.w·b3: four k steps of one row.
 fn row_fma(av: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
   return fma(vec4(av.w), b3, fma(vec4(av.z), b2, fma(vec4(av.y), b1, fma(vec4(av.x), b0, acc))));
 }
 
-// b_j is row j of b (4 columns), a_r is row r of a (4 k values).
-fn accumulate(
-  b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>,
-  a_0: vec4<f32>, a_1: vec4<f32>, a_2: vec4<f32>, a_3: vec4<f32>,
-  a_4: vec4<f32>, a_5: vec4<f32>, a_6: vec4<f32>, a_7: vec4<f32>,
-) {
-  acc0 = row_fma(a_0, b0, b1, b2, b3, acc0);
-  acc1 = row_fma(a_1, b0, b1, b2, b3, acc1);
-  acc2 = row_fma(a_2, b0, b1, b2, b3, acc2);
-  acc3 = row_fma(a_3, b0, b1, b2, b3, acc3);
-  acc4 = row_fma(a_4, b0, b1, b2, b3, acc4);
-  acc5 = row_fma(a_5, b0, b1, b2, b3, acc5);
-  acc6 = row_fma(a_6, b0, b1, b2, b3, acc6);
-  acc7 = row_fma(a_7, b0, b1, b2, b3, acc7);
+// Rows 0…7 of a (4 k values each) times rows k…k+3 of b (one vec4 column): 128 multiply-adds.
+struct Rows {
+  r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>,
+  r4: vec4<f32>, r5: vec4<f32>, r6: vec4<f32>, r7: vec4<f32>,
+}
+
+fn accumulate(x: Rows, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) {
+  acc0 = row_fma(x.r0, b0, b1, b2, b3, acc0);
+  acc1 = row_fma(x.r1, b0, b1, b2, b3, acc1);
+  acc2 = row_fma(x.r2, b0, b1, b2, b3, acc2);
+  acc3 = row_fma(x.r3, b0, b1, b2, b3, acc3);
+  acc4 = row_fma(x.r4, b0, b1, b2, b3, acc4);
+  acc5 = row_fma(x.r5, b0, b1, b2, b3, acc5);
+  acc6 = row_fma(x.r6, b0, b1, b2, b3, acc6);
+  acc7 = row_fma(x.r7, b0, b1, b2, b3, acc7);
+}
+
+fn accumulate_wide(x: Rows, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) {
+  wide0 = row_fma(x.r0, b0, b1, b2, b3, wide0);
+  wide1 = row_fma(x.r1, b0, b1, b2, b3, wide1);
+  wide2 = row_fma(x.r2, b0, b1, b2, b3, wide2);
+  wide3 = row_fma(x.r3, b0, b1, b2, b3, wide3);
+  wide4 = row_fma(x.r4, b0, b1, b2, b3, wide4);
+  wide5 = row_fma(x.r5, b0, b1, b2, b3, wide5);
+  wide6 = row_fma(x.r6, b0, b1, b2, b3, wide6);
+  wide7 = row_fma(x.r7, b0, b1, b2, b3, wide7);
+}
+
+fn accumulator(r: u32, second: bool) -> vec4<f32> {
+  switch (r + select(0u, 8u, second)) {
+    case 0u: { return acc0; }
+    case 1u: { return acc1; }
+    case 2u: { return acc2; }
+    case 3u: { return acc3; }
+    case 4u: { return acc4; }
+    case 5u: { return acc5; }
+    case 6u: { return acc6; }
+    case 7u: { return acc7; }
+    case 8u: { return wide0; }
+    case 9u: { return wide1; }
+    case 10u: { return wide2; }
+    case 11u: { return wide3; }
+    case 12u: { return wide4; }
+    case 13u: { return wide5; }
+    case 14u: { return wide6; }
+    default: { return wide7; }
+  }
 }
 
 // Multiplies the staged slabs into the accumulators.
@@ -87,27 +132,18 @@ fn multiply_tiles(lx: u32, ly: u32) {
   let b_stride = TILE_N / 4u;
   let a_row = ly * 8u * a_stride;
   for (var kv = 0u; kv < TILE_K / 4u; kv++) {
-    let bk = kv * 4u * b_stride + lx;
     let ak = a_row + kv;
-    accumulate(
-      b_tile[bk], b_tile[bk + b_stride], b_tile[bk + 2u * b_stride], b_tile[bk + 3u * b_stride],
+    let x = Rows(
       a_tile[ak], a_tile[ak + a_stride], a_tile[ak + 2u * a_stride], a_tile[ak + 3u * a_stride],
       a_tile[ak + 4u * a_stride], a_tile[ak + 5u * a_stride], a_tile[ak + 6u * a_stride],
       a_tile[ak + 7u * a_stride],
     );
-  }
-}
-
-fn accumulator(r: u32) -> vec4<f32> {
-  switch (r) {
-    case 0u: { return acc0; }
-    case 1u: { return acc1; }
-    case 2u: { return acc2; }
-    case 3u: { return acc3; }
-    case 4u: { return acc4; }
-    case 5u: { return acc5; }
-    case 6u: { return acc6; }
-    default: { return acc7; }
+    let bk = kv * 4u * b_stride + lx;
+    accumulate(x, b_tile[bk], b_tile[bk + b_stride], b_tile[bk + 2u * b_stride], b_tile[bk + 3u * b_stride]);
+    if (WIDE) {
+      let bw = bk + WG_X;
+      accumulate_wide(x, b_tile[bw], b_tile[bw + b_stride], b_tile[bw + 2u * b_stride], b_tile[bw + 3u * b_stride]);
+    }
   }
 }
 
@@ -124,6 +160,23 @@ fn epilogue(value: vec4<f32>, bias_value: vec4<f32>) -> vec4<f32> {
   return v;
 }
 
+// Writes rows row … row+7 of vec4 column col4 (its `second` accumulators with WIDE).
+fn store_vec4(row: u32, col4: u32, second: bool) {
+  let n4 = params.n / 4u;
+  if (col4 >= n4) {
+    return;
+  }
+  var bias_value = vec4(0.0);
+  if (params.has_bias != 0u) {
+    bias_value = bias4[col4];
+  }
+  for (var r = 0u; r < 8u; r++) {
+    if (row + r < params.m) {
+      c4[(row + r) * n4 + col4] = epilogue(accumulator(r, second), bias_value);
+    }
+  }
+}
+
 // grid: (ceil(n / TILE_N), ceil(m / TILE_M)); requires k % 4 == 0 and n % 4 == 0.
 @compute @workgroup_size(WG_X, WG_Y)
 fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -131,9 +184,9 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
   let k4 = params.k / 4u;
   let n4 = params.n / 4u;
   let row0 = wid.y * TILE_M;
-  let col0 = wid.x * TILE_N;
+  let col0 = wid.x * (TILE_N / 4u); // in vec4 columns
   let row = row0 + lid.y * 8u;
-  let col4 = col0 / 4u + lid.x;
+  let col4 = col0 + lid.x; // the second vec4 column (WIDE) is col4 + WG_X
 
   if (STAGED) {
     let tid = lid.y * WG_X + lid.x;
@@ -146,8 +199,9 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
       }
       for (var i = tid; i < TILE_K * TILE_N / 4u; i += threads) {
         let kk = k0 * 4u + i / (TILE_N / 4u);
-        let cv = col0 / 4u + i % (TILE_N / 4u);
-        b_tile[i] = select(vec4(0.0), b4[min(kk, params.k - 1u) * n4 + min(cv, n4 - 1u)], kk < params.k && cv < n4);
+        let cv = col0 + i % (TILE_N / 4u);
+        let v = b4[min(kk, params.k - 1u) * n4 + min(cv, n4 - 1u)];
+        b_tile[i] = select(vec4(0.0), v, kk < params.k && cv < n4);
       }
       workgroupBarrier();
       multiply_tiles(lid.x, lid.y);
@@ -155,7 +209,8 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
     }
   } else {
     // Rows past m and columns past n are clamped: they read real data and are never stored.
-    let c = min(col4, n4 - 1u);
+    let c0 = min(col4, n4 - 1u);
+    let c1 = min(col4 + WG_X, n4 - 1u);
     let r0 = min(row, m - 1u) * k4;
     let r1 = min(row + 1u, m - 1u) * k4;
     let r2 = min(row + 2u, m - 1u) * k4;
@@ -165,26 +220,21 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
     let r6 = min(row + 6u, m - 1u) * k4;
     let r7 = min(row + 7u, m - 1u) * k4;
     for (var kv = 0u; kv < k4; kv++) {
-      let bk = kv * 4u * n4 + c;
-      accumulate(
-        b4[bk], b4[bk + n4], b4[bk + 2u * n4], b4[bk + 3u * n4],
+      let x = Rows(
         a4[r0 + kv], a4[r1 + kv], a4[r2 + kv], a4[r3 + kv],
         a4[r4 + kv], a4[r5 + kv], a4[r6 + kv], a4[r7 + kv],
       );
+      let bk = kv * 4u * n4;
+      accumulate(x, b4[bk + c0], b4[bk + n4 + c0], b4[bk + 2u * n4 + c0], b4[bk + 3u * n4 + c0]);
+      if (WIDE) {
+        accumulate_wide(x, b4[bk + c1], b4[bk + n4 + c1], b4[bk + 2u * n4 + c1], b4[bk + 3u * n4 + c1]);
+      }
     }
   }
 
-  if (col4 >= n4) {
-    return;
-  }
-  var bias_value = vec4(0.0);
-  if (params.has_bias != 0u) {
-    bias_value = bias4[col4];
-  }
-  for (var r = 0u; r < 8u; r++) {
-    if (row + r < m) {
-      c4[(row + r) * n4 + col4] = epilogue(accumulator(r), bias_value);
-    }
+  store_vec4(row, col4, false);
+  if (WIDE) {
+    store_vec4(row, col4 + WG_X, true);
   }
 }
 
@@ -204,8 +254,37 @@ fn load_a(row: u32, kk: u32) -> vec4<f32> {
 fn load_b(kk: u32, col: u32) -> vec4<f32> {
   let n = params.n;
   let base = min(kk, params.k - 1u) * n;
-  let v = vec4(b[base + min(col, n - 1u)], b[base + min(col + 1u, n - 1u)], b[base + min(col + 2u, n - 1u)], b[base + min(col + 3u, n - 1u)]);
+  let v = vec4(
+    b[base + min(col, n - 1u)],
+    b[base + min(col + 1u, n - 1u)],
+    b[base + min(col + 2u, n - 1u)],
+    b[base + min(col + 3u, n - 1u)],
+  );
   return select(vec4(0.0), v, kk < params.k);
+}
+
+// Writes rows row … row+7, columns col … col+3 (its `second` accumulators with WIDE).
+fn store_scalar(row: u32, col: u32, second: bool) {
+  let n = params.n;
+  if (col >= n) {
+    return;
+  }
+  var bias_value = vec4(0.0);
+  if (params.has_bias != 0u) {
+    for (var j = 0u; j < 4u; j++) {
+      bias_value[j] = bias[min(col + j, n - 1u)];
+    }
+  }
+  for (var r = 0u; r < 8u; r++) {
+    if (row + r < params.m) {
+      let v = epilogue(accumulator(r, second), bias_value);
+      for (var j = 0u; j < 4u; j++) {
+        if (col + j < n) {
+          c[(row + r) * n + col + j] = v[j];
+        }
+      }
+    }
+  }
 }
 
 // grid: (ceil(n / TILE_N), ceil(m / TILE_M)); any m, k, n.
@@ -213,11 +292,10 @@ fn load_b(kk: u32, col: u32) -> vec4<f32> {
 fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let m = params.m;
   let k = params.k;
-  let n = params.n;
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   let row = row0 + lid.y * 8u;
-  let col = col0 + lid.x * 4u;
+  let col = col0 + lid.x * 4u; // the second group (WIDE) starts at col + 4·WG_X
 
   if (STAGED) {
     let tid = lid.y * WG_X + lid.x;
@@ -243,32 +321,27 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     let r5 = min(row + 5u, m - 1u);
     let r6 = min(row + 6u, m - 1u);
     let r7 = min(row + 7u, m - 1u);
+    let col_wide = col + 4u * WG_X;
     for (var kk = 0u; kk < k; kk += 4u) {
-      accumulate(
-        load_b(kk, col), load_b(kk + 1u, col), load_b(kk + 2u, col), load_b(kk + 3u, col),
+      let x = Rows(
         load_a(r0, kk), load_a(r1, kk), load_a(r2, kk), load_a(r3, kk),
         load_a(r4, kk), load_a(r5, kk), load_a(r6, kk), load_a(r7, kk),
       );
+      accumulate(x, load_b(kk, col), load_b(kk + 1u, col), load_b(kk + 2u, col), load_b(kk + 3u, col));
+      if (WIDE) {
+        accumulate_wide(
+          x,
+          load_b(kk, col_wide),
+          load_b(kk + 1u, col_wide),
+          load_b(kk + 2u, col_wide),
+          load_b(kk + 3u, col_wide),
+        );
+      }
     }
   }
 
-  if (col >= n) {
-    return;
-  }
-  var bias_value = vec4(0.0);
-  if (params.has_bias != 0u) {
-    for (var j = 0u; j < 4u; j++) {
-      bias_value[j] = bias[min(col + j, n - 1u)];
-    }
-  }
-  for (var r = 0u; r < 8u; r++) {
-    if (row + r < m) {
-      let v = epilogue(accumulator(r), bias_value);
-      for (var j = 0u; j < 4u; j++) {
-        if (col + j < n) {
-          c[(row + r) * n + col + j] = v[j];
-        }
-      }
-    }
+  store_scalar(row, col, false);
+  if (WIDE) {
+    store_scalar(row, col + 4u * WG_X, true);
   }
 }

@@ -58,6 +58,8 @@ const ODD = [1, 3, 17, 31, 33, 63, 65, 97, 129];
 describe.each([
   { mode: 'staged', config: STAGED },
   { mode: 'direct', config: DIRECT },
+  { mode: 'staged, wide', config: { ...STAGED, wide: true } },
+  { mode: 'direct, wide', config: { ...DIRECT, wgX: 4, wgY: 8, wide: true } },
 ])('tiled ($mode) against the f64 reference', ({ config }) => {
   const gpu = useGpu();
   const kernel = tiledMatmul(config);
@@ -145,6 +147,7 @@ describe('tiled configuration checks', () => {
     { config: { ...STAGED, wgX: 5 }, message: /tiled.wgX: 5 is not one of the allowed values 4, 8, 16/ },
     { config: { ...STAGED, tileK: 12 }, message: /tiled.tileK: 12 is not one of the allowed values/ },
     { config: { ...STAGED, staged: 1 as unknown as boolean }, message: /tiled.staged/ },
+    { config: { ...STAGED, wide: 'yes' as unknown as boolean }, message: /tiled.wide/ },
   ])('$message', ({ config, message }) => {
     expect(() => checkTiledConfig(config)).toThrow(message);
     expect(() => tiledMatmul(config)).toThrow(message);
