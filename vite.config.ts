@@ -44,6 +44,8 @@ export default defineConfig({
     sourcemap: true,
     // Shaders stay files: inlined as data: URLs they would be fetched from data:, which the CSP forbids.
     assetsInlineLimit: 0,
+    // The service worker (public/sw.js) reads the manifest to cache every file of the build for offline use.
+    manifest: true,
     // Peers (TensorFlow.js) are large by nature and load only when a run needs them.
     chunkSizeWarningLimit: 2048,
   },

@@ -19,6 +19,7 @@ import { runBenchmarks } from './harness.ts';
 import { requestedRun, runEnded, setState } from './hooks.ts';
 import { importPanel } from './import-panel.ts';
 import { detectMissingApi, explainMissingWebGpu, type MissingWebGpu } from './no-webgpu.ts';
+import { keepWorkingOffline } from './offline.ts';
 import { environmentOf, partialFile } from './results-model.ts';
 import type { TableState } from './results-table.ts';
 import { compareView, type Origin, resultsView } from './results-view.ts';
@@ -677,6 +678,8 @@ async function boot(): Promise<void> {
     renderVerify();
     renderRunSection(gpu);
   }
+  // After the page is up: cache the rest of the build so that it keeps working offline.
+  void keepWorkingOffline();
   const preset = requestedRun(location.search);
   if (preset) {
     app.panel?.selectPreset(preset);

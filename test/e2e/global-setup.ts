@@ -72,7 +72,14 @@ function serve(): Promise<Server> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
-  await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  // Vitest sets NODE_ENV=test, which would make this a development build; test what `npm run build` makes.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   const server = await serve();
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}/`;

@@ -81,6 +81,51 @@ describe('with WebGPU (SwiftShader)', () => {
   });
 });
 
+describe('offline once loaded', () => {
+  it('reloads and runs with the network gone', async () => {
+    const context = await newContext(browser);
+    try {
+      const watched = await watchedPage(context, baseUrl);
+      const { page } = watched;
+      await page.goto(baseUrl);
+      await waitForState(page, ['ready']);
+      await page.waitForFunction(() => document.documentElement.dataset.offline !== undefined, undefined, {
+        timeout: 30_000,
+      });
+      expect(await page.evaluate(() => document.documentElement.dataset.offline)).toBe('ready');
+      await context.setOffline(true);
+      await page.reload();
+      expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
+      // Really offline, service worker included: what is not cached cannot be fetched.
+      expect(
+        await page.evaluate(() =>
+          fetch(`/not-cached-${Math.random()}`).then(
+            (r) => r.status,
+            () => 'failed',
+          ),
+        ),
+      ).toBe('failed');
+      // A small run needs the harness chunk and the shaders, none of which the page loaded before.
+      await page.locator('#preset-custom').check();
+      await page.locator('#cfg-heads').fill('1');
+      await page.locator('#cfg-seqLens').fill('64');
+      for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
+        await page.locator(`#cfg-suites-${suite}`).uncheck();
+      await page.locator('#cfg-peers').uncheck();
+      await page.locator('#cfg-budget').fill('5');
+      await page.getByTestId('run').click();
+      expect(await waitForState(page, ['done', 'error', 'cancelled'], 120_000)).toBe('done');
+      const verified = await page.evaluate(
+        () => window.attnscopeResults?.results.filter((r) => r.verified).length,
+      );
+      expect(verified).toBeGreaterThan(0);
+      expect(watched.pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('without WebGPU', () => {
   let context: BrowserContext;
 

@@ -210,6 +210,7 @@ describe('cancel and device loss', () => {
     for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
       await target.locator(`#cfg-suites-${suite}`).uncheck();
     await target.locator('#cfg-peers').uncheck();
+    await target.locator('#cfg-budget').fill('5');
     expect(await target.getByTestId('run').isEnabled()).toBe(true);
   }
 
