@@ -186,11 +186,13 @@ export async function autotune(
   const timed: { candidate: TuneCandidate; result: BenchResult }[] = [];
   const perCandidate = options.budgetMs / candidates.length;
   const started = performance.now();
+  const setupBefore = ctx.setupMs;
   let tried = 0;
   for (const candidate of candidates) {
     // Compiles are not in the sampling budget (SwiftShader can take seconds per pipeline): once the
     // sweep's budget is spent, stop with the verified candidates so far (at least two).
-    if (timed.length >= 2 && performance.now() - started > 2 * options.budgetMs) break;
+    if (timed.length >= 2 && performance.now() - started - (ctx.setupMs - setupBefore) > 2 * options.budgetMs)
+      break;
     tried++;
     options.onStep?.(`autotune ${tunable.kernel}: ${candidate.label}`);
     const registries: Registries =
@@ -210,13 +212,16 @@ export async function autotune(
       label: `autotune ${candidate.label}`,
       params: {},
     };
+    const sub: JobContext = { ...ctx, registries, tuning: undefined, setupMs: 0 };
     try {
-      const outcome = await runJob({ ...ctx, registries, tuning: undefined }, job, perCandidate);
+      const outcome = await runJob(sub, job, perCandidate);
       if ('result' in outcome && outcome.result.verified && outcome.result.latencyMs) {
         timed.push({ candidate, result: outcome.result });
       }
     } catch (error) {
       if (isFatal(gpu, error)) throw error;
+    } finally {
+      ctx.setupMs += sub.setupMs;
     }
   }
   if (timed.length === 0) return undefined;

@@ -51,11 +51,23 @@ export interface JobContext {
   /** Peers, created on first use. */
   peer(name: PeerName): Promise<Peer>;
   signal?: AbortSignal;
+  /** Milliseconds spent setting kernels and peers up (allocation, pipeline compiles), outside the budget. */
+  setupMs: number;
   /** Extra notes and params for a kernel (the autotuned configuration), if any. */
   tuning?(kernel: string): { params: Record<string, ParamValue>; notes: string } | undefined;
 }
 
 export type JobOutcome = { result: BenchResult } | { skipped: string };
+
+/** Runs set-up work (allocation, compiles) and books its time in ctx.setupMs. */
+async function setup<T>(ctx: JobContext, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    ctx.setupMs += performance.now() - start;
+  }
+}
 
 /** Errors that end the run rather than one configuration. */
 export function isFatal(gpu: Gpu, error: unknown): boolean {
@@ -272,7 +284,7 @@ async function runAttention(
   try {
     const checked = verificationCase(c);
     if (checked === c) {
-      prepared = await prepareAttention(gpu, kernel, problem, data, job.label);
+      prepared = await setup(ctx, () => prepareAttention(gpu, kernel, problem, data, job.label));
       const out = await runOnce(gpu, job.label, prepared);
       const reference = ctx.references.attention(caseKey(c), data, problem);
       const check = compareToReference(out, reference, tolerance);
@@ -280,12 +292,8 @@ async function runAttention(
     } else {
       const smallData = attentionData(checked);
       const smallProblem = await attentionProblem(ctx, checked, smallData);
-      const small = await prepareAttention(
-        gpu,
-        kernel,
-        smallProblem,
-        smallData,
-        `${job.label} (verification)`,
+      const small = await setup(ctx, () =>
+        prepareAttention(gpu, kernel, smallProblem, smallData, `${job.label} (verification)`),
       );
       try {
         const out = await runOnce(gpu, job.label, small);
@@ -313,7 +321,7 @@ async function runAttention(
         },
       };
     }
-    prepared ??= await prepareAttention(gpu, kernel, problem, data, job.label);
+    prepared ??= await setup(ctx, () => prepareAttention(gpu, kernel, problem, data, job.label));
     const measurement = await measureKernel(ctx, job, prepared, budgetMs);
     return {
       result: timedResult(
@@ -429,7 +437,7 @@ async function runMatmul(
     const checked = verificationCase(c);
     const checkedProblem = problemOf(checked);
     const checkedData = dataOf(checked);
-    const target = await prepareMatmul(gpu, kernel, checkedProblem, checkedData, job.label);
+    const target = await setup(ctx, () => prepareMatmul(gpu, kernel, checkedProblem, checkedData, job.label));
     let verified: Verified;
     try {
       const out = await runOnce(gpu, job.label, target);
@@ -454,7 +462,7 @@ async function runMatmul(
         },
       };
     }
-    prepared ??= await prepareMatmul(gpu, kernel, problem, dataOf(c), job.label);
+    prepared ??= await setup(ctx, () => prepareMatmul(gpu, kernel, problem, dataOf(c), job.label));
     const measurement = await measureKernel(ctx, job, prepared, budgetMs);
     return { result: timedResult(ctx, job, cost, verified, measurement, verified.params, undefined) };
   } catch (error) {
@@ -480,13 +488,15 @@ async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: numb
   let prepared: Prepared | undefined;
   try {
     const src = seededArray(bytes / 4, 0xc0b1 ^ bytes);
-    prepared = await prepareScoped(gpu, job.label, { src: bytes, dst: bytes }, async (own) => {
-      const io = {
-        src: own(gpu.upload(`${kernel.name}.src`, src)),
-        dst: own(gpu.buffer(`${kernel.name}.dst`, bytes)),
-      };
-      return { run: await kernel.prepare(gpu, problem, io), output: io.dst, outputBytes: bytes };
-    });
+    prepared = await setup(ctx, () =>
+      prepareScoped(gpu, job.label, { src: bytes, dst: bytes }, async (own) => {
+        const io = {
+          src: own(gpu.upload(`${kernel.name}.src`, src)),
+          dst: own(gpu.buffer(`${kernel.name}.dst`, bytes)),
+        };
+        return { run: await kernel.prepare(gpu, problem, io), output: io.dst, outputBytes: bytes };
+      }),
+    );
     const out = await runOnce(gpu, job.label, prepared);
     const notes: string[] = [];
     let check: Comparison;
@@ -539,7 +549,7 @@ async function runPeer(
         });
   let peer: Peer;
   try {
-    peer = await ctx.peer(name);
+    peer = await setup(ctx, () => ctx.peer(name));
   } catch (error) {
     if (isFatal(gpu, error)) throw error;
     return { result: failedResult(job, `${name} could not start: ${message(error)}`, cost) };
@@ -568,7 +578,7 @@ async function runPeer(
   try {
     const checked = verificationCase(c);
     let verified: Verified;
-    const target = await opFor(checked);
+    const target = await setup(ctx, () => opFor(checked));
     try {
       const check = compareToReference(await target.output(), reference(checked), tolerance);
       verified = { check, tolerance, ...verdict(check, c, checked) };
@@ -587,7 +597,7 @@ async function runPeer(
         },
       };
     }
-    op ??= await opFor(c);
+    op ??= await setup(ctx, () => opFor(c));
     const timedOp = op;
     const errorsBefore = gpu.uncapturedErrors.length;
     const sampler: Sampler = {

@@ -185,6 +185,7 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
       ...config.patterns.slice(1).map((p): [string, number] => [p, config.densities[0]]),
     ];
     pairs.forEach(([pattern, density], index) => {
+      if (sparseKernels.length === 0) return;
       const c: AttentionCase = {
         ...dense(seq),
         mask: { pattern, density, blockSize: config.blockSize, seed: 1 + index },

@@ -4,9 +4,11 @@
 // timer itself: timestamp queries at full resolution in Node (Dawn's quantization off).
 
 import { describe, expect, it } from 'vitest';
+import type { Gpu } from '../../src/gpu/gpu.ts';
 import { attentionKernels, matmulKernels } from '../../src/kernels/registry.ts';
 import { memoryTuneStore, type Progress, type RunConfig, runBenchmarks } from '../../src/measure/run.ts';
 import { createTimer } from '../../src/measure/timing.ts';
+import { tiledTunable } from '../../src/measure/tunables.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
 import { useGpu } from './gpu-harness.ts';
@@ -23,7 +25,10 @@ const TINY: RunConfig = {
   matmulSizes: [40],
   peers: false,
   suites: ['attention', 'sparse', 'decode', 'matmul', 'probes'],
-  budgetMs: 8_000,
+  budgetMs: 6_000,
+  // A few kernels: a pipeline compile costs seconds on SwiftShader (flash or block-sparse ~15 s each
+  // on a loaded machine). Sparse results are linked to their dense baseline by the decode suite here.
+  kernels: ['copy', 'unfused', 'fused-softmax', 'decode', 'naive', 'tiled'],
 };
 
 function registered(r: BenchResult): boolean {
@@ -103,14 +108,15 @@ describe('runBenchmarks on a tiny config', () => {
     }
   });
 
-  it.skipIf(!attentionKernels['block-sparse'] || !attentionKernels.flash)(
-    'links block-sparse to flash on the same problem (density, speed-up)',
+  it.skipIf(!attentionKernels.decode)(
+    'links sparse decode to dense decode on the same KV (density, speed-up)',
     () => {
-      const sparse = file.results.find((r) => r.kernel === 'block-sparse' && r.op === 'attention');
+      const sparse = file.results.find((r) => r.kernel === 'decode' && r.params.pattern);
+      const dense = file.results.find((r) => r.kernel === 'decode' && !r.params.pattern);
       expect(sparse?.verified).toBe(true);
       expect(sparse?.density).toBeGreaterThan(0);
       expect(sparse?.density).toBeLessThan(1);
-      expect(sparse?.speedupVsDense).toBeGreaterThan(0);
+      expect(sparse?.speedupVsDense).toBeCloseTo(dense!.latencyMs!.median / sparse!.latencyMs!.median, 9);
       expect(sparse?.notes).toMatch(/ideal 1\/density/);
     },
   );
@@ -153,39 +159,32 @@ describe('autotune', () => {
   const gpu = useGpu();
   const config: RunConfig = {
     ...TINY,
-    matmulSizes: [48],
+    matmulSizes: [32],
     suites: ['matmul'],
+    kernels: ['tiled'],
     autotune: true,
-    budgetMs: 8_000,
   };
+  // Three candidates keep the test short; the sweep, cache and reuse are the same as with all.
+  const tunables = [{ ...tiledTunable, candidates: (g: Gpu) => tiledTunable.candidates(g).slice(0, 3) }];
 
   it.skipIf(!matmulKernels.tiled)(
     'sweeps, verifies and caches a winner per adapter, then reuses it',
     async () => {
       const store = memoryTuneStore();
-      const first = await runBenchmarks(gpu(), { config, registries: { probes: {} }, tuneStore: store });
+      const options = { config, registries: { probes: {} }, tuneStore: store, tunables };
+      const first = await runBenchmarks(gpu(), options);
       const tuned = first.results.find((r) => r.kernel === 'tiled' && !r.params.bias);
       expect(tuned?.verified).toBe(true);
       expect(String(tuned?.params.tuned)).toMatch(/^tiled\[/);
       expect(tuned?.notes).toMatch(/autotuned for this adapter \(swept in this run\)/);
-      expect(tuned?.notes).toMatch(/won among [2-9] verified configurations/);
+      expect(tuned?.notes).toMatch(/won among [23] verified configurations/);
 
-      const second = await runBenchmarks(gpu(), {
-        config,
-        registries: { probes: {} },
-        tuneStore: store,
-        autotune: 'cached',
-      });
+      const second = await runBenchmarks(gpu(), { ...options, autotune: 'cached' });
       const again = second.results.find((r) => r.kernel === 'tiled' && !r.params.bias);
       expect(again?.params.tuned).toBe(tuned?.params.tuned);
       expect(again?.notes).toMatch(/cached winner from/);
 
-      const off = await runBenchmarks(gpu(), {
-        config,
-        registries: { probes: {} },
-        tuneStore: store,
-        autotune: 'off',
-      });
+      const off = await runBenchmarks(gpu(), { ...options, autotune: 'off' });
       expect(off.results.find((r) => r.kernel === 'tiled')?.params.tuned).toBeUndefined();
     },
   );

@@ -7,6 +7,7 @@ import type { AttentionProblem } from '../../src/kernels/types.ts';
 import { blockMask } from '../../src/masks/index.ts';
 import { ceilingsFrom } from '../../src/measure/ceilings.ts';
 import { applyCeilings, derive, speedup } from '../../src/measure/models.ts';
+import { linkSparseResults } from '../../src/measure/run.ts';
 import type { BenchResult } from '../../src/results/types.ts';
 
 // heads 2, seqQ = seqK = 8, headDim 4: q, k, v, o are 2·8·4 = 64 floats = 256 bytes each.
@@ -141,5 +142,40 @@ describe('derived figures', () => {
       speedup(timed('s', 'block-sparse', 1), { ...timed('d', 'flash', 3), verified: false }),
     ).toBeUndefined();
     expect(speedup(timed('s', 'block-sparse', 1), undefined)).toBeUndefined();
+  });
+});
+
+describe('sparse results are linked to flash on the same problem', () => {
+  const result = (id: string, kernel: string, median: number, density?: number): BenchResult => ({
+    id,
+    op: 'attention',
+    kernel,
+    impl: 'attnscope',
+    params: {},
+    latencyMs: { median, p10: median, p90: median, ci95: [median, median], samples: 10 },
+    bytes: 1,
+    flops: 1,
+    maxAbsErr: 0,
+    maxRelErr: 0,
+    verified: true,
+    ...(density === undefined ? {} : { density }),
+  });
+
+  it('speedupVsDense = flash median / sparse median, with the ideal 1/density in the notes', () => {
+    const flash = result('f', 'flash', 4);
+    const sparse = result('s', 'block-sparse', 2, 0.25);
+    const failedDense = { ...result('g', 'flash', 4), verified: false, latencyMs: undefined };
+    const orphan = result('t', 'block-sparse', 1, 0.5);
+    const jobs = [
+      { id: 'f' },
+      { id: 's', baseline: 'f' },
+      { id: 'g' },
+      { id: 't', baseline: 'g' },
+    ] as unknown as Parameters<typeof linkSparseResults>[1];
+    linkSparseResults([flash, sparse, failedDense, orphan], jobs);
+    expect(sparse.speedupVsDense).toBe(2);
+    expect(sparse.notes).toBe('speed-up 2.00× vs flash on the same problem; ideal 1/density = 4.00×');
+    expect(orphan.speedupVsDense).toBeUndefined();
+    expect(flash.speedupVsDense).toBeUndefined();
   });
 });
