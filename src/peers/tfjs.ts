@@ -34,11 +34,17 @@ export async function createTfjsPeer(gpu: Gpu, timing?: TimingInfo): Promise<Pee
   await tf.ready();
   // Small operations may otherwise run on the CPU: every figure here must be the GPU's.
   tf.env().set('WEBGPU_CPU_FORWARD', false);
-  const timestamps = gpu.features.has('timestamp-query');
+  // tf.time() times each op's pass on its own: quantized timestamps (Chrome's 100 µs) would round
+  // short ops to nothing, so then the wall clock is used.
+  const timestamps =
+    gpu.features.has('timestamp-query') && timing?.source === 'timestamp-query' && !timing.quantized;
   const timingNote = timestamps
     ? "timed by tf.time(): timestamp queries around each of TF.js's compute passes, summed (GPU time, one pass per op)"
     : "timed by the wall clock around the calls + TF.js's queue flush + onSubmittedWorkDone (includes submit overhead)";
-  const resolutionMs = timestamps ? (timing?.resolutionMs ?? 0.001) : (timing?.resolutionMs ?? 0.1);
+  // The wall clock's step here includes a submit + onSubmittedWorkDone round trip (~0.1 ms or more).
+  const resolutionMs = timestamps
+    ? (timing?.resolutionMs ?? 0.001)
+    : Math.max(0.1, timing?.resolutionMs ?? 0);
   const description = `TensorFlow.js ${tf.version_core} WebGPU backend on attnscope's own GPUDevice`;
   const params = { backend: 'webgpu', device: 'shared' } as const;
 
