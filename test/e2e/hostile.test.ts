@@ -230,6 +230,23 @@ describe('imported files', () => {
     await opened.page.close();
   });
 
+  it('opens a results file dropped anywhere on the page', async () => {
+    const opened = await open('');
+    const text = JSON.stringify(quickPresetRun());
+    await opened.page.evaluate((json) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([json], 'dropped.json', { type: 'application/json' }));
+      document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
+      document.body.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+      );
+    }, text);
+    await opened.page.getByTestId('shared-banner').waitFor({ state: 'visible' });
+    expect(await opened.page.getByTestId('shared-banner').textContent()).toMatch(/from dropped\.json/);
+    expect(await opened.page.locator('[data-testid="drop-zone"].active').count()).toBe(0);
+    await opened.page.close();
+  });
+
   it.each([
     ['broken.json', /not valid JSON/],
     ['extra-key.json', /injected: unknown field/],

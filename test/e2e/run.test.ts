@@ -4,7 +4,7 @@
 // custom run is cancelled, another loses its device mid-run, and the next check gets a fresh device.
 // The quick run is the dominant cost (about a minute here), so it runs once and every test reuses it.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -166,6 +166,25 @@ describe('share link', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('export', () => {
+  it('downloads the run as JSON (the contract) and CSV (one row per result)', async () => {
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    const [json] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-json').click(),
+    ]);
+    expect(json.suggestedFilename()).toMatch(/^attnscope-swiftshader-\d{8}T\d{4}\.json$/);
+    const exported = JSON.parse(readFileSync((await json.path()) ?? '', 'utf8')) as ResultsFile;
+    expect(exported).toEqual(results);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const lines = readFileSync((await csv.path()) ?? '', 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toMatch(/^id,op,kernel,impl,params,medianMs/);
+    expect(lines.length).toBe(results.results.length + 1);
   });
 });
 
