@@ -357,6 +357,12 @@ export function runPanel(
   const element = h(
     'div',
     { class: 'run-panel' },
+    h(
+      'p',
+      {},
+      'Every configuration is first checked against the CPU reference, then timed on the GPU; results appear below as they come, ',
+      'and a configuration that fails is shown with its error while the run goes on. Your runs are kept in this browser.',
+    ),
     presetGroup,
     scaled,
     custom,
