@@ -50,3 +50,37 @@ export function ioBytes(p: AttentionProblem): number {
 export function attentionFlops(pairs: number, headDim: number): number {
   return 4 * pairs * headDim;
 }
+
+/** exp(x) = exp2(x · log2(e)): the fused kernels fold log2(e) into the scale. */
+export const LOG2E = Math.LOG2E;
+
+/**
+ * Workgroup counts along y and z that hold `heads`: shaders compute h = wid.y + wid.z · num_workgroups.y
+ * and return early past the last head, so any number of heads fits maxComputeWorkgroupsPerDimension.
+ */
+export function headGrid(gpu: Gpu, heads: number): [number, number] {
+  const y = Math.min(heads, gpu.limits.maxComputeWorkgroupsPerDimension);
+  return [y, Math.ceil(heads / y)];
+}
+
+/** vec4 slots of a row padded to 16 floats: the shaders' HEAD_VEC4 (inner loops take 4 vec4 at a time). */
+export function paddedVec4(headDim: number): number {
+  return Math.ceil(headDim / 16) * 4;
+}
+
+/** A 16-byte buffer for a binding that a pipeline declares but this call does not read. */
+export function placeholderBuffer(gpu: Gpu, label: string): GPUBuffer {
+  return gpu.buffer(label, 16);
+}
+
+/** Bytes of K and V of the key rows a kernel reads, as f32 or as packed f16. */
+export function kvBytes(p: AttentionProblem, keyRows: number, f16: boolean): number {
+  const perValue = f16 ? 2 : 4;
+  const rowValues = f16 ? Math.ceil(p.headDim / 4) * 4 : p.headDim;
+  return 2 * perValue * p.heads * keyRows * rowValues;
+}
+
+/** Bytes of Q read once and O written once (f32). */
+export function qoBytes(p: AttentionProblem): number {
+  return 2 * 4 * p.heads * p.seqQ * p.headDim;
+}

@@ -2,7 +2,10 @@
 
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
+import { blockSparse, blockSparseF16 } from './block-sparse.ts';
 import { copy, type ProbeKernel } from './copy.ts';
+import { decode, decodeF16 } from './decode.ts';
+import { flash, flashF16 } from './flash.ts';
 import { fma } from './fma.ts';
 import { naive } from './naive-matmul.ts';
 import { tiled } from './tiled-matmul.ts';
@@ -12,6 +15,12 @@ import { unfused } from './unfused.ts';
 /** Attention kernels by contract name. */
 export const attentionKernels: Readonly<Record<string, AttentionKernel>> = Object.freeze({
   unfused,
+  flash,
+  'block-sparse': blockSparse,
+  decode,
+  'flash-f16': flashF16,
+  'block-sparse-f16': blockSparseF16,
+  'decode-f16': decodeF16,
 });
 
 /** Matmul kernels by contract name. */

@@ -1,0 +1,138 @@
+// block-sparse attention (shaders/block-sparse-attention.wgsl): flash's loop over only the kept key
+// blocks of each query block, read from the mask's CSR on the GPU. Without a mask it visits every
+// block (blocks of blockQ keys).
+// Bytes model: Q read and O written once; K and V read for the kept blocks only, i.e. scaled by the
+// fraction of (query, key) pairs in kept blocks (as for flash, re-reads of a key block by several
+// query blocks are served by caches and not counted). K/V as packed f16 for block-sparse-f16.
+// FLOP model: 4 · headDim per pair in a kept block (ragged edge blocks counted exactly).
+//
+// Overrides: as flash (blockQ, tileK, specialize; see flash.ts), except that a workgroup holds
+// min(blockQ, mask block size) query rows, so it never straddles two rows of the mask: any block
+// size works. Invocations per workgroup: those rows rounded up to a power of two, at least 16 and
+// at most blockQ (blocks of 16, 32, 64 rows get exactly that many; a block of 5 rows leaves 11 idle).
+
+import type { Gpu } from '../gpu/gpu.ts';
+import {
+  attentionFlops,
+  attentionParams,
+  headGrid,
+  keptPairs,
+  kvBytes,
+  placeholderBuffer,
+  qoBytes,
+} from './attention-common.ts';
+import { FLASH_DEFAULTS, type FlashOptions, planTiles, tileConstants } from './flash.ts';
+import { checkPackedKv, packKvF16 } from './kv-f16.ts';
+import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import type { AttentionKernel, AttentionProblem } from './types.ts';
+
+const SHADER = new URL('../../shaders/block-sparse-attention.wgsl', import.meta.url);
+
+/**
+ * Block size, mask rows and columns the kernel walks (the mask's, or blocks of blockQ keys without
+ * one), query rows per workgroup (min(blockQ, block size)) and invocations per workgroup: that rounded
+ * up to a power of two of at least 16 (at most blockQ), so block sizes share a few pipelines.
+ */
+function blockGrid(p: AttentionProblem, blockQ: number) {
+  const blockSize = p.mask?.blockSize ?? blockQ;
+  const tileRows = Math.min(blockQ, blockSize);
+  return {
+    blockSize,
+    rows: Math.ceil(p.seqQ / blockSize),
+    cols: Math.ceil(p.seqK / blockSize),
+    tileRows,
+    invocations: Math.min(blockQ, Math.max(16, 2 ** Math.ceil(Math.log2(tileRows)))),
+  };
+}
+
+/** rowPtr then colIndex in one u32 buffer (one word when there is no mask: bindings cannot be empty). */
+function csrBuffer(gpu: Gpu, name: string, p: AttentionProblem): GPUBuffer {
+  if (!p.mask) return gpu.upload(`${name}.csr`, new Uint32Array(1));
+  const { rowPtr, colIndex } = p.mask;
+  const words = new Uint32Array(rowPtr.length + colIndex.length);
+  words.set(rowPtr);
+  words.set(colIndex, rowPtr.length);
+  return gpu.upload(`${name}.csr`, words);
+}
+
+/** A block-sparse kernel with the given name, K/V storage and tile sizes. */
+export function createBlockSparse(options: FlashOptions): AttentionKernel {
+  const { name, kvF16 = false } = options;
+  const blockQ = options.blockQ ?? FLASH_DEFAULTS.blockQ;
+  const tileK = options.tileK ?? FLASH_DEFAULTS.tileK;
+  return {
+    name,
+    summary: kvF16
+      ? 'block-sparse with K and V stored as f16, f32 accumulation.'
+      : "flash over only the kept key blocks of each query block, from the mask's CSR on the GPU.",
+
+    async prepare(gpu, p, io) {
+      const blocks = blockGrid(p, blockQ);
+      const plan = planTiles(
+        gpu,
+        p.headDim,
+        tileK,
+        options.specialize ?? !gpu.adapter.isSoftware,
+        options.tileSlots,
+      );
+      const subTiles = Math.ceil(blocks.blockSize / blocks.tileRows);
+      const grid = [blocks.rows * subTiles, ...headGrid(gpu, p.heads)];
+      checkInvocations(gpu, `${name} blockQ`, blocks.invocations);
+      checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, 2 * plan.tileSlots * 16);
+      checkDispatch(gpu, `${name} (mask rows × ${subTiles} workgroups each)`, grid);
+      if (p.mask) checkBinding(gpu, `${name} mask CSR`, 4 * (p.mask.rowPtr.length + p.mask.nnz));
+      if (kvF16) checkPackedKv(gpu, name, p);
+
+      const pipeline = await gpu.pipeline({
+        kernel: name,
+        shader: SHADER,
+        entryPoint: 'main',
+        constants: { BLOCK_Q: blocks.invocations, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
+      });
+      const words = attentionParams(p, [plan.headVec4, plan.tileK, subTiles, blocks.rows, blocks.tileRows]);
+      // Without a mask, walk virtual blocks of blockQ keys (attentionParams writes 1 and 1 there).
+      const u32 = new Uint32Array(words);
+      u32[7] = blocks.blockSize;
+      u32[8] = blocks.cols;
+      const params = gpu.uniform(`${name}.params`, words);
+      const csr = csrBuffer(gpu, name, p);
+      const packed = kvF16 ? await packKvF16(gpu, name, p, io) : undefined;
+      const placeholder = placeholderBuffer(gpu, `${name}.unused`);
+      const group = gpu.bindGroup(name, pipeline, {
+        0: params,
+        1: io.q,
+        2: kvF16 ? placeholder : io.k,
+        3: kvF16 ? placeholder : io.v,
+        4: csr,
+        5: io.o,
+        6: packed?.k16 ?? placeholder,
+        7: packed?.v16 ?? placeholder,
+      });
+      const [x, y, z] = grid;
+      return {
+        encode(pass) {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, group);
+          pass.dispatchWorkgroups(x, y, z);
+        },
+        destroy() {
+          params.destroy();
+          csr.destroy();
+          packed?.destroy();
+          placeholder.destroy();
+        },
+      };
+    },
+
+    cost(p: AttentionProblem) {
+      const density = p.mask ? p.mask.elementDensity : 1;
+      return {
+        bytes: qoBytes(p) + kvBytes(p, p.seqK * density, kvF16),
+        flops: attentionFlops(keptPairs(p), p.headDim),
+      };
+    },
+  };
+}
+
+export const blockSparse = createBlockSparse({ name: 'block-sparse' });
+export const blockSparseF16 = createBlockSparse({ name: 'block-sparse-f16', kvF16: true });

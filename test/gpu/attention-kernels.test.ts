@@ -1,0 +1,413 @@
+// Every attention kernel of the registry (variants aside: attention-variants.test.ts) against the
+// f64 reference on named cases — one axis varied at a time from a control case — and against each
+// other; decode's decline; limits named before anything is created; what `auto` picks.
+
+import { describe, expect, it } from 'vitest';
+import { attention } from '../../src/api.ts';
+import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
+import type { Gpu } from '../../src/gpu/gpu.ts';
+import { createBlockSparse } from '../../src/kernels/block-sparse.ts';
+import { createDecode } from '../../src/kernels/decode.ts';
+import { createFlash } from '../../src/kernels/flash.ts';
+import { attentionKernels, autoAttention } from '../../src/kernels/registry.ts';
+import type { AttentionKernel, AttentionProblem } from '../../src/kernels/types.ts';
+import { type BlockMask, blockMask, type MaskShape } from '../../src/masks/index.ts';
+import { attentionReference } from '../../src/reference/attention.ts';
+import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
+import { randomArray, useGpu } from './gpu-harness.ts';
+
+/** Variants (f16 storage, subgroups) have their own file and tolerances. */
+const VARIANT = /-(f16|subgroups)$/;
+const KERNELS = Object.keys(attentionKernels).filter((name) => !VARIANT.test(name));
+const TOL: Tolerance = { atol: 2e-5, rtol: 2e-4 };
+
+interface Case {
+  name: string;
+  heads: number;
+  seqQ: number;
+  seqK: number;
+  headDim: number;
+  causal?: boolean;
+  /** Inputs drawn from [-range, range) (default 1). */
+  range?: number;
+  scale?: number;
+  mask?: (shape: Omit<MaskShape, 'blockSize'>) => BlockMask;
+  tol?: Tolerance;
+}
+
+/** A 0/1 layout from keep(row, col). */
+function layout(rows: number, cols: number, keep: (r: number, c: number) => boolean): Uint8Array {
+  const out = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = keep(r, c) ? 1 : 0;
+  return out;
+}
+
+function fromKeep(blockSize: number, keep: (r: number, c: number) => boolean) {
+  return ({ seqQ, seqK }: Omit<MaskShape, 'blockSize'>) =>
+    blockMask.fromDense(layout(Math.ceil(seqQ / blockSize), Math.ceil(seqK / blockSize), keep), {
+      blockSize,
+      seqQ,
+      seqK,
+    });
+}
+
+/** Deterministic coin flips for random layouts. */
+function coin(seed: number, p: number): () => boolean {
+  const next = randomArray(4096, seed, 0, 1);
+  let n = 0;
+  return () => next[n++ % next.length] < p;
+}
+
+const CONTROL = { heads: 2, seqQ: 64, seqK: 64, headDim: 32 };
+
+const CASES: Case[] = [
+  { name: 'control (2 heads, 64 × 64, headDim 32)', ...CONTROL },
+  { name: 'length 1', ...CONTROL, heads: 1, seqQ: 1, seqK: 1 },
+  { name: 'seqQ 15, seqK 17 (tile ± 1)', ...CONTROL, seqQ: 15, seqK: 17 },
+  { name: 'seqQ 31, seqK 33', ...CONTROL, seqQ: 31, seqK: 33 },
+  { name: 'prime 97', ...CONTROL, seqQ: 97, seqK: 97 },
+  { name: 'seqK 200', ...CONTROL, seqQ: 17, seqK: 200 },
+  { name: 'seqK 257', ...CONTROL, seqQ: 33, seqK: 257 },
+  { name: 'headDim 1', ...CONTROL, headDim: 1 },
+  { name: 'headDim 13', ...CONTROL, headDim: 13 },
+  { name: 'headDim 80', ...CONTROL, seqQ: 33, headDim: 80 },
+  { name: 'headDim 256 (the largest)', ...CONTROL, heads: 1, seqQ: 17, seqK: 40, headDim: 256 },
+  { name: 'five heads', ...CONTROL, heads: 5, seqQ: 40, seqK: 40 },
+  { name: 'causal, square', ...CONTROL, seqQ: 97, seqK: 97, causal: true },
+  { name: 'causal, seqQ < seqK', ...CONTROL, seqQ: 20, seqK: 97, causal: true },
+  { name: 'causal, seqQ > seqK (early rows see nothing)', ...CONTROL, seqQ: 50, seqK: 20, causal: true },
+  {
+    name: 'large logits (QKᵀ up to ±50)',
+    ...CONTROL,
+    seqQ: 31,
+    seqK: 45,
+    headDim: 16,
+    range: 7,
+    scale: 1,
+    tol: { atol: 1e-4, rtol: 1e-3 },
+  },
+  {
+    name: 'mask: random layout (block 16, seed 11)',
+    ...CONTROL,
+    seqQ: 70,
+    seqK: 90,
+    mask: fromKeep(16, coin(11, 0.5)),
+  },
+  {
+    name: 'mask: diagonal (block 32)',
+    ...CONTROL,
+    seqQ: 97,
+    seqK: 97,
+    mask: fromKeep(32, (r, c) => r === c),
+  },
+  {
+    name: 'mask: a query block with no key (block 64) gives zeros',
+    ...CONTROL,
+    seqQ: 130,
+    seqK: 200,
+    headDim: 16,
+    mask: fromKeep(64, (r) => r !== 1),
+  },
+  {
+    name: 'mask: ragged block 5 with causal',
+    ...CONTROL,
+    seqQ: 31,
+    seqK: 17,
+    causal: true,
+    mask: fromKeep(5, coin(5, 0.7)),
+  },
+  {
+    name: 'mask: causal builder (block 16)',
+    ...CONTROL,
+    seqQ: 70,
+    seqK: 90,
+    causal: true,
+    mask: (s) => blockMask.causal({ ...s, blockSize: 16 }),
+  },
+  {
+    name: 'mask: sliding window 3 (block 16)',
+    ...CONTROL,
+    seqQ: 90,
+    seqK: 90,
+    mask: (s) => blockMask.slidingWindow({ ...s, blockSize: 16 }, { window: 3 }),
+  },
+  {
+    name: 'mask: strided 3, causal (block 16)',
+    ...CONTROL,
+    seqQ: 90,
+    seqK: 90,
+    causal: true,
+    mask: (s) => blockMask.strided({ ...s, blockSize: 16 }, { stride: 3, causal: true }),
+  },
+  {
+    name: 'mask: BigBird (block 32, seed 3)',
+    ...CONTROL,
+    seqQ: 100,
+    seqK: 130,
+    mask: (s) => blockMask.bigBird({ ...s, blockSize: 32 }, { seed: 3 }),
+  },
+  { name: 'decode-shaped: 1 row over 4099 keys', ...CONTROL, seqQ: 1, seqK: 4099, headDim: 64 },
+  {
+    name: 'decode-shaped: 16 rows over 4099 keys, causal',
+    ...CONTROL,
+    seqQ: 16,
+    seqK: 4099,
+    headDim: 64,
+    causal: true,
+  },
+  { name: 'decode-shaped: 7 rows over 1000 keys, headDim 13', ...CONTROL, seqQ: 7, seqK: 1000, headDim: 13 },
+  {
+    name: 'decode-shaped: 1 row, 60% of 64-key blocks',
+    ...CONTROL,
+    seqQ: 1,
+    seqK: 4099,
+    headDim: 64,
+    mask: fromKeep(64, coin(9, 0.6)),
+  },
+  {
+    name: 'decode-shaped: 12 rows across mask rows (block 5), causal',
+    ...CONTROL,
+    seqQ: 12,
+    seqK: 303,
+    headDim: 16,
+    causal: true,
+    mask: fromKeep(5, coin(3, 0.5)),
+  },
+];
+
+interface Built {
+  problem: AttentionProblem;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+}
+
+function build(c: Omit<Case, 'name'>): Built {
+  const { heads, seqQ, seqK, headDim } = c;
+  const range = c.range ?? 1;
+  const problem: AttentionProblem = {
+    heads,
+    seqQ,
+    seqK,
+    headDim,
+    causal: c.causal ?? false,
+    scale: c.scale ?? 1 / Math.sqrt(headDim),
+    mask: c.mask?.({ seqQ, seqK }),
+  };
+  return {
+    problem,
+    q: randomArray(heads * seqQ * headDim, 1, -range, range),
+    k: randomArray(heads * seqK * headDim, 2, -range, range),
+    v: randomArray(heads * seqK * headDim, 3),
+  };
+}
+
+/** Runs a kernel object once (kernels outside the registry cannot go through attention()). */
+async function runKernel(gpu: Gpu, kernel: AttentionKernel, b: Built): Promise<Float32Array> {
+  const { problem: p } = b;
+  const bytes = 4 * p.heads * p.seqQ * p.headDim;
+  const io = {
+    q: gpu.upload('test.q', b.q),
+    k: gpu.upload('test.k', b.k),
+    v: gpu.upload('test.v', b.v),
+    o: gpu.buffer('test.o', bytes),
+  };
+  const run = await kernel.prepare(gpu, p, io);
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  run.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+  const o = new Float32Array(await gpu.read(io.o, bytes));
+  run.destroy();
+  for (const buffer of Object.values(io)) buffer.destroy();
+  return o;
+}
+
+function expectReference(o: Float32Array, b: Built, tol: Tolerance): void {
+  expect(o.every(Number.isFinite), 'finite output').toBe(true);
+  const result = compareToReference(o, attentionReference(b.q, b.k, b.v, b.problem), tol);
+  expect(result.failure, result.failure).toBeUndefined();
+}
+
+/** Rows whose every key is masked must be exactly zero. */
+function expectEmptyRowsZero(o: Float32Array, b: Built): void {
+  const { heads, seqQ, seqK, headDim } = b.problem;
+  const ref = { ...b.problem };
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < seqQ; i++) {
+      let any = false;
+      for (let j = 0; j < seqK && !any; j++) {
+        any = (!ref.causal || j <= i + seqK - seqQ) && (!ref.mask || ref.mask.allows(i, j));
+      }
+      if (any) continue;
+      const row = o.subarray((h * seqQ + i) * headDim, (h * seqQ + i + 1) * headDim);
+      expect(
+        Array.from(row).every((x) => x === 0),
+        `row ${i} of head ${h} is zeros`,
+      ).toBe(true);
+    }
+  }
+}
+
+// One device for the whole file: pipelines are cached per device, and compiling them is most of
+// this file's time on SwiftShader.
+describe('attention kernels', () => {
+  const gpu = useGpu();
+
+  describe.each(KERNELS)('%s against the f64 reference', (name) => {
+    it.for(CASES)('$name', async (c, context) => {
+      const b = build(c);
+      const reason = attentionKernels[name].decline?.(b.problem, gpu());
+      if (reason) {
+        context.skip(`declined: ${reason}`);
+        return;
+      }
+      const o = await attention(gpu(), { ...b.problem, q: b.q, k: b.k, v: b.v }, { kernel: name });
+      expectReference(o, b, c.tol ?? TOL);
+      expectEmptyRowsZero(o, b);
+    });
+  });
+
+  function caseNamed(prefix: string): Case {
+    const found = CASES.find((c) => c.name.startsWith(prefix));
+    if (!found) throw new Error(`no case named ${prefix}`);
+    return found;
+  }
+
+  describe('paths the registry defaults do not take', () => {
+    // Hardware adapters get pipelines with the head dimension and tile fixed (loops unrolled);
+    // SwiftShader defaults to the run-time path, so both are checked here, with odd tile sizes.
+    const prefill = ['prime 97', 'causal, seqQ > seqK', 'headDim 80'].map(caseNamed);
+    const masked = ['mask: random layout', 'mask: ragged block 5'].map(caseNamed);
+    const short = ['decode-shaped: 7 rows', 'decode-shaped: 12 rows'].map(caseNamed);
+    it.for([
+      {
+        name: 'flash, specialised pipeline',
+        kernel: createFlash({ name: 'flash', specialize: true }),
+        cases: prefill,
+      },
+      {
+        name: 'flash, blockQ 16, tileK 7',
+        kernel: createFlash({ name: 'flash', blockQ: 16, tileK: 7 }),
+        cases: [...prefill, ...masked],
+      },
+      {
+        name: 'block-sparse, specialised pipeline',
+        kernel: createBlockSparse({ name: 'block-sparse', specialize: true }),
+        cases: masked,
+      },
+      {
+        name: 'decode, workgroup 128, 12 keys per invocation',
+        kernel: createDecode({ name: 'decode', workgroupSize: 128, keysPerThread: 12 }),
+        cases: short,
+      },
+    ])('$name', async ({ kernel, cases }) => {
+      for (const c of cases) {
+        const b = build(c);
+        expectReference(await runKernel(gpu(), kernel, b), b, TOL);
+      }
+    });
+  });
+
+  describe('kernels agree with each other', () => {
+    it.for([
+      {
+        name: 'prefill: causal, BigBird mask, ragged sizes',
+        c: {
+          ...CONTROL,
+          heads: 3,
+          seqQ: 77,
+          seqK: 91,
+          headDim: 24,
+          causal: true,
+          mask: (s: Omit<MaskShape, 'blockSize'>) =>
+            blockMask.bigBird({ ...s, blockSize: 16 }, { seed: 5, causal: true }),
+        },
+      },
+      {
+        name: 'decode: 3 rows over 2000 keys, sliding window',
+        c: {
+          ...CONTROL,
+          seqQ: 3,
+          seqK: 2000,
+          headDim: 64,
+          mask: (s: Omit<MaskShape, 'blockSize'>) =>
+            blockMask.slidingWindow({ ...s, blockSize: 64 }, { window: 9, causal: true }),
+        },
+      },
+    ])('$name', async ({ c }) => {
+      const b = build(c);
+      const outputs: [string, Float32Array][] = [];
+      for (const name of KERNELS) {
+        if (attentionKernels[name].decline?.(b.problem, gpu())) continue;
+        outputs.push([
+          name,
+          await attention(gpu(), { ...b.problem, q: b.q, k: b.k, v: b.v }, { kernel: name }),
+        ]);
+      }
+      expect(outputs.length).toBeGreaterThan(2);
+      const [firstName, first] = outputs[0];
+      for (const [name, o] of outputs.slice(1)) {
+        const result = compareToReference(o, first, { atol: 1e-5, rtol: 1e-4 });
+        expect(result.failure, `${name} vs ${firstName}: ${result.failure}`).toBeUndefined();
+      }
+    });
+  });
+
+  describe('what a kernel accepts', () => {
+    it('decode declines seqQ = 17 through attention() with UnsupportedProblemError', async () => {
+      const b = build({ ...CONTROL, seqQ: 17, seqK: 100 });
+      const call = attention(gpu(), { ...b.problem, q: b.q, k: b.k, v: b.v }, { kernel: 'decode' });
+      await expect(call).rejects.toBeInstanceOf(UnsupportedProblemError);
+      await expect(call).rejects.toThrow(/1–16 query rows/);
+    });
+
+    const checkerboard = fromKeep(16, (r, c) => (r + c) % 2 === 0);
+    const full = fromKeep(16, () => true);
+    it.for([
+      { name: 'decode for a short query', seqQ: 16, mask: undefined, expected: 'decode' },
+      {
+        name: 'decode for a short query with a sparse mask',
+        seqQ: 16,
+        mask: checkerboard,
+        expected: 'decode',
+      },
+      { name: 'block-sparse for a sparse mask', seqQ: 64, mask: checkerboard, expected: 'block-sparse' },
+      { name: 'flash for a mask that keeps every block', seqQ: 64, mask: full, expected: 'flash' },
+      { name: 'flash without a mask', seqQ: 64, mask: undefined, expected: 'flash' },
+    ])('auto: $name', ({ seqQ, mask, expected }) => {
+      const seqK = 128;
+      const problem = {
+        heads: 2,
+        seqQ,
+        seqK,
+        headDim: 32,
+        causal: false,
+        scale: 0.2,
+        mask: mask?.({ seqQ, seqK }),
+      };
+      expect(autoAttention(gpu(), problem).name).toBe(expected);
+    });
+
+    // Problems past the device's limits fail in prepare() with the limit named, before any buffer or
+    // pipeline exists (the IO buffers here are placeholders: nothing may touch them).
+    it.for([
+      { name: 'flash', heads: 1, seqQ: 65_536 * 64 + 1, seqK: 8, limit: /maxComputeWorkgroupsPerDimension/ },
+      {
+        name: 'block-sparse',
+        heads: 1,
+        seqQ: 65_536 * 64 + 1,
+        seqK: 8,
+        limit: /maxComputeWorkgroupsPerDimension/,
+      },
+      { name: 'decode', heads: 4096, seqQ: 16, seqK: 1 << 20, limit: /maxStorageBufferBindingSize/ },
+    ])('$name names the limit a problem exceeds', async ({ name, heads, seqQ, seqK, limit }) => {
+      const placeholder = gpu().buffer('test.placeholder', 16);
+      const io = { q: placeholder, k: placeholder, v: placeholder, o: placeholder };
+      const problem = { heads, seqQ, seqK, headDim: 64, causal: false, scale: 0.125 };
+      await expect(attentionKernels[name].prepare(gpu(), problem, io)).rejects.toThrow(limit);
+      placeholder.destroy();
+    });
+  });
+});
