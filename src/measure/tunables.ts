@@ -3,6 +3,7 @@
 // device's limits.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { createFlash, FLASH_DEFAULTS, MAX_TILE_K } from '../kernels/flash.ts';
 import {
   checkTiledConfig,
   defaultTiledConfig,
@@ -60,5 +61,40 @@ export const tiledTunable: Tunable = {
   },
 };
 
+/** Query rows per workgroup and keys per K/V tile worth trying for flash (the default first). */
+const FLASH_SWEEP: readonly { blockQ: number; tileK: number }[] = [
+  { blockQ: FLASH_DEFAULTS.blockQ, tileK: FLASH_DEFAULTS.tileK },
+  { blockQ: 32, tileK: 32 },
+  { blockQ: 64, tileK: 16 },
+  { blockQ: 128, tileK: 32 },
+];
+
+function flashCandidate(config: { blockQ: number; tileK: number }): TuneCandidate {
+  const label = `flash[q${config.blockQ},k${config.tileK}]`;
+  return { label, config: { ...config }, kernel: createFlash({ name: label, ...config }) };
+}
+
+function flashFits(gpu: Gpu, config: { blockQ: number; tileK: number }): boolean {
+  return (
+    Number.isInteger(config.blockQ) &&
+    Number.isInteger(config.tileK) &&
+    config.blockQ >= 1 &&
+    config.blockQ <= gpu.limits.maxComputeInvocationsPerWorkgroup &&
+    config.blockQ <= gpu.limits.maxComputeWorkgroupSizeX &&
+    config.tileK >= 1 &&
+    config.tileK <= MAX_TILE_K
+  );
+}
+
+export const flashTunable: Tunable = {
+  kernel: 'flash',
+  family: 'attention',
+  candidates: (gpu) => FLASH_SWEEP.filter((c) => flashFits(gpu, c)).map(flashCandidate),
+  fromConfig(gpu, raw) {
+    const config = { blockQ: Number(raw.blockQ), tileK: Number(raw.tileK) };
+    return flashFits(gpu, config) ? flashCandidate(config) : undefined;
+  },
+};
+
 /** Every tunable kernel, by the registry name its winner replaces. */
-export const tunables: readonly Tunable[] = [tiledTunable];
+export const tunables: readonly Tunable[] = [tiledTunable, flashTunable];
