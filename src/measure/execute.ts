@@ -473,14 +473,9 @@ async function runMatmul(
   }
 }
 
-/** A probe may offer a CPU reference of its output; the copy probe's is its input. */
-type ProbeWithReference = ProbeKernel & {
-  reference?(src: Float32Array, problem: { bytes: number }): ArrayLike<number>;
-};
-
 async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: number): Promise<JobOutcome> {
   const { gpu } = ctx;
-  const kernel = lookup(ctx.registries.probes, job.kernel, 'probeKernels') as ProbeWithReference;
+  const kernel: ProbeKernel = lookup(ctx.registries.probes, job.kernel, 'probeKernels');
   const missing = missingFeatures(gpu, kernel);
   if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
   const problem = { bytes };
@@ -500,9 +495,11 @@ async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: numb
     const out = await runOnce(gpu, job.label, prepared);
     const notes: string[] = [];
     let check: Comparison;
-    const tolerance = { atol: 0, rtol: kernel.name === 'copy' ? 0 : 1e-4 };
-    if (kernel.name === 'copy') check = compareToReference(out, src, tolerance);
-    else if (kernel.reference) check = compareToReference(out, kernel.reference(src, problem), tolerance);
+    // The probes' outputs are exact (a copy; integer FMA chains): they must match bit for bit.
+    const tolerance = { atol: 0, rtol: 0 };
+    const reference =
+      kernel.reference ?? (kernel.name === 'copy' ? (input: Float32Array) => input : undefined);
+    if (reference) check = compareToReference(out, reference(src, problem), tolerance);
     else {
       const bad = out.findIndex((x) => !Number.isFinite(x));
       check = {
