@@ -416,7 +416,11 @@ export function linkSparseResults(results: BenchResult[], jobs: readonly Job[]):
     if (value === undefined) continue;
     sparse.speedupVsDense = value;
     const ideal = sparse.density ? 1 / sparse.density : undefined;
-    const against = dense ? `${dense.kernel} on the same problem` : 'the dense baseline';
+    const against = !dense
+      ? 'the dense baseline'
+      : dense.params.mask !== undefined
+        ? `${dense.kernel} on the same problem (same mask, every block computed)`
+        : `${dense.kernel} without the mask on the same shape`;
     sparse.notes = appendNote(
       sparse.notes,
       `speed-up ${value.toFixed(2)}× vs ${against}${ideal ? `; ideal 1/density = ${ideal.toFixed(2)}×` : ''}`,

@@ -1,5 +1,5 @@
 // The sampling loop of one configuration: an untimed first call, a calibration that sizes a sample
-// (≥ 100× the timer's resolution) and a submit (well under a second of GPU time, for browser
+// (≥ 100× the timer's resolution and ≥ 5 ms) and a submit (well under a second of GPU time, for browser
 // watchdogs), a warm-up that runs until consecutive medians agree, then samples until the 95% CI of
 // the median is within ±2% or the configuration's time budget is spent (never fewer than 10).
 
@@ -8,8 +8,10 @@ import { bootstrapMedianCI, median, relativeHalfWidth, summarize } from './stats
 import { type SamplePlan, type Timer, throwIfAborted } from './timing.ts';
 
 export const MEASURE_RULES = {
-  /** A sample lasts at least this many timer resolutions. */
+  /** A sample lasts at least this many timer resolutions… */
   resolutionsPerSample: 100,
+  /** …and at least this long (ms): single short calls jitter (launch, scheduling), batches less. */
+  minSampleMs: 5,
   /** Planned GPU time of one submit (ms): well under the ~2 s browser watchdogs. */
   maxSubmitMs: 200,
   minSamples: 10,
@@ -99,7 +101,7 @@ export async function measure(
   const callMs = Math.max(single.length ? median(single) : resolution, 1e-6);
   const calls = Math.max(
     options.minCallsPerSample ?? 1,
-    Math.ceil((MEASURE_RULES.resolutionsPerSample * resolution) / callMs),
+    Math.ceil(Math.max(MEASURE_RULES.resolutionsPerSample * resolution, MEASURE_RULES.minSampleMs) / callMs),
   );
   const callsPerSubmit = Math.max(1, Math.floor(MEASURE_RULES.maxSubmitMs / callMs));
   if (callMs > MEASURE_RULES.maxSubmitMs) {

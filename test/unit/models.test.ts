@@ -162,7 +162,7 @@ describe('sparse results are linked to flash on the same problem', () => {
   });
 
   it('speedupVsDense = flash median / sparse median, with the ideal 1/density in the notes', () => {
-    const flash = result('f', 'flash', 4);
+    const flash = { ...result('f', 'flash', 4), params: { mask: 'sliding-window(w=3)' } };
     const sparse = result('s', 'block-sparse', 2, 0.25);
     const failedDense = { ...result('g', 'flash', 4), verified: false, latencyMs: undefined };
     const orphan = result('t', 'block-sparse', 1, 0.5);
@@ -174,7 +174,9 @@ describe('sparse results are linked to flash on the same problem', () => {
     ] as unknown as Parameters<typeof linkSparseResults>[1];
     linkSparseResults([flash, sparse, failedDense, orphan], jobs);
     expect(sparse.speedupVsDense).toBe(2);
-    expect(sparse.notes).toBe('speed-up 2.00× vs flash on the same problem; ideal 1/density = 4.00×');
+    expect(sparse.notes).toBe(
+      'speed-up 2.00× vs flash on the same problem (same mask, every block computed); ideal 1/density = 4.00×',
+    );
     expect(orphan.speedupVsDense).toBeUndefined();
     expect(flash.speedupVsDense).toBeUndefined();
   });
