@@ -1,26 +1,26 @@
 // decode attention: split-K (FlashDecoding-style) attention for a few query rows (1–16) over a long
 // key sequence. q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ,
 // headDim), all f32. Neighbour: `flash` gives each query row an invocation and walks all keys in
-// one workgroup, which leaves a GPU idle when seqQ is 1; here the keys are split into chunks, one
-// workgroup each (pass `split`), every chunk producing a partial (max, sum, unnormalised output)
-// per query row, and pass `reduce` merges the partials of a row. Dense, or sparse by visiting only
-// the key blocks listed in `visit_meta` (built from the mask's CSR by the module).
-//
-// split: grid (chunks · row groups, heads folded into y and z). A workgroup of WORKGROUP_SIZE
-// invocations holds `rows` (<= MAX_ROWS) query rows and `groups` groups of `hv` invocations
-// (hv = ceil(headDim / 4) vec4 lanes); each group owns group_keys = hv · keys_per_thread
-// consecutive keys of the chunk and produces one partial, so a chunk yields `groups` partials.
-//   scores: each invocation scores 4 consecutive keys per step against every row (K rows read as
-//           vec4, consecutive invocations on consecutive keys), keeping its max per row;
-//   probabilities: the group's max per row, then p = exp2(s − max) in place, the sum per invocation;
-//   values: invocation `lane` of a group accumulates output columns 4·lane..4·lane+3 over the
-//           group's keys (V rows read as vec4, the group's invocations side by side along a row).
-// reduce: grid (seqQ, heads folded); one workgroup per query row merges its partials.
-// Scores are in the exp2 domain (log2(e) folded into the scale).
+// one workgroup, which leaves a GPU idle when seqQ is 1; here the keys are cut into ranges of
+// range_keys keys, each producing a partial (max, sum, unnormalised output) per query row, and the
+// partials of a row are merged at the end. Dense, or sparse by visiting only the key blocks listed
+// in `visit_meta` (built from the mask's CSR by the module). Three dispatches, as ONNX Runtime's
+// WebGPU decode, and no workgroup memory: a CPU adapter runs a kernel that touches workgroup
+// memory at all about 1.5× slower (SwiftShader), and a GPU needs none here.
+//   scores:  one invocation per (range, group of ROWS query rows): scores of its keys, 4 at a time
+//            against the ROWS rows (K rows read as vec4), written to p; then in a second sweep over
+//            its own entries p = exp2(s − max) and the range's (max, sum) into the partial;
+//   values:  hv = ceil(headDim / 4) invocations per (range, row group), invocation `lane` summing
+//            p · V over the range for output columns 4·lane..4·lane+3 (neighbours read neighbouring
+//            vec4 of a V row), into the partial;
+//   reduce:  one workgroup per query row merges its partials.
+// Scores are in the exp2 domain (log2(e) folded into the scale). The p scratch holds, per (head,
+// row group, row), one f32 per visited position (as vec4 per 4 positions).
 // With KV_F16, K and V come from k16/v16 (packed f16, see flash-attention.wgsl).
 
-override WORKGROUP_SIZE: u32 = 64u; // 64, 128 or 256 (at least 64: one group holds up to 64 lanes)
-override P_SLOTS: u32 = 256u;       // vec4 capacity of the probability buffer: rows · chunk keys / 4
+override WORKGROUP_SIZE: u32 = 64u;
+override ROWS: u32 = 1u;        // query rows per row group: 1 or 4 (rows past seqQ are computed, not written)
+override ALIGNED: bool = true;  // headDim % 4 == 0: rows load as whole vec4, no clamping
 override KV_F16: bool = false;
 
 const MAX_ROWS: u32 = 4u;
@@ -42,12 +42,12 @@ struct Params {
   _pad0: u32,
   _pad1: u32,
   hv: u32,              // vec4 lanes of a row: ceil(headDim / 4)
-  rows: u32,            // query rows per workgroup (<= MAX_ROWS)
-  chunks: u32,          // workgroups along the keys per row group
-  groups: u32,          // groups per workgroup: WORKGROUP_SIZE / hv
-  keys_per_thread: u32, // a multiple of 4
-  visit_keys: u32,      // keys visited: seqK dense, blocks · block_size sparse
-  sparse: u32,          // visit_meta[0 .. blocks) lists the key blocks visited (visit_meta)
+  row_groups: u32,      // ceil(seqQ / ROWS)
+  ranges: u32,          // ranges per (head, row group)
+  range_keys: u32,      // positions per range, a multiple of 4
+  visit_positions: u32, // runs · run_stride
+  run_len: u32,         // keys per visited run: the mask's block size (dense: one run of seqK keys)
+  run_stride: u32,      // positions per run: run_len rounded up to a multiple of 4
   layout_offset: u32,   // 0, or where the mask layout starts in visit_meta (rows span several mask rows)
 }
 
@@ -55,23 +55,31 @@ struct Params {
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
+// The first key block of each visited run (dense: [0]), then the mask layout when needed.
 @group(0) @binding(4) var<storage, read> visit_meta: array<u32>;
-// Partials: per (head, query row, split) hv vec4 of output then one vec4 (max, sum, 0, 0).
+// Partials: per (head, query row, range) hv vec4 of output, then one vec4 (max, sum, 0, 0).
 @group(0) @binding(5) var<storage, read_write> part: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> k16: array<vec2<u32>>;
 @group(0) @binding(7) var<storage, read> v16: array<vec2<u32>>;
 @group(0) @binding(8) var<storage, read_write> o: array<f32>;
-
-var<workgroup> probs: array<vec4<f32>, P_SLOTS>;
-var<workgroup> lane_max: array<f32, MAX_ROWS * WORKGROUP_SIZE>;
-var<workgroup> lane_sum: array<f32, MAX_ROWS * WORKGROUP_SIZE>;
+// Scores, then probabilities: per (head, row group, row) one vec4 per 4 positions.
+@group(0) @binding(9) var<storage, read_write> p: array<vec4<f32>>;
+// q, k and v again as vec4 rows, read when ALIGNED (one load and one bounds check per vec4).
+@group(0) @binding(10) var<storage, read> q4: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> k4: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read> v4: array<vec4<f32>>;
 
 fn row_mask(c4: u32) -> vec4<bool> {
   return vec4<u32>(4u * c4) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.head_dim);
 }
 
+// Values 4·c4 .. 4·c4 + 3 of a row of q, k or v: whole when ALIGNED, else clamped into the row
+// and zeroed past headDim.
 fn load_q4(row_base: u32, c4: u32) -> vec4<f32> {
   let b = row_base + 4u * c4;
+  if (ALIGNED) {
+    return q4[b / 4u];
+  }
   let last = row_base + params.head_dim - 1u;
   let x = vec4<f32>(q[min(b, last)], q[min(b + 1u, last)], q[min(b + 2u, last)], q[min(b + 3u, last)]);
   return select(vec4<f32>(0.0), x, row_mask(c4));
@@ -81,6 +89,9 @@ fn load_k4(key_row: u32, c4: u32) -> vec4<f32> {
   if (KV_F16) {
     let w = k16[key_row * params.hv + c4];
     return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  if (ALIGNED) {
+    return k4[key_row * params.hv + c4];
   }
   let row_base = key_row * params.head_dim;
   let b = row_base + 4u * c4;
@@ -94,6 +105,9 @@ fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
     let w = v16[key_row * params.hv + c4];
     return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
   }
+  if (ALIGNED) {
+    return v4[key_row * params.hv + c4];
+  }
   let row_base = key_row * params.head_dim;
   let b = row_base + 4u * c4;
   let last = row_base + params.head_dim - 1u;
@@ -101,164 +115,216 @@ fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), x, row_mask(c4));
 }
 
-// The key behind visited position u (positions run over the visited blocks back to back), or
-// seq_k when u lies past the keys.
-fn key_at(u: u32) -> u32 {
-  if (u >= params.visit_keys) {
-    return params.seq_k;
-  }
-  if (params.sparse == 0u) {
-    return u;
-  }
-  let bs = params.block_size;
-  return min(visit_meta[u / bs] * bs + u % bs, params.seq_k);
+// Positions run over the visited runs of keys back to back, each run padded to run_stride (a
+// multiple of 4) positions, so 4 positions from a multiple of 4 never straddle two runs. A walker
+// steps through them 4 at a time with one division at its start: CPU adapters pay dearly for
+// integer division and for divergent branches in inner loops.
+struct Walker {
+  u: u32,      // position (a multiple of 4)
+  run: u32,
+  offset: u32, // position within the run
+  first: u32,  // key of the run's first position
 }
 
-fn allowed(i: u32, j: u32) -> bool {
-  if (j >= params.seq_k) {
-    return false;
+fn walk_from(u: u32) -> Walker {
+  let run = u / params.run_stride;
+  return Walker(u, run, u - run * params.run_stride, visit_meta[run] * params.run_len);
+}
+
+// The keys behind the walker's 4 positions, seq_k where a position holds none.
+fn walk_keys(w: Walker) -> vec4<u32> {
+  let e = vec4<u32>(0u, 1u, 2u, 3u);
+  let inside = (vec4<u32>(w.offset) + e < vec4<u32>(params.run_len)) &
+    (vec4<u32>(w.u) < vec4<u32>(params.visit_positions));
+  return select(vec4<u32>(params.seq_k), min(vec4<u32>(w.first + w.offset) + e, vec4<u32>(params.seq_k)), inside);
+}
+
+fn walk_next(w: Walker) -> Walker {
+  var next = Walker(w.u + 4u, w.run, w.offset + 4u, w.first);
+  if (next.offset >= params.run_stride) {
+    next.run += 1u;
+    next.offset = 0u;
+    next.first = visit_meta[min(next.run, arrayLength(&visit_meta) - 1u)] * params.run_len;
   }
-  if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
-    return false;
+  return next;
+}
+
+// Which of 4 keys query row i may see: a key at all, causality, and (rows spanning several mask
+// rows) the layout.
+fn allowed4(i: u32, j: vec4<u32>) -> vec4<bool> {
+  var ok = j < vec4<u32>(params.seq_k);
+  if (params.causal != 0u) {
+    ok = ok & (vec4<i32>(j) <= vec4<i32>(i32(i) + params.causal_offset));
   }
   if (params.layout_offset != 0u) {
-    let cell = (i / params.block_size) * params.mask_cols + j / params.block_size;
-    return visit_meta[params.layout_offset + cell] != 0u;
+    let row = params.layout_offset + (i / params.block_size) * params.mask_cols;
+    let jc = min(j, vec4<u32>(params.seq_k - 1u)) / params.block_size;
+    let kept = vec4<u32>(visit_meta[row + jc.x], visit_meta[row + jc.y], visit_meta[row + jc.z], visit_meta[row + jc.w]);
+    ok = ok & (kept != vec4<u32>(0u));
   }
-  return true;
+  return ok;
 }
 
-// grid: (chunks · ceil(seqQ / rows), heads folded into y and z).
+// Scores of 4 keys for query row r of this workgroup, masked, in the exp2 domain.
+fn quad_scores(s: vec4<f32>, i: u32, j: vec4<u32>) -> vec4<f32> {
+  return select(vec4<f32>(MASKED), s * (params.scale * LOG2E), allowed4(i, j));
+}
+
+fn q_base(h: u32, i: u32) -> u32 {
+  return (h * params.seq_q + min(i, params.seq_q - 1u)) * params.head_dim;
+}
+
+// The first partial of query row i of head h (ranges partials follow, hv + 1 vec4 each).
+fn part_row(h: u32, i: u32) -> u32 {
+  return (h * params.seq_q + i) * params.ranges;
+}
+
+// Where row r of row group rg of head h keeps its probabilities (vec4 index of position 0).
+fn p_row(h: u32, rg: u32, r: u32) -> u32 {
+  return ((h * params.row_groups + rg) * ROWS + r) * (params.ranges * params.range_keys / 4u);
+}
+
+// grid: (ceil(row_groups · ranges / WORKGROUP_SIZE), heads folded into y and z).
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-         @builtin(local_invocation_index) t: u32) {
-  let h = wid.y + wid.z * groups.y;
-  if (h >= params.heads) {
+fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let h = gid.y + gid.z * groups.y;
+  if (h >= params.heads || gid.x >= params.row_groups * params.ranges) {
     return;
   }
-  let hv = params.hv;
-  let rows = params.rows;
-  let chunk = wid.x % params.chunks;
-  let row0 = (wid.x / params.chunks) * rows;
-  let g = t / hv;
-  let lane = t % hv;
-  let in_group = g < params.groups;
-  let quads_per_group = hv * params.keys_per_thread / 4u;
-  let quads_per_chunk = params.groups * quads_per_group;
-  let chunk_u = chunk * quads_per_chunk * 4u;
+  let rg = gid.x / params.ranges;
+  let range = gid.x % params.ranges;
+  let row0 = rg * ROWS;
   let key_base = h * params.seq_k;
+  let qb0 = q_base(h, row0);
+  let qb1 = q_base(h, row0 + 1u);
+  let qb2 = q_base(h, row0 + 2u);
+  let qb3 = q_base(h, row0 + 3u);
+  let pr0 = p_row(h, rg, 0u);
+  let quads = params.range_keys / 4u;
+  let quad0 = range * quads;
 
-  // Query rows are read straight from q (every invocation reads the same address): cheaper than
-  // workgroup memory on CPU adapters, served by the cache on GPUs.
-  let q_scale = params.scale * LOG2E;
-
-  // Scores: 4 consecutive keys per step; lane-major within the group so neighbours read neighbours.
-  var row_max = array<f32, MAX_ROWS>(MASKED, MASKED, MASKED, MASKED);
-  if (in_group) {
-    for (var step = 0u; step < params.keys_per_thread / 4u; step++) {
-      let quad = g * quads_per_group + step * hv + lane;
-      let u = chunk_u + 4u * quad;
-      if (u >= params.visit_keys) {
-        for (var r = 0u; r < rows; r++) {
-          probs[r * quads_per_chunk + quad] = vec4<f32>(MASKED);
-        }
-        continue;
-      }
-      let j = vec4<u32>(key_at(u), key_at(u + 1u), key_at(u + 2u), key_at(u + 3u));
-      let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
-      // An initializer, not `var s: T;`: without one the array is not re-zeroed on every step
-      // (seen with Dawn/Tint + SwiftShader).
-      var s = array<vec4<f32>, MAX_ROWS>();
-      for (var c4 = 0u; c4 < hv; c4++) {
-        let k0 = load_k4(kr.x, c4);
-        let k1 = load_k4(kr.y, c4);
-        let k2 = load_k4(kr.z, c4);
-        let k3 = load_k4(kr.w, c4);
-        for (var r = 0u; r < rows; r++) {
-          let qv = load_q4((h * params.seq_q + min(row0 + r, params.seq_q - 1u)) * params.head_dim, c4);
-          s[r] += vec4<f32>(dot(qv, k0), dot(qv, k1), dot(qv, k2), dot(qv, k3));
-        }
-      }
-      for (var r = 0u; r < rows; r++) {
-        let i = row0 + r;
-        var sr = s[r] * q_scale;
-        for (var e = 0u; e < 4u; e++) {
-          if (!allowed(i, j[e])) {
-            sr[e] = MASKED;
-          }
-        }
-        row_max[r] = max(row_max[r], max(max(sr.x, sr.y), max(sr.z, sr.w)));
-        probs[r * quads_per_chunk + quad] = sr;
+  // Rows are unrolled by hand (ROWS is 1 or 4): loops and arrays indexed by row cost CPU adapters a
+  // third of the kernel's time.
+  var m = vec4<f32>(MASKED);
+  var walk = walk_from(4u * quad0);
+  for (var n = 0u; n < quads; n++) {
+    let quad = quad0 + n;
+    let j = walk_keys(walk);
+    walk = walk_next(walk);
+    let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var c4 = 0u; c4 < params.hv; c4++) {
+      let k0 = load_k4(kr.x, c4);
+      let k1 = load_k4(kr.y, c4);
+      let k2 = load_k4(kr.z, c4);
+      let k3 = load_k4(kr.w, c4);
+      let q0 = load_q4(qb0, c4);
+      s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+      if (ROWS > 1u) {
+        let q1 = load_q4(qb1, c4);
+        let q2 = load_q4(qb2, c4);
+        let q3 = load_q4(qb3, c4);
+        s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
+        s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
+        s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
       }
     }
-    for (var r = 0u; r < rows; r++) {
-      lane_max[r * WORKGROUP_SIZE + t] = row_max[r];
-    }
-  }
-  workgroupBarrier();
-
-  // Probabilities against the group's max per row, and each invocation's sum.
-  var group_max: array<f32, MAX_ROWS>;
-  if (in_group) {
-    for (var r = 0u; r < rows; r++) {
-      var m = MASKED;
-      for (var l = 0u; l < hv; l++) {
-        m = max(m, lane_max[r * WORKGROUP_SIZE + g * hv + l]);
-      }
-      group_max[r] = m;
-      var sum = 0.0;
-      for (var step = 0u; step < params.keys_per_thread / 4u; step++) {
-        let slot = r * quads_per_chunk + g * quads_per_group + step * hv + lane;
-        let sr = probs[slot];
-        let pr = select(exp2(sr - vec4<f32>(m)), vec4<f32>(0.0), sr <= vec4<f32>(MASKED_BELOW));
-        probs[slot] = pr;
-        sum += pr.x + pr.y + pr.z + pr.w;
-      }
-      lane_sum[r * WORKGROUP_SIZE + t] = sum;
+    s0 = quad_scores(s0, row0, j);
+    m.x = max(m.x, max(max(s0.x, s0.y), max(s0.z, s0.w)));
+    p[pr0 + quad] = s0;
+    if (ROWS > 1u) {
+      let rows = params.ranges * quads;
+      s1 = quad_scores(s1, row0 + 1u, j);
+      s2 = quad_scores(s2, row0 + 2u, j);
+      s3 = quad_scores(s3, row0 + 3u, j);
+      m.y = max(m.y, max(max(s1.x, s1.y), max(s1.z, s1.w)));
+      m.z = max(m.z, max(max(s2.x, s2.y), max(s2.z, s2.w)));
+      m.w = max(m.w, max(max(s3.x, s3.y), max(s3.z, s3.w)));
+      p[pr0 + rows + quad] = s1;
+      p[pr0 + 2u * rows + quad] = s2;
+      p[pr0 + 3u * rows + quad] = s3;
     }
   }
-  workgroupBarrier();
 
-  if (!in_group) {
+  // Second sweep over this invocation's own entries: probabilities and their sum per row.
+  let row_stride = params.ranges * quads;
+  for (var r = 0u; r < ROWS; r++) {
+    let i = row0 + r;
+    if (i >= params.seq_q) {
+      break;
+    }
+    let mr = m[r];
+    var sum = 0.0;
+    for (var n = 0u; n < quads; n++) {
+      let slot = pr0 + r * row_stride + quad0 + n;
+      let s = p[slot];
+      let pr = select(exp2(s - vec4<f32>(mr)), vec4<f32>(0.0), s <= vec4<f32>(MASKED_BELOW));
+      p[slot] = pr;
+      sum += pr.x + pr.y + pr.z + pr.w;
+    }
+    part[(part_row(h, i) + range) * (params.hv + 1u) + params.hv] = vec4<f32>(mr, sum, 0.0, 0.0);
+  }
+}
+
+// grid: (ceil(row_groups · ranges · hv / WORKGROUP_SIZE), heads folded into y and z).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let h = gid.y + gid.z * groups.y;
+  let hv = params.hv;
+  let group = gid.x / hv;
+  if (h >= params.heads || group >= params.row_groups * params.ranges) {
     return;
   }
-  // Values: this lane's 4 output columns over the group's keys (up to the last visited one).
-  let visit_end = min(params.visit_keys, chunk_u + 4u * quads_per_chunk);
-  let group_u = chunk_u + 4u * g * quads_per_group;
+  let lane = gid.x % hv;
+  let rg = group / params.ranges;
+  let range = group % params.ranges;
+  let row0 = rg * ROWS;
+  let key_base = h * params.seq_k;
+  let quads = params.range_keys / 4u;
+  let quad0 = range * quads;
+  let row_stride = params.ranges * quads;
+  let pr0 = p_row(h, rg, 0u) + quad0;
+  // Positions past the last visited one hold no key.
+  let first_u = 4u * quad0;
   var quad_end = 0u;
-  if (visit_end > group_u) {
-    quad_end = min(quads_per_group, (visit_end - group_u + 3u) / 4u);
+  if (params.visit_positions > first_u) {
+    quad_end = min(quads, (params.visit_positions - first_u + 3u) / 4u);
   }
-  var acc: array<vec4<f32>, MAX_ROWS>;
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var walk = walk_from(first_u);
   for (var n = 0u; n < quad_end; n++) {
-    let u = group_u + 4u * n;
-    let j = vec4<u32>(key_at(u), key_at(u + 1u), key_at(u + 2u), key_at(u + 3u));
+    let j = walk_keys(walk);
+    walk = walk_next(walk);
     let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
     let v0 = load_v4(kr.x, lane);
     let v1 = load_v4(kr.y, lane);
     let v2 = load_v4(kr.z, lane);
     let v3 = load_v4(kr.w, lane);
-    for (var r = 0u; r < rows; r++) {
-      let pr = probs[r * quads_per_chunk + g * quads_per_group + n];
-      acc[r] += pr.x * v0 + pr.y * v1 + pr.z * v2 + pr.w * v3;
+    let p0 = p[pr0 + n];
+    acc0 += p0.x * v0 + p0.y * v1 + p0.z * v2 + p0.w * v3;
+    if (ROWS > 1u) {
+      let p1 = p[pr0 + row_stride + n];
+      let p2 = p[pr0 + 2u * row_stride + n];
+      let p3 = p[pr0 + 3u * row_stride + n];
+      acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
+      acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
+      acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
     }
   }
-  let splits = params.chunks * params.groups;
-  let split_index = chunk * params.groups + g;
-  for (var r = 0u; r < rows; r++) {
+  let accs = array<vec4<f32>, MAX_ROWS>(acc0, acc1, acc2, acc3);
+  for (var r = 0u; r < ROWS; r++) {
     let i = row0 + r;
     if (i >= params.seq_q) {
       break;
     }
-    let base = ((h * params.seq_q + i) * splits + split_index) * (hv + 1u);
-    part[base + lane] = acc[r];
-    if (lane == 0u) {
-      var sum = 0.0;
-      for (var l = 0u; l < hv; l++) {
-        sum += lane_sum[r * WORKGROUP_SIZE + g * hv + l];
-      }
-      part[base + hv] = vec4<f32>(group_max[r], sum, 0.0, 0.0);
-    }
+    part[(part_row(h, i) + range) * (hv + 1u) + lane] = accs[r];
   }
 }
 
@@ -272,16 +338,15 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups
   if (h >= params.heads || lane >= hv) {
     return;
   }
-  let splits = params.chunks * params.groups;
-  let first = (h * params.seq_q + i) * splits;
+  let first = part_row(h, i);
   var m = MASKED;
-  for (var s = 0u; s < splits; s++) {
+  for (var s = 0u; s < params.ranges; s++) {
     m = max(m, part[(first + s) * (hv + 1u) + hv].x);
   }
   var acc = vec4<f32>(0.0);
   var l = 0.0;
   if (m > MASKED_BELOW) {
-    for (var s = 0u; s < splits; s++) {
+    for (var s = 0u; s < params.ranges; s++) {
       let base = (first + s) * (hv + 1u);
       let stats = part[base + hv];
       let w = exp2(stats.x - m);

@@ -1,21 +1,22 @@
 // decode attention (shaders/decode-attention.wgsl): split-K for 1–16 query rows over a long key
-// sequence: pass `split` turns each chunk of keys into partials (max, sum, output) per query row,
-// pass `reduce` merges them. With a mask it visits only the key blocks kept for these rows (the
-// union of their CSR rows; elements are still checked against the layout when the rows span
+// sequence, in three dispatches without workgroup memory: `scores` (per range of keys: scores,
+// probabilities against the range's max, and its (max, sum)), `values` (p · V per range) and
+// `reduce` (merges a row's ranges). With a mask it visits only the key blocks kept for these rows
+// (the union of their CSR rows; elements are still checked against the layout when the rows span
 // several mask rows). Declines seqQ > 16.
 // Bytes model: Q read and O written once, K and V read once for the visited key rows (as packed
-// f16 for decode-f16). The partials (hv + 1 vec4 per group of hv · keysPerThread keys, written
-// and read once: about 1/(2 · keysPerThread) of the K/V bytes) are not counted.
+// f16 for decode-f16). Not counted: the probabilities (one f32 per row and visited key, written,
+// read and rewritten by `scores`, read by `values`: 16 bytes per key against 8 · headDim of K/V,
+// 3% at headDim 64) and the partials (hv + 1 vec4 per row and range).
 // FLOP model: 4 · headDim per (query row, visited key).
 //
 // Overrides (defaults below; createDecode takes others):
-//   workgroupSize  64, 128 or 256 invocations (64)
-//   pSlots         vec4 capacity of the probability buffer in workgroup memory (default 4 ·
-//                  workgroupSize: 4 KiB at 64); it bounds rows · keys per chunk
-//   keysPerThread  keys each invocation scores per chunk: a multiple of 4, 4..32, chosen per
-//                  problem: the largest (fewest chunks) that still gives minWorkgroups workgroups
-//   minWorkgroups  workgroups wanted in flight (512 on hardware adapters, 16 on software ones)
-// Rows per workgroup: min(4, seqQ); more rows (up to 16) run as further row groups.
+//   workgroupSize  invocations per workgroup, 1..256 (64)
+//   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
+//                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
+//                  scores pass (4 on software adapters, 256 on hardware ones)
+// ROWS (fixed per pipeline): 1 for a single query row, else 4 per row group; up to 16 rows run as
+// further row groups, and the rows past seqQ of the last group are computed, not written.
 
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
@@ -28,34 +29,40 @@ import {
   qoBytes,
 } from './attention-common.ts';
 import { checkPackedKv, packKvF16 } from './kv-f16.ts';
-import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
 /** Longest query decode accepts. */
 export const DECODE_MAX_ROWS = 16;
-/** The shader's MAX_ROWS (rows per workgroup); one group holds up to 64 vec4 lanes (headDim 256). */
-const ROWS_PER_WORKGROUP = 4;
-const MAX_LANES = 64;
-const MAX_KEYS_PER_THREAD = 32;
+/** ROWS of a row group when seqQ > 1. */
+const ROWS_PER_GROUP = 4;
 
 export interface DecodeOptions {
   name: string;
   kvF16?: boolean;
   workgroupSize?: number;
-  pSlots?: number;
-  keysPerThread?: number;
+  /** Keys per range (a multiple of 4); chosen per problem when absent. */
+  rangeKeys?: number;
   minWorkgroups?: number;
 }
 
 export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
+/** Range lengths and the scores-pass workgroups wanted, per adapter kind. */
+const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64 };
+const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64 };
 
-/** Key blocks decode visits: every key (dense), or the union of the mask rows' kept blocks. */
+/**
+ * What decode walks: runs of keys (the kept key blocks, or one run of every key), each padded to a
+ * multiple of 4 positions so that 4 positions never straddle two runs.
+ */
 interface Visit {
-  blocks?: Uint32Array;
-  /** Positions walked: seqK dense, blocks · blockSize sparse. */
-  keys: number;
-  /** Key rows actually inside the visited blocks (for the bytes model). */
+  /** First key block of each run (dense: [0] with one run of seqK keys). */
+  runs: Uint32Array;
+  runLen: number;
+  runStride: number;
+  positions: number;
+  /** Key rows inside the visited runs (for the bytes model). */
   keyRows: number;
   /** Mask layout for per-element checks, when the rows span several mask rows. */
   layout?: Uint8Array;
@@ -63,29 +70,34 @@ interface Visit {
 
 function visitOf(p: AttentionProblem): Visit {
   const mask = p.mask;
-  if (!mask) return { keys: p.seqK, keyRows: p.seqK };
+  if (!mask) {
+    const runStride = Math.ceil(p.seqK / 4) * 4;
+    return { runs: new Uint32Array(1), runLen: p.seqK, runStride, positions: runStride, keyRows: p.seqK };
+  }
   const kept = new Uint8Array(mask.cols);
   for (let n = 0; n < mask.nnz; n++) kept[mask.colIndex[n]] = 1;
-  const blocks = Uint32Array.from(Array.from(kept.keys()).filter((col) => kept[col]));
+  const runs = Uint32Array.from(Array.from(kept.keys()).filter((col) => kept[col]));
   let keyRows = 0;
-  for (const col of blocks) keyRows += Math.min(mask.blockSize, p.seqK - col * mask.blockSize);
+  for (const col of runs) keyRows += Math.min(mask.blockSize, p.seqK - col * mask.blockSize);
+  const runStride = Math.ceil(mask.blockSize / 4) * 4;
   return {
-    blocks,
-    keys: blocks.length * mask.blockSize,
+    runs,
+    runLen: mask.blockSize,
+    runStride,
+    positions: runs.length * runStride,
     keyRows,
     layout: mask.rows > 1 ? mask.layout : undefined,
   };
 }
 
-/** meta: the visited blocks, then (when needed) the layout; layoutOffset 0 means no layout. */
+/** visit_meta: the runs, then (when needed) the layout; layoutOffset 0 means no layout. */
 function metaWords(visit: Visit): { words: Uint32Array; layoutOffset: number } {
-  const blocks = visit.blocks ?? new Uint32Array(0);
-  if (!visit.layout) return { words: blocks.length ? blocks : new Uint32Array(1), layoutOffset: 0 };
-  const layoutOffset = Math.max(1, blocks.length);
-  const words = new Uint32Array(layoutOffset + visit.layout.length);
-  words.set(blocks);
-  words.set(visit.layout, layoutOffset);
-  return { words, layoutOffset };
+  const runs = visit.runs.length ? visit.runs : new Uint32Array(1);
+  if (!visit.layout) return { words: runs, layoutOffset: 0 };
+  const words = new Uint32Array(runs.length + visit.layout.length);
+  words.set(runs);
+  words.set(visit.layout, runs.length);
+  return { words, layoutOffset: runs.length };
 }
 
 /** How one call splits its work. */
@@ -93,45 +105,56 @@ export interface DecodePlan {
   hv: number;
   rows: number;
   rowGroups: number;
-  groups: number;
-  keysPerThread: number;
-  chunks: number;
-  splits: number;
+  /** Positions per range (a multiple of 4): keys scored by one invocation, one partial per row. */
+  rangeKeys: number;
+  ranges: number;
+  grids: { scores: number[]; values: number[]; reduce: number[] };
 }
 
-/** Chooses keys per thread (hence chunks) so that enough workgroups run, within the probability buffer. */
+/**
+ * Picks the range length: the longest (fewest partials) whose scores pass still has minWorkgroups
+ * workgroups in flight, at least minRange keys; a given rangeKeys wins.
+ */
 export function planDecode(
+  gpu: Gpu,
   p: AttentionProblem,
-  visitKeys: number,
+  positions: number,
   workgroupSize: number,
-  pSlots: number,
-  minWorkgroups: number,
-  maxWorkgroups: number,
-  keysPerThread?: number,
+  limits: { minWorkgroups: number; minRange: number; maxRange: number },
+  rangeKeys?: number,
 ): DecodePlan {
   const hv = Math.ceil(p.headDim / 4);
-  const rows = Math.min(ROWS_PER_WORKGROUP, p.seqQ);
+  const rows = p.seqQ === 1 ? 1 : ROWS_PER_GROUP;
   const rowGroups = Math.ceil(p.seqQ / rows);
-  const groups = Math.floor(workgroupSize / hv);
-  const fit = Math.floor((4 * pSlots) / (rows * groups * hv) / 4) * 4;
-  const largest = Math.min(MAX_KEYS_PER_THREAD, fit);
-  if (largest < 4) {
-    throw new Error(`decode: pSlots ${pSlots} cannot hold 4 keys per invocation for ${rows} rows`);
+  const [y, z] = headGrid(gpu, p.heads);
+  const scoresWorkgroups = (range: number) =>
+    Math.ceil((rowGroups * Math.max(1, Math.ceil(positions / range))) / workgroupSize);
+  let range = rangeKeys;
+  if (range === undefined) {
+    range = limits.minRange;
+    for (let candidate = limits.maxRange; candidate > limits.minRange; candidate /= 2) {
+      if (scoresWorkgroups(candidate) * p.heads >= limits.minWorkgroups) {
+        range = candidate;
+        break;
+      }
+    }
   }
-  const chunksFor = (kpt: number) => Math.max(1, Math.ceil(visitKeys / (groups * hv * kpt)));
-  let kpt = Math.min(largest, Math.max(4, (keysPerThread ?? 4) - ((keysPerThread ?? 4) % 4)));
-  if (keysPerThread === undefined) {
-    // The largest candidate (fewest chunks) that still gives minWorkgroups and fits the grid; else the
-    // one with the most workgroups that fits.
-    const fits = (c: number) => chunksFor(c) * rowGroups <= maxWorkgroups;
-    const candidates = Array.from({ length: largest / 4 }, (_, n) => largest - 4 * n);
-    kpt =
-      candidates.find((c) => fits(c) && chunksFor(c) * rowGroups * p.heads >= minWorkgroups) ??
-      [...candidates].reverse().find(fits) ??
-      largest;
+  if (!Number.isInteger(range) || range < 4 || range % 4 !== 0) {
+    throw new Error(`decode.rangeKeys: expected a positive multiple of 4, got ${range}`);
   }
-  const chunks = chunksFor(kpt);
-  return { hv, rows, rowGroups, groups, keysPerThread: kpt, chunks, splits: chunks * groups };
+  const ranges = Math.max(1, Math.ceil(positions / range));
+  return {
+    hv,
+    rows,
+    rowGroups,
+    rangeKeys: range,
+    ranges,
+    grids: {
+      scores: [scoresWorkgroups(range), y, z],
+      values: [Math.ceil((rowGroups * ranges * hv) / workgroupSize), y, z],
+      reduce: [p.seqQ, y, z],
+    },
+  };
 }
 
 function declineLongQueries(p: AttentionProblem): string | undefined {
@@ -143,50 +166,43 @@ function declineLongQueries(p: AttentionProblem): string | undefined {
 export function createDecode(options: DecodeOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
   const workgroupSize = options.workgroupSize ?? DECODE_DEFAULTS.workgroupSize;
-  const pSlots = options.pSlots ?? 4 * workgroupSize;
   return {
     name,
     summary: kvF16
       ? 'decode with K and V stored as f16 (half the bytes of a memory-bound kernel).'
-      : 'Split-K for 1–16 query rows over long KV: partials per key chunk, then a reduction; dense or sparse.',
+      : 'Split-K for 1–16 query rows over long KV: partials per key range, then a reduction; dense or sparse.',
 
     decline: declineLongQueries,
 
     async prepare(gpu: Gpu, p, io) {
       const reason = declineLongQueries(p);
       if (reason) throw new UnsupportedProblemError(name, reason);
-      if (workgroupSize < MAX_LANES)
-        throw new Error(`${name}.workgroupSize: at least ${MAX_LANES}, got ${workgroupSize}`);
       const visit = visitOf(p);
-      const minWorkgroups = options.minWorkgroups ?? (gpu.adapter.isSoftware ? 16 : 512);
-      const maxWorkgroups = gpu.limits.maxComputeWorkgroupsPerDimension;
+      const defaults = gpu.adapter.isSoftware ? DECODE_SOFTWARE : DECODE_HARDWARE;
       const plan = planDecode(
-        p,
-        visit.keys,
-        workgroupSize,
-        pSlots,
-        minWorkgroups,
-        maxWorkgroups,
-        options.keysPerThread,
-      );
-      const [y, z] = headGrid(gpu, p.heads);
-      const splitGrid = [plan.chunks * plan.rowGroups, y, z];
-      const reduceGrid = [p.seqQ, y, z];
-      const partBytes = p.heads * p.seqQ * plan.splits * (plan.hv + 1) * 16;
-      checkInvocations(gpu, `${name} workgroupSize`, workgroupSize);
-      checkWorkgroupMemory(
         gpu,
-        `${name} (pSlots ${pSlots}, workgroupSize ${workgroupSize})`,
-        16 * pSlots + 2 * 4 * ROWS_PER_WORKGROUP * workgroupSize,
+        p,
+        visit.positions,
+        workgroupSize,
+        { ...defaults, minWorkgroups: options.minWorkgroups ?? defaults.minWorkgroups },
+        options.rangeKeys,
       );
-      checkDispatch(gpu, `${name}.split`, splitGrid);
-      checkDispatch(gpu, `${name}.reduce`, reduceGrid);
-      checkBinding(gpu, `${name} partials (heads × seqQ × ${plan.splits} splits)`, partBytes);
+      const partBytes = p.heads * p.seqQ * plan.ranges * (plan.hv + 1) * 16;
+      const probBytes = 4 * p.heads * plan.rowGroups * plan.rows * plan.ranges * plan.rangeKeys;
+      checkInvocations(gpu, `${name} workgroupSize`, workgroupSize);
+      for (const [pass, grid] of Object.entries(plan.grids)) checkDispatch(gpu, `${name}.${pass}`, grid);
+      checkBinding(gpu, `${name} partials (heads × seqQ × ${plan.ranges} ranges)`, partBytes);
+      checkBinding(gpu, `${name} probabilities (heads × rows × visited keys)`, probBytes);
       if (kvF16) checkPackedKv(gpu, name, p);
 
-      const constants = { WORKGROUP_SIZE: workgroupSize, P_SLOTS: pSlots, KV_F16: kvF16 ? 1 : 0 };
-      const [split, reduce] = await Promise.all(
-        (['split', 'reduce'] as const).map((entryPoint) =>
+      const constants = {
+        WORKGROUP_SIZE: workgroupSize,
+        ROWS: plan.rows,
+        ALIGNED: p.headDim % 4 === 0 ? 1 : 0,
+        KV_F16: kvF16 ? 1 : 0,
+      };
+      const [scores, values, reduce] = await Promise.all(
+        (['scores', 'values', 'reduce'] as const).map((entryPoint) =>
           gpu.pipeline({ kernel: name, shader: SHADER, entryPoint, constants }),
         ),
       );
@@ -195,43 +211,64 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         `${name}.params`,
         attentionParams(p, [
           plan.hv,
-          plan.rows,
-          plan.chunks,
-          plan.groups,
-          plan.keysPerThread,
-          visit.keys,
-          visit.blocks ? 1 : 0,
+          plan.rowGroups,
+          plan.ranges,
+          plan.rangeKeys,
+          visit.positions,
+          visit.runLen,
+          visit.runStride,
           meta.layoutOffset,
         ]),
       );
       const metaBuffer = gpu.upload(`${name}.meta`, meta.words);
       const part = gpu.buffer(`${name}.partials`, partBytes);
+      const probs = gpu.buffer(`${name}.probabilities`, probBytes);
       const packed = kvF16 ? await packKvF16(gpu, name, p, io) : undefined;
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
-      const splitGroup = gpu.bindGroup(`${name}.split`, split, {
-        0: params,
-        1: io.q,
-        2: kvF16 ? placeholder : io.k,
-        3: kvF16 ? placeholder : io.v,
-        4: metaBuffer,
-        5: part,
-        6: packed?.k16 ?? placeholder,
-        7: packed?.v16 ?? placeholder,
-      });
-      const reduceGroup = gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o });
+      const steps = [
+        [
+          scores,
+          gpu.bindGroup(`${name}.scores`, scores, {
+            0: params,
+            1: io.q,
+            2: kvF16 ? placeholder : io.k,
+            4: metaBuffer,
+            5: part,
+            6: packed?.k16 ?? placeholder,
+            9: probs,
+            10: io.q,
+            11: kvF16 ? placeholder : io.k,
+          }),
+          plan.grids.scores,
+        ],
+        [
+          values,
+          gpu.bindGroup(`${name}.values`, values, {
+            0: params,
+            3: kvF16 ? placeholder : io.v,
+            4: metaBuffer,
+            5: part,
+            7: packed?.v16 ?? placeholder,
+            9: probs,
+            12: kvF16 ? placeholder : io.v,
+          }),
+          plan.grids.values,
+        ],
+        [reduce, gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }), plan.grids.reduce],
+      ] as const;
       return {
         encode(pass) {
-          pass.setPipeline(split);
-          pass.setBindGroup(0, splitGroup);
-          pass.dispatchWorkgroups(splitGrid[0], splitGrid[1], splitGrid[2]);
-          pass.setPipeline(reduce);
-          pass.setBindGroup(0, reduceGroup);
-          pass.dispatchWorkgroups(reduceGrid[0], reduceGrid[1], reduceGrid[2]);
+          for (const [pipeline, group, [x, y, z]] of steps) {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, group);
+            pass.dispatchWorkgroups(x, y, z);
+          }
         },
         destroy() {
           params.destroy();
           metaBuffer.destroy();
           part.destroy();
+          probs.destroy();
           packed?.destroy();
           placeholder.destroy();
         },

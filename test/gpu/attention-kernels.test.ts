@@ -298,8 +298,8 @@ describe('attention kernels', () => {
         cases: masked,
       },
       {
-        name: 'decode, workgroup 128, 12 keys per invocation',
-        kernel: createDecode({ name: 'decode', workgroupSize: 128, keysPerThread: 12 }),
+        name: 'decode, workgroup 128, ranges of 12 keys',
+        kernel: createDecode({ name: 'decode', workgroupSize: 128, rangeKeys: 12 }),
         cases: short,
       },
     ])('$name', async ({ kernel, cases }) => {
