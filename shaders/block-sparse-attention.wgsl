@@ -1,27 +1,27 @@
 // block-sparse attention: O = softmax(scale · Q Kᵀ, masked) V, visiting only the kept blocks of
 // the mask. q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ,
-// headDim), all f32. Neighbour: `flash` runs the same loop (query row per invocation, K/V tiles
-// through workgroup memory, online softmax in the exp2 domain) over every key and checks the mask
-// element by element; here each workgroup walks its query block's row of the mask's CSR (row
-// pointers + key-block indices, uploaded as one u32 buffer) and loads, scores and accumulates only
-// those key blocks, so the work per visited block is the same at any density. Inside a kept block
-// only causality (and the ragged last block) is checked per element. Without a mask every block of
-// BLOCK_SIZE keys is visited.
+// headDim). Neighbour: `flash` runs the same loop (query row per invocation, online softmax in the
+// exp2 domain) over every key and applies the mask element by element; here each workgroup walks
+// its query block's row of the mask's CSR (row pointers + key-block indices, uploaded as one u32
+// buffer) and loads, scores and accumulates only those key blocks, so the work per visited block is
+// the same at any density. Inside a kept block only causality (and the ragged last block) is
+// checked per element. Without a mask every block of block_size keys is visited.
 //
-// Grid: (mask rows · sub_tiles, heads folded into y and z). Workgroup x covers query rows
-// rb·B + st·T + [0, T) of mask row rb = x / sub_tiles, st = x % sub_tiles (B = the mask's block
-// size, T = tile_rows = min(BLOCK_Q, B), sub_tiles = ceil(B / T)), so a workgroup never straddles
-// two mask rows (invocations past T idle when B < BLOCK_Q). Workgroup memory: 2 · TILE_SLOTS vec4.
-// With KV_F16, K and V come from k16/v16 (packed f16, see flash-attention.wgsl).
+// Entry points as flash: `main` stages K/V tiles through workgroup memory, `main_direct` reads
+// them from storage. Grid: (mask rows · sub_tiles, heads folded into y and z). Workgroup x covers
+// query rows rb·B + st·T + [0, T) of mask row rb = x / sub_tiles, st = x % sub_tiles (B = the
+// mask's block size, T = tile_rows = min(BLOCK_Q, B), sub_tiles = ceil(B / T)), so a workgroup
+// never straddles two mask rows (invocations past T idle when B < BLOCK_Q). K/V rows as in
+// flash-attention.wgsl (k4/v4 f32 or, with KV_F16, k16/v16).
 
-override BLOCK_Q: u32 = 64u;  // invocations per workgroup (1..256), one query row each
+override BLOCK_Q: u32 = 64u; // invocations per workgroup (1..256), one query row each
 // vec4 slots of a row of q, o and the tiles: headDim rounded up to 16 floats (4..64, a multiple
 // of 4), fixed per pipeline so compilers can unroll the head-dimension loops and keep the tile's
 // scores in registers. 0 = read it (and the keys per tile) from params at run time: one pipeline
-// for every head dimension, which compiles several times faster on CPU adapters.
+// for every head dimension.
 override HEAD_VEC4: u32 = 16u;
-override TILE_K: u32 = 32u;   // keys per K/V tile (1..64) when HEAD_VEC4 > 0
-override TILE_SLOTS: u32 = TILE_K * HEAD_VEC4; // vec4 capacity of each tile
+override TILE_K: u32 = 32u; // keys per tile (1..64) when HEAD_VEC4 > 0
+override TILE_SLOTS: u32 = TILE_K * HEAD_VEC4; // vec4 capacity of each workgroup tile (main)
 override KV_F16: bool = false;
 
 const MAX_VEC4: u32 = 64u; // 256 floats: the largest head dimension
@@ -44,7 +44,7 @@ struct Params {
   _pad0: u32,
   _pad1: u32,
   head_vec4: u32, // used when HEAD_VEC4 == 0
-  tile_k: u32,    // used when HEAD_VEC4 == 0; tile_k · head_vec4 <= TILE_SLOTS
+  tile_k: u32,    // used when HEAD_VEC4 == 0; tile_k · head_vec4 <= TILE_SLOTS for main
   sub_tiles: u32, // workgroups per mask row: ceil(block_size / tile_rows)
   mask_rows: u32, // ceil(seqQ / block_size); the CSR's column indices start at mask_rows + 1
   tile_rows: u32, // query rows per workgroup: min(BLOCK_Q, block_size)
@@ -55,8 +55,8 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(2) var<storage, read> k4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v4: array<vec4<f32>>;
 // The mask's CSR: row pointers (mask_rows + 1), then the ascending key-block indices of each row.
 @group(0) @binding(4) var<storage, read> csr: array<u32>;
 @group(0) @binding(5) var<storage, read_write> o: array<f32>;
@@ -67,6 +67,7 @@ var<workgroup> k_tile: array<vec4<f32>, TILE_SLOTS>;
 var<workgroup> v_tile: array<vec4<f32>, TILE_SLOTS>;
 
 alias Row = array<vec4<f32>, MAX_VEC4>;
+alias Scores = array<f32, MAX_TILE_K>;
 
 fn head_vec4() -> u32 {
   return select(params.head_vec4, HEAD_VEC4, HEAD_VEC4 > 0u);
@@ -76,47 +77,43 @@ fn tile_k() -> u32 {
   return select(params.tile_k, TILE_K, HEAD_VEC4 > 0u);
 }
 
-// Values c4·4 .. c4·4+3 of a row of q, k or v starting at row_base; zero past headDim. Indices
-// are clamped into the row and the excess zeroed, so every call is the same four loads.
-fn row_mask(c4: u32) -> vec4<bool> {
-  return vec4<u32>(4u * c4) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.head_dim);
-}
-
+// vec4 c4 of a q row (row_base = its first value); zero past headDim.
 fn load_q4(row_base: u32, c4: u32) -> vec4<f32> {
   let b = row_base + 4u * c4;
   let last = row_base + params.head_dim - 1u;
   let x = vec4<f32>(q[min(b, last)], q[min(b + 1u, last)], q[min(b + 2u, last)], q[min(b + 3u, last)]);
-  return select(vec4<f32>(0.0), x, row_mask(c4));
+  return select(vec4<f32>(0.0), x, vec4<u32>(4u * c4) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.head_dim));
 }
 
-fn load_k4(key_row: u32, c4: u32) -> vec4<f32> {
+// vec4 c4 of key row `row` (h · seqK + j) of K or V; zero in the padding past the row.
+fn load_k4(row: u32, c4: u32) -> vec4<f32> {
+  let hv = (params.head_dim + 3u) / 4u;
+  let index = row * hv + min(c4, hv - 1u);
+  var x: vec4<f32>;
   if (KV_F16) {
-    let row_words = (params.head_dim + 3u) / 4u;
-    let w = k16[key_row * row_words + min(c4, row_words - 1u)];
-    return select(vec4<f32>(0.0), vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), c4 < row_words);
+    let w = k16[index];
+    x = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  } else {
+    x = k4[index];
   }
-  let row_base = key_row * params.head_dim;
-  let b = row_base + 4u * c4;
-  let last = row_base + params.head_dim - 1u;
-  let x = vec4<f32>(k[min(b, last)], k[min(b + 1u, last)], k[min(b + 2u, last)], k[min(b + 3u, last)]);
-  return select(vec4<f32>(0.0), x, row_mask(c4));
+  return select(vec4<f32>(0.0), x, c4 < hv);
 }
 
-fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
+fn load_v4(row: u32, c4: u32) -> vec4<f32> {
+  let hv = (params.head_dim + 3u) / 4u;
+  let index = row * hv + min(c4, hv - 1u);
+  var x: vec4<f32>;
   if (KV_F16) {
-    let row_words = (params.head_dim + 3u) / 4u;
-    let w = v16[key_row * row_words + min(c4, row_words - 1u)];
-    return select(vec4<f32>(0.0), vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), c4 < row_words);
+    let w = v16[index];
+    x = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  } else {
+    x = v4[index];
   }
-  let row_base = key_row * params.head_dim;
-  let b = row_base + 4u * c4;
-  let last = row_base + params.head_dim - 1u;
-  let x = vec4<f32>(v[min(b, last)], v[min(b + 1u, last)], v[min(b + 2u, last)], v[min(b + 3u, last)]);
-  return select(vec4<f32>(0.0), x, row_mask(c4));
+  return select(vec4<f32>(0.0), x, c4 < hv);
 }
 
-// Copies keys [k0, k0 + n) of head h into the tiles, one vec4 slot per invocation and step, in
-// memory order (consecutive invocations read consecutive addresses).
+// main: copies keys [k0, k0 + n) of head h into the tiles, one vec4 slot per invocation and step,
+// in memory order (consecutive invocations read consecutive addresses).
 fn stage_tiles(h: u32, k0: u32, n: u32, t: u32) {
   let first_row = h * params.seq_k + k0;
   let hv = head_vec4();
@@ -128,19 +125,9 @@ fn stage_tiles(h: u32, k0: u32, n: u32, t: u32) {
   }
 }
 
-struct Running {
-  m: f32, // running max of the scores seen (exp2 domain), MASKED while none was allowed
-  l: f32, // running sum of exp2(score - m)
-}
-
-// One tile of keys [k0, k0 + n) for query row i: scores, online-softmax update, o += P·V.
-fn attend_tile(i: u32, k0: u32, n: u32, qr: ptr<function, Row>, acc: ptr<function, Row>,
-               run: ptr<function, Running>) {
-  // Explicitly zeroed: a `var` without initializer is not re-zeroed on every call here once inlined
-  // into the tile loop (seen with Dawn/Tint + SwiftShader).
-  var s = array<f32, MAX_TILE_K>();
+// Scores of the tile's n keys: head dimension outermost, 16 values of q in registers at a time.
+fn scores_staged(n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = head_vec4();
-  // Scores: head dimension outermost, 16 values of q in registers against every key of the tile.
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     let q0 = (*qr)[c4];
     let q1 = (*qr)[c4 + 1u];
@@ -148,45 +135,84 @@ fn attend_tile(i: u32, k0: u32, n: u32, qr: ptr<function, Row>, acc: ptr<functio
     let q3 = (*qr)[c4 + 3u];
     for (var kk = 0u; kk < n; kk++) {
       let b = kk * hv + c4;
-      s[kk] += dot(q0, k_tile[b]) + dot(q1, k_tile[b + 1u]) + dot(q2, k_tile[b + 2u]) +
+      (*s)[kk] += dot(q0, k_tile[b]) + dot(q1, k_tile[b + 1u]) + dot(q2, k_tile[b + 2u]) +
         dot(q3, k_tile[b + 3u]);
     }
   }
-  // The tile lies inside a kept block: only causality is checked per element.
-  let whole_tile = params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset;
-  var tile_max = MASKED;
-  for (var kk = 0u; kk < n; kk++) {
-    if (whole_tile || i32(k0 + kk) <= i32(i) + params.causal_offset) {
-      tile_max = max(tile_max, s[kk]);
-    } else {
-      s[kk] = MASKED;
+}
+
+// Scores of keys first_row .. first_row + n - 1 into s[offset ..] (assigned, not accumulated:
+// s need not be zeroed).
+fn scores_direct(first_row: u32, n: u32, offset: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    let q0 = (*qr)[c4];
+    let q1 = (*qr)[c4 + 1u];
+    let q2 = (*qr)[c4 + 2u];
+    let q3 = (*qr)[c4 + 3u];
+    for (var kk = 0u; kk < n; kk++) {
+      let row = first_row + kk;
+      let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
+        dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
+      (*s)[offset + kk] = select((*s)[offset + kk], 0.0, c4 == 0u) + partial;
     }
   }
-  if (tile_max <= MASKED_BELOW) {
+}
+
+struct Running {
+  m: f32, // running max of the scores seen (exp2 domain), MASKED while none was allowed
+  l: f32, // running sum of exp2(score - m)
+}
+
+// Masks scores s[offset ..] of keys k0 .. k0 + n - 1 for query row i: they lie in a kept block,
+// so only causality is checked per element.
+fn mask_causal(i: u32, k0: u32, n: u32, offset: u32, s: ptr<function, Scores>) {
+  if (params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset) {
     return;
   }
+  for (var kk = 0u; kk < n; kk++) {
+    if (i32(k0 + kk) > i32(i) + params.causal_offset) {
+      (*s)[offset + kk] = MASKED;
+    }
+  }
+}
+
+// Turns the tile's n (masked) scores into probabilities against the new running max and returns
+// the factor that rescales the accumulated output.
+fn softmax_probs(n: u32, s: ptr<function, Scores>, run: ptr<function, Running>) -> f32 {
+  var tile_max = MASKED;
+  for (var kk = 0u; kk < n; kk++) {
+    tile_max = max(tile_max, (*s)[kk]);
+  }
   let m_new = max((*run).m, tile_max);
-  let correction = exp2((*run).m - m_new);
+  let correction = select(exp2((*run).m - m_new), 1.0, m_new <= MASKED_BELOW);
   var l = (*run).l * correction;
   for (var kk = 0u; kk < n; kk++) {
-    let p = exp2(s[kk] - m_new);
-    s[kk] = p;
+    let x = (*s)[kk];
+    let p = select(exp2(x - m_new), 0.0, x <= MASKED_BELOW);
+    (*s)[kk] = p;
     l += p;
   }
   (*run).m = m_new;
   (*run).l = l;
+  return correction;
+}
+
+// acc = acc · correction + P · V over the tile.
+fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correction: f32) {
+  let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     var o0 = (*acc)[c4] * correction;
     var o1 = (*acc)[c4 + 1u] * correction;
     var o2 = (*acc)[c4 + 2u] * correction;
     var o3 = (*acc)[c4 + 3u] * correction;
     for (var kk = 0u; kk < n; kk++) {
-      let p = s[kk];
+      let p = vec4<f32>((*s)[kk]);
       let b = kk * hv + c4;
-      o0 = fma(vec4<f32>(p), v_tile[b], o0);
-      o1 = fma(vec4<f32>(p), v_tile[b + 1u], o1);
-      o2 = fma(vec4<f32>(p), v_tile[b + 2u], o2);
-      o3 = fma(vec4<f32>(p), v_tile[b + 3u], o3);
+      o0 = fma(p, v_tile[b], o0);
+      o1 = fma(p, v_tile[b + 1u], o1);
+      o2 = fma(p, v_tile[b + 2u], o2);
+      o3 = fma(p, v_tile[b + 3u], o3);
     }
     (*acc)[c4] = o0;
     (*acc)[c4 + 1u] = o1;
@@ -195,68 +221,222 @@ fn attend_tile(i: u32, k0: u32, n: u32, qr: ptr<function, Row>, acc: ptr<functio
   }
 }
 
-@compute @workgroup_size(BLOCK_Q)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) t: u32) {
-  let h = wid.y + wid.z * groups.y;
-  if (h >= params.heads) {
-    return;
+// acc = acc · correction + P · V over keys first_row .. first_row + n - 1, P from s[offset ..].
+fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc: ptr<function, Row>,
+             correction: f32) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    var o0 = (*acc)[c4] * correction;
+    var o1 = (*acc)[c4 + 1u] * correction;
+    var o2 = (*acc)[c4 + 2u] * correction;
+    var o3 = (*acc)[c4 + 3u] * correction;
+    for (var kk = 0u; kk < n; kk++) {
+      let p = vec4<f32>((*s)[offset + kk]);
+      let row = first_row + kk;
+      o0 = fma(p, load_v4(row, c4), o0);
+      o1 = fma(p, load_v4(row, c4 + 1u), o1);
+      o2 = fma(p, load_v4(row, c4 + 2u), o2);
+      o3 = fma(p, load_v4(row, c4 + 3u), o3);
+    }
+    (*acc)[c4] = o0;
+    (*acc)[c4 + 1u] = o1;
+    (*acc)[c4 + 2u] = o2;
+    (*acc)[c4 + 3u] = o3;
   }
+}
+
+// The query row of invocation t (clamped: rows past the workgroup's compute and are not written),
+// its q scaled into the exp2 domain, its mask row and the keys any row of the workgroup may see
+// (causal: none past the last row's diagonal).
+struct Block {
+  h: u32,
+  i: u32,
+  has_row: bool,
+  key_end: u32,
+  mask_row: u32,
+}
+
+fn block_of(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>) -> Block {
+  let h = wid.y + wid.z * groups.y;
   let bs = params.block_size;
   let rb = wid.x / params.sub_tiles;
   let row0 = rb * bs + (wid.x % params.sub_tiles) * params.tile_rows;
   let row_end = min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q);
   let i = row0 + t;
-  let has_row = i < row_end;
   let q_base = (h * params.seq_q + min(i, params.seq_q - 1u)) * params.head_dim;
+  let q_scale = params.scale * LOG2E;
+  for (var c4 = 0u; c4 < head_vec4(); c4++) {
+    (*qr)[c4] = load_q4(q_base, c4) * q_scale;
+  }
+  return Block(h, i, i < row_end, block_key_end(wid), rb);
+}
 
+// The rows of workgroup wid: its mask row, first row and end (functions of the workgroup alone, so
+// `main` may loop on them around barriers).
+fn mask_row_of(wid: vec3<u32>) -> u32 {
+  return wid.x / params.sub_tiles;
+}
+
+fn block_key_end(wid: vec3<u32>) -> u32 {
+  let bs = params.block_size;
+  let rb = wid.x / params.sub_tiles;
+  let row0 = rb * bs + (wid.x % params.sub_tiles) * params.tile_rows;
+  let row_end = min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q);
+  if (params.causal == 0u || row0 >= row_end) {
+    return params.seq_k;
+  }
+  return u32(clamp(i32(row_end - 1u) + params.causal_offset + 1, 0, i32(params.seq_k)));
+}
+
+// The kept key blocks of a mask row: CSR entries [first, first + count), or every block.
+struct Blocks {
+  first: u32,
+  count: u32,
+}
+
+fn blocks_of(mask_row: u32) -> Blocks {
+  if (params.has_mask == 0u) {
+    return Blocks(0u, params.mask_cols);
+  }
+  return Blocks(csr[mask_row], csr[mask_row + 1u] - csr[mask_row]);
+}
+
+fn block_at(blocks: Blocks, n: u32) -> u32 {
+  if (params.has_mask == 0u) {
+    return n;
+  }
+  return csr[params.mask_rows + 1u + blocks.first + n];
+}
+
+fn write_row(b: Block, acc: ptr<function, Row>, run: Running) {
+  let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
+  let out_base = (b.h * params.seq_q + b.i) * params.head_dim;
+  for (var c = 0u; c < params.head_dim; c++) {
+    o[out_base + c] = (*acc)[c / 4u][c % 4u] * inv_l;
+  }
+}
+
+@compute @workgroup_size(BLOCK_Q)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) t: u32) {
+  if (wid.y + wid.z * groups.y >= params.heads) {
+    return;
+  }
   var qr: Row;
   var acc: Row;
   var run = Running(MASKED, 0.0);
-  let q_scale = params.scale * LOG2E;
-  for (var c4 = 0u; c4 < head_vec4(); c4++) {
-    qr[c4] = load_q4(q_base, c4) * q_scale;
-  }
-
-  // Keys any row of this workgroup may see: with causal, none past the last row's diagonal.
-  var key_end = params.seq_k;
-  if (params.causal != 0u && row0 < row_end) {
-    key_end = u32(clamp(i32(row_end - 1u) + params.causal_offset + 1, 0, i32(params.seq_k)));
-  }
-  var first = 0u;
-  var count = params.mask_cols;
-  if (params.has_mask != 0u) {
-    first = csr[rb];
-    count = csr[rb + 1u] - first;
-  }
+  let b = block_of(wid, groups, t, &qr);
+  let h = wid.y + wid.z * groups.y;
+  let key_end = block_key_end(wid);
+  let blocks = blocks_of(mask_row_of(wid));
   let tk = tile_k();
-  for (var n = 0u; n < count; n++) {
-    var block = n;
-    if (params.has_mask != 0u) {
-      block = csr[params.mask_rows + 1u + first + n];
-    }
-    let block_start = block * bs;
+  for (var n = 0u; n < blocks.count; n++) {
+    let block_start = block_at(blocks, n) * params.block_size;
     if (block_start >= key_end) {
       break; // blocks are ascending: the rest lie past the causal limit
     }
-    let block_end = min(block_start + bs, key_end);
+    let block_end = min(block_start + params.block_size, key_end);
     for (var k0 = block_start; k0 < block_end; k0 += tk) {
       let n_keys = min(tk, block_end - k0);
       workgroupBarrier();
       stage_tiles(h, k0, n_keys, t);
       workgroupBarrier();
-      if (has_row) {
-        attend_tile(i, k0, n_keys, &qr, &acc, &run);
+      if (b.has_row) {
+        // Explicitly zeroed: a `var` without initializer is not re-zeroed on every iteration here
+        // (seen with Dawn/Tint + SwiftShader).
+        var s = Scores();
+        scores_staged(n_keys, &qr, &s);
+        mask_causal(b.i, k0, n_keys, 0u, &s);
+        let correction = softmax_probs(n_keys, &s, &run);
+        pv_staged(n_keys, &s, &acc, correction);
       }
     }
   }
+  if (b.has_row) {
+    write_row(b, &acc, run);
+  }
+}
 
-  if (!has_row) {
+// main_direct: tiles of up to tile_k keys gathered across consecutive kept blocks (a block of 16
+// keys would otherwise make 16-key tiles, and a CPU adapter pays per tile), walked twice: scores,
+// then P·V over the same keys.
+struct Walk {
+  n: u32,   // CSR entry
+  pos: u32, // keys of that block already taken
+}
+
+// Keys [x, x + y) still to take from the walker's block (cut at key_end); y = 0 once done.
+fn segment(blocks: Blocks, w: Walk, key_end: u32) -> vec2<u32> {
+  if (w.n >= blocks.count) {
+    return vec2<u32>(0u, 0u);
+  }
+  let start = block_at(blocks, w.n) * params.block_size;
+  let end = min(start + params.block_size, key_end);
+  let first = start + w.pos;
+  return vec2<u32>(first, select(0u, end - first, first < end));
+}
+
+fn advance(w: Walk, taken: u32, available: u32) -> Walk {
+  if (taken == available) {
+    return Walk(w.n + 1u, 0u);
+  }
+  return Walk(w.n, w.pos + taken);
+}
+
+@compute @workgroup_size(BLOCK_Q)
+fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+               @builtin(local_invocation_index) t: u32) {
+  if (wid.y + wid.z * groups.y >= params.heads) {
     return;
   }
-  let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
-  let out_base = (h * params.seq_q + i) * params.head_dim;
-  for (var c = 0u; c < params.head_dim; c++) {
-    o[out_base + c] = acc[c / 4u][c % 4u] * inv_l;
+  var qr: Row;
+  var acc: Row;
+  var run = Running(MASKED, 0.0);
+  let b = block_of(wid, groups, t, &qr);
+  if (!b.has_row) {
+    return;
   }
+  // Each invocation walks its own row's keys: with causal, up to its own diagonal.
+  var key_end = b.key_end;
+  if (params.causal != 0u) {
+    key_end = u32(clamp(i32(b.i) + params.causal_offset + 1, 0, i32(params.seq_k)));
+  }
+  let blocks = blocks_of(b.mask_row);
+  let tk = tile_k();
+  let key_base = b.h * params.seq_k;
+  var walk = Walk(0u, 0u);
+  loop {
+    let tile_start = walk;
+    var s: Scores;
+    var filled = 0u;
+    loop {
+      let seg = segment(blocks, walk, key_end);
+      if (filled >= tk || seg.y == 0u) {
+        break;
+      }
+      let take = min(seg.y, tk - filled);
+      scores_direct(key_base + seg.x, take, filled, &qr, &s);
+      mask_causal(b.i, seg.x, take, filled, &s);
+      filled += take;
+      walk = advance(walk, take, seg.y);
+    }
+    if (filled == 0u) {
+      break;
+    }
+    var correction = softmax_probs(filled, &s, &run);
+    var done = 0u;
+    var again = tile_start;
+    loop {
+      if (done >= filled) {
+        break;
+      }
+      let seg = segment(blocks, again, key_end);
+      let take = min(seg.y, filled - done);
+      pv_direct(key_base + seg.x, take, done, &s, &acc, correction);
+      correction = 1.0;
+      done += take;
+      again = advance(again, take, seg.y);
+    }
+  }
+  write_row(b, &acc, run);
 }

@@ -6,10 +6,12 @@
 // query blocks are served by caches and not counted). K/V as packed f16 for block-sparse-f16.
 // FLOP model: 4 · headDim per pair in a kept block (ragged edge blocks counted exactly).
 //
-// Overrides: as flash (blockQ, tileK, specialize; see flash.ts), except that a workgroup holds
-// min(blockQ, mask block size) query rows, so it never straddles two rows of the mask: any block
-// size works. Invocations per workgroup: those rows rounded up to a power of two, at least 16 and
-// at most blockQ (blocks of 16, 32, 64 rows get exactly that many; a block of 5 rows leaves 11 idle).
+// Overrides: as flash (blockQ, tileK, staged, specialize; see flash.ts), except that a workgroup
+// holds min(blockQ, mask block size) query rows, so it never straddles two rows of the mask: any
+// block size works. Invocations per workgroup: those rows rounded up to a power of two, at least 16
+// and at most blockQ (blocks of 16, 32, 64 rows get exactly that many; a block of 5 leaves 11 idle).
+// Staged tiles end at block boundaries; direct tiles gather tileK keys across consecutive kept
+// blocks (small blocks would otherwise make small tiles, and a CPU adapter pays per tile).
 
 import type { Gpu } from '../gpu/gpu.ts';
 import {
@@ -21,8 +23,8 @@ import {
   placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
-import { FLASH_DEFAULTS, type FlashOptions, planTiles, tileConstants } from './flash.ts';
-import { checkPackedKv, packKvF16 } from './kv-f16.ts';
+import { FLASH_DEFAULTS, type FlashOptions, planTiles, tileBytes, tileConstants } from './flash.ts';
+import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
@@ -59,7 +61,6 @@ function csrBuffer(gpu: Gpu, name: string, p: AttentionProblem): GPUBuffer {
 export function createBlockSparse(options: FlashOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
   const blockQ = options.blockQ ?? FLASH_DEFAULTS.blockQ;
-  const tileK = options.tileK ?? FLASH_DEFAULTS.tileK;
   return {
     name,
     summary: kvF16
@@ -68,25 +69,20 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
 
     async prepare(gpu, p, io) {
       const blocks = blockGrid(p, blockQ);
-      const plan = planTiles(
-        gpu,
-        p.headDim,
-        tileK,
-        options.specialize ?? !gpu.adapter.isSoftware,
-        options.tileSlots,
-      );
+      const plan = planTiles(gpu, p.headDim, options);
       const subTiles = Math.ceil(blocks.blockSize / blocks.tileRows);
       const grid = [blocks.rows * subTiles, ...headGrid(gpu, p.heads)];
+      const format = kvFormat(p, kvF16);
       checkInvocations(gpu, `${name} blockQ`, blocks.invocations);
-      checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, 2 * plan.tileSlots * 16);
+      checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, tileBytes(plan));
       checkDispatch(gpu, `${name} (mask rows × ${subTiles} workgroups each)`, grid);
       if (p.mask) checkBinding(gpu, `${name} mask CSR`, 4 * (p.mask.rowPtr.length + p.mask.nnz));
-      if (kvF16) checkPackedKv(gpu, name, p);
+      checkPackedKv(gpu, name, p, format);
 
       const pipeline = await gpu.pipeline({
         kernel: name,
         shader: SHADER,
-        entryPoint: 'main',
+        entryPoint: plan.staged ? 'main' : 'main_direct',
         constants: { BLOCK_Q: blocks.invocations, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
       const words = attentionParams(p, [plan.headVec4, plan.tileK, subTiles, blocks.rows, blocks.tileRows]);
@@ -96,17 +92,17 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
       u32[8] = blocks.cols;
       const params = gpu.uniform(`${name}.params`, words);
       const csr = csrBuffer(gpu, name, p);
-      const packed = kvF16 ? await packKvF16(gpu, name, p, io) : undefined;
+      const kv = await kvRows(gpu, name, p, io, format);
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
       const group = gpu.bindGroup(name, pipeline, {
         0: params,
         1: io.q,
-        2: kvF16 ? placeholder : io.k,
-        3: kvF16 ? placeholder : io.v,
+        2: kvF16 ? placeholder : kv.k,
+        3: kvF16 ? placeholder : kv.v,
         4: csr,
         5: io.o,
-        6: packed?.k16 ?? placeholder,
-        7: packed?.v16 ?? placeholder,
+        6: kvF16 ? kv.k : placeholder,
+        7: kvF16 ? kv.v : placeholder,
       });
       const [x, y, z] = grid;
       return {
@@ -118,7 +114,7 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
         destroy() {
           params.destroy();
           csr.destroy();
-          packed?.destroy();
+          kv.destroy();
           placeholder.destroy();
         },
       };

@@ -28,7 +28,7 @@ import {
   placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
-import { checkPackedKv, packKvF16 } from './kv-f16.ts';
+import { checkPackedKv, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
@@ -193,7 +193,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       for (const [pass, grid] of Object.entries(plan.grids)) checkDispatch(gpu, `${name}.${pass}`, grid);
       checkBinding(gpu, `${name} partials (heads × seqQ × ${plan.ranges} ranges)`, partBytes);
       checkBinding(gpu, `${name} probabilities (heads × rows × visited keys)`, probBytes);
-      if (kvF16) checkPackedKv(gpu, name, p);
+      checkPackedKv(gpu, name, p, kvF16 ? 'f16' : undefined);
 
       const constants = {
         WORKGROUP_SIZE: workgroupSize,
@@ -223,7 +223,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const metaBuffer = gpu.upload(`${name}.meta`, meta.words);
       const part = gpu.buffer(`${name}.partials`, partBytes);
       const probs = gpu.buffer(`${name}.probabilities`, probBytes);
-      const packed = kvF16 ? await packKvF16(gpu, name, p, io) : undefined;
+      const packed = kvF16 ? await kvRows(gpu, name, p, io, 'f16') : undefined;
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
       const steps = [
         [
@@ -234,7 +234,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
             2: kvF16 ? placeholder : io.k,
             4: metaBuffer,
             5: part,
-            6: packed?.k16 ?? placeholder,
+            6: packed?.k ?? placeholder,
             9: probs,
             10: io.q,
             11: kvF16 ? placeholder : io.k,
@@ -248,7 +248,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
             3: kvF16 ? placeholder : io.v,
             4: metaBuffer,
             5: part,
-            7: packed?.v16 ?? placeholder,
+            7: packed?.v ?? placeholder,
             9: probs,
             12: kvF16 ? placeholder : io.v,
           }),

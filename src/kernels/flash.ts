@@ -1,18 +1,25 @@
-// flash attention (shaders/flash-attention.wgsl): one dispatch, one query row per invocation, K/V
-// tiles through workgroup memory, online softmax; S never reaches memory.
+// flash attention (shaders/flash-attention.wgsl): one dispatch, one query row per invocation,
+// online softmax; S never reaches memory. K/V tiles go through workgroup memory (entry `main`) or,
+// on CPU adapters, straight from storage (entry `main_direct`).
 // Bytes model: Q, K, V read once and O written once (K/V as packed f16 for flash-f16); re-reads of
 // K/V by later query blocks are served by caches and not counted.
 // FLOP model: 4 · heads·seqQ·seqK·headDim: every pair is computed (a mask is applied element by
-// element; tiles past the causal diagonal of a whole query block are skipped but still counted).
+// element, masked tiles cost as much as kept ones; tiles past the causal diagonal of a whole query
+// block are skipped but still counted).
 //
 // Overrides (defaults below; createFlash takes others, e.g. from an autotune sweep):
 //   blockQ      query rows per workgroup = invocations: 1..maxComputeInvocationsPerWorkgroup (64)
-//   tileK       keys per K/V tile: 1..64 (32); lowered until 2 · tileK · HEAD_VEC4 · 16 bytes fit
-//               maxComputeWorkgroupStorageSize (HEAD_VEC4 = headDim rounded up to 16 floats, in vec4)
+//   tileK       keys per tile: 1..64 (32 staged, 64 direct); when staged, lowered until
+//               2 · tileK · HEAD_VEC4 · 16 bytes fit maxComputeWorkgroupStorageSize (HEAD_VEC4 =
+//               headDim rounded up to 16 floats, in vec4) or, on the run-time path, the tileSlots
+//               capacity (256 vec4)
+//   staged      K/V tiles through workgroup memory (hardware default) or read directly (software
+//               default: SwiftShader runs a kernel that touches workgroup memory ~1.5× slower, and
+//               its shared loads cost ~3× a cached storage load)
 //   specialize  fix HEAD_VEC4 and TILE_K per pipeline (loops unroll; one pipeline per 16 values of
 //               headDim), or read them at run time (one pipeline for all). Default: specialise on
-//               hardware adapters; on software adapters the unrolled pipelines take seconds to
-//               compile and run no faster.
+//               hardware adapters; on software ones unrolled pipelines compile for seconds and run
+//               no faster.
 
 import type { Gpu } from '../gpu/gpu.ts';
 import {
@@ -26,7 +33,7 @@ import {
   placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
-import { checkPackedKv, packKvF16 } from './kv-f16.ts';
+import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
 import { checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
@@ -47,12 +54,16 @@ export interface FlashOptions {
   kvF16?: boolean;
   blockQ?: number;
   tileK?: number;
+  /** Fix HEAD_VEC4 and TILE_K per pipeline (default: on hardware adapters). */
   specialize?: boolean;
+  /** Stage K/V tiles through workgroup memory (entry `main`; default: on hardware adapters). */
+  staged?: boolean;
   /** vec4 capacity of each tile on the run-time path (64..). */
   tileSlots?: number;
 }
 
-export const FLASH_DEFAULTS = { blockQ: 64, tileK: 32 } as const;
+/** tileK: keys per staged tile; directTileK: keys per tile read straight from storage. */
+export const FLASH_DEFAULTS = { blockQ: 64, tileK: 32, directTileK: 64 } as const;
 
 /** The tile shape of one call: vec4 slots per row, keys per tile, vec4 capacity of each tile. */
 export interface TilePlan {
@@ -60,29 +71,32 @@ export interface TilePlan {
   tileK: number;
   tileSlots: number;
   specialized: boolean;
+  staged: boolean;
 }
 
 /**
- * Keys per tile and tile capacity for a head dimension under the device's workgroup memory. The
- * run-time path uses one capacity (tileSlots vec4 per tile) for every head dimension.
+ * Keys per tile and tile capacity for a head dimension. Staged tiles must fit the device's
+ * workgroup memory; the run-time path uses one capacity (tileSlots) for every head dimension.
  */
 export function planTiles(
   gpu: Gpu,
   headDim: number,
-  tileK: number,
-  specialize: boolean,
-  tileSlots = RUNTIME_TILE_SLOTS,
+  options: Pick<FlashOptions, 'tileK' | 'specialize' | 'staged' | 'tileSlots'>,
 ): TilePlan {
   const headVec4 = paddedVec4(headDim);
-  const slotsFit = Math.floor(gpu.limits.maxComputeWorkgroupStorageSize / (2 * 16));
+  const specialized = options.specialize ?? !gpu.adapter.isSoftware;
+  const staged = options.staged ?? !gpu.adapter.isSoftware;
+  const tileK = options.tileK ?? (staged ? FLASH_DEFAULTS.tileK : FLASH_DEFAULTS.directTileK);
   const wanted = Math.max(1, Math.min(tileK, MAX_TILE_K));
-  if (specialize) {
+  if (!staged) return { headVec4, tileK: wanted, tileSlots: MAX_HEAD_VEC4, specialized, staged };
+  const slotsFit = Math.floor(gpu.limits.maxComputeWorkgroupStorageSize / (2 * 16));
+  if (specialized) {
     const keys = Math.max(1, Math.min(wanted, Math.floor(slotsFit / headVec4)));
-    return { headVec4, tileK: keys, tileSlots: keys * headVec4, specialized: true };
+    return { headVec4, tileK: keys, tileSlots: keys * headVec4, specialized, staged };
   }
-  const slots = Math.max(MAX_HEAD_VEC4, Math.min(slotsFit, tileSlots));
+  const slots = Math.max(MAX_HEAD_VEC4, Math.min(slotsFit, options.tileSlots ?? RUNTIME_TILE_SLOTS));
   const keys = Math.max(1, Math.min(wanted, Math.floor(slots / headVec4)));
-  return { headVec4, tileK: keys, tileSlots: slots, specialized: false };
+  return { headVec4, tileK: keys, tileSlots: slots, specialized, staged };
 }
 
 /** The pipeline constants of a tile plan (HEAD_VEC4 = 0 selects the run-time path). */
@@ -92,11 +106,15 @@ export function tileConstants(plan: TilePlan): Record<string, number> {
     : { HEAD_VEC4: 0, TILE_K: 1, TILE_SLOTS: plan.tileSlots };
 }
 
+/** Workgroup memory of a plan (none for the direct entry point). */
+export function tileBytes(plan: TilePlan): number {
+  return plan.staged ? 2 * plan.tileSlots * 16 : 0;
+}
+
 /** A flash kernel with the given name, K/V storage and tile sizes. */
 export function createFlash(options: FlashOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
   const blockQ = options.blockQ ?? FLASH_DEFAULTS.blockQ;
-  const tileK = options.tileK ?? FLASH_DEFAULTS.tileK;
   return {
     name,
     summary: kvF16
@@ -104,38 +122,33 @@ export function createFlash(options: FlashOptions): AttentionKernel {
       : 'One kernel: query rows in registers, K/V tiles through workgroup memory, online softmax; S never written.',
 
     async prepare(gpu, p, io) {
-      const plan = planTiles(
-        gpu,
-        p.headDim,
-        tileK,
-        options.specialize ?? !gpu.adapter.isSoftware,
-        options.tileSlots,
-      );
+      const plan = planTiles(gpu, p.headDim, options);
       const grid = [Math.ceil(p.seqQ / blockQ), ...headGrid(gpu, p.heads)];
+      const format = kvFormat(p, kvF16);
       checkInvocations(gpu, `${name} blockQ`, blockQ);
-      checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, 2 * plan.tileSlots * 16);
+      checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, tileBytes(plan));
       checkDispatch(gpu, name, grid);
-      if (kvF16) checkPackedKv(gpu, name, p);
+      checkPackedKv(gpu, name, p, format);
 
       const pipeline = await gpu.pipeline({
         kernel: name,
         shader: SHADER,
-        entryPoint: 'main',
+        entryPoint: plan.staged ? 'main' : 'main_direct',
         constants: { BLOCK_Q: blockQ, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
       const params = gpu.uniform(`${name}.params`, attentionParams(p, [plan.headVec4, plan.tileK]));
       const maskLayout = maskLayoutBuffer(gpu, name, p);
-      const packed = kvF16 ? await packKvF16(gpu, name, p, io) : undefined;
+      const kv = await kvRows(gpu, name, p, io, format);
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
       const group = gpu.bindGroup(name, pipeline, {
         0: params,
         1: io.q,
-        2: kvF16 ? placeholder : io.k,
-        3: kvF16 ? placeholder : io.v,
+        2: kvF16 ? placeholder : kv.k,
+        3: kvF16 ? placeholder : kv.v,
         4: maskLayout,
         5: io.o,
-        6: packed?.k16 ?? placeholder,
-        7: packed?.v16 ?? placeholder,
+        6: kvF16 ? kv.k : placeholder,
+        7: kvF16 ? kv.v : placeholder,
       });
       const [x, y, z] = grid;
       return {
@@ -147,7 +160,7 @@ export function createFlash(options: FlashOptions): AttentionKernel {
         destroy() {
           params.destroy();
           maskLayout.destroy();
-          packed?.destroy();
+          kv.destroy();
           placeholder.destroy();
         },
       };

@@ -276,25 +276,31 @@ describe('attention kernels', () => {
   }
 
   describe('paths the registry defaults do not take', () => {
-    // Hardware adapters get pipelines with the head dimension and tile fixed (loops unrolled);
-    // SwiftShader defaults to the run-time path, so both are checked here, with odd tile sizes.
+    // Hardware adapters get K/V staged through workgroup memory and pipelines with the head
+    // dimension and tile fixed (loops unrolled); SwiftShader defaults to direct loads and run-time
+    // sizes, so the other paths are checked here, with odd tile sizes.
     const prefill = ['prime 97', 'causal, seqQ > seqK', 'headDim 80'].map(caseNamed);
-    const masked = ['mask: random layout', 'mask: ragged block 5'].map(caseNamed);
+    const masked = ['mask: random layout', 'mask: ragged block 5', 'mask: strided 3, causal'].map(caseNamed);
     const short = ['decode-shaped: 7 rows', 'decode-shaped: 12 rows'].map(caseNamed);
     it.for([
       {
-        name: 'flash, specialised pipeline',
-        kernel: createFlash({ name: 'flash', specialize: true }),
-        cases: prefill,
+        name: 'flash, staged, specialised pipeline',
+        kernel: createFlash({ name: 'flash', staged: true, specialize: true }),
+        cases: [...prefill.slice(0, 2), masked[0]],
       },
       {
-        name: 'flash, blockQ 16, tileK 7',
-        kernel: createFlash({ name: 'flash', blockQ: 16, tileK: 7 }),
+        name: 'flash, staged, blockQ 16, tileK 7',
+        kernel: createFlash({ name: 'flash', staged: true, blockQ: 16, tileK: 7 }),
         cases: [...prefill, ...masked],
       },
       {
-        name: 'block-sparse, specialised pipeline',
-        kernel: createBlockSparse({ name: 'block-sparse', specialize: true }),
+        name: 'block-sparse, staged',
+        kernel: createBlockSparse({ name: 'block-sparse', staged: true }),
+        cases: masked,
+      },
+      {
+        name: 'block-sparse, direct, tiles of 7 keys across blocks',
+        kernel: createBlockSparse({ name: 'block-sparse', staged: false, tileK: 7 }),
         cases: masked,
       },
       {
