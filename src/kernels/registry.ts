@@ -7,6 +7,7 @@ import { copy, type ProbeKernel } from './copy.ts';
 import { decode, decodeF16 } from './decode.ts';
 import { flash, flashF16 } from './flash.ts';
 import { fma } from './fma.ts';
+import { fusedSoftmax, fusedSoftmaxSubgroups } from './fused-softmax.ts';
 import { naive } from './naive-matmul.ts';
 import { tiled } from './tiled-matmul.ts';
 import type { AttentionKernel, AttentionProblem, Kernel, MatmulKernel, MatmulProblem } from './types.ts';
@@ -15,12 +16,14 @@ import { unfused } from './unfused.ts';
 /** Attention kernels by contract name. */
 export const attentionKernels: Readonly<Record<string, AttentionKernel>> = Object.freeze({
   unfused,
+  'fused-softmax': fusedSoftmax,
   flash,
   'block-sparse': blockSparse,
   decode,
   'flash-f16': flashF16,
   'block-sparse-f16': blockSparseF16,
   'decode-f16': decodeF16,
+  'fused-softmax-subgroups': fusedSoftmaxSubgroups,
 });
 
 /** Matmul kernels by contract name. */

@@ -1,0 +1,210 @@
+// fused-softmax attention: P = softmax(scale · Q Kᵀ, masked) in ONE kernel (the matmul and the
+// softmax in a single step), then O = P V.
+// q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ, headDim);
+// p is (heads, seqQ, p_stride) f32 scratch, p_stride = seqK rounded up to 4 (padding written 0).
+// Neighbours: `unfused` writes S, reads it back for the softmax, writes P and reads it for PV
+// (four passes over the scores); here S never reaches memory and P is written once and read once;
+// `flash` goes further and never writes P at all.
+//
+// scores_softmax: one invocation per query row walks its keys twice, tile_k keys at a time:
+//   sweep 1: scores (K rows straight from storage), the row's running max and sum (online softmax,
+//            exp2 domain, log2(e) folded into the scale);
+//   sweep 2: the scores again, p = exp2(s − max) / sum written as vec4 of 4 keys.
+//   A row of any length works: nothing of it is held but the max and the sum (the price is QKᵀ
+//   computed twice; a row of at most tile_k keys keeps its scores from sweep 1 and skips the
+//   recomputation). Masks apply element by element (the full work); with causal a row stops at
+//   its diagonal and writes zeros past it.
+// pv: invocations in groups of hv = ceil(headDim / 4), one group per 4 query rows; invocation
+//   `lane` sums p · V for columns 4·lane..+3 of the 4 rows, 4 keys at a time (p as vec4, V rows as
+//   vec4, neighbouring invocations on neighbouring vec4 of a row).
+// Grids: scores_softmax (ceil(seqQ / WORKGROUP_SIZE), heads folded into y and z); pv
+// (ceil(ceil(seqQ / 4) · hv / WORKGROUP_SIZE), heads folded). No workgroup memory (none is needed,
+// and CPU adapters run kernels that touch it markedly slower).
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+const MAX_VEC4: u32 = 64u; // 256 floats: the largest head dimension
+const MAX_TILE_K: u32 = 64u;
+const MASKED: f32 = -3.0e38;
+const MASKED_BELOW: f32 = -1.0e38;
+const LOG2E: f32 = 1.4426950408889634;
+
+struct Params {
+  heads: u32,
+  seq_q: u32,
+  seq_k: u32,
+  head_dim: u32,
+  scale: f32,
+  causal: u32,
+  has_mask: u32,
+  block_size: u32,
+  mask_cols: u32,
+  causal_offset: i32, // seqK - seqQ
+  _pad0: u32,
+  _pad1: u32,
+  hv: u32,       // vec4 per row of q, k, v, o: ceil(headDim / 4)
+  p_stride: u32, // floats per row of p: seqK rounded up to 4
+  tile_k: u32,   // keys per tile of the sweeps: a multiple of 4, at most MAX_TILE_K
+  _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+// K and V as rows of hv vec4 (the caller's buffers when headDim % 4 == 0, else padded copies).
+@group(0) @binding(2) var<storage, read> k4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> mask_layout: array<u32>;
+@group(0) @binding(5) var<storage, read_write> o: array<f32>;
+@group(0) @binding(6) var<storage, read_write> p: array<vec4<f32>>;
+
+alias Row = array<vec4<f32>, MAX_VEC4>;
+alias Scores = array<f32, MAX_TILE_K>;
+
+fn allowed(i: u32, j: u32) -> bool {
+  if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
+    return false;
+  }
+  if (params.has_mask != 0u) {
+    return mask_layout[(i / params.block_size) * params.mask_cols + j / params.block_size] != 0u;
+  }
+  return true;
+}
+
+// Masked scores (exp2 domain) of keys k0 .. k0 + n - 1 of head h for query row i into s.
+fn tile_scores(h: u32, i: u32, k0: u32, n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
+  let hv = params.hv;
+  let first_row = h * params.seq_k + k0;
+  for (var kk = 0u; kk < n; kk++) {
+    let row = (first_row + kk) * hv;
+    var dot_sum = 0.0;
+    for (var c4 = 0u; c4 < hv; c4++) {
+      dot_sum += dot((*qr)[c4], k4[row + c4]);
+    }
+    (*s)[kk] = select(MASKED, dot_sum, allowed(i, k0 + kk));
+  }
+}
+
+// grid: (ceil(seqQ / WORKGROUP_SIZE), heads folded into y and z); one invocation per query row.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scores_softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let h = gid.y + gid.z * groups.y;
+  let i = gid.x;
+  if (h >= params.heads || i >= params.seq_q) {
+    return;
+  }
+  let hv = params.hv;
+  var qr: Row;
+  let q_base = (h * params.seq_q + i) * params.head_dim;
+  let q_scale = params.scale * LOG2E;
+  for (var c4 = 0u; c4 < hv; c4++) {
+    var x = vec4<f32>(0.0);
+    for (var e = 0u; e < 4u; e++) {
+      if (4u * c4 + e < params.head_dim) {
+        x[e] = q[q_base + 4u * c4 + e];
+      }
+    }
+    qr[c4] = x * q_scale;
+  }
+  var key_end = params.seq_k;
+  if (params.causal != 0u) {
+    key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
+  }
+  let tk = params.tile_k;
+
+  // Sweep 1: the row's max and sum, online.
+  var m = MASKED;
+  var l = 0.0;
+  var s: Scores;
+  for (var k0 = 0u; k0 < key_end; k0 += tk) {
+    let n = min(tk, key_end - k0);
+    tile_scores(h, i, k0, n, &qr, &s);
+    var tile_max = MASKED;
+    for (var kk = 0u; kk < n; kk++) {
+      tile_max = max(tile_max, s[kk]);
+    }
+    if (tile_max > MASKED_BELOW) {
+      let m_new = max(m, tile_max);
+      l *= exp2(m - m_new);
+      for (var kk = 0u; kk < n; kk++) {
+        l += select(exp2(s[kk] - m_new), 0.0, s[kk] <= MASKED_BELOW);
+      }
+      m = m_new;
+    }
+  }
+
+  // Sweep 2: the normalised probabilities, 4 keys per store; zeros past key_end and in the padding.
+  let inv_l = select(0.0, 1.0 / l, l > 0.0);
+  let reuse = key_end <= tk;
+  let p_row = (h * params.seq_q + i) * (params.p_stride / 4u);
+  for (var k0 = 0u; k0 < params.p_stride; k0 += tk) {
+    let n = min(tk, params.p_stride - k0);
+    let scored = min(n, select(0u, key_end - k0, key_end > k0));
+    if (!reuse && scored > 0u) {
+      tile_scores(h, i, k0, scored, &qr, &s);
+    }
+    for (var kk = 0u; kk < n; kk += 4u) {
+      var out = vec4<f32>(0.0);
+      for (var e = 0u; e < 4u; e++) {
+        let x = s[kk + e];
+        if (kk + e < scored && x > MASKED_BELOW) {
+          out[e] = exp2(x - m) * inv_l;
+        }
+      }
+      p[p_row + (k0 + kk) / 4u] = out;
+    }
+  }
+}
+
+// grid: (ceil(ceil(seqQ / 4) · hv / WORKGROUP_SIZE), heads folded into y and z).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn pv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let h = gid.y + gid.z * groups.y;
+  let hv = params.hv;
+  let group = gid.x / hv;
+  let row0 = 4u * group;
+  if (h >= params.heads || row0 >= params.seq_q) {
+    return;
+  }
+  let lane = gid.x % hv;
+  let quads = params.p_stride / 4u;
+  // The 4 rows of this group (clamped: rows past seqQ compute and are not written).
+  let p0 = (h * params.seq_q + min(row0, params.seq_q - 1u)) * quads;
+  let p1 = (h * params.seq_q + min(row0 + 1u, params.seq_q - 1u)) * quads;
+  let p2 = (h * params.seq_q + min(row0 + 2u, params.seq_q - 1u)) * quads;
+  let p3 = (h * params.seq_q + min(row0 + 3u, params.seq_q - 1u)) * quads;
+  let v_head = h * params.seq_k;
+  let last_key = params.seq_k - 1u;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var n = 0u; n < quads; n++) {
+    let j = 4u * n;
+    // Keys past seqK (the padding) have p = 0; their rows are clamped to stay in bounds.
+    let v0 = v4[(v_head + min(j, last_key)) * hv + lane];
+    let v1 = v4[(v_head + min(j + 1u, last_key)) * hv + lane];
+    let v2 = v4[(v_head + min(j + 2u, last_key)) * hv + lane];
+    let v3 = v4[(v_head + min(j + 3u, last_key)) * hv + lane];
+    let a = p[p0 + n];
+    let b = p[p1 + n];
+    let c = p[p2 + n];
+    let d = p[p3 + n];
+    acc0 += a.x * v0 + a.y * v1 + a.z * v2 + a.w * v3;
+    acc1 += b.x * v0 + b.y * v1 + b.z * v2 + b.w * v3;
+    acc2 += c.x * v0 + c.y * v1 + c.z * v2 + c.w * v3;
+    acc3 += d.x * v0 + d.y * v1 + d.z * v2 + d.w * v3;
+  }
+  let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var r = 0u; r < 4u; r++) {
+    let i = row0 + r;
+    if (i >= params.seq_q) {
+      break;
+    }
+    let out_base = (h * params.seq_q + i) * params.head_dim + 4u * lane;
+    for (var e = 0u; e < 4u; e++) {
+      if (4u * lane + e < params.head_dim) {
+        o[out_base + e] = accs[r][e];
+      }
+    }
+  }
+}
