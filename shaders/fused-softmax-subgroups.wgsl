@@ -1,0 +1,127 @@
+// fused-softmax-subgroups: the scores_softmax pass of fused-softmax-attention.wgsl (P = softmax of
+// scale · Q Kᵀ, masked, in one kernel) with one subgroup per query row instead of one invocation:
+// lane `l` scores keys l, l + sg, l + 2·sg, … (sg = subgroup size), keeps its own online max and
+// sum, and subgroupMax / subgroupAdd combine them once per row; the second sweep writes P with
+// neighbouring lanes on neighbouring keys. P·V is fused-softmax-attention.wgsl's `pv` pass.
+// Same bindings and Params as fused-softmax-attention.wgsl (p seen here as f32).
+// Rows per workgroup: WORKGROUP_SIZE / 4 (4 is the smallest subgroup size WebGPU allows); with
+// larger subgroups each subgroup takes several of the workgroup's rows in turn. Subgroup s is taken
+// to be invocations s·sg .. s·sg + sg − 1 (the layout of every current implementation).
+
+enable subgroups;
+// The row loop depends on the subgroup's index, so control flow is uniform within each subgroup,
+// not across the workgroup as the analysis would require by default.
+diagnostic(off, subgroup_uniformity);
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+const MAX_VEC4: u32 = 64u;
+const MASKED: f32 = -3.0e38;
+const MASKED_BELOW: f32 = -1.0e38;
+const LOG2E: f32 = 1.4426950408889634;
+const MIN_SUBGROUP: u32 = 4u;
+
+struct Params {
+  heads: u32,
+  seq_q: u32,
+  seq_k: u32,
+  head_dim: u32,
+  scale: f32,
+  causal: u32,
+  has_mask: u32,
+  block_size: u32,
+  mask_cols: u32,
+  causal_offset: i32, // seqK - seqQ
+  _pad0: u32,
+  _pad1: u32,
+  hv: u32,       // vec4 per row of q, k: ceil(headDim / 4)
+  p_stride: u32, // floats per row of p: seqK rounded up to 4
+  tile_k: u32,   // (unused here)
+  _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> mask_layout: array<u32>;
+@group(0) @binding(6) var<storage, read_write> p: array<f32>;
+
+fn allowed(i: u32, j: u32) -> bool {
+  if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
+    return false;
+  }
+  if (params.has_mask != 0u) {
+    return mask_layout[(i / params.block_size) * params.mask_cols + j / params.block_size] != 0u;
+  }
+  return true;
+}
+
+fn score(h: u32, j: u32, qr: ptr<function, array<vec4<f32>, MAX_VEC4>>) -> f32 {
+  let row = (h * params.seq_k + j) * params.hv;
+  var dot_sum = 0.0;
+  for (var c4 = 0u; c4 < params.hv; c4++) {
+    dot_sum += dot((*qr)[c4], k4[row + c4]);
+  }
+  return dot_sum;
+}
+
+// grid: (ceil(seqQ / (WORKGROUP_SIZE / 4)), heads folded into y and z).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scores_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+                  @builtin(local_invocation_index) t: u32, @builtin(subgroup_size) sg: u32,
+                  @builtin(subgroup_invocation_id) lane: u32) {
+  let h = wid.y + wid.z * groups.y;
+  if (h >= params.heads) {
+    return;
+  }
+  let rows_per_workgroup = WORKGROUP_SIZE / MIN_SUBGROUP;
+  let first_row = wid.x * rows_per_workgroup;
+  let last_row = min(first_row + rows_per_workgroup, params.seq_q);
+  let q_scale = params.scale * LOG2E;
+  // Every lane of a subgroup takes the same branches (the row is the subgroup's), so the subgroup
+  // operations below run in uniform control flow within the subgroup.
+  for (var i = first_row + t / sg; i < last_row; i += WORKGROUP_SIZE / sg) {
+    var qr: array<vec4<f32>, MAX_VEC4>;
+    let q_base = (h * params.seq_q + i) * params.head_dim;
+    for (var c4 = 0u; c4 < params.hv; c4++) {
+      var x = vec4<f32>(0.0);
+      for (var e = 0u; e < 4u; e++) {
+        if (4u * c4 + e < params.head_dim) {
+          x[e] = q[q_base + 4u * c4 + e];
+        }
+      }
+      qr[c4] = x * q_scale;
+    }
+    var key_end = params.seq_k;
+    if (params.causal != 0u) {
+      key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
+    }
+    // Sweep 1: each lane's online max and sum over its keys, then one reduction for the row.
+    var m = MASKED;
+    var l = 0.0;
+    for (var j = lane; j < key_end; j += sg) {
+      if (allowed(i, j)) {
+        let s = score(h, j, &qr);
+        let d = exp2(-abs(s - m));
+        if (s > m) {
+          l = l * d + 1.0;
+          m = s;
+        } else {
+          l += d;
+        }
+      }
+    }
+    let row_max = subgroupMax(m);
+    let row_sum = subgroupAdd(select(l * exp2(m - row_max), 0.0, m <= MASKED_BELOW));
+    let inv_l = select(0.0, 1.0 / row_sum, row_sum > 0.0);
+    // Sweep 2: neighbouring lanes write neighbouring probabilities; zeros past key_end.
+    let p_row = (h * params.seq_q + i) * params.p_stride;
+    for (var j = lane; j < params.p_stride; j += sg) {
+      var x = 0.0;
+      if (j < key_end && allowed(i, j)) {
+        x = exp2(score(h, j, &qr) - row_max) * inv_l;
+      }
+      p[p_row + j] = x;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// The attention variants of the registry — f16 K/V storage (*-f16) and subgroup reductions
+// (*-subgroups) — against the f64 reference and against the kernel they vary, with tolerances for
+// f16 rounding. A variant whose adapter feature is missing shows as skipped, with the reason; the
+// plain paths still run on a device opened without `subgroups`.
+
+import { describe, expect, it } from 'vitest';
+import { attention } from '../../src/api.ts';
+import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
+import type { Gpu } from '../../src/gpu/gpu.ts';
+import { openGpu } from '../../src/gpu/open.ts';
+import { attentionKernels, missingFeatures, selectAttentionKernel } from '../../src/kernels/registry.ts';
+import type { AttentionProblem } from '../../src/kernels/types.ts';
+import { type BlockMask, blockMask } from '../../src/masks/index.ts';
+import { attentionReference } from '../../src/reference/attention.ts';
+import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
+import { randomArray, useGpu } from './gpu-harness.ts';
+
+const VARIANT = /^(.+)-(f16|subgroups)$/;
+const VARIANTS = Object.keys(attentionKernels).filter((name) => VARIANT.test(name));
+/** The kernel a variant varies ('flash-f16' → 'flash'). */
+const baseOf = (name: string) => (VARIANT.exec(name) as RegExpExecArray)[1];
+
+/** K and V rounded to f16 (relative error 2⁻¹¹) move outputs by up to ~1e-3 at unit-scale inputs. */
+const F16_TOL: Tolerance = { atol: 2e-3, rtol: 2e-3 };
+const F32_TOL: Tolerance = { atol: 2e-5, rtol: 2e-4 };
+
+interface Case {
+  name: string;
+  heads: number;
+  seqQ: number;
+  seqK: number;
+  headDim: number;
+  causal?: boolean;
+  range?: number;
+  scale?: number;
+  mask?: (seqQ: number, seqK: number) => BlockMask;
+  /** Tolerance for f16 storage where the default does not fit (large logits magnify K's rounding). */
+  f16Tol?: Tolerance;
+}
+
+function randomLayout(blockSize: number, seed: number, density: number) {
+  return (seqQ: number, seqK: number) => {
+    const rows = Math.ceil(seqQ / blockSize);
+    const cols = Math.ceil(seqK / blockSize);
+    const draw = randomArray(rows * cols, seed, 0, 1);
+    return blockMask.fromDense(
+      Array.from(draw, (x) => (x < density ? 1 : 0)),
+      { blockSize, seqQ, seqK },
+    );
+  };
+}
+
+const CONTROL = { heads: 2, seqQ: 64, seqK: 64, headDim: 32 };
+
+const CASES: Case[] = [
+  { name: 'control (2 heads, 64 × 64, headDim 32)', ...CONTROL },
+  { name: 'seqQ 31, seqK 33, headDim 13 (rows padded to vec4)', ...CONTROL, seqQ: 31, seqK: 33, headDim: 13 },
+  { name: 'causal, seqQ > seqK', ...CONTROL, seqQ: 50, seqK: 20, causal: true },
+  { name: 'mask: random layout (block 16)', ...CONTROL, seqQ: 70, seqK: 90, mask: randomLayout(16, 11, 0.5) },
+  {
+    name: 'large logits (QKᵀ up to ±50)',
+    ...CONTROL,
+    seqQ: 31,
+    seqK: 45,
+    headDim: 16,
+    range: 7,
+    scale: 1,
+    // K rounded to f16 moves logits of ±50 by a few hundredths: outputs by up to ~7e-3 here.
+    f16Tol: { atol: 2e-2, rtol: 2e-2 },
+  },
+  { name: 'decode-shaped: 1 row over 4099 keys', ...CONTROL, seqQ: 1, seqK: 4099, headDim: 64 },
+  {
+    name: 'decode-shaped: 5 rows, 60% of 64-key blocks, causal',
+    ...CONTROL,
+    seqQ: 5,
+    seqK: 2000,
+    headDim: 64,
+    causal: true,
+    mask: randomLayout(64, 9, 0.6),
+  },
+];
+
+function build(c: Case) {
+  const { heads, seqQ, seqK, headDim } = c;
+  const range = c.range ?? 1;
+  const problem: AttentionProblem = {
+    heads,
+    seqQ,
+    seqK,
+    headDim,
+    causal: c.causal ?? false,
+    scale: c.scale ?? 1 / Math.sqrt(headDim),
+    mask: c.mask?.(seqQ, seqK),
+  };
+  const q = randomArray(heads * seqQ * headDim, 1, -range, range);
+  const k = randomArray(heads * seqK * headDim, 2, -range, range);
+  const v = randomArray(heads * seqK * headDim, 3);
+  return { problem, input: { ...problem, q, k, v } };
+}
+
+describe('attention variants', () => {
+  const gpu = useGpu();
+
+  describe.each(VARIANTS)('%s against the f64 reference and its base kernel', (name) => {
+    const kernel = attentionKernels[name];
+    const f16 = name.endsWith('-f16');
+    it.for(CASES)('$name', async (c, context) => {
+      const missing = missingFeatures(gpu(), kernel);
+      if (missing.length) {
+        context.skip(`skipped: adapter lacks ${missing.join(', ')}`);
+        return;
+      }
+      const { problem, input } = build(c);
+      const reason = kernel.decline?.(problem, gpu());
+      if (reason) {
+        context.skip(`declined: ${reason}`);
+        return;
+      }
+      const o = await attention(gpu(), input, { kernel: name });
+      expect(o.every(Number.isFinite), 'finite output').toBe(true);
+      const tol = f16 ? (c.f16Tol ?? F16_TOL) : F32_TOL;
+      const reference = compareToReference(o, attentionReference(input.q, input.k, input.v, problem), tol);
+      expect(reference.failure, reference.failure).toBeUndefined();
+      const base = await attention(gpu(), input, { kernel: baseOf(name) });
+      const agreement = compareToReference(o, base, tol);
+      expect(agreement.failure, `${name} vs ${baseOf(name)}: ${agreement.failure}`).toBeUndefined();
+    });
+  });
+});
+
+describe('a device without subgroups keeps the plain paths', () => {
+  let device: Gpu | undefined;
+  const open = async () => {
+    device ??= await openGpu({ disableFeatures: ['subgroups' as GPUFeatureName] });
+    return device;
+  };
+
+  it('fused-softmax-subgroups is refused with UnsupportedProblemError naming the feature', async () => {
+    const gpu = await open();
+    const { problem, input } = build(CASES[0]);
+    expect(() => selectAttentionKernel(gpu, problem, 'fused-softmax-subgroups')).toThrow(
+      UnsupportedProblemError,
+    );
+    await expect(attention(gpu, input, { kernel: 'fused-softmax-subgroups' })).rejects.toThrow(
+      /lacks subgroups/,
+    );
+  });
+
+  it('fused-softmax and auto still run', async () => {
+    const gpu = await open();
+    const { problem, input } = build(CASES[3]);
+    const reference = attentionReference(input.q, input.k, input.v, problem);
+    for (const kernel of ['fused-softmax', 'auto']) {
+      const o = await attention(gpu, input, { kernel });
+      const result = compareToReference(o, reference, F32_TOL);
+      expect(result.failure, `${kernel}: ${result.failure}`).toBeUndefined();
+    }
+    device?.close();
+    device = undefined;
+  });
+});
