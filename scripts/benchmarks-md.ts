@@ -164,9 +164,19 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   return ratios;
 }
 
-function show(value: number | undefined, unit: '×' | '%'): string {
+/** The figure as shown; a value just under its target keeps the digits that show it is under. */
+function show(value: number | undefined, unit: '×' | '%', target?: number): string {
   if (value === undefined) return 'n/a';
-  return unit === '×' ? `${value.toFixed(2)}×` : `${(100 * value).toFixed(0)}%`;
+  const scale = unit === '%' ? 100 : 1;
+  let digits = unit === '%' ? 1 : 2;
+  while (
+    target !== undefined &&
+    value < target &&
+    Number((scale * value).toFixed(digits)) >= scale * target &&
+    digits < 6
+  )
+    digits++;
+  return `${(scale * value).toFixed(digits)}${unit}`;
 }
 
 function cell(text: string): string {
@@ -210,10 +220,17 @@ export function benchmarksMarkdown(
   lines.push(before ? '|---|---:|---:|---:|:---:|---|' : '|---|---:|---:|:---:|---|');
   now.forEach((r, i) => {
     const holds = r.value === undefined ? '—' : r.value >= r.target ? 'yes' : 'no';
-    const target = `≥ ${show(r.target, r.unit)}`;
+    const target = `≥ ${r.unit === '%' ? `${(100 * r.target).toFixed(0)}%` : `${r.target.toFixed(1)}×`}`;
     const cells = before
-      ? [r.name, show(before[i].value, r.unit), show(r.value, r.unit), target, holds, r.detail]
-      : [r.name, show(r.value, r.unit), target, holds, r.detail];
+      ? [
+          r.name,
+          show(before[i].value, r.unit, r.target),
+          show(r.value, r.unit, r.target),
+          target,
+          holds,
+          r.detail,
+        ]
+      : [r.name, show(r.value, r.unit, r.target), target, holds, r.detail];
     lines.push(`| ${cells.map(cell).join(' | ')} |`);
   });
   lines.push('');
