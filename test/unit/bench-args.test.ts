@@ -5,9 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
+import { keyRatios } from '../../scripts/benchmarks-md.ts';
 import { planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
-import type { BenchResult } from '../../src/results/types.ts';
+import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
 
 describe('bench options', () => {
   it('defaults: quick preset, every suite, default base URL', () => {
@@ -358,5 +359,64 @@ describe('what a run plans (iterating the registries)', () => {
     expect(quick.filter((j) => j.suite === 'peers').every((j) => j.op === 'matmul')).toBe(true);
     const noPeers = planJobs({ ...config, peers: false }, { registries, copySizes: [1024], fmaBytes: 1024 });
     expect(noPeers.some((j) => j.suite === 'peers')).toBe(false);
+  });
+});
+
+describe('BENCHMARKS.md ratios', () => {
+  const timedResult = (id: string, over: Partial<BenchResult>, median: number): BenchResult => ({
+    id,
+    op: 'attention',
+    kernel: 'flash',
+    impl: 'attnscope',
+    params: { heads: 2, seqQ: 256, seqK: 256, headDim: 64, causal: false },
+    latencyMs: { median, p10: median, p90: median, ci95: [median, median], samples: 10 },
+    bytes: 100,
+    flops: 100,
+    maxAbsErr: 0,
+    maxRelErr: 0,
+    verified: true,
+    ...over,
+  });
+  const file = {
+    results: [
+      timedResult('u', { kernel: 'unfused' }, 40),
+      timedResult('f', {}, 10),
+      timedResult('t', { impl: 'tfjs-webgpu', kernel: 'attention' }, 35),
+      timedResult(
+        's',
+        {
+          kernel: 'block-sparse',
+          params: { targetDensity: 0.5, pattern: 'random', seqK: 256 },
+          density: 0.5,
+          speedupVsDense: 1.9,
+        },
+        5,
+      ),
+      timedResult('m', { op: 'matmul', kernel: 'tiled', params: { m: 256, k: 256, n: 256 } }, 2),
+      timedResult(
+        'mt',
+        { op: 'matmul', impl: 'tfjs-webgpu', kernel: 'matMul', params: { m: 256, k: 256, n: 256 } },
+        3,
+      ),
+      timedResult('d', { op: 'decode', kernel: 'decode', params: { seqK: 8192 }, bwUtil: 0.5 }, 10),
+      timedResult(
+        'ds',
+        { op: 'decode', kernel: 'decode', params: { seqK: 8192, pattern: 'random' }, bytes: 60 },
+        6.4,
+      ),
+    ],
+  } as unknown as ResultsFile;
+
+  it('computes the issue-7 figures from one run', () => {
+    const byName = Object.fromEntries(keyRatios(file).map((r) => [r.name, r.value]));
+    expect(byName['flash vs unfused, largest sequence']).toBe(4);
+    expect(byName['flash vs TF.js composed attention']).toBe(3.5);
+    expect(byName['block-sparse vs flash at density 0.5: speed-up × density']).toBeCloseTo(0.95, 12);
+    expect(byName['block-sparse vs flash at density 0.25: speed-up × density']).toBeUndefined();
+    expect(byName['tiled matmul vs TF.js matMul']).toBe(1.5);
+    expect(byName['tiled matmul vs gpu.js matMul']).toBeUndefined();
+    expect(byName['decode (dense, longest KV): share of copy bandwidth']).toBe(0.5);
+    // time −36%, bytes −40%
+    expect(byName['sparse decode: time saved ÷ bytes saved']).toBeCloseTo(0.9, 12);
   });
 });
