@@ -8,7 +8,9 @@
 // checked per element. Without a mask every block of block_size keys is visited.
 //
 // Entry points as flash: `main` stages K/V tiles through workgroup memory, `main_direct` reads
-// them from storage. Grid: (mask rows · sub_tiles, heads folded into y and z). Workgroup x covers
+// them from storage. Grid of main_direct: (ceil(seqQ / BLOCK_Q), heads folded into y and z), each
+// invocation on its own row and mask row. Grid of main: (mask rows · sub_tiles, heads folded into y
+// and z), as tiles are shared by the workgroup's rows: workgroup x covers
 // query rows rb·B + st·T + [0, T) of mask row rb = x / sub_tiles, st = x % sub_tiles (B = the
 // mask's block size, T = tile_rows = min(BLOCK_Q, B), sub_tiles = ceil(B / T)), so a workgroup
 // never straddles two mask rows (invocations past T idle when B < BLOCK_Q). K/V rows as in
@@ -141,24 +143,6 @@ fn scores_staged(n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   }
 }
 
-// Scores of keys first_row .. first_row + n - 1 into s[offset ..] (assigned, not accumulated:
-// s need not be zeroed).
-fn scores_direct(first_row: u32, n: u32, offset: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
-  let hv = head_vec4();
-  for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    let q0 = (*qr)[c4];
-    let q1 = (*qr)[c4 + 1u];
-    let q2 = (*qr)[c4 + 2u];
-    let q3 = (*qr)[c4 + 3u];
-    for (var kk = 0u; kk < n; kk++) {
-      let row = first_row + kk;
-      let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
-        dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
-      (*s)[offset + kk] = select((*s)[offset + kk], 0.0, c4 == 0u) + partial;
-    }
-  }
-}
-
 struct Running {
   m: f32, // running max of the scores seen (exp2 domain), MASKED while none was allowed
   l: f32, // running sum of exp2(score - m)
@@ -213,30 +197,6 @@ fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correcti
       o1 = fma(p, v_tile[b + 1u], o1);
       o2 = fma(p, v_tile[b + 2u], o2);
       o3 = fma(p, v_tile[b + 3u], o3);
-    }
-    (*acc)[c4] = o0;
-    (*acc)[c4 + 1u] = o1;
-    (*acc)[c4 + 2u] = o2;
-    (*acc)[c4 + 3u] = o3;
-  }
-}
-
-// acc = acc · correction + P · V over keys first_row .. first_row + n - 1, P from s[offset ..].
-fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc: ptr<function, Row>,
-             correction: f32) {
-  let hv = head_vec4();
-  for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    var o0 = (*acc)[c4] * correction;
-    var o1 = (*acc)[c4 + 1u] * correction;
-    var o2 = (*acc)[c4 + 2u] * correction;
-    var o3 = (*acc)[c4 + 3u] * correction;
-    for (var kk = 0u; kk < n; kk++) {
-      let p = vec4<f32>((*s)[offset + kk]);
-      let row = first_row + kk;
-      o0 = fma(p, load_v4(row, c4), o0);
-      o1 = fma(p, load_v4(row, c4 + 1u), o1);
-      o2 = fma(p, load_v4(row, c4 + 2u), o2);
-      o3 = fma(p, load_v4(row, c4 + 3u), o3);
     }
     (*acc)[c4] = o0;
     (*acc)[c4 + 1u] = o1;
@@ -358,8 +318,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 }
 
 // main_direct: tiles of up to tile_k keys gathered across consecutive kept blocks (a block of 16
-// keys would otherwise make 16-key tiles, and a CPU adapter pays per tile), walked twice: scores,
-// then P·V over the same keys.
+// keys would otherwise make 16-key tiles, and a CPU adapter pays per tile). A tile is a walk over
+// segments (runs of consecutive keys inside one block), taken once to size the tile and then once
+// per 16 head-dimension values for the scores and for P·V, so q and the output stay in registers
+// across the segments.
 struct Walk {
   n: u32,   // CSR entry
   pos: u32, // keys of that block already taken
@@ -383,60 +345,135 @@ fn advance(w: Walk, taken: u32, available: u32) -> Walk {
   return Walk(w.n, w.pos + taken);
 }
 
+// Masked scores of the tile's n keys (walked from w0) into s.
+fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i: u32,
+               qr: ptr<function, Row>, s: ptr<function, Scores>) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    let q0 = (*qr)[c4];
+    let q1 = (*qr)[c4 + 1u];
+    let q2 = (*qr)[c4 + 2u];
+    let q3 = (*qr)[c4 + 3u];
+    var w = w0;
+    var done = 0u;
+    loop {
+      if (done >= n) {
+        break;
+      }
+      let seg = segment(blocks, w, key_end);
+      let take = min(seg.y, n - done);
+      for (var kk = 0u; kk < take; kk++) {
+        let row = key_base + seg.x + kk;
+        let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
+          dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
+        (*s)[done + kk] = select((*s)[done + kk], 0.0, c4 == 0u) + partial;
+      }
+      done += take;
+      w = advance(w, take, seg.y);
+    }
+  }
+  if (params.causal != 0u) {
+    var w = w0;
+    var done = 0u;
+    loop {
+      if (done >= n) {
+        break;
+      }
+      let seg = segment(blocks, w, key_end);
+      let take = min(seg.y, n - done);
+      mask_causal(i, seg.x, take, done, s);
+      done += take;
+      w = advance(w, take, seg.y);
+    }
+  }
+}
+
+// acc = acc · correction + P · V over the tile's n keys (walked from w0).
+fn pv_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, s: ptr<function, Scores>,
+           acc: ptr<function, Row>, correction: f32) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    var o0 = (*acc)[c4] * correction;
+    var o1 = (*acc)[c4 + 1u] * correction;
+    var o2 = (*acc)[c4 + 2u] * correction;
+    var o3 = (*acc)[c4 + 3u] * correction;
+    var w = w0;
+    var done = 0u;
+    loop {
+      if (done >= n) {
+        break;
+      }
+      let seg = segment(blocks, w, key_end);
+      let take = min(seg.y, n - done);
+      for (var kk = 0u; kk < take; kk++) {
+        let p = vec4<f32>((*s)[done + kk]);
+        let row = key_base + seg.x + kk;
+        o0 = fma(p, load_v4(row, c4), o0);
+        o1 = fma(p, load_v4(row, c4 + 1u), o1);
+        o2 = fma(p, load_v4(row, c4 + 2u), o2);
+        o3 = fma(p, load_v4(row, c4 + 3u), o3);
+      }
+      done += take;
+      w = advance(w, take, seg.y);
+    }
+    (*acc)[c4] = o0;
+    (*acc)[c4 + 1u] = o1;
+    (*acc)[c4 + 2u] = o2;
+    (*acc)[c4 + 3u] = o3;
+  }
+}
+
 @compute @workgroup_size(BLOCK_Q)
 fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                @builtin(local_invocation_index) t: u32) {
   if (wid.y + wid.z * groups.y >= params.heads) {
     return;
   }
+  // Invocations share nothing here, so a workgroup takes BLOCK_Q consecutive query rows whatever
+  // the block size, each walking its own mask row (and, with causal, up to its own diagonal).
+  let h = wid.y + wid.z * groups.y;
+  let i = wid.x * BLOCK_Q + t;
+  if (i >= params.seq_q) {
+    return;
+  }
   var qr: Row;
   var acc: Row;
   var run = Running(MASKED, 0.0);
-  let b = block_of(wid, groups, t, &qr);
-  if (!b.has_row) {
-    return;
+  let q_base = (h * params.seq_q + i) * params.head_dim;
+  let q_scale = params.scale * LOG2E;
+  for (var c4 = 0u; c4 < head_vec4(); c4++) {
+    qr[c4] = load_q4(q_base, c4) * q_scale;
   }
-  // Each invocation walks its own row's keys: with causal, up to its own diagonal.
-  var key_end = b.key_end;
+  let b = Block(h, i, true, params.seq_k, i / params.block_size);
+  var key_end = params.seq_k;
   if (params.causal != 0u) {
-    key_end = u32(clamp(i32(b.i) + params.causal_offset + 1, 0, i32(params.seq_k)));
+    key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
   }
   let blocks = blocks_of(b.mask_row);
   let tk = tile_k();
   let key_base = b.h * params.seq_k;
   var walk = Walk(0u, 0u);
   loop {
-    let tile_start = walk;
-    var s: Scores;
+    // The tile: up to tk keys from here on.
+    var next = walk;
     var filled = 0u;
     loop {
-      let seg = segment(blocks, walk, key_end);
+      let seg = segment(blocks, next, key_end);
       if (filled >= tk || seg.y == 0u) {
         break;
       }
       let take = min(seg.y, tk - filled);
-      scores_direct(key_base + seg.x, take, filled, &qr, &s);
-      mask_causal(b.i, seg.x, take, filled, &s);
       filled += take;
-      walk = advance(walk, take, seg.y);
+      next = advance(next, take, seg.y);
     }
     if (filled == 0u) {
       break;
     }
-    var correction = softmax_probs(filled, &s, &run);
-    var done = 0u;
-    var again = tile_start;
-    loop {
-      if (done >= filled) {
-        break;
-      }
-      let seg = segment(blocks, again, key_end);
-      let take = min(seg.y, filled - done);
-      pv_direct(key_base + seg.x, take, done, &s, &acc, correction);
-      correction = 1.0;
-      done += take;
-      again = advance(again, take, seg.y);
-    }
+    var s: Scores;
+    scores_walk(blocks, walk, filled, key_end, key_base, b.i, &qr, &s);
+    let correction = softmax_probs(filled, &s, &run);
+    pv_walk(blocks, walk, filled, key_end, key_base, &s, &acc, correction);
+    walk = next;
   }
   write_row(b, &acc, run);
 }

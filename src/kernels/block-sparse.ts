@@ -6,12 +6,14 @@
 // query blocks are served by caches and not counted). K/V as packed f16 for block-sparse-f16.
 // FLOP model: 4 · headDim per pair in a kept block (ragged edge blocks counted exactly).
 //
-// Overrides: as flash (blockQ, tileK, staged, specialize; see flash.ts), except that a workgroup
-// holds min(blockQ, mask block size) query rows, so it never straddles two rows of the mask: any
-// block size works. Invocations per workgroup: those rows rounded up to a power of two, at least 16
-// and at most blockQ (blocks of 16, 32, 64 rows get exactly that many; a block of 5 leaves 11 idle).
-// Staged tiles end at block boundaries; direct tiles gather tileK keys across consecutive kept
-// blocks (small blocks would otherwise make small tiles, and a CPU adapter pays per tile).
+// Overrides: as flash (blockQ, tileK, staged, specialize; see flash.ts). Staged: a workgroup holds
+// min(blockQ, mask block size) query rows, so it never straddles two rows of the mask (any block
+// size works); invocations per workgroup: those rows rounded up to a power of two, at least 16 and
+// at most blockQ (blocks of 16, 32, 64 rows get exactly that many; a block of 5 leaves 11 idle);
+// tiles end at block boundaries. Direct: blockQ consecutive rows per workgroup (default 16: rows
+// keep different numbers of blocks and small workgroups balance that), each invocation walking its
+// own mask row, tiles of tileK keys gathered across consecutive kept blocks (small blocks would
+// otherwise make small tiles, and a CPU adapter pays per tile).
 
 import type { Gpu } from '../gpu/gpu.ts';
 import {
@@ -29,6 +31,12 @@ import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } f
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/block-sparse-attention.wgsl', import.meta.url);
+/**
+ * Query rows per workgroup on the direct path: rows keep different numbers of blocks, and small
+ * workgroups spread that unevenness over a CPU adapter's threads (SwiftShader at density 0.5: 0.95
+ * of the ideal speed-up with 16 or 32 rows, 0.82 with 64).
+ */
+const DIRECT_ROWS = 16;
 
 /**
  * Block size, mask rows and columns the kernel walks (the mask's, or blocks of blockQ keys without
@@ -70,10 +78,17 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
     async prepare(gpu, p, io) {
       const blocks = blockGrid(p, blockQ);
       const plan = planTiles(gpu, p.headDim, options);
+      // Staged tiles are shared by a workgroup's rows, so its rows stay inside one mask row; direct
+      // invocations share nothing and take blockQ consecutive rows (default 16), as flash.
       const subTiles = Math.ceil(blocks.blockSize / blocks.tileRows);
-      const grid = [blocks.rows * subTiles, ...headGrid(gpu, p.heads)];
+      const directRows = options.blockQ ?? DIRECT_ROWS;
+      const invocations = plan.staged ? blocks.invocations : directRows;
+      const grid = [
+        plan.staged ? blocks.rows * subTiles : Math.ceil(p.seqQ / directRows),
+        ...headGrid(gpu, p.heads),
+      ];
       const format = kvFormat(p, kvF16);
-      checkInvocations(gpu, `${name} blockQ`, blocks.invocations);
+      checkInvocations(gpu, `${name} blockQ`, invocations);
       checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, tileBytes(plan));
       checkDispatch(gpu, `${name} (mask rows × ${subTiles} workgroups each)`, grid);
       if (p.mask) checkBinding(gpu, `${name} mask CSR`, 4 * (p.mask.rowPtr.length + p.mask.nnz));
@@ -83,7 +98,7 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
         kernel: name,
         shader: SHADER,
         entryPoint: plan.staged ? 'main' : 'main_direct',
-        constants: { BLOCK_Q: blocks.invocations, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
+        constants: { BLOCK_Q: invocations, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
       const words = attentionParams(p, [plan.headVec4, plan.tileK, subTiles, blocks.rows, blocks.tileRows]);
       // Without a mask, walk virtual blocks of blockQ keys (attentionParams writes 1 and 1 there).
