@@ -158,7 +158,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
     unit: '%',
     detail:
       timeSaved !== undefined && bytesSaved !== undefined
-        ? `kv=${kv}, density ${sparse?.density?.toFixed(2)}: time −${(100 * timeSaved).toFixed(1)}%, bytes −${(100 * bytesSaved).toFixed(1)}%`
+        ? `kv=${kv}, density ${sparse?.density?.toFixed(2)}: time ${signed(-timeSaved)}, bytes ${signed(-bytesSaved)}`
         : 'not measured',
   });
   return ratios;
@@ -177,6 +177,11 @@ function show(value: number | undefined, unit: '×' | '%', target?: number): str
   )
     digits++;
   return `${(scale * value).toFixed(digits)}${unit}`;
+}
+
+/** "−40.0%" or "+12.5%". */
+function signed(fraction: number): string {
+  return `${fraction < 0 ? '−' : '+'}${Math.abs(100 * fraction).toFixed(1)}%`;
 }
 
 function cell(text: string): string {

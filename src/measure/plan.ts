@@ -207,18 +207,25 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         headDim: config.headDim,
         causal: false,
       };
-      for (const kernel of decodeKernels) add(attentionJob('decode', 'decode', kernel, c));
-      if (!allowed || allowed.has('flash')) add(attentionJob('decode', 'decode', 'flash', c));
-      if (config.decodeDensity !== undefined && config.decodeDensity < 1) {
-        const sparse: AttentionCase = {
-          ...c,
-          mask: { pattern: 'random', density: config.decodeDensity, blockSize: config.blockSize, seed: 7 },
-        };
-        for (const kernel of decodeKernels) {
-          const baseline = jobs.find((j) => j.id === attentionId('decode', kernel, c))?.id;
-          add(attentionJob('decode', 'decode', kernel, sparse, baseline));
-        }
+      const sparse: AttentionCase | undefined =
+        config.decodeDensity !== undefined && config.decodeDensity < 1
+          ? {
+              ...c,
+              mask: {
+                pattern: 'random',
+                density: config.decodeDensity,
+                blockSize: config.blockSize,
+                seed: 7,
+              },
+            }
+          : undefined;
+      // Each sparse decode right after its dense baseline: the machine's load drifts less in between.
+      for (const kernel of decodeKernels) {
+        add(attentionJob('decode', 'decode', kernel, c));
+        const baseline = jobs[jobs.length - 1].id;
+        if (sparse) add(attentionJob('decode', 'decode', kernel, sparse, baseline));
       }
+      if (!allowed || allowed.has('flash')) add(attentionJob('decode', 'decode', 'flash', c));
     }
   }
 
