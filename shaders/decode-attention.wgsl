@@ -116,37 +116,31 @@ fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
 }
 
 // Positions run over the visited runs of keys back to back, each run padded to run_stride (a
-// multiple of 4) positions, so 4 positions from a multiple of 4 never straddle two runs. A walker
-// steps through them 4 at a time with one division at its start: CPU adapters pay dearly for
-// integer division and for divergent branches in inner loops.
-struct Walker {
-  u: u32,      // position (a multiple of 4)
-  run: u32,
-  offset: u32, // position within the run
-  first: u32,  // key of the run's first position
+// multiple of 4) positions, so 4 positions from a multiple of 4 never straddle two runs. Loops walk
+// them a run segment at a time, with one division per segment and plain arithmetic per 4 keys:
+// CPU adapters pay dearly for integer division and for branches in inner loops.
+struct Segment {
+  quads: u32,       // quads of positions in it (from u to the end of the run, or `limit`)
+  key: u32,         // key of its first position
+  offset: u32,      // position of u within the run
+  live: bool,       // u < visit_positions (else: no keys at all)
 }
 
-fn walk_from(u: u32) -> Walker {
-  let run = u / params.run_stride;
-  return Walker(u, run, u - run * params.run_stride, visit_meta[run] * params.run_len);
-}
-
-// The keys behind the walker's 4 positions, seq_k where a position holds none.
-fn walk_keys(w: Walker) -> vec4<u32> {
-  let e = vec4<u32>(0u, 1u, 2u, 3u);
-  let inside = (vec4<u32>(w.offset) + e < vec4<u32>(params.run_len)) &
-    (vec4<u32>(w.u) < vec4<u32>(params.visit_positions));
-  return select(vec4<u32>(params.seq_k), min(vec4<u32>(w.first + w.offset) + e, vec4<u32>(params.seq_k)), inside);
-}
-
-fn walk_next(w: Walker) -> Walker {
-  var next = Walker(w.u + 4u, w.run, w.offset + 4u, w.first);
-  if (next.offset >= params.run_stride) {
-    next.run += 1u;
-    next.offset = 0u;
-    next.first = visit_meta[min(next.run, arrayLength(&visit_meta) - 1u)] * params.run_len;
+// The segment of positions starting at u (a multiple of 4), at most `limit` quads long.
+fn segment_at(u: u32, limit: u32) -> Segment {
+  if (u >= params.visit_positions) {
+    return Segment(limit, 0u, 0u, false);
   }
-  return next;
+  let run = u / params.run_stride;
+  let offset = u - run * params.run_stride;
+  return Segment(min((params.run_stride - offset) / 4u, limit), visit_meta[run] * params.run_len + offset, offset, true);
+}
+
+// The keys of quad n of a segment, seq_k where a position holds none.
+fn segment_keys(seg: Segment, n: u32) -> vec4<u32> {
+  let e = vec4<u32>(0u, 1u, 2u, 3u);
+  let inside = (vec4<u32>(seg.offset + 4u * n) + e < vec4<u32>(params.run_len)) & vec4<bool>(seg.live);
+  return select(vec4<u32>(params.seq_k), min(vec4<u32>(seg.key + 4u * n) + e, vec4<u32>(params.seq_k)), inside);
 }
 
 // Which of 4 keys query row i may see: a key at all, causality, and (rows spanning several mask
@@ -206,47 +200,53 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   // Rows are unrolled by hand (ROWS is 1 or 4): loops and arrays indexed by row cost CPU adapters a
   // third of the kernel's time.
   var m = vec4<f32>(MASKED);
-  var walk = walk_from(4u * quad0);
-  for (var n = 0u; n < quads; n++) {
-    let quad = quad0 + n;
-    let j = walk_keys(walk);
-    walk = walk_next(walk);
-    let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
-    var s0 = vec4<f32>(0.0);
-    var s1 = vec4<f32>(0.0);
-    var s2 = vec4<f32>(0.0);
-    var s3 = vec4<f32>(0.0);
-    for (var c4 = 0u; c4 < params.hv; c4++) {
-      let k0 = load_k4(kr.x, c4);
-      let k1 = load_k4(kr.y, c4);
-      let k2 = load_k4(kr.z, c4);
-      let k3 = load_k4(kr.w, c4);
-      let q0 = load_q4(qb0, c4);
-      s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+  var done = 0u;
+  loop {
+    if (done >= quads) {
+      break;
+    }
+    let seg = segment_at(4u * (quad0 + done), quads - done);
+    for (var n = 0u; n < seg.quads; n++) {
+      let quad = quad0 + done + n;
+      let j = segment_keys(seg, n);
+      let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
+      var s0 = vec4<f32>(0.0);
+      var s1 = vec4<f32>(0.0);
+      var s2 = vec4<f32>(0.0);
+      var s3 = vec4<f32>(0.0);
+      for (var c4 = 0u; c4 < params.hv; c4++) {
+        let k0 = load_k4(kr.x, c4);
+        let k1 = load_k4(kr.y, c4);
+        let k2 = load_k4(kr.z, c4);
+        let k3 = load_k4(kr.w, c4);
+        let q0 = load_q4(qb0, c4);
+        s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+        if (ROWS > 1u) {
+          let q1 = load_q4(qb1, c4);
+          let q2 = load_q4(qb2, c4);
+          let q3 = load_q4(qb3, c4);
+          s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
+          s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
+          s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
+        }
+      }
+      s0 = quad_scores(s0, row0, j);
+      m.x = max(m.x, max(max(s0.x, s0.y), max(s0.z, s0.w)));
+      p[pr0 + quad] = s0;
       if (ROWS > 1u) {
-        let q1 = load_q4(qb1, c4);
-        let q2 = load_q4(qb2, c4);
-        let q3 = load_q4(qb3, c4);
-        s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
-        s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
-        s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
+        let rows = params.ranges * quads;
+        s1 = quad_scores(s1, row0 + 1u, j);
+        s2 = quad_scores(s2, row0 + 2u, j);
+        s3 = quad_scores(s3, row0 + 3u, j);
+        m.y = max(m.y, max(max(s1.x, s1.y), max(s1.z, s1.w)));
+        m.z = max(m.z, max(max(s2.x, s2.y), max(s2.z, s2.w)));
+        m.w = max(m.w, max(max(s3.x, s3.y), max(s3.z, s3.w)));
+        p[pr0 + rows + quad] = s1;
+        p[pr0 + 2u * rows + quad] = s2;
+        p[pr0 + 3u * rows + quad] = s3;
       }
     }
-    s0 = quad_scores(s0, row0, j);
-    m.x = max(m.x, max(max(s0.x, s0.y), max(s0.z, s0.w)));
-    p[pr0 + quad] = s0;
-    if (ROWS > 1u) {
-      let rows = params.ranges * quads;
-      s1 = quad_scores(s1, row0 + 1u, j);
-      s2 = quad_scores(s2, row0 + 2u, j);
-      s3 = quad_scores(s3, row0 + 3u, j);
-      m.y = max(m.y, max(max(s1.x, s1.y), max(s1.z, s1.w)));
-      m.z = max(m.z, max(max(s2.x, s2.y), max(s2.z, s2.w)));
-      m.w = max(m.w, max(max(s3.x, s3.y), max(s3.z, s3.w)));
-      p[pr0 + rows + quad] = s1;
-      p[pr0 + 2u * rows + quad] = s2;
-      p[pr0 + 3u * rows + quad] = s3;
-    }
+    done += seg.quads;
   }
 
   // Second sweep over this invocation's own entries: probabilities and their sum per row.
@@ -298,25 +298,33 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  var walk = walk_from(first_u);
-  for (var n = 0u; n < quad_end; n++) {
-    let j = walk_keys(walk);
-    walk = walk_next(walk);
-    let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
-    let v0 = load_v4(kr.x, lane);
-    let v1 = load_v4(kr.y, lane);
-    let v2 = load_v4(kr.z, lane);
-    let v3 = load_v4(kr.w, lane);
-    let p0 = p[pr0 + n];
-    acc0 += p0.x * v0 + p0.y * v1 + p0.z * v2 + p0.w * v3;
-    if (ROWS > 1u) {
-      let p1 = p[pr0 + row_stride + n];
-      let p2 = p[pr0 + 2u * row_stride + n];
-      let p3 = p[pr0 + 3u * row_stride + n];
-      acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
-      acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
-      acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
+  // Keys without a position have p = 0: only their rows need clamping into bounds.
+  let last_row = vec4<u32>(key_base + params.seq_k - 1u);
+  var done = 0u;
+  loop {
+    if (done >= quad_end) {
+      break;
     }
+    let seg = segment_at(first_u + 4u * done, quad_end - done);
+    for (var n2 = 0u; n2 < seg.quads; n2++) {
+      let n = done + n2;
+      let kr = min(vec4<u32>(key_base + seg.key + 4u * n2) + vec4<u32>(0u, 1u, 2u, 3u), last_row);
+      let v0 = load_v4(kr.x, lane);
+      let v1 = load_v4(kr.y, lane);
+      let v2 = load_v4(kr.z, lane);
+      let v3 = load_v4(kr.w, lane);
+      let p0 = p[pr0 + n];
+      acc0 += p0.x * v0 + p0.y * v1 + p0.z * v2 + p0.w * v3;
+      if (ROWS > 1u) {
+        let p1 = p[pr0 + row_stride + n];
+        let p2 = p[pr0 + 2u * row_stride + n];
+        let p3 = p[pr0 + 3u * row_stride + n];
+        acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
+        acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
+        acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
+      }
+    }
+    done += seg.quads;
   }
   let accs = array<vec4<f32>, MAX_ROWS>(acc0, acc1, acc2, acc3);
   for (var r = 0u; r < ROWS; r++) {
