@@ -275,6 +275,32 @@ describe('attention kernels', () => {
     return found;
   }
 
+  describe('a mask chosen on the GPU from the data (blockMask.topK)', () => {
+    it.for(KERNELS)('%s', async (name, context) => {
+      const b = build({ ...CONTROL, seqQ: 90, seqK: 100, causal: true });
+      const { heads, seqQ, seqK, headDim } = b.problem;
+      const mask = await blockMask.topK(gpu(), {
+        q: b.q,
+        k: b.k,
+        heads,
+        seqQ,
+        seqK,
+        headDim,
+        blockSize: 16,
+        keep: 2,
+        causal: true,
+      });
+      const masked = { ...b, problem: { ...b.problem, mask } };
+      const reason = attentionKernels[name].decline?.(masked.problem, gpu());
+      if (reason) {
+        context.skip(`declined: ${reason}`);
+        return;
+      }
+      const o = await attention(gpu(), { ...masked.problem, q: b.q, k: b.k, v: b.v }, { kernel: name });
+      expectReference(o, masked, TOL);
+    });
+  });
+
   describe('paths the registry defaults do not take', () => {
     // Hardware adapters get K/V staged through workgroup memory and pipelines with the head
     // dimension and tile fixed (loops unrolled); SwiftShader defaults to direct loads and run-time
