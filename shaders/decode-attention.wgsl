@@ -117,23 +117,33 @@ fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
 
 // Positions run over the visited runs of keys back to back, each run padded to run_stride (a
 // multiple of 4) positions, so 4 positions from a multiple of 4 never straddle two runs. Loops walk
-// them a run segment at a time, with one division per segment and plain arithmetic per 4 keys:
-// CPU adapters pay dearly for integer division and for branches in inner loops.
+// them a run segment at a time (one division where a walk starts, then run by run) with plain
+// arithmetic per 4 keys: CPU adapters pay dearly for integer division and for branches in inner
+// loops.
 struct Segment {
-  quads: u32,       // quads of positions in it (from u to the end of the run, or `limit`)
-  key: u32,         // key of its first position
-  offset: u32,      // position of u within the run
-  live: bool,       // u < visit_positions (else: no keys at all)
+  run: u32,
+  offset: u32, // position of the segment's start within the run
+  quads: u32,  // quads of positions in it (to the end of the run, at most `limit`)
+  key: u32,    // key of its first position
+  live: bool,  // it lies before visit_positions (else: no keys at all)
 }
 
-// The segment of positions starting at u (a multiple of 4), at most `limit` quads long.
+fn segment_of(run: u32, offset: u32, limit: u32) -> Segment {
+  let live = run * params.run_stride + offset < params.visit_positions;
+  let quads = min((params.run_stride - offset) / 4u, limit);
+  let first = visit_meta[min(run, arrayLength(&visit_meta) - 1u)] * params.run_len + offset;
+  return Segment(run, offset, select(limit, quads, live), first, live);
+}
+
+// The segment holding position u (a multiple of 4), at most `limit` quads long.
 fn segment_at(u: u32, limit: u32) -> Segment {
-  if (u >= params.visit_positions) {
-    return Segment(limit, 0u, 0u, false);
-  }
   let run = u / params.run_stride;
-  let offset = u - run * params.run_stride;
-  return Segment(min((params.run_stride - offset) / 4u, limit), visit_meta[run] * params.run_len + offset, offset, true);
+  return segment_of(run, u - run * params.run_stride, limit);
+}
+
+// The segment after seg (the next run from its start), at most `limit` quads long.
+fn segment_after(seg: Segment, limit: u32) -> Segment {
+  return segment_of(seg.run + 1u, 0u, limit);
 }
 
 // The keys of quad n of a segment, seq_k where a position holds none.
@@ -201,11 +211,11 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   // third of the kernel's time.
   var m = vec4<f32>(MASKED);
   var done = 0u;
+  var seg = segment_at(4u * quad0, quads);
   loop {
     if (done >= quads) {
       break;
     }
-    let seg = segment_at(4u * (quad0 + done), quads - done);
     for (var n = 0u; n < seg.quads; n++) {
       let quad = quad0 + done + n;
       let j = segment_keys(seg, n);
@@ -247,6 +257,7 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       }
     }
     done += seg.quads;
+    seg = segment_after(seg, quads - done);
   }
 
   // Second sweep over this invocation's own entries: probabilities and their sum per row.
@@ -301,11 +312,11 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   // Keys without a position have p = 0: only their rows need clamping into bounds.
   let last_row = vec4<u32>(key_base + params.seq_k - 1u);
   var done = 0u;
+  var seg = segment_at(first_u, quad_end);
   loop {
     if (done >= quad_end) {
       break;
     }
-    let seg = segment_at(first_u + 4u * done, quad_end - done);
     for (var n2 = 0u; n2 < seg.quads; n2++) {
       let n = done + n2;
       let kr = min(vec4<u32>(key_base + seg.key + 4u * n2) + vec4<u32>(0u, 1u, 2u, 3u), last_row);
@@ -325,6 +336,7 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       }
     }
     done += seg.quads;
+    seg = segment_after(seg, quad_end - done);
   }
   let accs = array<vec4<f32>, MAX_ROWS>(acc0, acc1, acc2, acc3);
   for (var r = 0u; r < ROWS; r++) {
