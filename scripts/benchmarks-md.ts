@@ -18,6 +18,28 @@ export interface Ratio {
   unit: '×' | '%';
   /** Which results it came from. */
   detail: string;
+  /** The results behind the figure (their confidence intervals qualify it). */
+  sources?: (BenchResult | undefined)[];
+}
+
+/** Relative half-width of a result's 95% CI of the median. */
+function ciWidth(r: BenchResult): number {
+  const l = r.latencyMs;
+  if (!l || l.median <= 0) return 0;
+  return Math.max(l.median - l.ci95[0], l.ci95[1] - l.median) / l.median;
+}
+
+/** " (noisy: CI ±20% on decode …)" when a source's CI is wider than ±5%. */
+function noiseNote(sources: (BenchResult | undefined)[] | undefined): string {
+  const wide = (sources ?? []).filter(
+    (r): r is BenchResult => Boolean(r) && ciWidth(r as BenchResult) > 0.05,
+  );
+  if (wide.length === 0) return '';
+  const parts = wide.map(
+    (r) =>
+      `±${(100 * ciWidth(r)).toFixed(0)}% on ${r.impl === 'attnscope' ? '' : `${r.impl} `}${r.kernel}${r.params.pattern ? ' (sparse)' : ''}`,
+  );
+  return ` — NOISY: 95% CI ${parts.join(', ')}`;
 }
 
 const timed = (
@@ -58,6 +80,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   ratios.push({
     name: 'flash vs unfused, largest sequence',
     value: ratio(at('unfused'), at('flash')),
+    sources: [at('unfused'), at('flash')],
     target: 2,
     unit: '×',
     detail: seq ? `s=${seq}` : 'flash not measured',
@@ -65,6 +88,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   ratios.push({
     name: 'flash vs TF.js composed attention',
     value: ratio(at('attention', 'tfjs-webgpu'), at('flash')),
+    sources: [at('attention', 'tfjs-webgpu'), at('flash')],
     target: 3,
     unit: '×',
     detail: seq ? `s=${seq}` : 'flash not measured',
@@ -83,6 +107,18 @@ export function keyRatios(file: ResultsFile): Ratio[] {
     ratios.push({
       name: `block-sparse vs flash at density ${target}: speed-up × density`,
       value: efficiency,
+      sources: [
+        sparse,
+        sparse &&
+          find(
+            file,
+            (r) =>
+              r.kernel === 'flash' &&
+              r.params.pattern === sparse.params.pattern &&
+              r.params.targetDensity === sparse.params.targetDensity &&
+              r.params.seqK === sparse.params.seqK,
+          ),
+      ],
       target: 0.9,
       unit: '%',
       detail: sparse
@@ -119,6 +155,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
     ratios.push({
       name: `tiled matmul vs ${peer === 'gpu.js' ? 'gpu.js' : 'TF.js'} matMul`,
       value: ratio(mm(peer), mm('attnscope', 'tiled')),
+      sources: [mm(peer), mm('attnscope', 'tiled')],
       target,
       unit: '×',
       detail: size
@@ -139,6 +176,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   ratios.push({
     name: 'decode (dense, longest KV): share of copy bandwidth',
     value: dense?.bwUtil,
+    sources: [dense],
     target: 0.9,
     unit: '%',
     detail: kv ? `kv=${kv}, ${dense?.gbps?.toPrecision(3)} GB/s` : 'not measured',
@@ -154,6 +192,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   ratios.push({
     name: 'sparse decode: time saved ÷ bytes saved',
     value: timeSaved !== undefined && bytesSaved ? timeSaved / bytesSaved : undefined,
+    sources: [dense, sparse],
     target: 0.9,
     unit: '%',
     detail:
@@ -226,6 +265,7 @@ export function benchmarksMarkdown(
   now.forEach((r, i) => {
     const holds = r.value === undefined ? '—' : r.value >= r.target ? 'yes' : 'no';
     const target = `≥ ${r.unit === '%' ? `${(100 * r.target).toFixed(0)}%` : `${r.target.toFixed(1)}×`}`;
+    const detail = r.detail + noiseNote(r.sources);
     const cells = before
       ? [
           r.name,
@@ -233,9 +273,9 @@ export function benchmarksMarkdown(
           show(r.value, r.unit, r.target),
           target,
           holds,
-          r.detail,
+          detail,
         ]
-      : [r.name, show(r.value, r.unit, r.target), target, holds, r.detail];
+      : [r.name, show(r.value, r.unit, r.target), target, holds, detail];
     lines.push(`| ${cells.map(cell).join(' | ')} |`);
   });
   lines.push('');

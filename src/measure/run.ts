@@ -92,8 +92,10 @@ const defaultPeers: PeerLoader = () => import('../peers/index.ts');
  * passes this multiple of its budget drops the configurations left (status 'failed').
  */
 const HARD_BUDGET_FACTOR = 2;
-/** No configuration gets less than this to sample (ms). */
+/** No configuration gets less than this to sample (ms)… */
 const MIN_JOB_BUDGET_MS = 400;
+/** …nor less than this share of an even split of the budget, when earlier ones overran theirs. */
+const MIN_JOB_SHARE = 0.5;
 /** Share of the run's budget one autotune sweep may use. */
 const AUTOTUNE_BUDGET_SHARE = 0.08;
 
@@ -272,7 +274,8 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
         break;
       }
       const remainingJobs = jobs.length - i;
-      const share = Math.max(MIN_JOB_BUDGET_MS, (config.budgetMs - elapsed) / remainingJobs);
+      const floor = Math.max(MIN_JOB_BUDGET_MS, (MIN_JOB_SHARE * config.budgetMs) / jobs.length);
+      const share = Math.max(floor, (config.budgetMs - elapsed) / remainingJobs);
       const budget = job.ceiling ? share / 2 : share;
       const jobStart = performance.now();
       try {
