@@ -69,19 +69,22 @@ async function runOnce(gpu: Gpu, what: string, outputBytes: number, setup: Setup
   const buffers: GPUBuffer[] = [];
   let run: KernelRun | undefined;
   try {
-    const output = await gpu.scoped(() => `${what}, buffers of ${describeSizes(buffers)}`, async () => {
-      const prepared = await setup((buffer) => {
-        buffers.push(buffer);
-        return buffer;
-      });
-      run = prepared.run;
-      const encoder = gpu.device.createCommandEncoder({ label: what });
-      const pass = encoder.beginComputePass({ label: what });
-      prepared.run.encode(pass);
-      pass.end();
-      gpu.device.queue.submit([encoder.finish()]);
-      return prepared.output;
-    });
+    const output = await gpu.scoped(
+      () => `${what}, buffers of ${describeSizes(buffers)}`,
+      async () => {
+        const prepared = await setup((buffer) => {
+          buffers.push(buffer);
+          return buffer;
+        });
+        run = prepared.run;
+        const encoder = gpu.device.createCommandEncoder({ label: what });
+        const pass = encoder.beginComputePass({ label: what });
+        prepared.run.encode(pass);
+        pass.end();
+        gpu.device.queue.submit([encoder.finish()]);
+        return prepared.output;
+      },
+    );
     return new Float32Array(await gpu.read(output, outputBytes));
   } finally {
     run?.destroy();
