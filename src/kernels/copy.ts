@@ -3,6 +3,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
+import { dispatchRun } from './run.ts';
 import type { Kernel } from './types.ts';
 
 export interface ProbeProblem {
@@ -66,14 +67,7 @@ export const copy: ProbeKernel = {
       constants: { WORKGROUP_SIZE },
     });
     const group = gpu.bindGroup(NAME, pipeline, [io.src, io.dst]);
-    return {
-      encode(pass) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(workgroups);
-      },
-      destroy() {},
-    };
+    return dispatchRun([{ pipeline, group, grid: [workgroups] }]);
   },
 
   reference: (src) => src,

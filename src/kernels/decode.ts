@@ -30,6 +30,7 @@ import {
 } from './attention-common.ts';
 import { checkPackedKv, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
+import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
@@ -226,9 +227,9 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const packed = kvF16 ? await kvRows(gpu, name, p, io, 'f16') : undefined;
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
       const steps = [
-        [
-          scores,
-          gpu.bindGroup(`${name}.scores`, scores, {
+        {
+          pipeline: scores,
+          group: gpu.bindGroup(`${name}.scores`, scores, {
             0: params,
             1: io.q,
             2: kvF16 ? placeholder : io.k,
@@ -239,11 +240,11 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
             10: io.q,
             11: kvF16 ? placeholder : io.k,
           }),
-          plan.grids.scores,
-        ],
-        [
-          values,
-          gpu.bindGroup(`${name}.values`, values, {
+          grid: plan.grids.scores,
+        },
+        {
+          pipeline: values,
+          group: gpu.bindGroup(`${name}.values`, values, {
             0: params,
             3: kvF16 ? placeholder : io.v,
             4: metaBuffer,
@@ -252,27 +253,15 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
             9: probs,
             12: kvF16 ? placeholder : io.v,
           }),
-          plan.grids.values,
-        ],
-        [reduce, gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }), plan.grids.reduce],
-      ] as const;
-      return {
-        encode(pass) {
-          for (const [pipeline, group, [x, y, z]] of steps) {
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, group);
-            pass.dispatchWorkgroups(x, y, z);
-          }
+          grid: plan.grids.values,
         },
-        destroy() {
-          params.destroy();
-          metaBuffer.destroy();
-          part.destroy();
-          probs.destroy();
-          packed?.destroy();
-          placeholder.destroy();
+        {
+          pipeline: reduce,
+          group: gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }),
+          grid: plan.grids.reduce,
         },
-      };
+      ];
+      return dispatchRun(steps, [params, metaBuffer, part, probs, packed, placeholder]);
     },
 
     cost(p: AttentionProblem) {

@@ -7,6 +7,7 @@
 
 import { checkProbeBytes, type ProbeKernel, type ProbeProblem } from './copy.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
+import { dispatchRun } from './run.ts';
 
 const NAME = 'fma';
 const SHADER = new URL('../../shaders/fma.wgsl', import.meta.url);
@@ -80,16 +81,7 @@ export const fma: ProbeKernel = {
     new Float32Array(words).set([MULTIPLIER, ADDEND], 1);
     const params = gpu.uniform(`${NAME}.params`, words);
     const group = gpu.bindGroup(NAME, pipeline, [params, io.src, io.dst]);
-    return {
-      encode(pass) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(x, y);
-      },
-      destroy() {
-        params.destroy();
-      },
-    };
+    return dispatchRun([{ pipeline, group, grid: [x, y] }], [params]);
   },
 
   reference,

@@ -17,6 +17,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { attentionFlops, attentionParams, headGrid, ioBytes, maskLayoutBuffer } from './attention-common.ts';
 import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
+import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/fused-softmax-attention.wgsl', import.meta.url);
@@ -97,29 +98,27 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
       const maskLayout = maskLayoutBuffer(gpu, name, p);
       const probs = gpu.buffer(`${name}.probabilities`, probBytes);
       const kv = await kvRows(gpu, name, p, io, format);
-      const steps = [
+      return dispatchRun(
         [
-          scores,
-          gpu.bindGroup(`${name}.scores`, scores, { 0: params, 1: io.q, 2: kv.k, 4: maskLayout, 6: probs }),
-          grids.scores,
+          {
+            pipeline: scores,
+            group: gpu.bindGroup(`${name}.scores`, scores, {
+              0: params,
+              1: io.q,
+              2: kv.k,
+              4: maskLayout,
+              6: probs,
+            }),
+            grid: grids.scores,
+          },
+          {
+            pipeline: pv,
+            group: gpu.bindGroup(`${name}.pv`, pv, { 0: params, 3: kv.v, 5: io.o, 6: probs }),
+            grid: grids.pv,
+          },
         ],
-        [pv, gpu.bindGroup(`${name}.pv`, pv, { 0: params, 3: kv.v, 5: io.o, 6: probs }), grids.pv],
-      ] as const;
-      return {
-        encode(pass) {
-          for (const [pipeline, group, [x, y, z]] of steps) {
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, group);
-            pass.dispatchWorkgroups(x, y, z);
-          }
-        },
-        destroy() {
-          params.destroy();
-          maskLayout.destroy();
-          probs.destroy();
-          kv.destroy();
-        },
-      };
+        [params, maskLayout, probs, kv],
+      );
     },
 
     cost(p: AttentionProblem) {

@@ -4,6 +4,7 @@
 
 import { checkBinding, checkDispatch } from './limits.ts';
 import { matmulParams } from './matmul-common.ts';
+import { dispatchRun } from './run.ts';
 import type { MatmulKernel } from './types.ts';
 
 const NAME = 'naive';
@@ -30,17 +31,7 @@ export const naive: MatmulKernel = {
     const params = gpu.uniform(`${NAME}.params`, matmulParams(p));
     const noBias = io.bias ? undefined : gpu.buffer(`${NAME}.noBias`, 4);
     const group = gpu.bindGroup(NAME, pipeline, [params, io.a, io.b, io.bias ?? noBias!, io.c]);
-    return {
-      encode(pass) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(grid[0], grid[1]);
-      },
-      destroy() {
-        params.destroy();
-        noBias?.destroy();
-      },
-    };
+    return dispatchRun([{ pipeline, group, grid }], [params, noBias]);
   },
 
   cost: (p) => ({

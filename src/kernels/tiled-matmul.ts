@@ -18,6 +18,7 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import { matmulParams } from './matmul-common.ts';
+import { dispatchRun } from './run.ts';
 import type { MatmulKernel, MatmulProblem } from './types.ts';
 
 export interface TiledConfig {
@@ -130,17 +131,7 @@ async function prepareTiled(
   // A vec4 binding needs at least 16 bytes, hence the size of the stand-in bias.
   const noBias = io.bias ? undefined : gpu.buffer(`${name}.noBias`, 16);
   const group = gpu.bindGroup(name, pipeline, [params, io.a, io.b, io.bias ?? noBias!, io.c]);
-  return {
-    encode(pass: GPUComputePassEncoder) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-    },
-    destroy() {
-      params.destroy();
-      noBias?.destroy();
-    },
-  };
+  return dispatchRun([{ pipeline, group, grid }], [params, noBias]);
 }
 
 const cost = (p: MatmulProblem) => ({

@@ -5,6 +5,7 @@
 
 import { attentionFlops, attentionParams, ioBytes, maskLayoutBuffer } from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
+import { dispatchRun } from './run.ts';
 import type { AttentionKernel } from './types.ts';
 
 const NAME = 'unfused';
@@ -36,28 +37,32 @@ export const unfused: AttentionKernel = {
     const maskLayout = maskLayoutBuffer(gpu, NAME, p);
     const s = gpu.buffer(`${NAME}.scores`, scoreBytes);
     // 'auto' layouts hold only the bindings an entry point uses, hence one list per pass.
-    const groups = [
-      [scores, gpu.bindGroup(`${NAME}.scores`, scores, { 0: params, 1: io.q, 2: io.k, 4: maskLayout, 5: s })],
-      [softmax, gpu.bindGroup(`${NAME}.softmax`, softmax, { 0: params, 5: s })],
-      [pv, gpu.bindGroup(`${NAME}.pv`, pv, { 0: params, 3: io.v, 5: s, 6: io.o })],
-    ] as const;
-    const dispatches = [grids.scores, grids.softmax, grids.pv];
-
-    return {
-      encode(pass) {
-        groups.forEach(([pipeline, group], index) => {
-          const [x, y, z] = dispatches[index];
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, group);
-          pass.dispatchWorkgroups(x, y, z);
-        });
-      },
-      destroy() {
-        params.destroy();
-        maskLayout.destroy();
-        s.destroy();
-      },
-    };
+    return dispatchRun(
+      [
+        {
+          pipeline: scores,
+          group: gpu.bindGroup(`${NAME}.scores`, scores, {
+            0: params,
+            1: io.q,
+            2: io.k,
+            4: maskLayout,
+            5: s,
+          }),
+          grid: grids.scores,
+        },
+        {
+          pipeline: softmax,
+          group: gpu.bindGroup(`${NAME}.softmax`, softmax, { 0: params, 5: s }),
+          grid: grids.softmax,
+        },
+        {
+          pipeline: pv,
+          group: gpu.bindGroup(`${NAME}.pv`, pv, { 0: params, 3: io.v, 5: s, 6: io.o }),
+          grid: grids.pv,
+        },
+      ],
+      [params, maskLayout, s],
+    );
   },
 
   cost(p) {

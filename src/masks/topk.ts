@@ -13,6 +13,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from '../kernels/limits.ts';
+import { dispatchRun } from '../kernels/run.ts';
 import type { CostModel, Kernel } from '../kernels/types.ts';
 import { checkSize } from '../kernels/validate.ts';
 import { attentionReference } from '../reference/attention.ts';
@@ -123,29 +124,26 @@ export const topKMask: Kernel<TopKProblem, TopKIO> = {
     const pooled = gpu.buffer(`${NAME}.pooled`, pooledBytes);
     const ownScores = io.scores ? undefined : gpu.buffer(`${NAME}.scores`, 4 * rows * cols);
     const scores = io.scores ?? ownScores!;
-    const steps = [
-      [pool, gpu.bindGroup(`${NAME}.pool`, pool, { 0: uniform, 1: io.q, 2: io.k, 3: pooled }), grids.pool],
-      [score, gpu.bindGroup(`${NAME}.score`, score, { 0: uniform, 3: pooled, 4: scores }), grids.score],
+    return dispatchRun(
       [
-        select,
-        gpu.bindGroup(`${NAME}.select`, select, { 0: uniform, 4: scores, 5: io.layout }),
-        grids.select_blocks,
+        {
+          pipeline: pool,
+          group: gpu.bindGroup(`${NAME}.pool`, pool, { 0: uniform, 1: io.q, 2: io.k, 3: pooled }),
+          grid: grids.pool,
+        },
+        {
+          pipeline: score,
+          group: gpu.bindGroup(`${NAME}.score`, score, { 0: uniform, 3: pooled, 4: scores }),
+          grid: grids.score,
+        },
+        {
+          pipeline: select,
+          group: gpu.bindGroup(`${NAME}.select`, select, { 0: uniform, 4: scores, 5: io.layout }),
+          grid: grids.select_blocks,
+        },
       ],
-    ] as const;
-    return {
-      encode(pass) {
-        for (const [pipeline, group, [x, y, z]] of steps) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, group);
-          pass.dispatchWorkgroups(x, y, z);
-        }
-      },
-      destroy() {
-        uniform.destroy();
-        pooled.destroy();
-        ownScores?.destroy();
-      },
-    };
+      [uniform, pooled, ownScores],
+    );
   },
 
   cost(p): CostModel {
