@@ -22,12 +22,12 @@ import {
   headGrid,
   keptPairs,
   kvBytes,
-  placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
 import { FLASH_DEFAULTS, type FlashOptions, planTiles, tileBytes, tileConstants } from './flash.ts';
-import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
+import { checkPackedKv, kvBindings, kvFormat } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/block-sparse-attention.wgsl', import.meta.url);
@@ -107,32 +107,9 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
       u32[8] = blocks.cols;
       const params = gpu.uniform(`${name}.params`, words);
       const csr = csrBuffer(gpu, name, p);
-      const kv = await kvRows(gpu, name, p, io, format);
-      const placeholder = placeholderBuffer(gpu, `${name}.unused`);
-      const group = gpu.bindGroup(name, pipeline, {
-        0: params,
-        1: io.q,
-        2: kvF16 ? placeholder : kv.k,
-        3: kvF16 ? placeholder : kv.v,
-        4: csr,
-        5: io.o,
-        6: kvF16 ? kv.k : placeholder,
-        7: kvF16 ? kv.v : placeholder,
-      });
-      const [x, y, z] = grid;
-      return {
-        encode(pass) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, group);
-          pass.dispatchWorkgroups(x, y, z);
-        },
-        destroy() {
-          params.destroy();
-          csr.destroy();
-          kv.destroy();
-          placeholder.destroy();
-        },
-      };
+      const kv = await kvBindings(gpu, name, p, io, format);
+      const group = gpu.bindGroup(name, pipeline, { 0: params, 1: io.q, 4: csr, 5: io.o, ...kv.entries });
+      return dispatchRun([{ pipeline, group, grid }], [params, csr, kv]);
     },
 
     cost(p: AttentionProblem) {

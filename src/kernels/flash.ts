@@ -30,11 +30,11 @@ import {
   kvBytes,
   maskLayoutBuffer,
   paddedVec4,
-  placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
-import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
+import { checkPackedKv, kvBindings, kvFormat } from './kv-pack.ts';
 import { checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/flash-attention.wgsl', import.meta.url);
@@ -138,32 +138,15 @@ export function createFlash(options: FlashOptions): AttentionKernel {
       });
       const params = gpu.uniform(`${name}.params`, attentionParams(p, [plan.headVec4, plan.tileK]));
       const maskLayout = maskLayoutBuffer(gpu, name, p);
-      const kv = await kvRows(gpu, name, p, io, format);
-      const placeholder = placeholderBuffer(gpu, `${name}.unused`);
+      const kv = await kvBindings(gpu, name, p, io, format);
       const group = gpu.bindGroup(name, pipeline, {
         0: params,
         1: io.q,
-        2: kvF16 ? placeholder : kv.k,
-        3: kvF16 ? placeholder : kv.v,
         4: maskLayout,
         5: io.o,
-        6: kvF16 ? kv.k : placeholder,
-        7: kvF16 ? kv.v : placeholder,
+        ...kv.entries,
       });
-      const [x, y, z] = grid;
-      return {
-        encode(pass) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, group);
-          pass.dispatchWorkgroups(x, y, z);
-        },
-        destroy() {
-          params.destroy();
-          maskLayout.destroy();
-          kv.destroy();
-          placeholder.destroy();
-        },
-      };
+      return dispatchRun([{ pipeline, group, grid }], [params, maskLayout, kv]);
     },
 
     cost(p: AttentionProblem) {

@@ -5,6 +5,7 @@
 // Runs on every adapter: pack2x16float/unpack2x16float are core WGSL, not the `shader-f16` feature.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { placeholderBuffer } from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import type { AttentionIO, AttentionProblem } from './types.ts';
 
@@ -87,6 +88,40 @@ export async function kvRows(
       shape.destroy();
       k.destroy();
       v.destroy();
+    },
+  };
+}
+
+/** K/V bindings of a flash-style shader, keyed by binding, and what destroy() frees. */
+export interface KvBindings {
+  entries: Record<number, GPUBuffer>;
+  destroy(): void;
+}
+
+/**
+ * K/V for a shader that declares f32 rows at bindings 2 and 3 and packed f16 rows at 6 and 7
+ * (flash, block-sparse): kvRows in the given format, and a placeholder for the pair not read.
+ */
+export async function kvBindings(
+  gpu: Gpu,
+  kernel: string,
+  p: AttentionProblem,
+  io: AttentionIO,
+  format: KvFormat | undefined,
+): Promise<KvBindings> {
+  const kv = await kvRows(gpu, kernel, p, io, format);
+  const placeholder = placeholderBuffer(gpu, `${kernel}.unused`);
+  const f16 = format === 'f16';
+  return {
+    entries: {
+      2: f16 ? placeholder : kv.k,
+      3: f16 ? placeholder : kv.v,
+      6: f16 ? kv.k : placeholder,
+      7: f16 ? kv.v : placeholder,
+    },
+    destroy() {
+      kv.destroy();
+      placeholder.destroy();
     },
   };
 }
