@@ -10,28 +10,19 @@ import { createBlockSparse } from '../../src/kernels/block-sparse.ts';
 import { createDecode } from '../../src/kernels/decode.ts';
 import { createFlash } from '../../src/kernels/flash.ts';
 import { attentionKernels, autoAttention } from '../../src/kernels/registry.ts';
-import type { AttentionKernel, AttentionProblem } from '../../src/kernels/types.ts';
-import { type BlockMask, blockMask, type MaskShape } from '../../src/masks/index.ts';
+import type { AttentionKernel } from '../../src/kernels/types.ts';
+import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
+import { type AttentionCase, type Built, build, CONTROL, F32_TOL } from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 /** Variants (f16 storage, subgroups) have their own file and tolerances. */
 const VARIANT = /-(f16|subgroups)$/;
 const KERNELS = Object.keys(attentionKernels).filter((name) => !VARIANT.test(name));
-const TOL: Tolerance = { atol: 2e-5, rtol: 2e-4 };
 
-interface Case {
+interface Case extends AttentionCase {
   name: string;
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
-  causal?: boolean;
-  /** Inputs drawn from [-range, range) (default 1). */
-  range?: number;
-  scale?: number;
-  mask?: (shape: Omit<MaskShape, 'blockSize'>) => BlockMask;
   tol?: Tolerance;
 }
 
@@ -57,8 +48,6 @@ function coin(seed: number, p: number): () => boolean {
   let n = 0;
   return () => next[n++ % next.length] < p;
 }
-
-const CONTROL = { heads: 2, seqQ: 64, seqK: 64, headDim: 32 };
 
 const CASES: Case[] = [
   { name: 'control (2 heads, 64 × 64, headDim 32)', ...CONTROL },
@@ -175,33 +164,6 @@ const CASES: Case[] = [
   },
 ];
 
-interface Built {
-  problem: AttentionProblem;
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-}
-
-function build(c: Omit<Case, 'name'>): Built {
-  const { heads, seqQ, seqK, headDim } = c;
-  const range = c.range ?? 1;
-  const problem: AttentionProblem = {
-    heads,
-    seqQ,
-    seqK,
-    headDim,
-    causal: c.causal ?? false,
-    scale: c.scale ?? 1 / Math.sqrt(headDim),
-    mask: c.mask?.({ seqQ, seqK }),
-  };
-  return {
-    problem,
-    q: randomArray(heads * seqQ * headDim, 1, -range, range),
-    k: randomArray(heads * seqK * headDim, 2, -range, range),
-    v: randomArray(heads * seqK * headDim, 3),
-  };
-}
-
 /** Runs a kernel object once (kernels outside the registry cannot go through attention()). */
 async function runKernel(gpu: Gpu, kernel: AttentionKernel, b: Built): Promise<Float32Array> {
   const { problem: p } = b;
@@ -263,8 +225,8 @@ describe('attention kernels', () => {
         context.skip(`declined: ${reason}`);
         return;
       }
-      const o = await attention(gpu(), { ...b.problem, q: b.q, k: b.k, v: b.v }, { kernel: name });
-      expectReference(o, b, c.tol ?? TOL);
+      const o = await attention(gpu(), b.input, { kernel: name });
+      expectReference(o, b, c.tol ?? F32_TOL);
       expectEmptyRowsZero(o, b);
     });
   });
@@ -297,7 +259,7 @@ describe('attention kernels', () => {
         return;
       }
       const o = await attention(gpu(), { ...masked.problem, q: b.q, k: b.k, v: b.v }, { kernel: name });
-      expectReference(o, masked, TOL);
+      expectReference(o, masked, F32_TOL);
     });
   });
 
@@ -337,7 +299,7 @@ describe('attention kernels', () => {
     ])('$name', async ({ kernel, cases }) => {
       for (const c of cases) {
         const b = build(c);
-        expectReference(await runKernel(gpu(), kernel, b), b, TOL);
+        expectReference(await runKernel(gpu(), kernel, b), b, F32_TOL);
       }
     });
   });
@@ -373,10 +335,7 @@ describe('attention kernels', () => {
       const outputs: [string, Float32Array][] = [];
       for (const name of KERNELS) {
         if (attentionKernels[name].decline?.(b.problem, gpu())) continue;
-        outputs.push([
-          name,
-          await attention(gpu(), { ...b.problem, q: b.q, k: b.k, v: b.v }, { kernel: name }),
-        ]);
+        outputs.push([name, await attention(gpu(), b.input, { kernel: name })]);
       }
       expect(outputs.length).toBeGreaterThan(2);
       const [firstName, first] = outputs[0];
@@ -390,7 +349,7 @@ describe('attention kernels', () => {
   describe('what a kernel accepts', () => {
     it('decode declines seqQ = 17 through attention() with UnsupportedProblemError', async () => {
       const b = build({ ...CONTROL, seqQ: 17, seqK: 100 });
-      const call = attention(gpu(), { ...b.problem, q: b.q, k: b.k, v: b.v }, { kernel: 'decode' });
+      const call = attention(gpu(), b.input, { kernel: 'decode' });
       await expect(call).rejects.toBeInstanceOf(UnsupportedProblemError);
       await expect(call).rejects.toThrow(/1–16 query rows/);
     });

@@ -9,10 +9,10 @@ import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { openGpu } from '../../src/gpu/open.ts';
 import { attentionKernels, missingFeatures, selectAttentionKernel } from '../../src/kernels/registry.ts';
-import type { AttentionProblem } from '../../src/kernels/types.ts';
-import { type BlockMask, blockMask } from '../../src/masks/index.ts';
+import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
+import { type AttentionCase, build, CONTROL, F32_TOL } from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 const VARIANT = /^(.+)-(f16|subgroups)$/;
@@ -22,24 +22,15 @@ const baseOf = (name: string) => (VARIANT.exec(name) as RegExpExecArray)[1];
 
 /** K and V rounded to f16 (relative error 2⁻¹¹) move outputs by up to ~1e-3 at unit-scale inputs. */
 const F16_TOL: Tolerance = { atol: 2e-3, rtol: 2e-3 };
-const F32_TOL: Tolerance = { atol: 2e-5, rtol: 2e-4 };
 
-interface Case {
+interface Case extends AttentionCase {
   name: string;
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
-  causal?: boolean;
-  range?: number;
-  scale?: number;
-  mask?: (seqQ: number, seqK: number) => BlockMask;
   /** Tolerance for f16 storage where the default does not fit (large logits magnify K's rounding). */
   f16Tol?: Tolerance;
 }
 
 function randomLayout(blockSize: number, seed: number, density: number) {
-  return (seqQ: number, seqK: number) => {
+  return ({ seqQ, seqK }: Omit<MaskShape, 'blockSize'>) => {
     const rows = Math.ceil(seqQ / blockSize);
     const cols = Math.ceil(seqK / blockSize);
     const draw = randomArray(rows * cols, seed, 0, 1);
@@ -49,8 +40,6 @@ function randomLayout(blockSize: number, seed: number, density: number) {
     );
   };
 }
-
-const CONTROL = { heads: 2, seqQ: 64, seqK: 64, headDim: 32 };
 
 const CASES: Case[] = [
   { name: 'control (2 heads, 64 × 64, headDim 32)', ...CONTROL },
@@ -79,24 +68,6 @@ const CASES: Case[] = [
     mask: randomLayout(64, 9, 0.6),
   },
 ];
-
-function build(c: Case) {
-  const { heads, seqQ, seqK, headDim } = c;
-  const range = c.range ?? 1;
-  const problem: AttentionProblem = {
-    heads,
-    seqQ,
-    seqK,
-    headDim,
-    causal: c.causal ?? false,
-    scale: c.scale ?? 1 / Math.sqrt(headDim),
-    mask: c.mask?.(seqQ, seqK),
-  };
-  const q = randomArray(heads * seqQ * headDim, 1, -range, range);
-  const k = randomArray(heads * seqK * headDim, 2, -range, range);
-  const v = randomArray(heads * seqK * headDim, 3);
-  return { problem, input: { ...problem, q, k, v } };
-}
 
 describe('attention variants', () => {
   const gpu = useGpu();
