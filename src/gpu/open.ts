@@ -49,7 +49,7 @@ export async function openGpu(options: OpenGpuOptions = {}): Promise<Gpu> {
     throw new NoAdapterError(BROWSER_HINT);
   }
 
-  const disabled = new Set(options.disableFeatures ?? []);
+  const disabled = new Set<string>(options.disableFeatures ?? []);
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f) && !disabled.has(f));
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_OF_INTEREST) requiredLimits[name] = adapter.limits[name];
