@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.ATTNSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -29,6 +30,25 @@ export const SCREENSHOTS = join(ARTIFACTS, 'screenshots');
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+}
+
+/**
+ * One browser for a test file: launched before the file's own beforeAll hooks (call this first) and
+ * closed after its afterAll hooks. Returns the browser once launched.
+ */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser)
+      throw new Error('useBrowser: the browser is not launched yet (use it inside a hook or test)');
+    return browser;
+  };
 }
 
 export interface WatchedPage {
@@ -107,4 +127,15 @@ export function doneEvents(page: Page): Promise<{ state: string; status?: string
   return page.evaluate(
     () => (window as unknown as { __attnscopeDone: { state: string; status?: string }[] }).__attnscopeDone,
   );
+}
+
+/** Chooses Custom and types a small configuration: attention only, one head, no peers, 5 s budget. */
+export async function fillSmallCustomRun(page: Page, seqLens: string): Promise<void> {
+  await page.locator('#preset-custom').check();
+  await page.locator('#cfg-seqLens').fill(seqLens);
+  await page.locator('#cfg-heads').fill('1');
+  for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
+    await page.locator(`#cfg-suites-${suite}`).uncheck();
+  await page.locator('#cfg-peers').uncheck();
+  await page.locator('#cfg-budget').fill('5');
 }

@@ -2,38 +2,31 @@
 // correctness check runs unfused attention and matches the reference, a browser without WebGPU gets
 // the explanation, and the page asks nothing of any other origin.
 
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
 import {
   doneEvents,
-  launch,
+  fillSmallCustomRun,
   newContext,
   recordDoneEvents,
   screenshot,
+  useBrowser,
   type WatchedPage,
   waitForState,
   watchedPage,
 } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('with WebGPU (SwiftShader)', () => {
   let context: BrowserContext;
   let watched: WatchedPage;
 
   beforeAll(async () => {
-    context = await newContext(browser);
+    context = await newContext(browser());
     watched = await watchedPage(context, baseUrl);
     await watched.page.goto(baseUrl);
     await waitForState(watched.page, ['ready', 'no-webgpu', 'error']);
@@ -83,7 +76,7 @@ describe('with WebGPU (SwiftShader)', () => {
 
 describe('offline once loaded', () => {
   it('reloads and runs with the network gone', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(browser());
     try {
       const watched = await watchedPage(context, baseUrl);
       const { page } = watched;
@@ -106,13 +99,7 @@ describe('offline once loaded', () => {
         ),
       ).toBe('failed');
       // A small run needs the harness chunk and the shaders, none of which the page loaded before.
-      await page.locator('#preset-custom').check();
-      await page.locator('#cfg-heads').fill('1');
-      await page.locator('#cfg-seqLens').fill('64');
-      for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
-        await page.locator(`#cfg-suites-${suite}`).uncheck();
-      await page.locator('#cfg-peers').uncheck();
-      await page.locator('#cfg-budget').fill('5');
+      await fillSmallCustomRun(page, '64');
       await page.getByTestId('run').click();
       expect(await waitForState(page, ['done', 'error', 'cancelled'], 120_000)).toBe('done');
       const verified = await page.evaluate(
@@ -130,7 +117,7 @@ describe('without WebGPU', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    context = await newContext(browser);
+    context = await newContext(browser());
     await context.addInitScript(() => {
       // As in a browser without WebGPU: no navigator.gpu at all.
       delete (Navigator.prototype as { gpu?: unknown }).gpu;

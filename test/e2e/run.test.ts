@@ -6,31 +6,31 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResultsFile } from '../../src/results/types.ts';
 import {
   ARTIFACTS,
   doneEvents,
-  launch,
+  fillSmallCustomRun,
   newContext,
   recordDoneEvents,
   screenshot,
+  useBrowser,
   type WatchedPage,
   waitForState,
   watchedPage,
 } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
+const browser = useBrowser();
 let context: BrowserContext;
 let watched: WatchedPage;
 let page: Page;
 let runSeconds = 0;
 
 beforeAll(async () => {
-  browser = await launch();
-  context = await newContext(browser);
+  context = await newContext(browser());
   await recordDoneEvents(context);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(baseUrl).origin });
   watched = await watchedPage(context, baseUrl);
@@ -49,7 +49,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
 });
 
 /** The text of each cell in the results table, row by row. */
@@ -139,7 +138,7 @@ describe('share link', () => {
     expect(link.length).toBeLessThan(16_000);
     const original = await tableRows(page);
 
-    const fresh = await newContext(browser);
+    const fresh = await newContext(browser());
     try {
       const other = await watchedPage(fresh, baseUrl);
       await other.page.goto(link);
@@ -223,13 +222,7 @@ describe('cancel and device loss', () => {
 
   /** Chooses Custom and types a small configuration (attention only). */
   async function smallCustomRun(target: Page): Promise<void> {
-    await target.locator('#preset-custom').check();
-    await target.locator('#cfg-seqLens').fill('64, 96, 128, 160');
-    await target.locator('#cfg-heads').fill('1');
-    for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
-      await target.locator(`#cfg-suites-${suite}`).uncheck();
-    await target.locator('#cfg-peers').uncheck();
-    await target.locator('#cfg-budget').fill('5');
+    await fillSmallCustomRun(target, '64, 96, 128, 160');
     expect(await target.getByTestId('run').isEnabled()).toBe(true);
   }
 
