@@ -10,6 +10,17 @@ import { randomArray } from './gpu-harness.ts';
 /** The control case every other case varies along one axis. */
 export const CONTROL = { heads: 2, seqQ: 64, seqK: 64, headDim: 32 };
 
+/** The case that breaks a softmax without its running maximum: logits up to ±50. */
+export const LARGE_LOGITS = {
+  name: 'large logits (QKᵀ up to ±50)',
+  ...CONTROL,
+  seqQ: 31,
+  seqK: 45,
+  headDim: 16,
+  range: 7,
+  scale: 1,
+};
+
 /** f32 kernels against the f64 reference. */
 export const F32_TOL: Tolerance = { atol: 2e-5, rtol: 2e-4 };
 

@@ -14,7 +14,7 @@ import type { AttentionKernel } from '../../src/kernels/types.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
-import { type AttentionCase, type Built, build, CONTROL, F32_TOL } from './attention-cases.ts';
+import { type AttentionCase, type Built, build, CONTROL, F32_TOL, LARGE_LOGITS } from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 /** Variants (f16 storage, subgroups) have their own file and tolerances. */
@@ -66,13 +66,7 @@ const CASES: Case[] = [
   { name: 'causal, seqQ < seqK', ...CONTROL, seqQ: 20, seqK: 97, causal: true },
   { name: 'causal, seqQ > seqK (early rows see nothing)', ...CONTROL, seqQ: 50, seqK: 20, causal: true },
   {
-    name: 'large logits (QKᵀ up to ±50)',
-    ...CONTROL,
-    seqQ: 31,
-    seqK: 45,
-    headDim: 16,
-    range: 7,
-    scale: 1,
+    ...LARGE_LOGITS,
     tol: { atol: 1e-4, rtol: 1e-3 },
   },
   {

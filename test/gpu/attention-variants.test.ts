@@ -12,7 +12,7 @@ import { attentionKernels, missingFeatures, selectAttentionKernel } from '../../
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
-import { type AttentionCase, build, CONTROL, F32_TOL } from './attention-cases.ts';
+import { type AttentionCase, build, CONTROL, F32_TOL, LARGE_LOGITS } from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 const VARIANT = /^(.+)-(f16|subgroups)$/;
@@ -47,13 +47,7 @@ const CASES: Case[] = [
   { name: 'causal, seqQ > seqK', ...CONTROL, seqQ: 50, seqK: 20, causal: true },
   { name: 'mask: random layout (block 16)', ...CONTROL, seqQ: 70, seqK: 90, mask: randomLayout(16, 11, 0.5) },
   {
-    name: 'large logits (QKᵀ up to ±50)',
-    ...CONTROL,
-    seqQ: 31,
-    seqK: 45,
-    headDim: 16,
-    range: 7,
-    scale: 1,
+    ...LARGE_LOGITS,
     // K rounded to f16 moves logits of ±50 by a few hundredths: outputs by up to ~7e-3 here.
     f16Tol: { atol: 2e-2, rtol: 2e-2 },
   },
