@@ -2,6 +2,8 @@
 // (≥ 100× the timer's resolution and ≥ 5 ms) and a submit (well under a second of GPU time, for browser
 // watchdogs), a warm-up that runs until consecutive medians agree, then samples until the 95% CI of
 // the median is within ±2% or the configuration's time budget is spent (never fewer than 10).
+// measurePair() does the same for a sparse kernel and its dense baseline at once, interleaving their
+// samples so that both see the same load, and gives the speed-up from the per-pair ratios.
 
 import type { LatencyStats } from '../results/types.ts';
 import { bootstrapMedianCI, median, relativeHalfWidth, summarize } from './stats.ts';
@@ -78,18 +80,15 @@ async function takeSample(sampler: Sampler, plan: SamplePlan, signal?: AbortSign
   return ms === undefined ? undefined : ms / plan.calls;
 }
 
-/** Calibrates, warms up and samples one prepared kernel or peer operation; returns per-call statistics in ms. */
-export async function measure(
-  sampler: Sampler,
-  label: string,
-  options: MeasureOptions,
-): Promise<Measurement> {
-  const { signal } = options;
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
-  const notes: string[] = [];
-  const droppedBefore = sampler.dropped;
+interface Calibrated {
+  plan: SamplePlan;
+  notes: string[];
+}
 
+/** The untimed first call, then a sample plan sized from three single calls. */
+async function calibrate(sampler: Sampler, options: MeasureOptions): Promise<Calibrated> {
+  const { signal } = options;
+  const notes: string[] = [];
   // The first call pays for lazy pipeline and memory set-up: never timed.
   await sampler.sample({ calls: 1, callsPerSubmit: 1 }, signal);
   const single: number[] = [];
@@ -109,33 +108,70 @@ export async function measure(
       `one call takes ${callMs.toFixed(0)} ms, over the ${MEASURE_RULES.maxSubmitMs} ms planned per submit; a call cannot be split`,
     );
   }
-  const plan: SamplePlan = {
-    calls,
-    callsPerSubmit: Math.min(calls, callsPerSubmit),
-    estimatedCallMs: callMs,
-  };
+  return { plan: { calls, callsPerSubmit: Math.min(calls, callsPerSubmit), estimatedCallMs: callMs }, notes };
+}
 
-  // Warm-up: rounds of a few samples until two consecutive round medians agree.
-  let previous: number | undefined;
-  let warmupRounds = 0;
-  while (warmupRounds < MEASURE_RULES.maxWarmupRounds) {
-    throwIfAborted(signal);
-    const round: number[] = [];
+/**
+ * Warm-up: rounds of a few samples of each sampler (interleaved when there are several) until two
+ * consecutive round medians of every sampler agree. Returns the rounds run.
+ */
+async function warmUp(
+  samplers: readonly { sampler: Sampler; plan: SamplePlan }[],
+  options: MeasureOptions,
+  elapsed: () => number,
+  notes: string[],
+): Promise<number> {
+  const previous: (number | undefined)[] = samplers.map(() => undefined);
+  let rounds = 0;
+  while (rounds < MEASURE_RULES.maxWarmupRounds) {
+    throwIfAborted(options.signal);
+    const round: number[][] = samplers.map(() => []);
     for (let i = 0; i < MEASURE_RULES.warmupSamplesPerRound; i++) {
-      const ms = await takeSample(sampler, plan, signal);
-      if (ms !== undefined) round.push(ms);
+      for (let s = 0; s < samplers.length; s++) {
+        const ms = await takeSample(samplers[s].sampler, samplers[s].plan, options.signal);
+        if (ms !== undefined) round[s].push(ms);
+      }
     }
-    warmupRounds++;
-    const current = round.length ? median(round) : undefined;
-    if (previous !== undefined && current !== undefined) {
-      if (Math.abs(current - previous) <= MEASURE_RULES.warmupAgreement * previous) break;
-    }
-    previous = current;
-    if (elapsed() > MEASURE_RULES.warmupBudgetShare * options.budgetMs && warmupRounds >= 2) {
+    rounds++;
+    const current = round.map((r) => (r.length ? median(r) : undefined));
+    const agree = current.every((c, s) => {
+      const p = previous[s];
+      return p !== undefined && c !== undefined && Math.abs(c - p) <= MEASURE_RULES.warmupAgreement * p;
+    });
+    if (agree) break;
+    for (let s = 0; s < samplers.length; s++) previous[s] = current[s];
+    if (elapsed() > MEASURE_RULES.warmupBudgetShare * options.budgetMs && rounds >= 2) {
       notes.push('warm-up stopped on its budget before consecutive medians agreed');
       break;
     }
   }
+  return rounds;
+}
+
+function budgetNote(latencyMs: LatencyStats): string {
+  const width = relativeHalfWidth(latencyMs.median, latencyMs.ci95);
+  return `time budget spent at ±${(100 * width).toFixed(1)}% (target ±${100 * MEASURE_RULES.targetRelativeCI}%)`;
+}
+
+function withinTarget(samples: readonly number[]): boolean {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const ci = bootstrapMedianCI(sorted, { resamples: 400 });
+  return relativeHalfWidth(median(sorted), ci) <= MEASURE_RULES.targetRelativeCI;
+}
+
+/** Calibrates, warms up and samples one prepared kernel or peer operation; returns per-call statistics in ms. */
+export async function measure(
+  sampler: Sampler,
+  label: string,
+  options: MeasureOptions,
+): Promise<Measurement> {
+  const { signal } = options;
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const droppedBefore = sampler.dropped;
+
+  const { plan, notes } = await calibrate(sampler, options);
+  const warmupRounds = await warmUp([{ sampler, plan }], options, elapsed, notes);
 
   const samples: number[] = [];
   let budgetExhausted = false;
@@ -149,11 +185,7 @@ export async function measure(
     if (samples.length < MEASURE_RULES.minSamples) continue;
     const overBudget = elapsed() > options.budgetMs;
     // The bootstrap costs a little: check every few samples, and always when stopping.
-    if (samples.length % 5 === 0 || overBudget) {
-      const sorted = [...samples].sort((a, b) => a - b);
-      const ci = bootstrapMedianCI(sorted, { resamples: 400 });
-      if (relativeHalfWidth(median(sorted), ci) <= MEASURE_RULES.targetRelativeCI) break;
-    }
+    if ((samples.length % 5 === 0 || overBudget) && withinTarget(samples)) break;
     if (overBudget) {
       budgetExhausted = true;
       break;
@@ -162,13 +194,111 @@ export async function measure(
   if (samples.length === 0)
     throw new Error(`${label}: every sample was dropped (zero or negative timestamp deltas)`);
   const latencyMs = summarize(samples);
-  if (budgetExhausted) {
-    const width = relativeHalfWidth(latencyMs.median, latencyMs.ci95);
-    notes.push(
-      `time budget spent at ±${(100 * width).toFixed(1)}% (target ±${100 * MEASURE_RULES.targetRelativeCI}%)`,
-    );
-  }
+  if (budgetExhausted) notes.push(budgetNote(latencyMs));
   const dropped = sampler.dropped - droppedBefore;
   if (dropped > 0) notes.push(`${dropped} sample(s) dropped for zero or negative timestamp deltas`);
   return { latencyMs, plan, warmupRounds, dropped, budgetExhausted, notes };
+}
+
+/** The speed-up of a paired measurement: statistics of the per-pair ratios baseline / candidate. */
+export interface PairedRatio {
+  /** Median of the per-pair ratios (baseline time / candidate time of adjacent samples). */
+  median: number;
+  /** Percentile-bootstrap 95% CI of that median. */
+  ci95: [number, number];
+  /** Pairs the ratio comes from. */
+  pairs: number;
+}
+
+export interface PairedMeasurement {
+  /** The candidate (the sparse kernel): its own per-call statistics from the interleaved samples. */
+  candidate: Measurement;
+  /** The baseline (the dense kernel on the same problem), from the same interleaved samples. */
+  baseline: Measurement;
+  ratio: PairedRatio;
+}
+
+/**
+ * Times a candidate and its baseline as a pair, so that both see the same machine load: each is
+ * calibrated on its own, both warm up together, then samples alternate — candidate, baseline,
+ * baseline, candidate, … (the order flips every pair, so neither always runs just after the other)
+ * — and each adjacent two form a pair. The speed-up is the median of the per-pair ratios
+ * baseline / candidate, with its bootstrap CI; a pair with a dropped sample is left out. Sampling
+ * stops once the CI of the ratio's median and of the candidate's median are within ±2%, or on the
+ * budget (never fewer than 10 pairs).
+ */
+export async function measurePair(
+  candidate: Sampler,
+  baseline: Sampler,
+  label: string,
+  options: MeasureOptions,
+): Promise<PairedMeasurement> {
+  const { signal } = options;
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const droppedBefore = [candidate.dropped, baseline.dropped];
+
+  const a = await calibrate(candidate, options);
+  const b = await calibrate(baseline, options);
+  const pairNotes: string[] = [];
+  const warmupRounds = await warmUp(
+    [
+      { sampler: candidate, plan: a.plan },
+      { sampler: baseline, plan: b.plan },
+    ],
+    options,
+    elapsed,
+    pairNotes,
+  );
+
+  const as: number[] = [];
+  const bs: number[] = [];
+  const ratios: number[] = [];
+  let budgetExhausted = false;
+  let attempts = 0;
+  while (ratios.length < MEASURE_RULES.maxSamples) {
+    throwIfAborted(signal);
+    const candidateFirst = attempts % 2 === 0;
+    attempts++;
+    let x: number | undefined;
+    let y: number | undefined;
+    if (candidateFirst) {
+      x = await takeSample(candidate, a.plan, signal);
+      y = await takeSample(baseline, b.plan, signal);
+    } else {
+      y = await takeSample(baseline, b.plan, signal);
+      x = await takeSample(candidate, a.plan, signal);
+    }
+    if (x !== undefined) as.push(x);
+    if (y !== undefined) bs.push(y);
+    if (x !== undefined && y !== undefined && x > 0) ratios.push(y / x);
+    else if (attempts > 3 * MEASURE_RULES.maxSamples) break;
+    if (ratios.length < MEASURE_RULES.minSamples) continue;
+    const overBudget = elapsed() > options.budgetMs;
+    if ((ratios.length % 5 === 0 || overBudget) && withinTarget(ratios) && withinTarget(as)) break;
+    if (overBudget) {
+      budgetExhausted = true;
+      break;
+    }
+  }
+  if (ratios.length === 0)
+    throw new Error(`${label}: every paired sample was dropped (zero or negative timestamp deltas)`);
+  const finish = (sampler: Sampler, samples: number[], own: Calibrated, before: number): Measurement => {
+    const latencyMs = summarize(samples);
+    const notes = [...own.notes, ...pairNotes];
+    if (budgetExhausted) notes.push(budgetNote(latencyMs));
+    const dropped = sampler.dropped - before;
+    if (dropped > 0) notes.push(`${dropped} sample(s) dropped for zero or negative timestamp deltas`);
+    return { latencyMs, plan: own.plan, warmupRounds, dropped, budgetExhausted, notes };
+  };
+  const sortedRatios = [...ratios].sort((p, q) => p - q);
+  return {
+    candidate: finish(candidate, as, a, droppedBefore[0]),
+    baseline: finish(baseline, bs, b, droppedBefore[1]),
+    ratio: {
+      median: median(sortedRatios),
+      ci95: bootstrapMedianCI(sortedRatios),
+      pairs: ratios.length,
+    },
+  };
 }

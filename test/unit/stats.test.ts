@@ -2,7 +2,7 @@
 // bootstrap CI of the median (deterministic, contains the median, shrinks with more samples).
 
 import { describe, expect, it } from 'vitest';
-import { MEASURE_RULES, measure, type Sampler } from '../../src/measure/sample.ts';
+import { MEASURE_RULES, measure, measurePair, type Sampler } from '../../src/measure/sample.ts';
 import {
   bootstrapMedianCI,
   coefficientOfVariation,
@@ -194,6 +194,43 @@ describe('the sampling loop (a fake time source, no GPU)', () => {
     expect(m.budgetExhausted).toBe(true);
     expect(m.notes.join(' ')).toMatch(/time budget spent at ±/);
     expect(m.latencyMs.noisy).toBe(true);
+  });
+
+  it('a pair: interleaved samples, each its own stats, the speed-up from per-pair ratios under shared load', async () => {
+    // Shared load that drifts a lot over time; the baseline takes 3× the candidate at any moment.
+    let clock = 0;
+    const load = () => 1 + 0.8 * Math.sin(clock / 7);
+    const order: string[] = [];
+    const loaded = (name: string, callMs: number): Sampler => ({
+      resolutionMs: 1e-6,
+      dropped: 0,
+      async sample(plan) {
+        clock++;
+        order.push(name);
+        return plan.calls * callMs * load();
+      },
+    });
+    const m = await measurePair(loaded('a', 1), loaded('b', 3), 'pair', { budgetMs: 60_000 });
+    expect(m.ratio.median).toBeCloseTo(3, 1);
+    expect(m.ratio.ci95[0]).toBeLessThanOrEqual(m.ratio.median);
+    expect(m.ratio.ci95[1]).toBeGreaterThanOrEqual(m.ratio.median);
+    expect(m.ratio.pairs).toBe(m.candidate.latencyMs.samples);
+    expect(m.baseline.latencyMs.samples).toBe(m.ratio.pairs);
+    expect(m.ratio.pairs).toBeGreaterThanOrEqual(MEASURE_RULES.minSamples);
+    // Each one's own latency is noisy under the drifting load; the paired ratio is not.
+    expect(m.candidate.latencyMs.noisy).toBe(true);
+    // After calibration and warm-up, samples alternate a b, b a, a b, …
+    const tail = order.slice(-4 * 3).join('');
+    expect(tail).toMatch(/^(abba)+$|^(baab)+$/);
+  });
+
+  it('a pair with noisy samples stops on the budget with at least 10 pairs, and says so', async () => {
+    const { sampler: a } = fake(1, 0.5, 1e-6);
+    const { sampler: b } = fake(2, 0.5, 1e-6);
+    const m = await measurePair(a, b, 'noisy pair', { budgetMs: 0 });
+    expect(m.ratio.pairs).toBe(MEASURE_RULES.minSamples);
+    expect(m.candidate.budgetExhausted).toBe(true);
+    expect(m.candidate.notes.join(' ')).toMatch(/time budget spent at ±/);
   });
 
   it('an aborted signal stops it', async () => {
