@@ -38,7 +38,14 @@ import {
   verificationCase,
 } from './cases.ts';
 import type { Job, Registries } from './plan.ts';
-import { kernelSampler, type Measurement, measure, type Sampler } from './sample.ts';
+import {
+  kernelSampler,
+  type Measurement,
+  measure,
+  measurePair,
+  type PairedRatio,
+  type Sampler,
+} from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
 export interface JobContext {
@@ -55,6 +62,11 @@ export interface JobContext {
   setupMs: number;
   /** Extra notes and params for a kernel (the autotuned configuration), if any. */
   tuning?(kernel: string): { params: Record<string, ParamValue>; notes: string } | undefined;
+  /**
+   * The dense baseline job of a sparse job (job.baseline), when it was verified earlier in this run:
+   * the sparse job then times itself interleaved with it (measurePair) for speedupVsDense.
+   */
+  verifiedBaseline?(job: Job): Job | undefined;
 }
 
 export type JobOutcome = { result: BenchResult } | { skipped: string };
@@ -322,6 +334,22 @@ async function runAttention(
       };
     }
     prepared ??= await setup(ctx, () => prepareAttention(gpu, kernel, problem, data, job.label));
+    const base = job.baseline ? ctx.verifiedBaseline?.(job) : undefined;
+    if (base) {
+      const paired = await measureWithBaseline(ctx, job, prepared, base, budgetMs);
+      if ('ratio' in paired) {
+        const result = timedResult(ctx, job, cost, verified, paired.measurement, extraParams, problem.mask);
+        result.speedupVsDense = paired.ratio.median;
+        result.notes = [pairNote(base, paired.ratio, paired.baselineMs), result.notes]
+          .filter(Boolean)
+          .join('; ')
+          .slice(0, 3900);
+        return { result };
+      }
+      const measurement = await measureKernel(ctx, job, prepared, budgetMs);
+      measurement.notes.unshift(paired.unpaired);
+      return { result: timedResult(ctx, job, cost, verified, measurement, extraParams, problem.mask) };
+    }
     const measurement = await measureKernel(ctx, job, prepared, budgetMs);
     return {
       result: timedResult(
@@ -355,6 +383,67 @@ async function measureKernel(
     throw new Error(`GPU error while timing: ${ctx.gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
   }
   return measurement;
+}
+
+type PairOutcome =
+  | { measurement: Measurement; ratio: PairedRatio; baselineMs: number }
+  | { unpaired: string };
+
+/**
+ * Times a verified sparse kernel interleaved with its dense baseline (verified in its own job
+ * earlier), both prepared at once on their own buffers. When the baseline cannot be prepared again
+ * here, says why: the caller then times the sparse kernel alone.
+ */
+async function measureWithBaseline(
+  ctx: JobContext,
+  job: Job,
+  prepared: Prepared,
+  base: Job,
+  budgetMs: number,
+): Promise<PairOutcome> {
+  const { gpu } = ctx;
+  if (base.what.kind !== 'attention') return { unpaired: `baseline ${base.label} is not an attention job` };
+  const baseCase = base.what.case;
+  let other: Prepared | undefined;
+  try {
+    try {
+      const kernel = lookup(ctx.registries.attention, base.kernel, 'attentionKernels');
+      const data = attentionData(baseCase);
+      const problem = await attentionProblem(ctx, baseCase, data);
+      other = await setup(ctx, () => prepareAttention(gpu, kernel, problem, data, base.label));
+    } catch (error) {
+      if (isFatal(gpu, error)) throw error;
+      return {
+        unpaired: `timed alone, not paired with ${base.label} (it could not be prepared again: ${message(error)}); speedupVsDense then compares separate measurements`,
+      };
+    }
+    const baseRun = other.run;
+    const errorsBefore = gpu.uncapturedErrors.length;
+    const paired = await measurePair(
+      kernelSampler(ctx.timer, job.label, (pass) => prepared.run.encode(pass)),
+      kernelSampler(ctx.timer, base.label, (pass) => baseRun.encode(pass)),
+      job.label,
+      { budgetMs, signal: ctx.signal },
+    );
+    if (gpu.uncapturedErrors.length > errorsBefore) {
+      throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
+    }
+    return {
+      measurement: paired.candidate,
+      ratio: paired.ratio,
+      baselineMs: paired.baseline.latencyMs.median,
+    };
+  } finally {
+    other?.destroy();
+  }
+}
+
+function pairNote(base: Job, ratio: PairedRatio, baselineMs: number): string {
+  return (
+    `timed interleaved with ${base.label} (${ratio.pairs} pairs, same load): speedupVsDense is the median ` +
+    `of the per-pair ratios ${base.kernel}/this, 95% CI ${ratio.ci95[0].toFixed(2)}–${ratio.ci95[1].toFixed(2)}×; ` +
+    `${base.kernel} in the pairs: median ${baselineMs.toPrecision(3)} ms (its own result is its separate measurement)`
+  );
 }
 
 function timedResult(

@@ -183,6 +183,11 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
     masks: new Map(),
     signal,
     setupMs: 0,
+    verifiedBaseline(job) {
+      const base = job.baseline ? jobs.find((j) => j.id === job.baseline) : undefined;
+      const result = base && results.find((r) => r.id === base.id);
+      return result?.verified && result.latencyMs ? base : undefined;
+    },
     peer(name) {
       let pending = peers.get(name);
       if (!pending) {
@@ -407,7 +412,13 @@ function appendNote(notes: string | undefined, note: string): string {
   return (notes ? `${notes}; ${note}` : note).slice(0, 3900);
 }
 
-/** speedupVsDense of each sparse result against its baseline (flash on the same problem, same run). */
+/**
+ * speedupVsDense of each sparse result against its baseline (flash on the same problem, or dense
+ * decode on the same shape; same run). A sparse job timed as a pair with its baseline (measurePair:
+ * interleaved samples, the same load) already carries the median of its per-pair ratios, and keeps
+ * it; otherwise (the pair could not be formed) it is the ratio of the two separate medians, and the
+ * note says so. Only when the dense result is verified.
+ */
 export function linkSparseResults(results: BenchResult[], jobs: readonly Job[]): void {
   const byId = new Map(results.map((r) => [r.id, r]));
   for (const job of jobs) {
@@ -415,8 +426,13 @@ export function linkSparseResults(results: BenchResult[], jobs: readonly Job[]):
     const sparse = byId.get(job.id);
     if (!sparse) continue;
     const dense = byId.get(job.baseline);
-    const value = speedup(sparse, dense);
-    if (value === undefined) continue;
+    const separate = speedup(sparse, dense);
+    if (separate === undefined) {
+      delete sparse.speedupVsDense;
+      continue;
+    }
+    const paired = sparse.speedupVsDense !== undefined;
+    const value = sparse.speedupVsDense ?? separate;
     sparse.speedupVsDense = value;
     const ideal = sparse.density ? 1 / sparse.density : undefined;
     const against = !dense
@@ -426,7 +442,7 @@ export function linkSparseResults(results: BenchResult[], jobs: readonly Job[]):
         : `${dense.kernel} without the mask on the same shape`;
     sparse.notes = appendNote(
       sparse.notes,
-      `speed-up ${value.toFixed(2)}× vs ${against}${ideal ? `; ideal 1/density = ${ideal.toFixed(2)}×` : ''}`,
+      `speed-up ${value.toFixed(2)}× vs ${against}${paired ? '' : ' (separate measurements, not paired)'}${ideal ? `; ideal 1/density = ${ideal.toFixed(2)}×` : ''}`,
     );
   }
 }

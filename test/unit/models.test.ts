@@ -175,9 +175,22 @@ describe('sparse results are linked to flash on the same problem', () => {
     linkSparseResults([flash, sparse, failedDense, orphan], jobs);
     expect(sparse.speedupVsDense).toBe(2);
     expect(sparse.notes).toBe(
-      'speed-up 2.00× vs flash on the same problem (same mask, every block computed); ideal 1/density = 4.00×',
+      'speed-up 2.00× vs flash on the same problem (same mask, every block computed) (separate measurements, not paired); ideal 1/density = 4.00×',
     );
     expect(orphan.speedupVsDense).toBeUndefined();
     expect(flash.speedupVsDense).toBeUndefined();
+  });
+
+  it('keeps the speed-up of a paired measurement (per-pair ratios) rather than the ratio of medians', () => {
+    const flash = { ...result('f', 'flash', 4), params: { mask: 'random' } };
+    const sparse = { ...result('s', 'block-sparse', 2, 0.5), speedupVsDense: 1.5 };
+    const jobs = [{ id: 'f' }, { id: 's', baseline: 'f' }] as unknown as Parameters<
+      typeof linkSparseResults
+    >[1];
+    linkSparseResults([flash, sparse], jobs);
+    expect(sparse.speedupVsDense).toBe(1.5);
+    expect(sparse.notes).toBe(
+      'speed-up 1.50× vs flash on the same problem (same mask, every block computed); ideal 1/density = 2.00×',
+    );
   });
 });
