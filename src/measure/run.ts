@@ -442,7 +442,7 @@ export function linkSparseResults(results: BenchResult[], jobs: readonly Job[]):
         : `${dense.kernel} without the mask on the same shape`;
     sparse.notes = appendNote(
       sparse.notes,
-      `speed-up ${value.toFixed(2)}× vs ${against}${paired ? '' : ' (separate measurements, not paired)'}${ideal ? `; ideal 1/density = ${ideal.toFixed(2)}×` : ''}`,
+      `speed-up ${value.toFixed(2)}× vs ${against}${paired ? ` (the two results' separate medians give ${separate.toFixed(2)}×)` : ' (separate measurements, not paired)'}${ideal ? `; ideal 1/density = ${ideal.toFixed(2)}×` : ''}`,
     );
   }
 }
