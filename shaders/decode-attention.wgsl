@@ -3,8 +3,9 @@
 // headDim), all f32. Neighbour: `flash` gives each query row an invocation and walks all keys in
 // one workgroup, which leaves a GPU idle when seqQ is 1; here the keys are cut into ranges of
 // range_keys keys, each producing a partial (max, sum, unnormalised output) per query row, and the
-// partials of a row are merged at the end. Dense, or sparse by visiting only the key blocks listed
-// in `visit_meta` (built from the mask's CSR by the module). Three dispatches, as ONNX Runtime's
+// partials of a row are merged at the end. Dense, or (SPARSE) sparse by visiting only the key
+// quads listed in `visit_meta` (built from the mask's CSR by the module): one word per 4 positions,
+// so the loops are as flat as the dense ones, whatever the lengths of the runs of kept blocks. Three dispatches, as ONNX Runtime's
 // WebGPU decode, and no workgroup memory: a CPU adapter runs a kernel that touches workgroup
 // memory at all about 1.5× slower (SwiftShader), and a GPU needs none here.
 //   scores:  one invocation per (range, group of ROWS query rows): scores of its keys, 4 at a time
@@ -22,6 +23,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 override ROWS: u32 = 1u;        // query rows per row group: 1 or 4 (rows past seqQ are computed, not written)
 override ALIGNED: bool = true;  // headDim % 4 == 0: rows load as whole vec4, no clamping
 override KV_F16: bool = false;
+override SPARSE: bool = false;  // positions come from the quad table in visit_meta (else position = key)
 
 const MAX_ROWS: u32 = 4u;
 const MASKED: f32 = -3.0e38;
@@ -45,9 +47,9 @@ struct Params {
   row_groups: u32,      // ceil(seqQ / ROWS)
   ranges: u32,          // ranges per (head, row group)
   range_keys: u32,      // positions per range, a multiple of 4
-  visit_positions: u32, // runs · run_stride
-  run_len: u32,         // keys per visited run: the mask's block size (dense: one run of seqK keys)
-  run_stride: u32,      // positions per run: run_len rounded up to a multiple of 4
+  visit_positions: u32, // 4 · quads holding keys (dense: seqK rounded up to a multiple of 4)
+  _pad2: u32,
+  _pad3: u32,
   layout_offset: u32,   // 0, or where the mask layout starts in visit_meta (rows span several mask rows)
 }
 
@@ -55,7 +57,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
-// The first key block of each visited run (dense: [0]), then the mask layout when needed.
+// SPARSE: per quad of positions (ranges · range_keys / 4 words) its first key · 4 + (keys in it − 1),
+// seq_k · 4 for quads holding none; then the mask layout when needed. Dense: [0].
 @group(0) @binding(4) var<storage, read> visit_meta: array<u32>;
 // Partials: per (head, query row, range) hv vec4 of output, then one vec4 (max, sum, 0, 0).
 @group(0) @binding(5) var<storage, read_write> part: array<vec4<f32>>;
@@ -115,42 +118,26 @@ fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), x, row_mask(c4));
 }
 
-// Positions run over the visited runs of keys back to back, each run padded to run_stride (a
-// multiple of 4) positions, so 4 positions from a multiple of 4 never straddle two runs. Loops walk
-// them a run segment at a time (one division where a walk starts, then run by run) with plain
-// arithmetic per 4 keys: CPU adapters pay dearly for integer division and for branches in inner
-// loops.
-struct Segment {
-  run: u32,
-  offset: u32, // position of the segment's start within the run
-  quads: u32,  // quads of positions in it (to the end of the run, at most `limit`)
-  key: u32,    // key of its first position
-  live: bool,  // it lies before visit_positions (else: no keys at all)
-}
-
-fn segment_of(run: u32, offset: u32, limit: u32) -> Segment {
-  let live = run * params.run_stride + offset < params.visit_positions;
-  let quads = min((params.run_stride - offset) / 4u, limit);
-  let first = visit_meta[min(run, arrayLength(&visit_meta) - 1u)] * params.run_len + offset;
-  return Segment(run, offset, select(limit, quads, live), first, live);
-}
-
-// The segment holding position u (a multiple of 4), at most `limit` quads long.
-fn segment_at(u: u32, limit: u32) -> Segment {
-  let run = u / params.run_stride;
-  return segment_of(run, u - run * params.run_stride, limit);
-}
-
-// The segment after seg (the next run from its start), at most `limit` quads long.
-fn segment_after(seg: Segment, limit: u32) -> Segment {
-  return segment_of(seg.run + 1u, 0u, limit);
-}
-
-// The keys of quad n of a segment, seq_k where a position holds none.
-fn segment_keys(seg: Segment, n: u32) -> vec4<u32> {
+// The keys of quad `quad` of positions, seq_k where a position holds none. Dense: position = key.
+// One table word per 4 keys: no division, no branch and no walk over runs in the inner loops (CPU
+// adapters pay dearly for those).
+fn quad_keys(quad: u32) -> vec4<u32> {
   let e = vec4<u32>(0u, 1u, 2u, 3u);
-  let inside = (vec4<u32>(seg.offset + 4u * n) + e < vec4<u32>(params.run_len)) & vec4<bool>(seg.live);
-  return select(vec4<u32>(params.seq_k), min(vec4<u32>(seg.key + 4u * n) + e, vec4<u32>(params.seq_k)), inside);
+  if (SPARSE) {
+    let t = visit_meta[quad];
+    let keys = min(vec4<u32>(t >> 2u) + e, vec4<u32>(params.seq_k));
+    return select(vec4<u32>(params.seq_k), keys, e <= vec4<u32>(t & 3u));
+  }
+  return vec4<u32>(4u * quad) + e;
+}
+
+// The key rows (unchecked: clamped into the head's rows) of quad `quad` of positions.
+fn quad_rows(quad: u32, key_base: u32) -> vec4<u32> {
+  var first = 4u * quad;
+  if (SPARSE) {
+    first = visit_meta[quad] >> 2u;
+  }
+  return min(vec4<u32>(key_base + first) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(key_base + params.seq_k - 1u));
 }
 
 // Which of 4 keys query row i may see: a key at all, causality, and (rows spanning several mask
@@ -210,54 +197,45 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   // Rows are unrolled by hand (ROWS is 1 or 4): loops and arrays indexed by row cost CPU adapters a
   // third of the kernel's time.
   var m = vec4<f32>(MASKED);
-  var done = 0u;
-  var seg = segment_at(4u * quad0, quads);
-  loop {
-    if (done >= quads) {
-      break;
-    }
-    for (var n = 0u; n < seg.quads; n++) {
-      let quad = quad0 + done + n;
-      let j = segment_keys(seg, n);
-      let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
-      var s0 = vec4<f32>(0.0);
-      var s1 = vec4<f32>(0.0);
-      var s2 = vec4<f32>(0.0);
-      var s3 = vec4<f32>(0.0);
-      for (var c4 = 0u; c4 < params.hv; c4++) {
-        let k0 = load_k4(kr.x, c4);
-        let k1 = load_k4(kr.y, c4);
-        let k2 = load_k4(kr.z, c4);
-        let k3 = load_k4(kr.w, c4);
-        let q0 = load_q4(qb0, c4);
-        s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
-        if (ROWS > 1u) {
-          let q1 = load_q4(qb1, c4);
-          let q2 = load_q4(qb2, c4);
-          let q3 = load_q4(qb3, c4);
-          s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
-          s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
-          s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
-        }
-      }
-      s0 = quad_scores(s0, row0, j);
-      m.x = max(m.x, max(max(s0.x, s0.y), max(s0.z, s0.w)));
-      p[pr0 + quad] = s0;
+  for (var n = 0u; n < quads; n++) {
+    let quad = quad0 + n;
+    let j = quad_keys(quad);
+    let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var c4 = 0u; c4 < params.hv; c4++) {
+      let k0 = load_k4(kr.x, c4);
+      let k1 = load_k4(kr.y, c4);
+      let k2 = load_k4(kr.z, c4);
+      let k3 = load_k4(kr.w, c4);
+      let q0 = load_q4(qb0, c4);
+      s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
       if (ROWS > 1u) {
-        let rows = params.ranges * quads;
-        s1 = quad_scores(s1, row0 + 1u, j);
-        s2 = quad_scores(s2, row0 + 2u, j);
-        s3 = quad_scores(s3, row0 + 3u, j);
-        m.y = max(m.y, max(max(s1.x, s1.y), max(s1.z, s1.w)));
-        m.z = max(m.z, max(max(s2.x, s2.y), max(s2.z, s2.w)));
-        m.w = max(m.w, max(max(s3.x, s3.y), max(s3.z, s3.w)));
-        p[pr0 + rows + quad] = s1;
-        p[pr0 + 2u * rows + quad] = s2;
-        p[pr0 + 3u * rows + quad] = s3;
+        let q1 = load_q4(qb1, c4);
+        let q2 = load_q4(qb2, c4);
+        let q3 = load_q4(qb3, c4);
+        s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
+        s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
+        s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
       }
     }
-    done += seg.quads;
-    seg = segment_after(seg, quads - done);
+    s0 = quad_scores(s0, row0, j);
+    m.x = max(m.x, max(max(s0.x, s0.y), max(s0.z, s0.w)));
+    p[pr0 + quad] = s0;
+    if (ROWS > 1u) {
+      let rows = params.ranges * quads;
+      s1 = quad_scores(s1, row0 + 1u, j);
+      s2 = quad_scores(s2, row0 + 2u, j);
+      s3 = quad_scores(s3, row0 + 3u, j);
+      m.y = max(m.y, max(max(s1.x, s1.y), max(s1.z, s1.w)));
+      m.z = max(m.z, max(max(s2.x, s2.y), max(s2.z, s2.w)));
+      m.w = max(m.w, max(max(s3.x, s3.y), max(s3.z, s3.w)));
+      p[pr0 + rows + quad] = s1;
+      p[pr0 + 2u * rows + quad] = s2;
+      p[pr0 + 3u * rows + quad] = s3;
+    }
   }
 
   // Second sweep over this invocation's own entries: probabilities and their sum per row.
@@ -310,33 +288,22 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   // Keys without a position have p = 0: only their rows need clamping into bounds.
-  let last_row = vec4<u32>(key_base + params.seq_k - 1u);
-  var done = 0u;
-  var seg = segment_at(first_u, quad_end);
-  loop {
-    if (done >= quad_end) {
-      break;
+  for (var n = 0u; n < quad_end; n++) {
+    let kr = quad_rows(quad0 + n, key_base);
+    let v0 = load_v4(kr.x, lane);
+    let v1 = load_v4(kr.y, lane);
+    let v2 = load_v4(kr.z, lane);
+    let v3 = load_v4(kr.w, lane);
+    let p0 = p[pr0 + n];
+    acc0 += p0.x * v0 + p0.y * v1 + p0.z * v2 + p0.w * v3;
+    if (ROWS > 1u) {
+      let p1 = p[pr0 + row_stride + n];
+      let p2 = p[pr0 + 2u * row_stride + n];
+      let p3 = p[pr0 + 3u * row_stride + n];
+      acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
+      acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
+      acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
     }
-    for (var n2 = 0u; n2 < seg.quads; n2++) {
-      let n = done + n2;
-      let kr = min(vec4<u32>(key_base + seg.key + 4u * n2) + vec4<u32>(0u, 1u, 2u, 3u), last_row);
-      let v0 = load_v4(kr.x, lane);
-      let v1 = load_v4(kr.y, lane);
-      let v2 = load_v4(kr.z, lane);
-      let v3 = load_v4(kr.w, lane);
-      let p0 = p[pr0 + n];
-      acc0 += p0.x * v0 + p0.y * v1 + p0.z * v2 + p0.w * v3;
-      if (ROWS > 1u) {
-        let p1 = p[pr0 + row_stride + n];
-        let p2 = p[pr0 + 2u * row_stride + n];
-        let p3 = p[pr0 + 3u * row_stride + n];
-        acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
-        acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
-        acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
-      }
-    }
-    done += seg.quads;
-    seg = segment_after(seg, quad_end - done);
   }
   let accs = array<vec4<f32>, MAX_ROWS>(acc0, acc1, acc2, acc3);
   for (var r = 0u; r < ROWS; r++) {

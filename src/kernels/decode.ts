@@ -54,16 +54,16 @@ const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64 };
 const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64 };
 
 /**
- * What decode walks: runs of keys (the kept key blocks, or one run of every key), each padded to a
- * multiple of 4 positions so that 4 positions never straddle two runs.
+ * What decode walks: quads of 4 positions. Dense: position = key. Sparse: the kept key blocks back
+ * to back, each padded to a multiple of 4 positions (so 4 positions never straddle two blocks),
+ * listed one word per quad (first key · 4 + keys in it − 1) so that the shader's loops stay flat
+ * however short the runs of kept blocks are.
  */
 interface Visit {
-  /** First key block of each run (dense: [0] with one run of seqK keys). */
-  runs: Uint32Array;
-  runLen: number;
-  runStride: number;
+  /** Sparse: the quad table (unpadded). */
+  quads?: Uint32Array;
   positions: number;
-  /** Key rows inside the visited runs (for the bytes model). */
+  /** Key rows inside the visited blocks (for the bytes model). */
   keyRows: number;
   /** Mask layout for per-element checks, when the rows span several mask rows. */
   layout?: Uint8Array;
@@ -71,34 +71,45 @@ interface Visit {
 
 function visitOf(p: AttentionProblem): Visit {
   const mask = p.mask;
-  if (!mask) {
-    const runStride = Math.ceil(p.seqK / 4) * 4;
-    return { runs: new Uint32Array(1), runLen: p.seqK, runStride, positions: runStride, keyRows: p.seqK };
-  }
+  if (!mask) return { positions: Math.ceil(p.seqK / 4) * 4, keyRows: p.seqK };
   const kept = new Uint8Array(mask.cols);
   for (let n = 0; n < mask.nnz; n++) kept[mask.colIndex[n]] = 1;
-  const runs = Uint32Array.from(Array.from(kept.keys()).filter((col) => kept[col]));
+  const perBlock = Math.ceil(mask.blockSize / 4);
+  const quads = new Uint32Array(mask.cols * perBlock);
+  let count = 0;
   let keyRows = 0;
-  for (const col of runs) keyRows += Math.min(mask.blockSize, p.seqK - col * mask.blockSize);
-  const runStride = Math.ceil(mask.blockSize / 4) * 4;
+  for (let col = 0; col < mask.cols; col++) {
+    if (!kept[col]) continue;
+    const first = col * mask.blockSize;
+    const keys = Math.min(mask.blockSize, p.seqK - first);
+    keyRows += keys;
+    for (let at = 0; at < keys; at += 4) quads[count++] = (first + at) * 4 + Math.min(4, keys - at) - 1;
+  }
   return {
-    runs,
-    runLen: mask.blockSize,
-    runStride,
-    positions: runs.length * runStride,
+    quads: quads.subarray(0, count),
+    positions: 4 * count,
     keyRows,
     layout: mask.rows > 1 ? mask.layout : undefined,
   };
 }
 
-/** visit_meta: the runs, then (when needed) the layout; layoutOffset 0 means no layout. */
-function metaWords(visit: Visit): { words: Uint32Array; layoutOffset: number } {
-  const runs = visit.runs.length ? visit.runs : new Uint32Array(1);
-  if (!visit.layout) return { words: runs, layoutOffset: 0 };
-  const words = new Uint32Array(runs.length + visit.layout.length);
-  words.set(runs);
-  words.set(visit.layout, runs.length);
-  return { words, layoutOffset: runs.length };
+/**
+ * visit_meta: the quad table padded to every position of the ranges (seqK · 4: no keys), then
+ * (when needed) the layout; layoutOffset 0 means no layout.
+ */
+function metaWords(
+  p: AttentionProblem,
+  visit: Visit,
+  plan: DecodePlan,
+): { words: Uint32Array; layoutOffset: number } {
+  if (!visit.quads) return { words: new Uint32Array(1), layoutOffset: 0 };
+  const tableLength = (plan.ranges * plan.rangeKeys) / 4;
+  const words = new Uint32Array(tableLength + (visit.layout?.length ?? 0));
+  words.fill(p.seqK * 4, 0, tableLength);
+  words.set(visit.quads);
+  if (!visit.layout) return { words, layoutOffset: 0 };
+  words.set(visit.layout, tableLength);
+  return { words, layoutOffset: tableLength };
 }
 
 /** How one call splits its work. */
@@ -113,8 +124,9 @@ export interface DecodePlan {
 }
 
 /**
- * Picks the range length: the longest (fewest partials) whose scores pass still has minWorkgroups
- * workgroups in flight, at least minRange keys; a given rangeKeys wins.
+ * Picks the range length over the visited positions (the kept keys, not seqK): the longest
+ * (fewest partials) whose scores pass still has minWorkgroups workgroups in flight, at least
+ * minRange keys; a given rangeKeys wins.
  */
 export function planDecode(
   gpu: Gpu,
@@ -201,13 +213,14 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         ROWS: plan.rows,
         ALIGNED: p.headDim % 4 === 0 ? 1 : 0,
         KV_F16: kvF16 ? 1 : 0,
+        SPARSE: visit.quads ? 1 : 0,
       };
       const [scores, values, reduce] = await Promise.all(
         (['scores', 'values', 'reduce'] as const).map((entryPoint) =>
           gpu.pipeline({ kernel: name, shader: SHADER, entryPoint, constants }),
         ),
       );
-      const meta = metaWords(visit);
+      const meta = metaWords(p, visit, plan);
       const params = gpu.uniform(
         `${name}.params`,
         attentionParams(p, [
@@ -216,8 +229,8 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           plan.ranges,
           plan.rangeKeys,
           visit.positions,
-          visit.runLen,
-          visit.runStride,
+          0,
+          0,
           meta.layoutOffset,
         ]),
       );
