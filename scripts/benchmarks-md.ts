@@ -261,6 +261,13 @@ export function benchmarksMarkdown(
   lines.push('## Key ratios (targets of issue 7)', '');
   const now = keyRatios(file);
   const before = options.before ? keyRatios(options.before) : undefined;
+  if (options.before) {
+    lines.push(
+      `Before: the run of ${options.before.createdAt} (attnscope ${options.before.tool.version}, preset ${options.before.preset ?? '?'}); ` +
+        'n/a where that run had no such pair. After: this run. Different runs saw different machine load: compare with care.',
+      '',
+    );
+  }
   lines.push(
     before
       ? '| Comparison | Before | After | Target | Holds | From |'
