@@ -6,6 +6,7 @@
 // query, diagonalBlock(shape, r); with seqQ = seqK that is block r. Window, stride and BigBird's
 // window are measured from that block, so every builder works for seqQ ≠ seqK (decode included).
 
+import { mulberry32 } from '../util/random.ts';
 import { BlockMask, checkMaskShape, type MaskShape } from './block-mask.ts';
 
 /** Largest count a builder option accepts (more blocks than any real layout has). */
@@ -171,18 +172,6 @@ function bigBird(shape: MaskShape, options: BigBirdOptions = {}): BlockMask {
   }
   const name = `bigbird(g=${global},w=${window},r=${random},seed=${seed}${isCausal ? ',causal' : ''})`;
   return new BlockMask(layout, shape, name);
-}
-
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG; values in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const patternBuilders = { causal, slidingWindow, strided, bigBird };

@@ -9,7 +9,7 @@ import { BlockMask, blockMask, type MaskShape } from '../masks/index.ts';
 import { attentionReference } from '../reference/attention.ts';
 import type { Tolerance } from '../reference/compare.ts';
 import { type MatmulShape, matmulReference } from '../reference/matmul.ts';
-import { seededRandom } from './stats.ts';
+import { mulberry32, seededArray } from '../util/random.ts';
 
 export interface MaskSpec {
   pattern: string;
@@ -53,14 +53,6 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** Uniform values in [lo, hi), seeded: the same case always gets the same inputs. */
-export function seededArray(length: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const random = seededRandom(seed);
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = lo + (hi - lo) * random();
-  return out;
-}
-
 export interface AttentionData {
   q: Float32Array;
   k: Float32Array;
@@ -91,7 +83,7 @@ function randomLayout(shape: MaskShape, density: number, seed: number): BlockMas
   const rows = Math.ceil(shape.seqQ / shape.blockSize);
   const cols = Math.ceil(shape.seqK / shape.blockSize);
   const keep = Math.max(1, Math.min(cols, Math.round(density * cols)));
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const layout = new Uint8Array(rows * cols);
   const order = Array.from({ length: cols }, (_, i) => i);
   for (let r = 0; r < rows; r++) {

@@ -22,6 +22,7 @@ import type { BlockMask } from '../masks/block-mask.ts';
 import type { Peer, PeerName, PeerOp } from '../peers/types.ts';
 import { type Comparison, compareToReference, type Tolerance } from '../reference/compare.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
+import { seededArray } from '../util/random.ts';
 import {
   type AttentionCase,
   type AttentionData,
@@ -33,7 +34,6 @@ import {
   type MatmulCase,
   matmulData,
   type ReferenceCache,
-  seededArray,
   toleranceFor,
   verificationCase,
 } from './cases.ts';

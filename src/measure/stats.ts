@@ -2,23 +2,12 @@
 // same samples always give the same figures. Outliers are counted, never dropped.
 
 import type { LatencyStats } from '../results/types.ts';
+import { mulberry32 } from '../util/random.ts';
 
 /** A coefficient of variation above this marks a result noisy. */
 export const NOISY_CV = 0.05;
 /** Bootstrap resamples for the confidence interval of the median. */
 export const BOOTSTRAP_RESAMPLES = 1000;
-
-/** mulberry32: a small seeded PRNG; returns a function giving uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sorted(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
@@ -100,7 +89,7 @@ export function bootstrapMedianCI(
   requireSamples(values, 'bootstrap');
   const resamples = options.resamples ?? BOOTSTRAP_RESAMPLES;
   const level = options.level ?? 0.95;
-  const random = seededRandom(options.seed ?? 0x5eed);
+  const random = mulberry32(options.seed ?? 0x5eed);
   const n = values.length;
   const resample = new Array<number>(n);
   const medians = new Array<number>(resamples);

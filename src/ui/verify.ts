@@ -5,6 +5,7 @@ import { attention } from '../api.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { attentionReference } from '../reference/attention.ts';
 import { compareToReference, type Tolerance } from '../reference/compare.ts';
+import { seededArray } from '../util/random.ts';
 
 export const VERIFY_PROBLEM = { heads: 2, seqQ: 97, seqK: 97, headDim: 32, causal: true } as const;
 export const VERIFY_TOLERANCE: Tolerance = { atol: 2e-5, rtol: 2e-4 };
@@ -17,17 +18,6 @@ export interface VerifyOutcome {
   wallMs: number;
   /** The first mismatch with its neighbours, when not ok. */
   failure?: string;
-}
-
-/** Deterministic values in [lo, hi) (a 32-bit LCG), so every visitor checks the same problem. */
-export function seededArray(length: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = lo + ((hi - lo) * state) / 2 ** 32;
-  }
-  return out;
 }
 
 /** Runs unfused attention once on VERIFY_PROBLEM and compares it with the reference. */

@@ -12,11 +12,11 @@ import {
   NOISY_CV,
   quantile,
   relativeHalfWidth,
-  seededRandom,
   stddev,
   summarize,
 } from '../../src/measure/stats.ts';
 import type { SamplePlan } from '../../src/measure/timing.ts';
+import { mulberry32 } from '../../src/util/random.ts';
 
 describe('quantiles on known samples', () => {
   it.each([
@@ -98,7 +98,7 @@ describe('bootstrap CI of the median', () => {
 
   it('covers the true median in about 95% of repeated experiments', () => {
     // Samples from a known distribution (uniform on [0, 1), median 0.5).
-    const random = seededRandom(7);
+    const random = mulberry32(7);
     let covered = 0;
     const trials = 200;
     for (let t = 0; t < trials; t++) {
@@ -111,7 +111,7 @@ describe('bootstrap CI of the median', () => {
   });
 
   it('narrows as samples grow', () => {
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     const small = Array.from({ length: 10 }, () => 1 + 0.1 * random());
     const large = Array.from({ length: 400 }, () => 1 + 0.1 * random());
     const width = (values: number[]) => relativeHalfWidth(median(values), bootstrapMedianCI(values));
@@ -146,7 +146,7 @@ describe('summarize', () => {
 describe('the sampling loop (a fake time source, no GPU)', () => {
   /** A sampler whose calls take callMs each, with ±jitter from a seeded PRNG. */
   function fake(callMs: number, jitter: number, resolutionMs: number) {
-    const random = seededRandom(11);
+    const random = mulberry32(11);
     const plans: SamplePlan[] = [];
     const sampler: Sampler = {
       resolutionMs,
