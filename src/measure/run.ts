@@ -5,21 +5,15 @@
 // keeping (and labelling) what was measured before.
 
 import packageJson from '../../package.json' with { type: 'json' };
-import { LIMITS_OF_INTEREST } from '../gpu/adapter-info.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { attentionKernels, matmulKernels, probeKernels } from '../kernels/registry.ts';
 import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from '../peers/types.ts';
-import {
-  type BenchResult,
-  type Environment,
-  RESULTS_SCHEMA,
-  type ResultsFile,
-  type TimingInfo,
-} from '../results/types.ts';
+import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/types.ts';
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
 import { type Case, ReferenceCache } from './cases.ts';
 import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
+import { describeEnvironment } from './environment.ts';
 import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
 import { applyCeilings, speedup } from './models.ts';
 import { type Job, planJobs, type Registries } from './plan.ts';
@@ -99,27 +93,6 @@ const MIN_JOB_SHARE = 0.5;
 /** Share of the run's budget one autotune sweep may use. */
 const AUTOTUNE_BUDGET_SHARE = 0.08;
 
-function userAgent(): string {
-  if (typeof navigator !== 'undefined' && typeof navigator.userAgent === 'string') return navigator.userAgent;
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    return `Node.js ${process.version} (${process.platform} ${process.arch})`;
-  }
-  return 'unknown';
-}
-
-function environment(gpu: Gpu, timing: TimingInfo): Environment {
-  const limits: Record<string, number> = {};
-  for (const name of LIMITS_OF_INTEREST) limits[name] = Number(gpu.limits[name]);
-  return {
-    runtime: gpu.runtime,
-    userAgent: userAgent().slice(0, 400),
-    adapter: { ...gpu.adapter },
-    features: [...gpu.features].sort(),
-    limits,
-    timing,
-  };
-}
-
 /** The config a run uses: validated custom config or preset, narrowed to `only`. */
 export function resolveConfig(gpu: Gpu, options: RunOptions): RunConfig & { scaledForSoftware?: boolean } {
   let config: RunConfig & { scaledForSoftware?: boolean };
@@ -167,7 +140,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   const peers = new Map<PeerName, Promise<Peer>>();
 
   const timer = await createTimer(gpu, options.timer);
-  const env = environment(gpu, timer.info);
+  const env = describeEnvironment(gpu, timer.info);
   const jobs = planJobs(config, {
     registries,
     peers: peerModule?.peerNames,

@@ -2,8 +2,8 @@
 // baseline each speed-up is taken against, a key that matches the same configuration across two runs,
 // and the results file of a run still in progress (or one that ended without the harness's file).
 
-import { LIMITS_OF_INTEREST } from '../gpu/adapter-info.ts';
 import type { Gpu } from '../gpu/gpu.ts';
+import { describeEnvironment } from '../measure/environment.ts';
 import type { BenchResult, Environment, ParamValue, ResultsFile } from '../results/types.ts';
 import { RESULTS_SCHEMA } from '../results/types.ts';
 import { bytes, integer, sig } from './format.ts';
@@ -164,21 +164,12 @@ export const STATUS_TEXT: Record<RunStatus, string> = {
 
 /** The environment as the page sees it, for a run that ended without the harness's own file. */
 export function environmentOf(gpu: Gpu): Environment {
-  const limits: Record<string, number> = {};
-  for (const name of LIMITS_OF_INTEREST) limits[name] = Number(gpu.limits[name]);
   const timestamps = gpu.features.has('timestamp-query');
-  return {
-    runtime: 'browser',
-    userAgent: navigator.userAgent.slice(0, 400),
-    adapter: gpu.adapter,
-    features: [...gpu.features].sort(),
-    limits,
-    timing: {
-      source: timestamps ? 'timestamp-query' : 'wall-clock',
-      quantized: timestamps && gpu.timestampQuantized,
-      resolutionMs: timestamps ? (gpu.timestampQuantized ? 0.1 : 0.001) : 0.1,
-    },
-  };
+  return describeEnvironment(gpu, {
+    source: timestamps ? 'timestamp-query' : 'wall-clock',
+    quantized: timestamps && gpu.timestampQuantized,
+    resolutionMs: timestamps ? (gpu.timestampQuantized ? 0.1 : 0.001) : 0.1,
+  });
 }
 
 /** A results file from the results seen so far (the probes give the ceilings when they ran). */
