@@ -18,8 +18,8 @@ export interface GpuInit {
   adapter: AdapterDescription;
   runtime: Runtime;
   timestampQuantized: boolean;
-  /** Called before the device is destroyed in close(). */
-  release?: () => void;
+  /** Node: Dawn's GPU instance, held while the device lives and dropped in close() so Node can exit. */
+  instance?: GPU;
 }
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
@@ -35,7 +35,7 @@ export class Gpu {
   lostInfo: DeviceLostError | undefined;
   /** Uncaptured GPU errors (outside any scope), newest last, at most 20 kept. */
   readonly uncapturedErrors: string[] = [];
-  private readonly release?: () => void;
+  private instance: GPU | undefined;
   private closed = false;
   private readonly lostListeners = new Set<(error: DeviceLostError) => void>();
 
@@ -46,7 +46,7 @@ export class Gpu {
     this.features = new Set(init.device.features);
     this.limits = init.device.limits;
     this.timestampQuantized = init.timestampQuantized;
-    this.release = init.release;
+    this.instance = init.instance;
     init.device.lost.then((info) => {
       const reason = this.closed ? 'destroyed' : (info.reason ?? 'unknown');
       this.lostInfo = new DeviceLostError(reason, info.message);
@@ -252,7 +252,7 @@ export class Gpu {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.release?.();
+    this.instance = undefined;
     this.device.destroy();
   }
 }

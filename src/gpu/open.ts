@@ -24,7 +24,7 @@ function isNode(): boolean {
 export async function openGpu(options: OpenGpuOptions = {}): Promise<Gpu> {
   const request: GPURequestAdapterOptions = { powerPreference: options.powerPreference };
   let adapter: GPUAdapter;
-  let release: (() => void) | undefined;
+  let instance: GPU | undefined;
   let runtime: 'browser' | 'node';
   let timestampQuantized: boolean;
   if (typeof navigator !== 'undefined' && navigator.gpu) {
@@ -40,11 +40,7 @@ export async function openGpu(options: OpenGpuOptions = {}): Promise<Gpu> {
     adapter = found.adapter;
     runtime = 'node';
     timestampQuantized = found.timestampQuantized;
-    let instance: GPU | undefined = found.gpu;
-    release = () => {
-      instance = undefined;
-    };
-    void instance;
+    instance = found.gpu;
   } else {
     throw new NoAdapterError(BROWSER_HINT);
   }
@@ -58,5 +54,5 @@ export async function openGpu(options: OpenGpuOptions = {}): Promise<Gpu> {
     requiredFeatures: requiredFeatures as GPUFeatureName[],
     requiredLimits,
   });
-  return new Gpu({ device, adapter: describeAdapter(adapter.info), runtime, timestampQuantized, release });
+  return new Gpu({ device, adapter: describeAdapter(adapter.info), runtime, timestampQuantized, instance });
 }
