@@ -272,8 +272,20 @@ function checkBandwidthUtilisation(results: ResultsFile): ClaimCheck {
         : '') +
       'Utilisation here is traffic ÷ the copy probe of the same run (what this memory really delivers), not the datasheet peak; the article does not say what it divides by. ' +
       'High utilisation is not a goal in itself: flash moves far fewer bytes than unfused and can be faster at a lower utilisation; only memory-bound work such as decode should approach 100%.' +
+      readCeiling(results) +
       softwareCaveat(results),
   };
+}
+
+// What the read probe says about read-mostly kernels (decode), when the run has one.
+function readCeiling(results: ResultsFile): string {
+  const copyGBps = results.ceilings.copyGBps;
+  const reads = timedResults(results, 'read', ['probe']).map(
+    (r) => r.bytes / (r.latencyMs.median / 1e3) / 1e9,
+  );
+  if (reads.length === 0 || !(copyGBps > 0)) return '';
+  const best = Math.max(...reads);
+  return ` A kernel that only reads (the read probe) reached ${percent(best / copyGBps)} of copy here: that, not 100%, bounds a read-mostly kernel such as decode on this memory system.`;
 }
 
 function auditModel(inputs: ClaimInputs | undefined): Omit<DecodeFloorInputs, 'bytesPerParam' | 'copyGBps'> {

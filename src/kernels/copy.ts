@@ -1,7 +1,6 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
 // Also the types every ceiling probe shares (ProbeProblem, ProbeIO, ProbeKernel).
 
-import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { Kernel } from './types.ts';
@@ -11,7 +10,7 @@ export interface ProbeProblem {
   bytes: number;
   /** fma only: iterations of every FMA chain (default FMA_DEFAULT_ITERATIONS). */
   iterations?: number;
-  /** copy only: workgroups of the grid-stride loop (default: 4096 on hardware, 32 on software adapters). */
+  /** copy and read: workgroups of the grid-stride loop (default: 4096 on hardware, 32 on software adapters). */
   workgroups?: number;
 }
 
@@ -22,13 +21,17 @@ export interface ProbeIO {
 }
 
 export interface ProbeKernel extends Kernel<ProbeProblem, ProbeIO> {
-  /** What dst must hold after one call on src (computed on the CPU), where the probe can say. */
-  reference?(src: Float32Array, problem: ProbeProblem): ArrayLike<number>;
+  /**
+   * What dst must hold after one call on src (computed on the CPU), where the probe can say; the
+   * adapter's kind when the grid depends on it.
+   */
+  reference?(src: Float32Array, problem: ProbeProblem, adapter: { isSoftware: boolean }): ArrayLike<number>;
 }
 
 const NAME = 'copy';
 const SHADER = new URL('../../shaders/copy.wgsl', import.meta.url);
-const WORKGROUP_SIZE = 256;
+/** Invocations per workgroup of the grid-stride probes. */
+export const STREAM_WORKGROUP_SIZE = 256;
 /**
  * Workgroups of the grid-stride loop. 4096 × 256 invocations fill any current GPU. A software
  * adapter pays per workgroup (SwiftShader: about 2× the bandwidth with 32 workgroups than with 4096,
@@ -42,13 +45,13 @@ export function checkProbeBytes(kernel: string, bytes: number): void {
     throw new Error(`${kernel}.bytes: expected a positive multiple of 16, got ${bytes}`);
 }
 
-function workgroupsFor(gpu: Gpu, p: ProbeProblem): number {
-  const wanted =
-    p.workgroups ?? (gpu.adapter.isSoftware ? COPY_WORKGROUPS.software : COPY_WORKGROUPS.hardware);
+/** Workgroups of a grid-stride bandwidth probe (copy, read) of 256 invocations each. */
+export function streamWorkgroups(kernel: string, p: ProbeProblem, isSoftware: boolean): number {
+  const wanted = p.workgroups ?? (isSoftware ? COPY_WORKGROUPS.software : COPY_WORKGROUPS.hardware);
   if (!Number.isInteger(wanted) || wanted < 1)
-    throw new Error(`${NAME}.workgroups: expected a positive integer, got ${wanted}`);
+    throw new Error(`${kernel}.workgroups: expected a positive integer, got ${wanted}`);
   // More workgroups than vec4 elements would only idle.
-  return Math.min(wanted, Math.ceil(p.bytes / 16 / WORKGROUP_SIZE));
+  return Math.min(wanted, Math.ceil(p.bytes / 16 / STREAM_WORKGROUP_SIZE));
 }
 
 export const copy: ProbeKernel = {
@@ -58,13 +61,13 @@ export const copy: ProbeKernel = {
   async prepare(gpu, p, io) {
     checkProbeBytes(NAME, p.bytes);
     checkBinding(gpu, `${NAME} buffer`, p.bytes);
-    const workgroups = workgroupsFor(gpu, p);
+    const workgroups = streamWorkgroups(NAME, p, gpu.adapter.isSoftware);
     checkDispatch(gpu, NAME, [workgroups]);
     const pipeline = await gpu.pipeline({
       kernel: NAME,
       shader: SHADER,
       entryPoint: 'main',
-      constants: { WORKGROUP_SIZE },
+      constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
     });
     const group = gpu.bindGroup(NAME, pipeline, [io.src, io.dst]);
     return dispatchRun([{ pipeline, group, grid: [workgroups] }]);

@@ -9,6 +9,7 @@ import { flash, flashF16 } from './flash.ts';
 import { fma } from './fma.ts';
 import { fusedSoftmax, fusedSoftmaxSubgroups } from './fused-softmax.ts';
 import { naive } from './naive-matmul.ts';
+import { read } from './read.ts';
 import { tiled } from './tiled-matmul.ts';
 import type { AttentionKernel, AttentionProblem, Kernel, MatmulKernel, MatmulProblem } from './types.ts';
 import { unfused } from './unfused.ts';
@@ -35,6 +36,7 @@ export const matmulKernels: Readonly<Record<string, MatmulKernel>> = Object.free
 /** Ceiling probes by name. */
 export const probeKernels: Readonly<Record<string, ProbeKernel>> = Object.freeze({
   copy,
+  read,
   fma,
 });
 

@@ -584,11 +584,11 @@ async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: numb
     const out = await runOnce(gpu, job.label, prepared);
     const notes: string[] = [];
     let check: Comparison;
-    // The probes' outputs are exact (a copy; integer FMA chains): they must match bit for bit.
+    // The probes' outputs are exact (a copy; integer sums and FMA chains): they must match bit for bit.
     const tolerance = { atol: 0, rtol: 0 };
     const reference =
       kernel.reference ?? (kernel.name === 'copy' ? (input: Float32Array) => input : undefined);
-    if (reference) check = compareToReference(out, reference(src, problem), tolerance);
+    if (reference) check = compareToReference(out, reference(src, problem, gpu.adapter), tolerance);
     else {
       const bad = out.findIndex((x) => !Number.isFinite(x));
       check = {

@@ -24,6 +24,9 @@ export const EXPECTED = {
   probes: ['copy', 'fma'],
 } as const;
 
+/** Probes that stream memory: run at the copy sizes (large enough to leave the caches). */
+const BANDWIDTH_PROBES = new Set(['copy', 'read']);
+
 /** Attention kernels that belong to the sparse or decode suites rather than the dense sweep. */
 const SPECIAL = /^(block-sparse|decode)/;
 
@@ -119,35 +122,23 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
     jobs.push({ ...job, id });
   };
 
-  // Ceilings: always measured (every result's utilisation depends on them).
-  for (const bytes of names(registries.probes, ['copy'], (n) => n === 'copy').length
-    ? options.copySizes
-    : []) {
-    add({
-      id: `probe/copy/${bytes / MiB}MiB`,
-      suite: 'probes',
-      op: 'probe',
-      impl: 'attnscope',
-      kernel: 'copy',
-      what: { kind: 'probe', bytes },
-      label: `copy ${bytes / MiB} MiB`,
-      params: { bytes },
-      ceiling: true,
-    });
-  }
-  for (const name of names(registries.probes, EXPECTED.probes, (n) => n !== 'copy')) {
-    if (name === 'copy') continue;
-    add({
-      id: `probe/${name}/${options.fmaBytes / MiB}MiB`,
-      suite: 'probes',
-      op: 'probe',
-      impl: 'attnscope',
-      kernel: name,
-      what: { kind: 'probe', bytes: options.fmaBytes },
-      label: `${name} ${options.fmaBytes / MiB} MiB`,
-      params: { bytes: options.fmaBytes },
-      ceiling: true,
-    });
+  // Ceilings: always measured (every result's utilisation depends on them). The bandwidth probes
+  // (copy, read) at the large copy sizes, the others (fma) at their own.
+  for (const name of names(registries.probes, EXPECTED.probes, () => true)) {
+    const sizes = BANDWIDTH_PROBES.has(name) ? options.copySizes : [options.fmaBytes];
+    for (const bytes of sizes) {
+      add({
+        id: `probe/${name}/${bytes / MiB}MiB`,
+        suite: 'probes',
+        op: 'probe',
+        impl: 'attnscope',
+        kernel: name,
+        what: { kind: 'probe', bytes },
+        label: `${name} ${bytes / MiB} MiB`,
+        params: { bytes },
+        ceiling: true,
+      });
+    }
   }
 
   const dense = (seq: number): AttentionCase => ({

@@ -47,6 +47,7 @@ export interface RunConfig {
 /** The quick preset's handful: the design's kernels, without their variants (each costs a compile). */
 const QUICK_KERNELS = [
   'copy',
+  'read',
   'fma',
   'unfused',
   'fused-softmax',

@@ -1,10 +1,11 @@
 // The ceiling probes on a real adapter: copy copies exactly (sizes that are not multiples of the grid
-// included), fma's output equals its CPU chain bit for bit, and both check their inputs.
+// included), read's sums and fma's chains equal their CPU twins bit for bit, and all check their inputs.
 
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { copy, type ProbeKernel, type ProbeProblem } from '../../src/kernels/copy.ts';
 import { FMA_CHAINS, FMA_DEFAULT_ITERATIONS, FMA_MAX_ITERATIONS, fma } from '../../src/kernels/fma.ts';
+import { read } from '../../src/kernels/read.ts';
 import { probeKernels } from '../../src/kernels/registry.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
@@ -35,8 +36,8 @@ function firstDifference(actual: Float32Array, expected: ArrayLike<number>): str
 }
 
 describe('probes are registered', () => {
-  it('probeKernels lists copy and fma', () => {
-    expect(Object.keys(probeKernels)).toEqual(expect.arrayContaining(['copy', 'fma']));
+  it('probeKernels lists copy, read and fma', () => {
+    expect(Object.keys(probeKernels)).toEqual(expect.arrayContaining(['copy', 'read', 'fma']));
   });
 });
 
@@ -51,7 +52,7 @@ describe('copy probe', () => {
   ])('$name ($bytes bytes)', async ({ bytes, workgroups }) => {
     const src = randomArray(bytes / 4, bytes);
     const out = await runProbe(gpu(), copy, { bytes, workgroups }, src);
-    expect(firstDifference(out, copy.reference!(src, { bytes }))).toBeUndefined();
+    expect(firstDifference(out, copy.reference!(src, { bytes }, gpu().adapter))).toBeUndefined();
     expect(copy.cost({ bytes })).toEqual({ bytes: 2 * bytes, flops: 0 });
   });
 
@@ -61,6 +62,38 @@ describe('copy probe', () => {
     { problem: { bytes: 64, workgroups: 0 }, message: /copy.workgroups: expected a positive integer/ },
   ])('rejects $problem', async ({ problem, message }) => {
     await expect(runProbe(gpu(), copy, problem, new Float32Array(16))).rejects.toThrow(message);
+  });
+});
+
+describe('read probe', () => {
+  const gpu = useGpu();
+  it.each([
+    { name: 'one vec4', bytes: 16, workgroups: undefined },
+    { name: 'not a multiple of a workgroup', bytes: 16 * 257, workgroups: undefined },
+    { name: 'grid-stride, odd trips per invocation', bytes: 16 * 256 * 3 + 48, workgroups: 1 },
+    { name: 'grid-stride, even trips', bytes: 16 * 256 * 4, workgroups: 2 },
+    { name: '1 MiB, default grid', bytes: 1 << 20, workgroups: undefined },
+  ])('$name ($bytes bytes): equals the CPU sums bit for bit', async ({ bytes, workgroups }) => {
+    const problem = { bytes, workgroups };
+    const src = randomArray(bytes / 4, 7 + bytes);
+    const out = await runProbe(gpu(), read, problem, src);
+    const expected = read.reference!(src, problem, gpu().adapter);
+    expect(firstDifference(out, expected)).toBeUndefined();
+    // Every word was read: changing the last one changes the output.
+    const changed = src.slice();
+    changed[changed.length - 1] = changed[changed.length - 1] + 1;
+    expect(firstDifference(out, read.reference!(changed, problem, gpu().adapter))).toBeDefined();
+    expect(read.cost(problem)).toEqual({ bytes, flops: 0 });
+  });
+
+  it.each([
+    { problem: { bytes: 24 }, message: /read.bytes: expected a positive multiple of 16, got 24/ },
+    {
+      problem: { bytes: 64, workgroups: 1.5 },
+      message: /read.workgroups: expected a positive integer, got 1.5/,
+    },
+  ])('rejects $problem', async ({ problem, message }) => {
+    await expect(runProbe(gpu(), read, problem, new Float32Array(16))).rejects.toThrow(message);
   });
 });
 
@@ -75,7 +108,7 @@ describe('fma probe', () => {
     const problem = { bytes, iterations };
     const src = randomArray(bytes / 4, 99 + bytes);
     const out = await runProbe(gpu(), fma, problem, src);
-    expect(firstDifference(out, fma.reference!(src, problem))).toBeUndefined();
+    expect(firstDifference(out, fma.reference!(src, problem, gpu().adapter))).toBeUndefined();
     // The chains ran: the result moved by 8 · iterations from the 8 starting values.
     const n = iterations ?? FMA_DEFAULT_ITERATIONS;
     expect(out[0]).toBe(8 * Math.floor(Math.fround(src[0] * 1024)) + 28 + 8 * n);

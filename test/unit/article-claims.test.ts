@@ -209,6 +209,18 @@ describe('bandwidth utilisation 65% → 88%', () => {
     ]);
     expect(outcome.measured).toBe('unfused 61%, fused-softmax 72%, flash 130%');
     expect(outcome.detail).toContain('caches served part of the traffic');
+    expect(outcome.detail).not.toContain('read probe');
+  });
+
+  it("names the read probe's share of copy, the bound of a read-mostly kernel, when it ran", () => {
+    // 412.734219 GB/s copy (the fixture's ceiling); the read probe moves 1 GB in 4 ms: 250 GB/s.
+    const read = timed('read', 4, { op: 'probe', bytes: 1e9, params: { bytes: 1e9 } });
+    const outcome = check('bandwidth-utilisation-65-88', [
+      timed('decode', 1, { op: 'decode', bwUtil: 0.5 }),
+      read,
+    ]);
+    expect(outcome.detail).toContain('A kernel that only reads (the read probe) reached 61% of copy here');
+    expect(check('bandwidth-utilisation-65-88', [read]).verdict).toBe('no-data');
   });
 });
 

@@ -398,13 +398,15 @@ describe('BENCHMARKS.md ratios', () => {
         { op: 'matmul', impl: 'tfjs-webgpu', kernel: 'matMul', params: { m: 256, k: 256, n: 256 } },
         3,
       ),
-      timedResult('d', { op: 'decode', kernel: 'decode', params: { seqK: 8192 }, bwUtil: 0.5 }, 10),
+      timedResult('d', { op: 'decode', kernel: 'decode', params: { seqK: 8192 }, bwUtil: 0.5, gbps: 2 }, 10),
+      timedResult('r', { op: 'probe', kernel: 'read', params: { bytes: 1024 }, gbps: 4 }, 1),
       timedResult(
         'ds',
         { op: 'decode', kernel: 'decode', params: { seqK: 8192, pattern: 'random' }, bytes: 60 },
         6.4,
       ),
     ],
+    ceilings: { copyGBps: 8, fmaGflops: 1 },
   } as unknown as ResultsFile;
 
   it('computes the issue-7 figures from one run', () => {
@@ -418,5 +420,15 @@ describe('BENCHMARKS.md ratios', () => {
     expect(byName['decode (dense, longest KV): share of copy bandwidth']).toBe(0.5);
     // time −36%, bytes −40%
     expect(byName['sparse decode: time saved ÷ bytes saved']).toBeCloseTo(0.9, 12);
+  });
+
+  it('sets decode against the read probe too, when the run has one', () => {
+    const detail = (f: ResultsFile) =>
+      keyRatios(f).find((r) => r.name.startsWith('decode (dense'))?.detail ?? '';
+    expect(detail(file)).toBe(
+      'kv=8192, 2.00 GB/s; 50.0% of the read probe (4.00 GB/s, itself 50.0% of copy)',
+    );
+    const noRead = { ...file, results: file.results.filter((r) => r.kernel !== 'read') };
+    expect(detail(noRead)).toBe('kv=8192, 2.00 GB/s');
   });
 });

@@ -1,0 +1,65 @@
+// read probe: the read-bandwidth ceiling (shaders/read.wgsl). Sums src as u32 words in a
+// grid-stride loop; every invocation writes one vec4 of folded sums. Bytes model: n read (the
+// 16 bytes written per invocation, at most 3% of a software adapter's 4 MiB and far less on a GPU,
+// are not counted, so the ceiling errs low). FLOPs: none.
+// copy is the ceiling of kernels that write about as much as they read; read is that of kernels
+// that mostly read (decode), and a memory system can serve the two at quite different rates.
+// reference() sums the same words on the CPU: dst must match bit for bit.
+
+import {
+  checkProbeBytes,
+  type ProbeKernel,
+  type ProbeProblem,
+  STREAM_WORKGROUP_SIZE,
+  streamWorkgroups,
+} from './copy.ts';
+import { checkBinding, checkDispatch } from './limits.ts';
+import { dispatchRun } from './run.ts';
+
+const NAME = 'read';
+const SHADER = new URL('../../shaders/read.wgsl', import.meta.url);
+
+/**
+ * dst as the shader writes it with the grid prepare() picks on this kind of adapter: invocation t sums the u32 words of the
+ * vec4s t, t + stride, … (wrapping), folds each lane to 16 bits and writes them as f32; the rest of
+ * dst stays 0.
+ */
+function reference(src: Float32Array, p: ProbeProblem, adapter: { isSoftware: boolean }): Float32Array {
+  const workgroups = streamWorkgroups(NAME, p, adapter.isSoftware);
+  const words = new Uint32Array(src.buffer, src.byteOffset, p.bytes / 4);
+  const vec4s = p.bytes / 16;
+  const stride = workgroups * STREAM_WORKGROUP_SIZE;
+  const out = new Float32Array(p.bytes / 4);
+  for (let t = 0; t < Math.min(stride, vec4s); t++) {
+    for (let lane = 0; lane < 4; lane++) {
+      let sum = 0;
+      for (let i = t; i < vec4s; i += stride) sum = (sum + words[4 * i + lane]) >>> 0;
+      out[4 * t + lane] = (sum ^ (sum >>> 16)) & 0xffff;
+    }
+  }
+  return out;
+}
+
+export const read: ProbeKernel = {
+  name: NAME,
+  summary: 'Read-bandwidth ceiling: vec4 grid-stride sum of n bytes, one vec4 written per invocation.',
+
+  async prepare(gpu, p, io) {
+    checkProbeBytes(NAME, p.bytes);
+    checkBinding(gpu, `${NAME} buffer`, p.bytes);
+    const workgroups = streamWorkgroups(NAME, p, gpu.adapter.isSoftware);
+    checkDispatch(gpu, NAME, [workgroups]);
+    const pipeline = await gpu.pipeline({
+      kernel: NAME,
+      shader: SHADER,
+      entryPoint: 'main',
+      constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
+    });
+    const group = gpu.bindGroup(NAME, pipeline, [io.src, io.dst]);
+    return dispatchRun([{ pipeline, group, grid: [workgroups] }]);
+  },
+
+  reference,
+
+  cost: (p) => ({ bytes: p.bytes, flops: 0 }),
+};
