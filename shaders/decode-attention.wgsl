@@ -11,9 +11,10 @@
 //   scores:  one invocation per (range, group of ROWS query rows): scores of its keys, 4 at a time
 //            against the ROWS rows (K rows read as vec4), written to p; then in a second sweep over
 //            its own entries p = exp2(s − max) and the range's (max, sum) into the partial;
-//   values:  hv = ceil(headDim / 4) invocations per (range, row group), invocation `lane` summing
-//            p · V over the range for output columns 4·lane..4·lane+3 (neighbours read neighbouring
-//            vec4 of a V row), into the partial;
+//   values:  ceil(hv / LANES) invocations per (range, row group), hv = ceil(headDim / 4), each
+//            summing p · V over the range for LANES vec4 output columns, strided so that
+//            neighbours read neighbouring vec4 of a V row in every load (LANES = 4 on CPU
+//            adapters, where one table entry and one p load then serve 4 columns), into the partial;
 //   reduce:  one workgroup per query row merges its partials.
 // Scores are in the exp2 domain (log2(e) folded into the scale). The p scratch holds, per (head,
 // row group, row), one f32 per visited position (as vec4 per 4 positions).
@@ -24,6 +25,7 @@ override ROWS: u32 = 1u;        // query rows per row group: 1 or 4 (rows past s
 override ALIGNED: bool = true;  // headDim % 4 == 0: rows load as whole vec4, no clamping
 override KV_F16: bool = false;
 override SPARSE: bool = false;  // positions come from the quad table in visit_meta (else position = key)
+override LANES: u32 = 1u;       // values pass: vec4 output columns per invocation, 1, 2 or 4 (1 when ROWS > 1)
 
 const MAX_ROWS: u32 = 4u;
 const MASKED: f32 = -3.0e38;
@@ -258,16 +260,24 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
 }
 
-// grid: (ceil(row_groups · ranges · hv / WORKGROUP_SIZE), heads folded into y and z).
+// grid: (ceil(row_groups · ranges · ceil(hv / LANES) / WORKGROUP_SIZE), heads folded into y and z).
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let h = gid.y + gid.z * groups.y;
   let hv = params.hv;
-  let group = gid.x / hv;
+  let lanes = (hv + LANES - 1u) / LANES;
+  let group = gid.x / lanes;
   if (h >= params.heads || group >= params.row_groups * params.ranges) {
     return;
   }
-  let lane = gid.x % hv;
+  // Output columns c0..c3: lane, lane + lanes, … (vec4 columns; neighbouring invocations read
+  // neighbouring vec4 of a V row in each load). Those past LANES or hv are clamped, computed, not
+  // written.
+  let lane = gid.x % lanes;
+  let c0 = lane;
+  let c1 = min(lane + lanes, hv - 1u);
+  let c2 = min(lane + 2u * lanes, hv - 1u);
+  let c3 = min(lane + 3u * lanes, hv - 1u);
   let rg = group / params.ranges;
   let range = group % params.ranges;
   let row0 = rg * ROWS;
@@ -283,6 +293,8 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     quad_end = min(quads, (params.visit_positions - first_u + 3u) / 4u);
   }
 
+  // ROWS = 4: acc_r is row r's column c0. ROWS = 1: acc_l is column c_l, so that one table entry,
+  // one p load and the loop's own work serve LANES columns.
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
@@ -290,11 +302,11 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   // Keys without a position have p = 0: only their rows need clamping into bounds.
   for (var n = 0u; n < quad_end; n++) {
     let kr = quad_rows(quad0 + n, key_base);
-    let v0 = load_v4(kr.x, lane);
-    let v1 = load_v4(kr.y, lane);
-    let v2 = load_v4(kr.z, lane);
-    let v3 = load_v4(kr.w, lane);
     let p0 = p[pr0 + n];
+    let v0 = load_v4(kr.x, c0);
+    let v1 = load_v4(kr.y, c0);
+    let v2 = load_v4(kr.z, c0);
+    let v3 = load_v4(kr.w, c0);
     acc0 += p0.x * v0 + p0.y * v1 + p0.z * v2 + p0.w * v3;
     if (ROWS > 1u) {
       let p1 = p[pr0 + row_stride + n];
@@ -303,15 +315,29 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
       acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
       acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
+    } else {
+      if (LANES > 1u) {
+        acc1 += p0.x * load_v4(kr.x, c1) + p0.y * load_v4(kr.y, c1) + p0.z * load_v4(kr.z, c1) + p0.w * load_v4(kr.w, c1);
+      }
+      if (LANES > 2u) {
+        acc2 += p0.x * load_v4(kr.x, c2) + p0.y * load_v4(kr.y, c2) + p0.z * load_v4(kr.z, c2) + p0.w * load_v4(kr.w, c2);
+        acc3 += p0.x * load_v4(kr.x, c3) + p0.y * load_v4(kr.y, c3) + p0.z * load_v4(kr.z, c3) + p0.w * load_v4(kr.w, c3);
+      }
     }
   }
   let accs = array<vec4<f32>, MAX_ROWS>(acc0, acc1, acc2, acc3);
-  for (var r = 0u; r < ROWS; r++) {
-    let i = row0 + r;
-    if (i >= params.seq_q) {
-      break;
+  if (ROWS > 1u) {
+    for (var r = 0u; r < ROWS; r++) {
+      let i = row0 + r;
+      if (i >= params.seq_q) {
+        break;
+      }
+      part[(part_row(h, i) + range) * (hv + 1u) + lane] = accs[r];
     }
-    part[(part_row(h, i) + range) * (hv + 1u) + lane] = accs[r];
+  } else {
+    for (var l = 0u; l < LANES && lane + l * lanes < hv; l++) {
+      part[(part_row(h, row0) + range) * (hv + 1u) + lane + l * lanes] = accs[l];
+    }
   }
 }
 

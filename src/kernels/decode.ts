@@ -15,6 +15,9 @@
 //   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
 //                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
 //                  scores pass (4 on software adapters, 256 on hardware ones)
+//   lanes          values pass with one query row: vec4 output columns per invocation, 1, 2 or 4
+//                  (1 on hardware: neighbouring invocations read neighbouring vec4; 4 on software,
+//                  where a table entry and a p load then serve four columns)
 // ROWS (fixed per pipeline): 1 for a single query row, else 4 per row group; up to 16 rows run as
 // further row groups, and the rows past seqQ of the last group are computed, not written.
 
@@ -45,13 +48,15 @@ export interface DecodeOptions {
   workgroupSize?: number;
   /** Keys per range (a multiple of 4); chosen per problem when absent. */
   rangeKeys?: number;
+  /** Values pass, one query row: vec4 output columns per invocation (1, 2 or 4); per adapter when absent. */
+  lanes?: number;
   minWorkgroups?: number;
 }
 
 export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
 /** Range lengths and the scores-pass workgroups wanted, per adapter kind. */
-const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64 };
-const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64 };
+const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64, lanes: 1 };
+const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64, lanes: 4 };
 
 /**
  * What decode walks: quads of 4 positions. Dense: position = key. Sparse: the kept key blocks back
@@ -120,6 +125,8 @@ export interface DecodePlan {
   /** Positions per range (a multiple of 4): keys scored by one invocation, one partial per row. */
   rangeKeys: number;
   ranges: number;
+  /** Values pass: vec4 output columns per invocation. */
+  lanes: number;
   grids: { scores: number[]; values: number[]; reduce: number[] };
 }
 
@@ -133,7 +140,7 @@ export function planDecode(
   p: AttentionProblem,
   positions: number,
   workgroupSize: number,
-  limits: { minWorkgroups: number; minRange: number; maxRange: number },
+  limits: { minWorkgroups: number; minRange: number; maxRange: number; lanes: number },
   rangeKeys?: number,
 ): DecodePlan {
   const hv = Math.ceil(p.headDim / 4);
@@ -156,15 +163,21 @@ export function planDecode(
     throw new Error(`decode.rangeKeys: expected a positive multiple of 4, got ${range}`);
   }
   const ranges = Math.max(1, Math.ceil(positions / range));
+  if (![1, 2, 4].includes(limits.lanes)) {
+    throw new Error(`decode.lanes: expected 1, 2 or 4, got ${limits.lanes}`);
+  }
+  // Four query rows per group already share each table entry and p load four ways.
+  const lanes = rows === 1 ? limits.lanes : 1;
   return {
     hv,
     rows,
     rowGroups,
     rangeKeys: range,
     ranges,
+    lanes,
     grids: {
       scores: [scoresWorkgroups(range), y, z],
-      values: [Math.ceil((rowGroups * ranges * hv) / workgroupSize), y, z],
+      values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize), y, z],
       reduce: [p.seqQ, y, z],
     },
   };
@@ -197,7 +210,11 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         p,
         visit.positions,
         workgroupSize,
-        { ...defaults, minWorkgroups: options.minWorkgroups ?? defaults.minWorkgroups },
+        {
+          ...defaults,
+          minWorkgroups: options.minWorkgroups ?? defaults.minWorkgroups,
+          lanes: options.lanes ?? defaults.lanes,
+        },
         options.rangeKeys,
       );
       const partBytes = p.heads * p.seqQ * plan.ranges * (plan.hv + 1) * 16;
@@ -214,6 +231,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         ALIGNED: p.headDim % 4 === 0 ? 1 : 0,
         KV_F16: kvF16 ? 1 : 0,
         SPARSE: visit.quads ? 1 : 0,
+        LANES: plan.lanes,
       };
       const [scores, values, reduce] = await Promise.all(
         (['scores', 'values', 'reduce'] as const).map((entryPoint) =>

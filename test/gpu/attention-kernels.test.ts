@@ -139,6 +139,16 @@ const CASES: Case[] = [
     causal: true,
   },
   { name: 'decode-shaped: 7 rows over 1000 keys, headDim 13', ...CONTROL, seqQ: 7, seqK: 1000, headDim: 13 },
+  // hv = 6 vec4 columns: with 4 per invocation the last ones are clamped (computed, not written).
+  {
+    name: 'decode-shaped: 1 row over 777 keys, headDim 24, 70% of 8-key blocks',
+    ...CONTROL,
+    seqQ: 1,
+    seqK: 777,
+    headDim: 24,
+    mask: fromKeep(8, coin(4, 0.7)),
+  },
+  { name: 'decode-shaped: 1 row over 500 keys, headDim 13', ...CONTROL, seqQ: 1, seqK: 500, headDim: 13 },
   {
     name: 'decode-shaped: 1 row, 60% of 64-key blocks',
     ...CONTROL,
@@ -268,6 +278,11 @@ describe('attention kernels', () => {
     const prefill = ['prime 97', 'causal, seqQ > seqK', 'headDim 80'].map(caseNamed);
     const masked = ['mask: random layout', 'mask: ragged block 5', 'mask: strided 3, causal'].map(caseNamed);
     const short = ['decode-shaped: 7 rows', 'decode-shaped: 12 rows'].map(caseNamed);
+    const oneRow = [
+      'decode-shaped: 1 row over 777',
+      'decode-shaped: 1 row over 500',
+      'decode-shaped: 1 row, 60%',
+    ].map(caseNamed);
     it.for([
       {
         name: 'flash, staged, specialised pipeline',
@@ -294,11 +309,25 @@ describe('attention kernels', () => {
         kernel: createDecode({ name: 'decode', workgroupSize: 128, rangeKeys: 12 }),
         cases: short,
       },
+      // The values pass's columns per invocation: 1 is the hardware default, 4 the software one.
+      ...[1, 2, 4].map((lanes) => ({
+        name: `decode, one row, ${lanes} vec4 columns per values invocation`,
+        kernel: createDecode({ name: 'decode', lanes }),
+        cases: oneRow,
+      })),
     ])('$name', async ({ kernel, cases }) => {
       for (const c of cases) {
         const b = build(c);
         expectReference(await runKernel(gpu(), kernel, b), b, F32_TOL);
       }
+    });
+
+    it.each([
+      { options: { lanes: 3 }, message: /decode.lanes: expected 1, 2 or 4, got 3/ },
+      { options: { rangeKeys: 6 }, message: /decode.rangeKeys: expected a positive multiple of 4, got 6/ },
+    ])('decode refuses $options, naming the field', async ({ options, message }) => {
+      const kernel = createDecode({ name: 'decode', ...options });
+      await expect(runKernel(gpu(), kernel, build(oneRow[0]))).rejects.toThrow(message);
     });
   });
 
