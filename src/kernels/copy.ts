@@ -1,9 +1,10 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
 // Also the types every ceiling probe shares (ProbeProblem, ProbeIO, ProbeKernel).
 
+import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
-import type { Kernel } from './types.ts';
+import type { Kernel, KernelRun } from './types.ts';
 
 export interface ProbeProblem {
   /** Bytes of src and of dst (a positive multiple of 16). */
@@ -54,24 +55,33 @@ export function streamWorkgroups(kernel: string, p: ProbeProblem, isSoftware: bo
   return Math.min(wanted, Math.ceil(p.bytes / 16 / STREAM_WORKGROUP_SIZE));
 }
 
+/** prepare() of a grid-stride probe (copy, read): one dispatch of `shader` from src into dst. */
+export async function prepareStreamProbe(
+  gpu: Gpu,
+  kernel: string,
+  shader: URL,
+  p: ProbeProblem,
+  io: ProbeIO,
+): Promise<KernelRun> {
+  checkProbeBytes(kernel, p.bytes);
+  checkBinding(gpu, `${kernel} buffer`, p.bytes);
+  const workgroups = streamWorkgroups(kernel, p, gpu.adapter.isSoftware);
+  checkDispatch(gpu, kernel, [workgroups]);
+  const pipeline = await gpu.pipeline({
+    kernel,
+    shader,
+    entryPoint: 'main',
+    constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
+  });
+  const group = gpu.bindGroup(kernel, pipeline, [io.src, io.dst]);
+  return dispatchRun([{ pipeline, group, grid: [workgroups] }]);
+}
+
 export const copy: ProbeKernel = {
   name: NAME,
   summary: 'Bandwidth ceiling: vec4 grid-stride copy, n bytes read and n written.',
 
-  async prepare(gpu, p, io) {
-    checkProbeBytes(NAME, p.bytes);
-    checkBinding(gpu, `${NAME} buffer`, p.bytes);
-    const workgroups = streamWorkgroups(NAME, p, gpu.adapter.isSoftware);
-    checkDispatch(gpu, NAME, [workgroups]);
-    const pipeline = await gpu.pipeline({
-      kernel: NAME,
-      shader: SHADER,
-      entryPoint: 'main',
-      constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
-    });
-    const group = gpu.bindGroup(NAME, pipeline, [io.src, io.dst]);
-    return dispatchRun([{ pipeline, group, grid: [workgroups] }]);
-  },
+  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, SHADER, p, io),
 
   reference: (src) => src,
 

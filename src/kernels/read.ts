@@ -7,14 +7,12 @@
 // reference() sums the same words on the CPU: dst must match bit for bit.
 
 import {
-  checkProbeBytes,
   type ProbeKernel,
   type ProbeProblem,
+  prepareStreamProbe,
   STREAM_WORKGROUP_SIZE,
   streamWorkgroups,
 } from './copy.ts';
-import { checkBinding, checkDispatch } from './limits.ts';
-import { dispatchRun } from './run.ts';
 
 const NAME = 'read';
 const SHADER = new URL('../../shaders/read.wgsl', import.meta.url);
@@ -44,20 +42,7 @@ export const read: ProbeKernel = {
   name: NAME,
   summary: 'Read-bandwidth ceiling: vec4 grid-stride sum of n bytes, one vec4 written per invocation.',
 
-  async prepare(gpu, p, io) {
-    checkProbeBytes(NAME, p.bytes);
-    checkBinding(gpu, `${NAME} buffer`, p.bytes);
-    const workgroups = streamWorkgroups(NAME, p, gpu.adapter.isSoftware);
-    checkDispatch(gpu, NAME, [workgroups]);
-    const pipeline = await gpu.pipeline({
-      kernel: NAME,
-      shader: SHADER,
-      entryPoint: 'main',
-      constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
-    });
-    const group = gpu.bindGroup(NAME, pipeline, [io.src, io.dst]);
-    return dispatchRun([{ pipeline, group, grid: [workgroups] }]);
-  },
+  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, SHADER, p, io),
 
   reference,
 
