@@ -1,23 +1,35 @@
-// flash attention: O = softmax(scale · Q Kᵀ, masked) V in ONE kernel; S and P never reach memory.
-// q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ, headDim).
-// Neighbours: `unfused` writes S to memory and reads it back three times; `fused-softmax` writes P
-// once; flash keeps a query row per invocation in registers, walks the keys in tiles and keeps a
-// running max and sum per row (online softmax, in the exp2 domain: log2(e) is folded into the
-// scale applied to q). `block-sparse` runs the same loop over the kept blocks of a mask only; here
-// a mask is applied element by element and masked tiles cost the same as kept ones (the full
-// work); only tiles past the causal diagonal of a whole query block are skipped.
+// flash and block-sparse attention: O = softmax(scale · Q Kᵀ, masked) V in ONE kernel; S and P
+// never reach memory. q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads,
+// seqQ, headDim). Neighbours: `unfused` writes S to memory and reads it back three times;
+// `fused-softmax` writes P once; here a query row per invocation stays in registers while the keys
+// go by in tiles, with a running max and sum per row (online softmax, in the exp2 domain: log2(e)
+// is folded into the scale applied to q).
 //
-// Entry points (same bindings, same results):
-//   main:        K/V tiles of tile_k keys staged through workgroup memory (GPUs);
-//   main_direct: every invocation reads K/V rows straight from storage (CPU adapters such as
-//                SwiftShader, where workgroup memory and barriers cost more than cached loads).
-// Grid: (ceil(seqQ / BLOCK_Q), heads folded into y and z); h = wid.y + wid.z · num_workgroups.y.
+// flash walks every key and applies a mask element by element (masked tiles cost as much as kept
+// ones; only tiles past the causal diagonal of a whole query block are skipped). block-sparse walks
+// only the kept key blocks of its query block's row of the mask's CSR (row pointers + key-block
+// indices, one u32 buffer), so the work per visited block is the same at any density; inside a
+// kept block only causality (and the ragged last block) is checked per element. Both share this
+// file's loads, tiles, softmax and output, so they differ in what they visit and nothing else.
+//
+// Entry points (one pipeline each; same bindings):
+//   main, main_direct:               flash; sparse_main, sparse_main_direct: block-sparse.
+//   main, sparse_main:               K/V tiles of tile_k keys staged through workgroup memory (GPUs);
+//   main_direct, sparse_main_direct: every invocation reads K/V rows straight from storage (CPU
+//                                    adapters such as SwiftShader, where workgroup memory and
+//                                    barriers cost more than cached loads).
+// Grids: flash and sparse_main_direct: (ceil(seqQ / BLOCK_Q), heads folded into y and z), h = wid.y
+// + wid.z · num_workgroups.y, each invocation on its own row (and mask row). sparse_main: (mask rows
+// · sub_tiles, heads folded into y and z), as its tiles are shared by the workgroup's rows:
+// workgroup x covers query rows rb·B + st·T + [0, T) of mask row rb = x / sub_tiles, st = x %
+// sub_tiles (B = the mask's block size, T = tile_rows = min(BLOCK_Q, B), sub_tiles = ceil(B / T)),
+// so a workgroup never straddles two mask rows (invocations past T idle when B < BLOCK_Q).
 // K and V are read as rows of hv = ceil(headDim / 4) vec4: k4/v4 in f32 (the caller's buffers
 // when headDim % 4 == 0, else copies with padded rows made by the module), or with KV_F16 k16/v16
 // (4 f16 values per vec2<u32>, packed by the module with core pack2x16float: no `shader-f16`
 // needed); accumulation is f32 either way.
 
-override BLOCK_Q: u32 = 64u; // query rows per workgroup = invocations, one row each (1..256)
+override BLOCK_Q: u32 = 64u; // invocations per workgroup (1..256), one query row each
 // vec4 slots of a row of q, o and the tiles: headDim rounded up to 16 floats (4..64, a multiple
 // of 4), fixed per pipeline so compilers can unroll the head-dimension loops and keep the tile's
 // scores in registers. 0 = read it (and the keys per tile) from params at run time: one pipeline
@@ -48,15 +60,22 @@ struct Params {
   _pad1: u32,
   head_vec4: u32, // used when HEAD_VEC4 == 0
   tile_k: u32,    // used when HEAD_VEC4 == 0; tile_k · head_vec4 <= TILE_SLOTS for main
-  _pad2: u32,
-  _pad3: u32,
+  // block-sparse only (0 for flash):
+  sub_tiles: u32, // workgroups per mask row: ceil(block_size / tile_rows)
+  mask_rows: u32, // ceil(seqQ / block_size); the CSR's column indices start at mask_rows + 1
+  tile_rows: u32, // query rows per workgroup: min(BLOCK_Q, block_size)
+  _pad4: u32,
+  _pad5: u32,
+  _pad6: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> v4: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> mask_layout: array<u32>;
+// flash: the mask's 0/1 layout (mask rows × mask_cols); block-sparse: its CSR, row pointers
+// (mask_rows + 1) then the ascending key-block indices of each row. One word when there is none.
+@group(0) @binding(4) var<storage, read> mask_words: array<u32>;
 @group(0) @binding(5) var<storage, read_write> o: array<f32>;
 @group(0) @binding(6) var<storage, read> k16: array<vec2<u32>>;
 @group(0) @binding(7) var<storage, read> v16: array<vec2<u32>>;
@@ -139,60 +158,17 @@ fn scores_staged(n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   }
 }
 
-// Scores of keys first_row .. first_row + n - 1 into s[offset ..] (assigned, not accumulated:
-// s need not be zeroed).
-fn scores_direct(first_row: u32, n: u32, offset: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
-  let hv = head_vec4();
-  for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    let q0 = (*qr)[c4];
-    let q1 = (*qr)[c4 + 1u];
-    let q2 = (*qr)[c4 + 2u];
-    let q3 = (*qr)[c4 + 3u];
-    for (var kk = 0u; kk < n; kk++) {
-      let row = first_row + kk;
-      let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
-        dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
-      (*s)[offset + kk] = select((*s)[offset + kk], 0.0, c4 == 0u) + partial;
-    }
-  }
-}
-
-fn allowed(i: u32, j: u32) -> bool {
-  if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
-    return false;
-  }
-  if (params.has_mask != 0u) {
-    return mask_layout[(i / params.block_size) * params.mask_cols + j / params.block_size] != 0u;
-  }
-  return true;
-}
-
 struct Running {
   m: f32, // running max of the scores seen (exp2 domain), MASKED while none was allowed
   l: f32, // running sum of exp2(score - m)
 }
 
-// Masks the tile's scores element by element (one lookup when it lies inside one mask block),
-// turns them into probabilities against the new running max and returns the factor that rescales
-// the accumulated output.
-fn softmax_tile(i: u32, k0: u32, n: u32, s: ptr<function, Scores>, run: ptr<function, Running>) -> f32 {
-  var whole_tile = params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset;
-  var kept = true;
-  if (params.has_mask != 0u) {
-    let first = k0 / params.block_size;
-    if (first == (k0 + n - 1u) / params.block_size) {
-      kept = mask_layout[(i / params.block_size) * params.mask_cols + first] != 0u;
-    } else {
-      whole_tile = false;
-    }
-  }
+// Turns the tile's n (masked) scores into probabilities against the new running max and returns
+// the factor that rescales the accumulated output.
+fn softmax_probs(n: u32, s: ptr<function, Scores>, run: ptr<function, Running>) -> f32 {
   var tile_max = MASKED;
   for (var kk = 0u; kk < n; kk++) {
-    if (kept && (whole_tile || allowed(i, k0 + kk))) {
-      tile_max = max(tile_max, (*s)[kk]);
-    } else {
-      (*s)[kk] = MASKED;
-    }
+    tile_max = max(tile_max, (*s)[kk]);
   }
   let m_new = max((*run).m, tile_max);
   let correction = select(exp2((*run).m - m_new), 1.0, m_new <= MASKED_BELOW);
@@ -231,6 +207,87 @@ fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correcti
   }
 }
 
+fn write_row(b: Block, acc: ptr<function, Row>, run: Running) {
+  let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
+  let out_base = (b.h * params.seq_q + b.i) * params.head_dim;
+  for (var c = 0u; c < params.head_dim; c++) {
+    o[out_base + c] = (*acc)[c / 4u][c % 4u] * inv_l;
+  }
+}
+
+// The query row of invocation t (clamped: rows past its workgroup's compute and are not written),
+// its q scaled into the exp2 domain, its mask row (block-sparse) and the keys any row of the
+// workgroup may see (causal: none past the last row's diagonal).
+struct Block {
+  h: u32,
+  i: u32,
+  has_row: bool,
+  key_end: u32,
+  mask_row: u32,
+}
+
+// q row i of head h into qr, scaled into the exp2 domain (rows past seqQ read the last one).
+fn load_q_row(h: u32, i: u32, qr: ptr<function, Row>) {
+  let q_base = (h * params.seq_q + min(i, params.seq_q - 1u)) * params.head_dim;
+  let q_scale = params.scale * LOG2E;
+  for (var c4 = 0u; c4 < head_vec4(); c4++) {
+    (*qr)[c4] = load_q4(q_base, c4) * q_scale;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// flash
+
+// Scores of keys first_row .. first_row + n - 1 into s[offset ..] (assigned, not accumulated:
+// s need not be zeroed).
+fn scores_direct(first_row: u32, n: u32, offset: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    let q0 = (*qr)[c4];
+    let q1 = (*qr)[c4 + 1u];
+    let q2 = (*qr)[c4 + 2u];
+    let q3 = (*qr)[c4 + 3u];
+    for (var kk = 0u; kk < n; kk++) {
+      let row = first_row + kk;
+      let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
+        dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
+      (*s)[offset + kk] = select((*s)[offset + kk], 0.0, c4 == 0u) + partial;
+    }
+  }
+}
+
+fn allowed(i: u32, j: u32) -> bool {
+  if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
+    return false;
+  }
+  if (params.has_mask != 0u) {
+    return mask_words[(i / params.block_size) * params.mask_cols + j / params.block_size] != 0u;
+  }
+  return true;
+}
+
+// Masks the tile's scores element by element (one lookup when it lies inside one mask block).
+fn mask_tile(i: u32, k0: u32, n: u32, s: ptr<function, Scores>) {
+  var whole_tile = params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset;
+  var kept = true;
+  if (params.has_mask != 0u) {
+    let first = k0 / params.block_size;
+    if (first == (k0 + n - 1u) / params.block_size) {
+      kept = mask_words[(i / params.block_size) * params.mask_cols + first] != 0u;
+    } else {
+      whole_tile = false;
+    }
+  }
+  if (kept && whole_tile) {
+    return;
+  }
+  for (var kk = 0u; kk < n; kk++) {
+    if (!kept || !allowed(i, k0 + kk)) {
+      (*s)[kk] = MASKED;
+    }
+  }
+}
+
 // acc = acc · correction + P · V over keys first_row .. first_row + n - 1, P from s[offset ..].
 fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc: ptr<function, Row>,
              correction: f32) {
@@ -255,44 +312,21 @@ fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc:
   }
 }
 
-// The query row of invocation t (clamped: rows past seqQ compute and are not written), its q
-// scaled into the exp2 domain, and the keys any row of the block may see (causal: none past the
-// last row's diagonal).
-struct Block {
-  h: u32,
-  i: u32,
-  has_row: bool,
-  key_end: u32,
-}
-
-fn block_of(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>) -> Block {
+fn flash_block(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>) -> Block {
   let h = wid.y + wid.z * groups.y;
-  let row0 = wid.x * BLOCK_Q;
-  let i = row0 + t;
-  let q_base = (h * params.seq_q + min(i, params.seq_q - 1u)) * params.head_dim;
-  let q_scale = params.scale * LOG2E;
-  for (var c4 = 0u; c4 < head_vec4(); c4++) {
-    (*qr)[c4] = load_q4(q_base, c4) * q_scale;
-  }
-  return Block(h, i, i < params.seq_q, block_key_end(wid));
+  let i = wid.x * BLOCK_Q + t;
+  load_q_row(h, i, qr);
+  return Block(h, i, i < params.seq_q, flash_key_end(wid), 0u);
 }
 
 // Keys any row of workgroup wid may see (causal: none past its last row's diagonal). A function of
 // the workgroup alone, so `main` may loop to it around barriers (uniform control flow).
-fn block_key_end(wid: vec3<u32>) -> u32 {
+fn flash_key_end(wid: vec3<u32>) -> u32 {
   if (params.causal == 0u) {
     return params.seq_k;
   }
   let last_row = min(wid.x * BLOCK_Q + BLOCK_Q, params.seq_q) - 1u;
   return u32(clamp(i32(last_row) + params.causal_offset + 1, 0, i32(params.seq_k)));
-}
-
-fn write_row(b: Block, acc: ptr<function, Row>, run: Running) {
-  let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
-  let out_base = (b.h * params.seq_q + b.i) * params.head_dim;
-  for (var c = 0u; c < params.head_dim; c++) {
-    o[out_base + c] = (*acc)[c / 4u][c % 4u] * inv_l;
-  }
 }
 
 @compute @workgroup_size(BLOCK_Q)
@@ -304,9 +338,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var qr: Row;
   var acc: Row;
   var run = Running(MASKED, 0.0);
-  let b = block_of(wid, groups, t, &qr);
+  let b = flash_block(wid, groups, t, &qr);
   let h = wid.y + wid.z * groups.y;
-  let key_end = block_key_end(wid);
+  let key_end = flash_key_end(wid);
   let tk = tile_k();
   for (var k0 = 0u; k0 < key_end; k0 += tk) {
     let n = min(tk, key_end - k0);
@@ -318,7 +352,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       // (seen with Dawn/Tint + SwiftShader).
       var s = Scores();
       scores_staged(n, &qr, &s);
-      let correction = softmax_tile(b.i, k0, n, &s, &run);
+      mask_tile(b.i, k0, n, &s);
+      let correction = softmax_probs(n, &s, &run);
       pv_staged(n, &s, &acc, correction);
     }
   }
@@ -336,7 +371,7 @@ fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   var qr: Row;
   var acc: Row;
   var run = Running(MASKED, 0.0);
-  let b = block_of(wid, groups, t, &qr);
+  let b = flash_block(wid, groups, t, &qr);
   if (!b.has_row) {
     return;
   }
@@ -351,8 +386,271 @@ fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     let first_row = b.h * params.seq_k + k0;
     var s: Scores;
     scores_direct(first_row, n, 0u, &qr, &s);
-    let correction = softmax_tile(b.i, k0, n, &s, &run);
+    mask_tile(b.i, k0, n, &s);
+    let correction = softmax_probs(n, &s, &run);
     pv_direct(first_row, n, 0u, &s, &acc, correction);
+  }
+  write_row(b, &acc, run);
+}
+
+// ---------------------------------------------------------------------------------------------
+// block-sparse
+
+// Masks scores s[offset ..] of keys k0 .. k0 + n - 1 for query row i: they lie in a kept block,
+// so only causality is checked per element.
+fn mask_causal(i: u32, k0: u32, n: u32, offset: u32, s: ptr<function, Scores>) {
+  if (params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset) {
+    return;
+  }
+  for (var kk = 0u; kk < n; kk++) {
+    if (i32(k0 + kk) > i32(i) + params.causal_offset) {
+      (*s)[offset + kk] = MASKED;
+    }
+  }
+}
+
+fn sparse_block(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>) -> Block {
+  let h = wid.y + wid.z * groups.y;
+  let bs = params.block_size;
+  let rb = mask_row_of(wid);
+  let row0 = rb * bs + (wid.x % params.sub_tiles) * params.tile_rows;
+  let row_end = min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q);
+  let i = row0 + t;
+  load_q_row(h, i, qr);
+  return Block(h, i, i < row_end, sparse_key_end(wid), rb);
+}
+
+// The mask row of workgroup wid and the keys its rows may see (functions of the workgroup alone, so
+// `sparse_main` may loop on them around barriers).
+fn mask_row_of(wid: vec3<u32>) -> u32 {
+  return wid.x / params.sub_tiles;
+}
+
+fn sparse_key_end(wid: vec3<u32>) -> u32 {
+  let bs = params.block_size;
+  let rb = wid.x / params.sub_tiles;
+  let row0 = rb * bs + (wid.x % params.sub_tiles) * params.tile_rows;
+  let row_end = min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q);
+  if (params.causal == 0u || row0 >= row_end) {
+    return params.seq_k;
+  }
+  return u32(clamp(i32(row_end - 1u) + params.causal_offset + 1, 0, i32(params.seq_k)));
+}
+
+// The kept key blocks of a mask row: CSR entries [first, first + count), or every block.
+struct Blocks {
+  first: u32,
+  count: u32,
+}
+
+fn blocks_of(mask_row: u32) -> Blocks {
+  if (params.has_mask == 0u) {
+    return Blocks(0u, params.mask_cols);
+  }
+  return Blocks(mask_words[mask_row], mask_words[mask_row + 1u] - mask_words[mask_row]);
+}
+
+fn block_at(blocks: Blocks, n: u32) -> u32 {
+  if (params.has_mask == 0u) {
+    return n;
+  }
+  return mask_words[params.mask_rows + 1u + blocks.first + n];
+}
+
+@compute @workgroup_size(BLOCK_Q)
+fn sparse_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+               @builtin(local_invocation_index) t: u32) {
+  if (wid.y + wid.z * groups.y >= params.heads) {
+    return;
+  }
+  var qr: Row;
+  var acc: Row;
+  var run = Running(MASKED, 0.0);
+  let b = sparse_block(wid, groups, t, &qr);
+  let h = wid.y + wid.z * groups.y;
+  let key_end = sparse_key_end(wid);
+  let blocks = blocks_of(mask_row_of(wid));
+  let tk = tile_k();
+  for (var n = 0u; n < blocks.count; n++) {
+    let block_start = block_at(blocks, n) * params.block_size;
+    if (block_start >= key_end) {
+      break; // blocks are ascending: the rest lie past the causal limit
+    }
+    let block_end = min(block_start + params.block_size, key_end);
+    for (var k0 = block_start; k0 < block_end; k0 += tk) {
+      let n_keys = min(tk, block_end - k0);
+      workgroupBarrier();
+      stage_tiles(h, k0, n_keys, t);
+      workgroupBarrier();
+      if (b.has_row) {
+        // Explicitly zeroed: a `var` without initializer is not re-zeroed on every iteration here
+        // (seen with Dawn/Tint + SwiftShader).
+        var s = Scores();
+        scores_staged(n_keys, &qr, &s);
+        mask_causal(b.i, k0, n_keys, 0u, &s);
+        let correction = softmax_probs(n_keys, &s, &run);
+        pv_staged(n_keys, &s, &acc, correction);
+      }
+    }
+  }
+  if (b.has_row) {
+    write_row(b, &acc, run);
+  }
+}
+
+// sparse_main_direct: tiles of up to tile_k keys gathered across consecutive kept blocks (a block of 16
+// keys would otherwise make 16-key tiles, and a CPU adapter pays per tile). A tile is a walk over
+// segments (runs of consecutive keys inside one block), taken once to size the tile and then once
+// per 16 head-dimension values for the scores and for P·V, so q and the output stay in registers
+// across the segments.
+struct Walk {
+  n: u32,   // CSR entry
+  pos: u32, // keys of that block already taken
+}
+
+// Keys [x, x + y) still to take from the walker's block (cut at key_end); y = 0 once done.
+fn segment(blocks: Blocks, w: Walk, key_end: u32) -> vec2<u32> {
+  if (w.n >= blocks.count) {
+    return vec2<u32>(0u, 0u);
+  }
+  let start = block_at(blocks, w.n) * params.block_size;
+  let end = min(start + params.block_size, key_end);
+  let first = start + w.pos;
+  return vec2<u32>(first, select(0u, end - first, first < end));
+}
+
+fn advance(w: Walk, taken: u32, available: u32) -> Walk {
+  if (taken == available) {
+    return Walk(w.n + 1u, 0u);
+  }
+  return Walk(w.n, w.pos + taken);
+}
+
+// Masked scores of the tile's n keys (walked from w0) into s.
+fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i: u32,
+               qr: ptr<function, Row>, s: ptr<function, Scores>) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    let q0 = (*qr)[c4];
+    let q1 = (*qr)[c4 + 1u];
+    let q2 = (*qr)[c4 + 2u];
+    let q3 = (*qr)[c4 + 3u];
+    var w = w0;
+    var done = 0u;
+    loop {
+      if (done >= n) {
+        break;
+      }
+      let seg = segment(blocks, w, key_end);
+      let take = min(seg.y, n - done);
+      for (var kk = 0u; kk < take; kk++) {
+        let row = key_base + seg.x + kk;
+        let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
+          dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
+        (*s)[done + kk] = select((*s)[done + kk], 0.0, c4 == 0u) + partial;
+      }
+      done += take;
+      w = advance(w, take, seg.y);
+    }
+  }
+  if (params.causal != 0u) {
+    var w = w0;
+    var done = 0u;
+    loop {
+      if (done >= n) {
+        break;
+      }
+      let seg = segment(blocks, w, key_end);
+      let take = min(seg.y, n - done);
+      mask_causal(i, seg.x, take, done, s);
+      done += take;
+      w = advance(w, take, seg.y);
+    }
+  }
+}
+
+// acc = acc · correction + P · V over the tile's n keys (walked from w0).
+fn pv_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, s: ptr<function, Scores>,
+           acc: ptr<function, Row>, correction: f32) {
+  let hv = head_vec4();
+  for (var c4 = 0u; c4 < hv; c4 += 4u) {
+    var o0 = (*acc)[c4] * correction;
+    var o1 = (*acc)[c4 + 1u] * correction;
+    var o2 = (*acc)[c4 + 2u] * correction;
+    var o3 = (*acc)[c4 + 3u] * correction;
+    var w = w0;
+    var done = 0u;
+    loop {
+      if (done >= n) {
+        break;
+      }
+      let seg = segment(blocks, w, key_end);
+      let take = min(seg.y, n - done);
+      for (var kk = 0u; kk < take; kk++) {
+        let p = vec4<f32>((*s)[done + kk]);
+        let row = key_base + seg.x + kk;
+        o0 = fma(p, load_v4(row, c4), o0);
+        o1 = fma(p, load_v4(row, c4 + 1u), o1);
+        o2 = fma(p, load_v4(row, c4 + 2u), o2);
+        o3 = fma(p, load_v4(row, c4 + 3u), o3);
+      }
+      done += take;
+      w = advance(w, take, seg.y);
+    }
+    (*acc)[c4] = o0;
+    (*acc)[c4 + 1u] = o1;
+    (*acc)[c4 + 2u] = o2;
+    (*acc)[c4 + 3u] = o3;
+  }
+}
+
+@compute @workgroup_size(BLOCK_Q)
+fn sparse_main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+                      @builtin(local_invocation_index) t: u32) {
+  if (wid.y + wid.z * groups.y >= params.heads) {
+    return;
+  }
+  // Invocations share nothing here, so a workgroup takes BLOCK_Q consecutive query rows whatever
+  // the block size, each walking its own mask row (and, with causal, up to its own diagonal).
+  let h = wid.y + wid.z * groups.y;
+  let i = wid.x * BLOCK_Q + t;
+  if (i >= params.seq_q) {
+    return;
+  }
+  var qr: Row;
+  var acc: Row;
+  var run = Running(MASKED, 0.0);
+  load_q_row(h, i, &qr);
+  let b = Block(h, i, true, params.seq_k, i / params.block_size);
+  var key_end = params.seq_k;
+  if (params.causal != 0u) {
+    key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
+  }
+  let blocks = blocks_of(b.mask_row);
+  let tk = tile_k();
+  let key_base = b.h * params.seq_k;
+  var walk = Walk(0u, 0u);
+  loop {
+    // The tile: up to tk keys from here on.
+    var next = walk;
+    var filled = 0u;
+    loop {
+      let seg = segment(blocks, next, key_end);
+      if (filled >= tk || seg.y == 0u) {
+        break;
+      }
+      let take = min(seg.y, tk - filled);
+      filled += take;
+      next = advance(next, take, seg.y);
+    }
+    if (filled == 0u) {
+      break;
+    }
+    var s: Scores;
+    scores_walk(blocks, walk, filled, key_end, key_base, b.i, &qr, &s);
+    let correction = softmax_probs(filled, &s, &run);
+    pv_walk(blocks, walk, filled, key_end, key_base, &s, &acc, correction);
+    walk = next;
   }
   write_row(b, &acc, run);
 }

@@ -1,4 +1,5 @@
-// block-sparse attention (shaders/block-sparse-attention.wgsl): flash's loop over only the kept key
+// block-sparse attention (shaders/flash-attention.wgsl, entry points sparse_main and
+// sparse_main_direct): flash's loop over only the kept key
 // blocks of each query block, read from the mask's CSR on the GPU. Without a mask it visits every
 // block (blocks of blockQ keys).
 // Bytes model: Q read and O written once; K and V read for the kept blocks only, i.e. scaled by the
@@ -30,7 +31,7 @@ import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } f
 import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
-const SHADER = new URL('../../shaders/block-sparse-attention.wgsl', import.meta.url);
+const SHADER = new URL('../../shaders/flash-attention.wgsl', import.meta.url);
 /**
  * Query rows per workgroup on the direct path: rows keep different numbers of blocks, and small
  * workgroups spread that unevenness over a CPU adapter's threads (SwiftShader at density 0.5: 0.95
@@ -97,7 +98,7 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
       const pipeline = await gpu.pipeline({
         kernel: name,
         shader: SHADER,
-        entryPoint: plan.staged ? 'main' : 'main_direct',
+        entryPoint: plan.staged ? 'sparse_main' : 'sparse_main_direct',
         constants: { BLOCK_Q: invocations, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
       const words = attentionParams(p, [plan.headVec4, plan.tileK, subTiles, blocks.rows, blocks.tileRows]);

@@ -136,7 +136,7 @@ export function createFlash(options: FlashOptions): AttentionKernel {
         entryPoint: plan.staged ? 'main' : 'main_direct',
         constants: { BLOCK_Q: blockQ, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
-      const params = gpu.uniform(`${name}.params`, attentionParams(p, [plan.headVec4, plan.tileK]));
+      const params = gpu.uniform(`${name}.params`, attentionParams(p, [plan.headVec4, plan.tileK, 0, 0, 0]));
       const maskLayout = maskLayoutBuffer(gpu, name, p);
       const kv = await kvBindings(gpu, name, p, io, format);
       const group = gpu.bindGroup(name, pipeline, {
