@@ -58,6 +58,12 @@ export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
 const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64, lanes: 1 };
 const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64, lanes: 4 };
 
+/** The split target and values-pass columns decode uses on this kind of adapter unless told. */
+export function decodeDefaults(isSoftware: boolean): { minWorkgroups: number; lanes: number } {
+  const { minWorkgroups, lanes } = isSoftware ? DECODE_SOFTWARE : DECODE_HARDWARE;
+  return { minWorkgroups, lanes };
+}
+
 /**
  * What decode walks: quads of 4 positions. Dense: position = key. Sparse: the kept key blocks back
  * to back, each padded to a multiple of 4 positions (so 4 positions never straddle two blocks),

@@ -8,7 +8,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
 import type { Case } from './cases.ts';
-import { isFatal, type JobContext, runJob } from './execute.ts';
+import { comparePair, isFatal, type JobContext, runJob } from './execute.ts';
 import type { Job, Registries } from './plan.ts';
 
 export interface TuneCandidate {
@@ -23,6 +23,8 @@ export interface Tunable {
   /** Registry name the winner replaces ('tiled', 'flash'). */
   kernel: string;
   family: 'matmul' | 'attention';
+  /** Attention: tuned on the plan's largest prefill problem (seqQ = seqK, default) or decode one. */
+  shape?: 'prefill' | 'decode';
   /** A few candidates that fit this device (the default first). */
   candidates(gpu: Gpu): TuneCandidate[];
   /** The kernel for a cached configuration (undefined if the configuration is no longer allowed). */
@@ -35,6 +37,8 @@ export interface TuneRecord {
   /** Median ms of every verified candidate on the tuning problem, winner first. */
   sweep: { label: string; medianMs: number }[];
   problem: string;
+  /** When the sweep's fastest was not the default: the paired re-timing that kept or rejected it. */
+  confirmation?: string;
   createdAt: string;
 }
 
@@ -156,7 +160,8 @@ function describeTuned(record: TuneRecord, swept: boolean): string {
   const sweep = record.sweep.map((s) => `${s.label} ${s.medianMs.toPrecision(3)} ms`).join(', ');
   return (
     `autotuned for this adapter (${swept ? 'swept in this run' : `cached winner from ${record.createdAt}`}) on ${record.problem}: ` +
-    `${record.label} won among ${record.sweep.length} verified configurations: ${sweep}`
+    `${record.label} chosen among ${record.sweep.length} verified configurations: ${sweep}` +
+    (record.confirmation ? `; ${record.confirmation}` : '')
   );
 }
 
@@ -226,18 +231,62 @@ export async function autotune(
   }
   if (timed.length === 0) return undefined;
   timed.sort((a, b) => (a.result.latencyMs?.median ?? 0) - (b.result.latencyMs?.median ?? 0));
+  const { winner, confirmation } = await confirmWinner(ctx, tunable, tuningCase, candidates[0], timed, {
+    budgetMs: perCandidate,
+    onStep: options.onStep,
+  });
   const record: TuneRecord = {
-    label: timed[0].candidate.label,
-    config: timed[0].candidate.config,
+    label: winner.label,
+    config: winner.config,
     sweep: timed.map((t) => ({ label: t.candidate.label, medianMs: t.result.latencyMs?.median ?? 0 })),
     problem:
       tried < candidates.length
         ? `${problem} (sweep cut by its time budget after ${tried} of ${candidates.length})`
         : problem,
+    confirmation,
     createdAt: new Date().toISOString(),
   };
   await options.store.set(key, record).catch(() => undefined);
-  return finish(tunable, timed[0].candidate, record, true);
+  return finish(tunable, winner, record, true);
+}
+
+/**
+ * The sweep times candidates one after another, so a drift in the machine's load can crown the
+ * wrong one. When the fastest is not the default, the two are timed again interleaved (the same
+ * load for both); the fastest replaces the default only if the paired speed-up's 95% CI lies above 1.
+ */
+async function confirmWinner(
+  ctx: JobContext,
+  tunable: Tunable,
+  tuningCase: Case,
+  defaultCandidate: TuneCandidate,
+  timed: { candidate: TuneCandidate }[],
+  options: { budgetMs: number; onStep?: (step: string) => void },
+): Promise<{ winner: TuneCandidate; confirmation?: string }> {
+  const fastest = timed[0].candidate;
+  const fallback = timed.find((t) => t.candidate === defaultCandidate)?.candidate;
+  if (!fallback || fastest === fallback) return { winner: fastest };
+  options.onStep?.(`autotune ${tunable.kernel}: ${fastest.label} against ${fallback.label}, interleaved`);
+  try {
+    const ratio = await comparePair(ctx, tuningCase, fastest.kernel, fallback.kernel, options.budgetMs);
+    const figure = `${ratio.median.toFixed(2)}× (95% CI ${ratio.ci95[0].toFixed(2)}–${ratio.ci95[1].toFixed(2)}×, ${ratio.pairs} pairs)`;
+    if (ratio.ci95[0] > 1) {
+      return {
+        winner: fastest,
+        confirmation: `confirmed against the default ${fallback.label} timed interleaved: ${figure} as fast`,
+      };
+    }
+    return {
+      winner: fallback,
+      confirmation: `kept the default: timed interleaved with it, the sweep's fastest, ${fastest.label}, ran ${figure} as fast, not clearly faster`,
+    };
+  } catch (error) {
+    if (isFatal(ctx.gpu, error)) throw error;
+    return {
+      winner: fastest,
+      confirmation: `not re-timed against the default (${error instanceof Error ? error.message : String(error)})`,
+    };
+  }
 }
 
 function finish(tunable: Tunable, candidate: TuneCandidate, record: TuneRecord, swept: boolean): Tuned {

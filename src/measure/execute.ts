@@ -704,6 +704,57 @@ async function runPeer(
   }
 }
 
+/**
+ * Times two kernels of one family on one case (both verified on it before), interleaved and each on
+ * its own buffers: the speed-up of `candidate` over `baseline` (the median of the per-pair ratios
+ * baseline / candidate) with its CI. Autotune's check that a sweep's winner really beats the default.
+ */
+export async function comparePair(
+  ctx: JobContext,
+  c: Case,
+  candidate: AttentionKernel | MatmulKernel,
+  baseline: AttentionKernel | MatmulKernel,
+  budgetMs: number,
+): Promise<PairedRatio> {
+  const { gpu } = ctx;
+  const prepare = async (kernel: AttentionKernel | MatmulKernel): Promise<Prepared> => {
+    if (c.kind === 'matmul') {
+      const problem: MatmulProblem = { m: c.m, k: c.k, n: c.n, bias: false, activation: 'none' };
+      return prepareMatmul(gpu, kernel as MatmulKernel, problem, matmulData(c), kernel.name);
+    }
+    const data = attentionData(c);
+    return prepareAttention(
+      gpu,
+      kernel as AttentionKernel,
+      await attentionProblem(ctx, c, data),
+      data,
+      kernel.name,
+    );
+  };
+  let a: Prepared | undefined;
+  let b: Prepared | undefined;
+  try {
+    a = await setup(ctx, () => prepare(candidate));
+    b = await setup(ctx, () => prepare(baseline));
+    const runA = a.run;
+    const runB = b.run;
+    const errorsBefore = gpu.uncapturedErrors.length;
+    const paired = await measurePair(
+      kernelSampler(ctx.timer, candidate.name, (pass) => runA.encode(pass)),
+      kernelSampler(ctx.timer, baseline.name, (pass) => runB.encode(pass)),
+      candidate.name,
+      { budgetMs, signal: ctx.signal },
+    );
+    if (gpu.uncapturedErrors.length > errorsBefore) {
+      throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
+    }
+    return paired.ratio;
+  } finally {
+    a?.destroy();
+    b?.destroy();
+  }
+}
+
 /** Runs one job within its time budget (ms). */
 export async function runJob(ctx: JobContext, job: Job, budgetMs: number): Promise<JobOutcome> {
   try {

@@ -189,7 +189,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
     for (const tunable of options.tunables ?? defaultTunables) {
       const family = tunable.family === 'matmul' ? ctx.registries.matmul : ctx.registries.attention;
       if (!Object.hasOwn(family, tunable.kernel)) continue;
-      const tuningCase = largestCase(jobs, tunable.kernel);
+      const tuningCase = largestCase(jobs, tunable.kernel, tunable.shape ?? 'prefill');
       if (!tuningCase) continue;
       const result = await autotune(ctx, tunable, tuningCase, {
         store,
@@ -361,8 +361,11 @@ export async function usableGpu(
   throw lastError;
 }
 
-/** The largest problem a kernel runs in the plan (dense, no epilogue): where autotune sweeps. */
-function largestCase(jobs: readonly Job[], kernel: string): Case | undefined {
+/**
+ * The largest problem a kernel runs in the plan (dense, no epilogue; attention of the given shape:
+ * seqQ = seqK, or a shorter query): where autotune sweeps.
+ */
+function largestCase(jobs: readonly Job[], kernel: string, shape: 'prefill' | 'decode'): Case | undefined {
   let best: Case | undefined;
   let bestSize = 0;
   for (const job of jobs) {
@@ -370,7 +373,12 @@ function largestCase(jobs: readonly Job[], kernel: string): Case | undefined {
     const what = job.what;
     let c: Case | undefined;
     if (what.kind === 'matmul' && !what.bias && what.activation === 'none') c = what.case;
-    else if (what.kind === 'attention' && !what.case.mask && what.case.seqQ === what.case.seqK) c = what.case;
+    else if (
+      what.kind === 'attention' &&
+      !what.case.mask &&
+      (shape === 'prefill' ? what.case.seqQ === what.case.seqK : what.case.seqQ < what.case.seqK)
+    )
+      c = what.case;
     if (!c) continue;
     const size = c.kind === 'matmul' ? c.m * c.k * c.n : c.heads * c.seqQ * c.seqK * c.headDim;
     if (size > bestSize) {

@@ -3,6 +3,7 @@
 // device's limits.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { createDecode, decodeDefaults } from '../kernels/decode.ts';
 import { createFlash, FLASH_DEFAULTS, MAX_TILE_K } from '../kernels/flash.ts';
 import {
   checkTiledConfig,
@@ -96,5 +97,58 @@ export const flashTunable: Tunable = {
   },
 };
 
+/**
+ * decode's split and values pass: how many scores-pass workgroups its key ranges aim for (the planner
+ * then picks each problem's range length, so one winner serves every KV length) and how many vec4
+ * columns a values invocation sums. The adapter's defaults first, then a quarter and four times the
+ * split, each with the other column count.
+ */
+interface DecodeConfig {
+  minWorkgroups: number;
+  lanes: number;
+}
+
+const MAX_DECODE_WORKGROUPS = 1 << 16;
+
+function decodeFits(config: DecodeConfig): boolean {
+  return (
+    Number.isInteger(config.minWorkgroups) &&
+    config.minWorkgroups >= 1 &&
+    config.minWorkgroups <= MAX_DECODE_WORKGROUPS &&
+    [1, 2, 4].includes(config.lanes)
+  );
+}
+
+function decodeCandidate(config: DecodeConfig): TuneCandidate {
+  const label = `decode[w${config.minWorkgroups},l${config.lanes}]`;
+  return { label, config: { ...config }, kernel: createDecode({ name: label, ...config }) };
+}
+
+export const decodeTunable: Tunable = {
+  kernel: 'decode',
+  family: 'attention',
+  shape: 'decode',
+  candidates(gpu) {
+    const d = decodeDefaults(gpu.adapter.isSoftware);
+    const otherLanes = d.lanes === 1 ? 4 : 1;
+    const splits = [d.minWorkgroups, Math.max(1, d.minWorkgroups / 4), d.minWorkgroups * 4];
+    const configs = [
+      d,
+      ...splits.flatMap((minWorkgroups) => [d.lanes, otherLanes].map((lanes) => ({ minWorkgroups, lanes }))),
+    ];
+    const seen = new Set<string>();
+    return configs.filter(decodeFits).flatMap((config) => {
+      const candidate = decodeCandidate(config);
+      if (seen.has(candidate.label)) return [];
+      seen.add(candidate.label);
+      return [candidate];
+    });
+  },
+  fromConfig(_gpu, raw) {
+    const config = { minWorkgroups: Number(raw.minWorkgroups), lanes: Number(raw.lanes) };
+    return decodeFits(config) ? decodeCandidate(config) : undefined;
+  },
+};
+
 /** Every tunable kernel, by the registry name its winner replaces. */
-export const tunables: readonly Tunable[] = [tiledTunable, flashTunable];
+export const tunables: readonly Tunable[] = [tiledTunable, flashTunable, decodeTunable];

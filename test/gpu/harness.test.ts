@@ -189,7 +189,11 @@ describe('autotune', () => {
       expect(tuned?.verified).toBe(true);
       expect(String(tuned?.params.tuned)).toMatch(/^tiled\[/);
       expect(tuned?.notes).toMatch(/autotuned for this adapter \(swept in this run\)/);
-      expect(tuned?.notes).toMatch(/won among [23] verified configurations/);
+      expect(tuned?.notes).toMatch(/chosen among [23] verified configurations/);
+      // A winner other than the default (the first candidate) has been re-timed against it.
+      if (tuned?.params.tuned !== tunables[0].candidates(gpu())[0].label) {
+        expect(tuned?.notes).toMatch(/(confirmed against the default|kept the default|not re-timed)/);
+      }
 
       const second = await runBenchmarks(gpu(), { ...options, autotune: 'cached' });
       const again = second.results.find((r) => r.kernel === 'tiled' && !r.params.bias);
@@ -198,6 +202,40 @@ describe('autotune', () => {
 
       const off = await runBenchmarks(gpu(), { ...options, autotune: 'off' });
       expect(off.results.find((r) => r.kernel === 'tiled')?.params.tuned).toBeUndefined();
+    },
+  );
+
+  it.skipIf(!matmulKernels.tiled || !matmulKernels.naive)(
+    "a sweep's fastest replaces a much slower default only after an interleaved re-timing confirms it",
+    async () => {
+      // The default is the naive kernel under another name: tiled beats it several times over.
+      const slow = {
+        label: 'slow-default',
+        config: { slow: true },
+        kernel: { ...matmulKernels.naive, name: 'slow-default' },
+      };
+      const fast = {
+        label: 'fast',
+        config: { slow: false },
+        kernel: { ...matmulKernels.tiled, name: 'fast' },
+      };
+      const pair = {
+        ...tiledTunable,
+        candidates: () => [slow, fast],
+        fromConfig: (_: Gpu, raw: Record<string, number | boolean>) => (raw.slow ? slow : fast),
+      };
+      const store = memoryTuneStore();
+      const run = await runBenchmarks(gpu(), {
+        config: { ...config, matmulSizes: [128] },
+        registries: { probes: {} },
+        tuneStore: store,
+        tunables: [pair],
+      });
+      const tuned = run.results.find((r) => r.kernel === 'tiled' && !r.params.bias);
+      expect(tuned?.params.tuned).toBe('fast');
+      expect(tuned?.notes).toMatch(
+        /confirmed against the default slow-default timed interleaved: \d+\.\d\d× \(95% CI/,
+      );
     },
   );
 });
