@@ -12,6 +12,8 @@
 //
 // Overrides (defaults below; createDecode takes others):
 //   workgroupSize  invocations per workgroup, 1..256 (64)
+//   scoresWorkgroupSize  the same for the scores pass (one invocation per key range): 16 on
+//                  software adapters (finer pieces for a few CPU threads), else workgroupSize
 //   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
 //                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
 //                  scores pass (4 on software adapters, 256 on hardware ones)
@@ -46,6 +48,8 @@ export interface DecodeOptions {
   name: string;
   kvF16?: boolean;
   workgroupSize?: number;
+  /** Invocations per workgroup of the scores pass (one per key range); per adapter when absent. */
+  scoresWorkgroupSize?: number;
   /** Keys per range (a multiple of 4); chosen per problem when absent. */
   rangeKeys?: number;
   /** Values pass, one query row: vec4 output columns per invocation (1, 2 or 4); per adapter when absent. */
@@ -55,8 +59,13 @@ export interface DecodeOptions {
 
 export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
 /** Range lengths and the scores-pass workgroups wanted, per adapter kind. */
-const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64, lanes: 1 };
-const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64, lanes: 4 };
+const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64, lanes: 1, scoresWorkgroupSize: 64 };
+/**
+ * A CPU adapter hands workgroups to a few threads whole: the scores pass (one invocation per range)
+ * has few of them, and a ragged last one per head left one thread with most of the work (SwiftShader:
+ * with 77 ranges per head, workgroups of 64 and 13). Workgroups of 16 even that out.
+ */
+const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64, lanes: 4, scoresWorkgroupSize: 16 };
 
 /** The split target and values-pass columns decode uses on this kind of adapter unless told. */
 export function decodeDefaults(isSoftware: boolean): { minWorkgroups: number; lanes: number } {
@@ -145,7 +154,7 @@ export function planDecode(
   gpu: Gpu,
   p: AttentionProblem,
   positions: number,
-  workgroupSize: number,
+  workgroupSize: { scores: number; values: number },
   limits: { minWorkgroups: number; minRange: number; maxRange: number; lanes: number },
   rangeKeys?: number,
 ): DecodePlan {
@@ -154,7 +163,7 @@ export function planDecode(
   const rowGroups = Math.ceil(p.seqQ / rows);
   const [y, z] = headGrid(gpu, p.heads);
   const scoresWorkgroups = (range: number) =>
-    Math.ceil((rowGroups * Math.max(1, Math.ceil(positions / range))) / workgroupSize);
+    Math.ceil((rowGroups * Math.max(1, Math.ceil(positions / range))) / workgroupSize.scores);
   let range = rangeKeys;
   if (range === undefined) {
     range = limits.minRange;
@@ -183,7 +192,7 @@ export function planDecode(
     lanes,
     grids: {
       scores: [scoresWorkgroups(range), y, z],
-      values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize), y, z],
+      values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize.values), y, z],
       reduce: [p.seqQ, y, z],
     },
   };
@@ -211,11 +220,13 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       if (reason) throw new UnsupportedProblemError(name, reason);
       const visit = visitOf(p);
       const defaults = gpu.adapter.isSoftware ? DECODE_SOFTWARE : DECODE_HARDWARE;
+      const scoresWorkgroupSize =
+        options.scoresWorkgroupSize ?? options.workgroupSize ?? defaults.scoresWorkgroupSize;
       const plan = planDecode(
         gpu,
         p,
         visit.positions,
-        workgroupSize,
+        { scores: scoresWorkgroupSize, values: workgroupSize },
         {
           ...defaults,
           minWorkgroups: options.minWorkgroups ?? defaults.minWorkgroups,
@@ -226,6 +237,8 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const partBytes = p.heads * p.seqQ * plan.ranges * (plan.hv + 1) * 16;
       const probBytes = 4 * p.heads * plan.rowGroups * plan.rows * plan.ranges * plan.rangeKeys;
       checkInvocations(gpu, `${name} workgroupSize`, workgroupSize);
+      checkInvocations(gpu, `${name} scoresWorkgroupSize`, scoresWorkgroupSize);
+      const reduceWorkgroupSize = Math.max(workgroupSize, plan.hv);
       for (const [pass, grid] of Object.entries(plan.grids)) checkDispatch(gpu, `${name}.${pass}`, grid);
       checkBinding(gpu, `${name} partials (heads × seqQ × ${plan.ranges} ranges)`, partBytes);
       checkBinding(gpu, `${name} probabilities (heads × rows × visited keys)`, probBytes);
@@ -241,7 +254,20 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       };
       const [scores, values, reduce] = await Promise.all(
         (['scores', 'values', 'reduce'] as const).map((entryPoint) =>
-          gpu.pipeline({ kernel: name, shader: SHADER, entryPoint, constants }),
+          gpu.pipeline({
+            kernel: name,
+            shader: SHADER,
+            entryPoint,
+            // reduce: one invocation per vec4 column of a row, so at least hv of them.
+            constants: {
+              ...constants,
+              WORKGROUP_SIZE: {
+                scores: scoresWorkgroupSize,
+                values: workgroupSize,
+                reduce: reduceWorkgroupSize,
+              }[entryPoint],
+            },
+          }),
         ),
       );
       const meta = metaWords(p, visit, plan);

@@ -315,6 +315,18 @@ describe('attention kernels', () => {
         kernel: createDecode({ name: 'decode', lanes }),
         cases: oneRow,
       })),
+      // The scores pass's workgroups: 64 invocations as on hardware (16 on software adapters).
+      {
+        name: 'decode, scores workgroups of 64, values of 32',
+        kernel: createDecode({ name: 'decode', scoresWorkgroupSize: 64, workgroupSize: 32 }),
+        cases: [...oneRow, ...short],
+      },
+      // Workgroups smaller than a row's 16 vec4 columns: the reduce pass still covers them all.
+      {
+        name: 'decode, workgroups of 8 at headDim 64',
+        kernel: createDecode({ name: 'decode', workgroupSize: 8 }),
+        cases: [caseNamed('decode-shaped: 1 row over 4099'), caseNamed('decode-shaped: 16 rows')],
+      },
     ])('$name', async ({ kernel, cases }) => {
       for (const c of cases) {
         const b = build(c);
