@@ -1,0 +1,196 @@
+// How decode's time follows the keys it visits, on this adapter. The benchmark's sparse decode
+// (random key blocks kept) is set beside: the dense problem; the sparse kernel keeping every block
+// (its own cost per key); the dense kernel over only density·seqK keys (how the kernel itself
+// scales with length); and the sparse kernel keeping the first blocks (kept blocks contiguous).
+// If sparse time tracks the shorter dense problem, the shortfall of "time saved ÷ bytes saved" is
+// the kernel's scaling with length on this adapter, not the sparsity. Every case is checked against
+// the f64 reference first; rounds interleave the cases so that all see the same load.
+// Usage:
+//   npx tsx scripts/decode-scaling.ts [--kv 8192] [--heads 2] [--head-dim 64] [--density 0.6]
+//                                    [--block 16] [--rounds 21]
+
+import { pathToFileURL } from 'node:url';
+import { adapterName } from '../src/gpu/adapter-info.ts';
+import type { Gpu } from '../src/gpu/gpu.ts';
+import { openGpu } from '../src/gpu/open.ts';
+import { decode } from '../src/kernels/decode.ts';
+import type { AttentionProblem, KernelRun } from '../src/kernels/types.ts';
+import { BlockMask } from '../src/masks/block-mask.ts';
+import { type AttentionCase, attentionData, buildMask, toleranceFor } from '../src/measure/cases.ts';
+import { summarize } from '../src/measure/stats.ts';
+import { createTimer, type Timer } from '../src/measure/timing.ts';
+import { attentionReference } from '../src/reference/attention.ts';
+import { compareToReference } from '../src/reference/compare.ts';
+
+interface Options {
+  kv: number;
+  heads: number;
+  headDim: number;
+  density: number;
+  block: number;
+  rounds: number;
+}
+
+const LIMITS: Record<keyof Options, [number, number]> = {
+  kv: [64, 1 << 20],
+  heads: [1, 64],
+  headDim: [4, 256],
+  density: [0.05, 0.95],
+  block: [4, 256],
+  rounds: [5, 200],
+};
+
+const FLAGS: Record<string, keyof Options> = {
+  '--kv': 'kv',
+  '--heads': 'heads',
+  '--head-dim': 'headDim',
+  '--density': 'density',
+  '--block': 'block',
+  '--rounds': 'rounds',
+};
+
+export function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { kv: 8192, heads: 2, headDim: 64, density: 0.6, block: 16, rounds: 21 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const field = FLAGS[argv[i]];
+    if (!field)
+      throw new Error(`unknown option '${argv[i]}'; expected one of ${Object.keys(FLAGS).join(', ')}`);
+    const value = Number(argv[i + 1]);
+    const [lo, hi] = LIMITS[field];
+    const integer = field !== 'density';
+    if (!Number.isFinite(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
+      throw new Error(
+        `${argv[i]}: expected ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${argv[i + 1]}`,
+      );
+    }
+    options[field] = value;
+  }
+  if (options.kv % options.block !== 0) {
+    throw new Error(`--kv: expected a multiple of --block (${options.block}), got ${options.kv}`);
+  }
+  return options;
+}
+
+interface Case {
+  name: string;
+  problem: AttentionProblem;
+  run: KernelRun;
+  samples: number[];
+  maxAbsErr: number;
+}
+
+/** Prepares decode on one problem, checks it against the f64 reference, and keeps it for timing. */
+async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: BlockMask): Promise<Case> {
+  const data = attentionData(c);
+  const problem: AttentionProblem = {
+    heads: c.heads,
+    seqQ: c.seqQ,
+    seqK: c.seqK,
+    headDim: c.headDim,
+    causal: false,
+    scale: 1 / Math.sqrt(c.headDim),
+    mask,
+  };
+  const outBytes = 4 * c.heads * c.seqQ * c.headDim;
+  const io = {
+    q: gpu.upload(`${name}.q`, data.q),
+    k: gpu.upload(`${name}.k`, data.k),
+    v: gpu.upload(`${name}.v`, data.v),
+    o: gpu.buffer(`${name}.o`, outBytes),
+  };
+  const run = await decode.prepare(gpu, problem, io);
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  run.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+  const out = new Float32Array(await gpu.read(io.o, outBytes));
+  const check = compareToReference(
+    out,
+    attentionReference(data.q, data.k, data.v, problem),
+    toleranceFor('attention', 'decode', c),
+  );
+  if (!check.ok) throw new Error(`${name}: does not match the reference: ${check.failure}`);
+  return { name, problem, run, samples: [], maxAbsErr: check.maxAbsErr };
+}
+
+/** A mask keeping the first `keep` key blocks of a one-row layout. */
+function firstBlocks(c: AttentionCase, block: number, keep: number): BlockMask {
+  const layout = new Uint8Array(c.seqK / block);
+  layout.fill(1, 0, keep);
+  return new BlockMask(layout, { blockSize: block, seqQ: c.seqQ, seqK: c.seqK }, `first(keep=${keep})`);
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const gpu = await openGpu();
+  let timer: Timer | undefined;
+  try {
+    timer = await createTimer(gpu);
+    const base: AttentionCase = {
+      kind: 'attention',
+      heads: o.heads,
+      seqQ: 1,
+      seqK: o.kv,
+      headDim: o.headDim,
+      causal: false,
+    };
+    const random = await buildMask(
+      gpu,
+      { ...base, mask: { pattern: 'random', density: o.density, blockSize: o.block, seed: 7 } },
+      attentionData(base),
+    );
+    const keep = Math.round(random.density * (o.kv / o.block));
+    const all = firstBlocks(base, o.block, o.kv / o.block);
+    const cases = [
+      await prepareCase(gpu, 'dense', base),
+      await prepareCase(gpu, 'sparse, every block kept', base, all),
+      await prepareCase(gpu, `dense over ${keep * o.block} keys`, { ...base, seqK: keep * o.block }),
+      await prepareCase(gpu, `sparse, first ${keep} blocks`, base, firstBlocks(base, o.block, keep)),
+      await prepareCase(gpu, `sparse, ${keep} random blocks`, base, random),
+    ];
+    // Warm-up, then calls per sample: about 20 ms of work, from one call of the dense case.
+    const single = { calls: 1, callsPerSubmit: 1 };
+    for (const c of cases) await timer.time(c.name, (pass) => c.run.encode(pass), single);
+    const one = (await timer.time('calibrate', (pass) => cases[0].run.encode(pass), single)) ?? 1;
+    const calls = Math.max(2, Math.min(200, Math.round(20 / Math.max(one, 0.01))));
+    const plan = { calls, callsPerSubmit: calls };
+    for (let round = 0; round < o.rounds; round++) {
+      for (const c of cases) {
+        const ms = await timer.time(c.name, (pass) => c.run.encode(pass), plan);
+        if (ms !== undefined) c.samples.push(ms / calls);
+      }
+    }
+    const dense = summarize(cases[0].samples).median;
+    const density = keep / (o.kv / o.block);
+    console.log(
+      `Adapter: ${adapterName(gpu.adapter)}${gpu.adapter.isSoftware ? ' (software: shaders run on the CPU)' : ''}`,
+    );
+    console.log(
+      `Timing: ${timer.info.source}; ${o.rounds} interleaved rounds of ${calls} calls; median ms per call with its 95% CI.`,
+    );
+    console.log(
+      `decode, heads ${o.heads}, headDim ${o.headDim}, kv ${o.kv}, blocks of ${o.block}, kept ${keep} of ${o.kv / o.block} (density ${density.toFixed(3)})\n`,
+    );
+    for (const c of cases) {
+      const s = summarize(c.samples);
+      const rel = s.median / dense;
+      const visited = c.problem.mask ? c.problem.mask.density : c.problem.seqK / o.kv;
+      const saved = visited < 1 ? `  time saved ÷ keys saved ${((1 - rel) / (1 - visited)).toFixed(2)}` : '';
+      console.log(
+        `${c.name.padEnd(28)} ${s.median.toFixed(3)} ms [${s.ci95[0].toFixed(3)}, ${s.ci95[1].toFixed(3)}]  ×${rel.toFixed(3)} of dense${saved}  (max abs err ${c.maxAbsErr.toExponential(1)})`,
+      );
+    }
+  } finally {
+    timer?.destroy();
+    gpu.close();
+  }
+}
+
+// Run only as a script (the tests import parseOptions).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 2;
+  });
+}
