@@ -235,6 +235,29 @@ fn load_q_row(h: u32, i: u32, qr: ptr<function, Row>) {
   }
 }
 
+// main and sparse_main: one tile of n keys from k0, staged by the whole workgroup (so called from
+// uniform control flow: it holds the barriers), then scored, masked (flash: element by element;
+// block-sparse, inside a kept block: causality only) and accumulated by each row.
+fn staged_tile(b: Block, k0: u32, n: u32, t: u32, kept_block: bool, qr: ptr<function, Row>,
+               acc: ptr<function, Row>, run: ptr<function, Running>) {
+  workgroupBarrier();
+  stage_tiles(b.h, k0, n, t);
+  workgroupBarrier();
+  if (b.has_row) {
+    // Explicitly zeroed: a `var` without initializer is not re-zeroed on every tile here (seen with
+    // Dawn/Tint + SwiftShader).
+    var s = Scores();
+    scores_staged(n, qr, &s);
+    if (kept_block) {
+      mask_causal(b.i, k0, n, 0u, &s);
+    } else {
+      mask_tile(b.i, k0, n, &s);
+    }
+    let correction = softmax_probs(n, &s, run);
+    pv_staged(n, &s, acc, correction);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // flash
 
@@ -339,23 +362,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var acc: Row;
   var run = Running(MASKED, 0.0);
   let b = flash_block(wid, groups, t, &qr);
-  let h = wid.y + wid.z * groups.y;
   let key_end = flash_key_end(wid);
   let tk = tile_k();
   for (var k0 = 0u; k0 < key_end; k0 += tk) {
-    let n = min(tk, key_end - k0);
-    workgroupBarrier();
-    stage_tiles(h, k0, n, t);
-    workgroupBarrier();
-    if (b.has_row) {
-      // Explicitly zeroed: a `var` without initializer is not re-zeroed on every iteration here
-      // (seen with Dawn/Tint + SwiftShader).
-      var s = Scores();
-      scores_staged(n, &qr, &s);
-      mask_tile(b.i, k0, n, &s);
-      let correction = softmax_probs(n, &s, &run);
-      pv_staged(n, &s, &acc, correction);
-    }
+    staged_tile(b, k0, min(tk, key_end - k0), t, false, &qr, &acc, &run);
   }
   if (b.has_row) {
     write_row(b, &acc, run);
@@ -467,7 +477,6 @@ fn sparse_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   var acc: Row;
   var run = Running(MASKED, 0.0);
   let b = sparse_block(wid, groups, t, &qr);
-  let h = wid.y + wid.z * groups.y;
   let key_end = sparse_key_end(wid);
   let blocks = blocks_of(mask_row_of(wid));
   let tk = tile_k();
@@ -478,19 +487,7 @@ fn sparse_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     }
     let block_end = min(block_start + params.block_size, key_end);
     for (var k0 = block_start; k0 < block_end; k0 += tk) {
-      let n_keys = min(tk, block_end - k0);
-      workgroupBarrier();
-      stage_tiles(h, k0, n_keys, t);
-      workgroupBarrier();
-      if (b.has_row) {
-        // Explicitly zeroed: a `var` without initializer is not re-zeroed on every iteration here
-        // (seen with Dawn/Tint + SwiftShader).
-        var s = Scores();
-        scores_staged(n_keys, &qr, &s);
-        mask_causal(b.i, k0, n_keys, 0u, &s);
-        let correction = softmax_probs(n_keys, &s, &run);
-        pv_staged(n_keys, &s, &acc, correction);
-      }
+      staged_tile(b, k0, min(tk, block_end - k0), t, true, &qr, &acc, &run);
     }
   }
   if (b.has_row) {
