@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatKernel, formatProblem } from '../bench/table.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
+import { readGBps } from '../src/measure/ceilings.ts';
 import { parseResults } from '../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
 
@@ -55,14 +56,6 @@ const isDenseAttention = (r: BenchResult) => r.op === 'attention' && r.params.pa
 
 function largest(values: number[]): number | undefined {
   return values.length ? Math.max(...values) : undefined;
-}
-
-/** The best verified GB/s of a probe (0 when it did not run). */
-function bestProbeGBps(file: ResultsFile, kernel: string): number {
-  const rates = file.results
-    .filter((r) => r.op === 'probe' && r.kernel === kernel && timed(r))
-    .map((r) => r.gbps ?? 0);
-  return rates.length ? Math.max(...rates) : 0;
 }
 
 const pct = (fraction: number) => `${(100 * fraction).toFixed(1)}%`;
@@ -184,10 +177,10 @@ export function keyRatios(file: ResultsFile): Ratio[] {
     (r) => r.op === 'decode' && r.kernel === 'decode' && !r.params.pattern && Number(r.params.seqK) === kv,
   );
   // The read probe: what a kernel that only reads can reach here (decode reads ~all its bytes).
-  const readGBps = bestProbeGBps(file, 'read');
+  const read = readGBps(file.results);
   const readNote =
-    readGBps && dense?.gbps
-      ? `; ${pct(dense.gbps / readGBps)} of the read probe (${readGBps.toPrecision(3)} GB/s, itself ${pct(readGBps / file.ceilings.copyGBps)} of copy)`
+    read && dense?.gbps
+      ? `; ${pct(dense.gbps / read)} of the read probe (${read.toPrecision(3)} GB/s, itself ${pct(read / file.ceilings.copyGBps)} of copy)`
       : '';
   ratios.push({
     name: 'decode (dense, longest KV): share of copy bandwidth',
@@ -271,8 +264,8 @@ export function benchmarksMarkdown(
   );
   lines.push(
     `- Ceilings measured in the same run: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured (no fma probe)'}` +
-      (bestProbeGBps(file, 'read') > 0
-        ? `; read probe ${bestProbeGBps(file, 'read').toPrecision(3)} GB/s (the ceiling of kernels that only read; \`% of copy\` stays against copy)`
+      (readGBps(file.results) > 0
+        ? `; read probe ${readGBps(file.results).toPrecision(3)} GB/s (the ceiling of kernels that only read; \`% of copy\` stays against copy)`
         : ''),
   );
   lines.push('');

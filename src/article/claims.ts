@@ -4,6 +4,7 @@
 // a check can say what this GPU shows about the mechanism a claim names, never prove or disprove the claim.
 // Results that were not verified are never used as speeds; peers are only used as the "generic library".
 
+import { readGBps } from '../measure/ceilings.ts';
 import type { BenchResult, LatencyStats, ParamValue, ResultsFile } from '../results/types.ts';
 import {
   A100_80GB_SXM,
@@ -280,11 +281,8 @@ function checkBandwidthUtilisation(results: ResultsFile): ClaimCheck {
 // What the read probe says about read-mostly kernels (decode), when the run has one.
 function readCeiling(results: ResultsFile): string {
   const copyGBps = results.ceilings.copyGBps;
-  const reads = timedResults(results, 'read', ['probe']).map(
-    (r) => r.bytes / (r.latencyMs.median / 1e3) / 1e9,
-  );
-  if (reads.length === 0 || !(copyGBps > 0)) return '';
-  const best = Math.max(...reads);
+  const best = readGBps(results.results);
+  if (!(best > 0) || !(copyGBps > 0)) return '';
   return ` A kernel that only reads (the read probe) reached ${percent(best / copyGBps)} of copy here: that, not 100%, bounds a read-mostly kernel such as decode on this memory system.`;
 }
 

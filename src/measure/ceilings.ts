@@ -22,15 +22,26 @@ export function fmaProbeBytes(isSoftware: boolean): number {
   return isSoftware ? 1 * MiB : 16 * MiB;
 }
 
+/** The best of a probe's verified results, as GB/s or GFLOP/s (0 when none). */
+function bestProbe(results: readonly BenchResult[], kernel: string, of: 'bytes' | 'flops'): number {
+  let best = 0;
+  for (const r of results) {
+    if (r.op !== 'probe' || r.kernel !== kernel || !r.verified || !r.latencyMs || !(r.latencyMs.median > 0))
+      continue;
+    best = Math.max(best, r[of] / (r.latencyMs.median / 1e3) / 1e9);
+  }
+  return best;
+}
+
 /** The best copy bandwidth and FMA rate among verified probe results (0 when none). */
 export function ceilingsFrom(results: readonly BenchResult[]): Ceilings {
-  let copyGBps = 0;
-  let fmaGflops = 0;
-  for (const r of results) {
-    if (r.op !== 'probe' || !r.verified || !r.latencyMs) continue;
-    const seconds = r.latencyMs.median / 1e3;
-    if (r.kernel === 'copy') copyGBps = Math.max(copyGBps, r.bytes / seconds / 1e9);
-    else if (r.kernel === 'fma') fmaGflops = Math.max(fmaGflops, r.flops / seconds / 1e9);
-  }
-  return { copyGBps, fmaGflops };
+  return { copyGBps: bestProbe(results, 'copy', 'bytes'), fmaGflops: bestProbe(results, 'fma', 'flops') };
+}
+
+/**
+ * The best verified read-probe bandwidth (0 when it did not run): the ceiling of kernels that mostly
+ * read, such as decode. Shown beside the ceilings, not part of them (the results' contract).
+ */
+export function readGBps(results: readonly BenchResult[]): number {
+  return bestProbe(results, 'read', 'bytes');
 }

@@ -3,6 +3,7 @@
 // and the results file of a run still in progress (or one that ended without the harness's file).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { ceilingsFrom } from '../measure/ceilings.ts';
 import { describeEnvironment } from '../measure/environment.ts';
 import type { BenchResult, Environment, ParamValue, ResultsFile } from '../results/types.ts';
 import { RESULTS_SCHEMA } from '../results/types.ts';
@@ -180,8 +181,6 @@ export function partialFile(
   preset: string | undefined,
   version: string,
 ): ResultsFile {
-  const probe = (kernel: string) =>
-    results.find((r) => r.op === 'probe' && r.kernel === kernel && r.verified);
   return {
     schema: RESULTS_SCHEMA,
     createdAt: new Date().toISOString(),
@@ -189,7 +188,8 @@ export function partialFile(
     status,
     preset,
     environment,
-    ceilings: { copyGBps: probe('copy')?.gbps ?? 0, fmaGflops: probe('fma')?.gflops ?? 0 },
+    // As the harness does: the best verified probe of each kind.
+    ceilings: ceilingsFrom(results),
     results,
   };
 }

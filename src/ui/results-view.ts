@@ -2,7 +2,9 @@
 // elsewhere (link, JSON, CSV), the table, and the charts. Also the side-by-side view of a shared run
 // and the same preset run here.
 
+import { readGBps } from '../measure/ceilings.ts';
 import type { ResultsFile } from '../results/types.ts';
+
 import { displayName, softwareWarning } from './adapter-panel.ts';
 import { h } from './dom.ts';
 import { messageOf } from './error-area.ts';
@@ -93,6 +95,9 @@ export function resultsSummary(file: ResultsFile, options: ViewOptions): HTMLEle
           ? `copy ${sig(file.ceilings.copyGBps)} GB/s`
           : 'copy bandwidth not measured',
         ' · ',
+        readGBps(file.results) > 0
+          ? `read ${sig(readGBps(file.results))} GB/s (what read-mostly decode can approach) · `
+          : '',
         file.ceilings.fmaGflops > 0
           ? `FMA ${sig(file.ceilings.fmaGflops)} GFLOP/s`
           : 'FMA compute not measured',

@@ -39,7 +39,7 @@ const SUITE_TEXT: Record<Exclude<Suite, 'peers'>, string> = {
   sparse: 'block-sparse attention',
   decode: 'decode (one query, long KV)',
   matmul: 'matmul (naive, tiled)',
-  probes: 'ceilings (copy bandwidth, FMA compute)',
+  probes: 'ceilings (copy and read bandwidth, FMA compute)',
 };
 
 function list(values: readonly number[]): string {

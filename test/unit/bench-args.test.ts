@@ -399,7 +399,7 @@ describe('BENCHMARKS.md ratios', () => {
         3,
       ),
       timedResult('d', { op: 'decode', kernel: 'decode', params: { seqK: 8192 }, bwUtil: 0.5, gbps: 2 }, 10),
-      timedResult('r', { op: 'probe', kernel: 'read', params: { bytes: 1024 }, gbps: 4 }, 1),
+      timedResult('r', { op: 'probe', kernel: 'read', params: { bytes: 4e6 }, bytes: 4e6, gbps: 4 }, 1),
       timedResult(
         'ds',
         { op: 'decode', kernel: 'decode', params: { seqK: 8192, pattern: 'random' }, bytes: 60 },

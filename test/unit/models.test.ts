@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { attentionKernels, matmulKernels, probeKernels } from '../../src/kernels/registry.ts';
 import type { AttentionProblem } from '../../src/kernels/types.ts';
 import { blockMask } from '../../src/masks/index.ts';
-import { ceilingsFrom } from '../../src/measure/ceilings.ts';
+import { ceilingsFrom, readGBps } from '../../src/measure/ceilings.ts';
 import { applyCeilings, derive, speedup } from '../../src/measure/models.ts';
 import { linkSparseResults } from '../../src/measure/run.ts';
 import type { BenchResult } from '../../src/results/types.ts';
@@ -126,6 +126,18 @@ describe('derived figures', () => {
       timed('d', 'fma', 1), // 4 GFLOP/s
     ];
     expect(ceilingsFrom(results)).toEqual({ copyGBps: 2, fmaGflops: 4 });
+    expect(readGBps(results)).toBe(0);
+  });
+
+  it('read bandwidth: the best verified read probe, beside the ceilings', () => {
+    const results = [
+      timed('a', 'copy', 1), // 2 GB/s
+      timed('r1', 'read', 2), // 1 GB/s
+      timed('r2', 'read', 1.6), // 1.25 GB/s
+      timed('r3', 'read', 0.1, { verified: false }), // not verified: ignored
+    ];
+    expect(readGBps(results)).toBeCloseTo(1.25, 12);
+    expect(ceilingsFrom(results)).toEqual({ copyGBps: 2, fmaGflops: 0 });
   });
 
   it('applyCeilings fills verified results only', () => {
