@@ -5,12 +5,13 @@
 // range_keys keys, each producing a partial (max, sum, unnormalised output) per query row, and the
 // partials of a row are merged at the end. Dense, or (SPARSE) sparse by visiting only the key
 // quads listed in `visit_meta` (built from the mask's CSR by the module): one word per 4 positions,
-// so the loops are as flat as the dense ones, whatever the lengths of the runs of kept blocks. Three dispatches, as ONNX Runtime's
-// WebGPU decode, and no workgroup memory: a CPU adapter runs a kernel that touches workgroup
-// memory at all about 1.5× slower (SwiftShader), and a GPU needs none here.
+// so the loops are as flat as the dense ones, whatever the lengths of the runs of kept blocks.
+// Three dispatches, as ONNX Runtime's WebGPU decode, and no workgroup memory: a CPU adapter runs a
+// kernel that touches workgroup memory at all about 1.5× slower (SwiftShader), and a GPU needs none.
 //   scores:  one invocation per (range, group of ROWS query rows): scores of its keys, 4 at a time
-//            against the ROWS rows (K rows read as vec4), written to p; then in a second sweep over
-//            its own entries p = exp2(s − max) and the range's (max, sum) into the partial;
+//            against the ROWS rows (one row: 8 at a time, QUADS = 2; K rows read as vec4), written
+//            to p; then in a second sweep over its own entries p = exp2(s − max) and the range's
+//            (max, sum) into the partial;
 //   values:  ceil(hv / LANES) invocations per (range, row group), hv = ceil(headDim / 4), each
 //            summing p · V over the range for LANES vec4 output columns, strided so that
 //            neighbours read neighbouring vec4 of a V row in every load (LANES = 4 on CPU

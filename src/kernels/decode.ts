@@ -16,10 +16,10 @@
 //                  software adapters (finer pieces for a few CPU threads), else workgroupSize
 //   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
 //                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
-//                  scores pass (4 on software adapters, 256 on hardware ones)
+//                  scores pass (4 on software adapters, 256 on hardware ones; autotune sweeps it)
 //   lanes          values pass with one query row: vec4 output columns per invocation, 1, 2 or 4
-//                  (1 on hardware: neighbouring invocations read neighbouring vec4; 4 on software,
-//                  where a table entry and a p load then serve four columns)
+//                  (1 on hardware, 4 on software, where a table entry and a p load then serve four
+//                  columns; columns are strided, so neighbouring invocations read neighbouring vec4)
 // ROWS (fixed per pipeline): 1 for a single query row, else 4 per row group; up to 16 rows run as
 // further row groups, and the rows past seqQ of the last group are computed, not written.
 // QUADS (fixed per pipeline): with one row, the scores pass takes 2 quads (8 keys) per trip when
