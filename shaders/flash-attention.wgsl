@@ -207,11 +207,21 @@ fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correcti
   }
 }
 
+// o row = acc / l, a vec4 of acc at a time (the components past headDim are not written).
 fn write_row(b: Block, acc: ptr<function, Row>, run: Running) {
   let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
   let out_base = (b.h * params.seq_q + b.i) * params.head_dim;
-  for (var c = 0u; c < params.head_dim; c++) {
-    o[out_base + c] = (*acc)[c / 4u][c % 4u] * inv_l;
+  let whole = params.head_dim / 4u;
+  for (var c4 = 0u; c4 < whole; c4++) {
+    let x = (*acc)[c4] * inv_l;
+    let at = out_base + 4u * c4;
+    o[at] = x.x;
+    o[at + 1u] = x.y;
+    o[at + 2u] = x.z;
+    o[at + 3u] = x.w;
+  }
+  for (var c = 4u * whole; c < params.head_dim; c++) {
+    o[out_base + c] = (*acc)[whole][c % 4u] * inv_l;
   }
 }
 
