@@ -9,9 +9,8 @@
 // Three dispatches, as ONNX Runtime's WebGPU decode, and no workgroup memory: a CPU adapter runs a
 // kernel that touches workgroup memory at all about 1.5× slower (SwiftShader), and a GPU needs none.
 //   scores:  one invocation per (range, group of ROWS query rows): scores of its keys, 4 at a time
-//            against the ROWS rows (one row: 8 at a time, QUADS = 2; K rows read as vec4), written
-//            to p; then in a second sweep over its own entries p = exp2(s − max) and the range's
-//            (max, sum) into the partial;
+//            against the ROWS rows (K rows read as vec4), written to p; then in a second sweep over
+//            its own entries p = exp2(s − max) and the range's (max, sum) into the partial;
 //   values:  ceil(hv / LANES) invocations per (range, row group), hv = ceil(headDim / 4), each
 //            summing p · V over the range for LANES vec4 output columns, strided so that
 //            neighbours read neighbouring vec4 of a V row in every load (LANES = 4 on CPU
@@ -26,7 +25,6 @@ override ROWS: u32 = 1u;        // query rows per row group: 1 or 4 (rows past s
 override ALIGNED: bool = true;  // headDim % 4 == 0: rows load as whole vec4, no clamping
 override KV_F16: bool = false;
 override SPARSE: bool = false;  // positions come from the quad table in visit_meta (else position = key)
-override QUADS: u32 = 1u;       // scores pass, one query row: quads of keys per trip, 1 or 2 (dividing range_keys / 4)
 override LANES: u32 = 1u;       // values pass: vec4 output columns per invocation, 1, 2 or 4 (1 when ROWS > 1)
 
 const MAX_ROWS: u32 = 4u;
@@ -160,16 +158,6 @@ fn allowed4(i: u32, j: vec4<u32>) -> vec4<bool> {
   return ok;
 }
 
-// q · k for the 4 key rows kr, head-dimension slice c4.
-fn dot_keys(q: vec4<f32>, kr: vec4<u32>, c4: u32) -> vec4<f32> {
-  return vec4<f32>(dot(q, load_k4(kr.x, c4)), dot(q, load_k4(kr.y, c4)), dot(q, load_k4(kr.z, c4)),
-                   dot(q, load_k4(kr.w, c4)));
-}
-
-fn max4(x: vec4<f32>) -> f32 {
-  return max(max(x.x, x.y), max(x.z, x.w));
-}
-
 // Scores of 4 keys for query row r of this workgroup, masked, in the exp2 domain.
 fn quad_scores(s: vec4<f32>, i: u32, j: vec4<u32>) -> vec4<f32> {
   return select(vec4<f32>(MASKED), s * (params.scale * LOG2E), allowed4(i, j));
@@ -209,66 +197,46 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let quad0 = range * quads;
 
   // Rows are unrolled by hand (ROWS is 1 or 4): loops and arrays indexed by row cost CPU adapters a
-  // third of the kernel's time. With 4 rows, s_r holds row r's scores of one quad; with one row, s0
-  // and (QUADS = 2) s1 hold quads n and n + 1, so that each q vec4 loaded serves 8 keys (SwiftShader:
-  // ~10% off the whole decode; 4 quads per trip were slower again).
+  // third of the kernel's time.
   var m = vec4<f32>(MASKED);
-  let last = vec4<u32>(params.seq_k - 1u);
-  for (var n = 0u; n < quads; n += select(1u, QUADS, ROWS == 1u)) {
+  for (var n = 0u; n < quads; n++) {
     let quad = quad0 + n;
     let j = quad_keys(quad);
-    let kr = key_base + min(j, last);
+    let kr = key_base + min(j, vec4<u32>(params.seq_k - 1u));
     var s0 = vec4<f32>(0.0);
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
     var s3 = vec4<f32>(0.0);
-    if (ROWS > 1u) {
-      for (var c4 = 0u; c4 < params.hv; c4++) {
-        let k0 = load_k4(kr.x, c4);
-        let k1 = load_k4(kr.y, c4);
-        let k2 = load_k4(kr.z, c4);
-        let k3 = load_k4(kr.w, c4);
-        let q0 = load_q4(qb0, c4);
+    for (var c4 = 0u; c4 < params.hv; c4++) {
+      let k0 = load_k4(kr.x, c4);
+      let k1 = load_k4(kr.y, c4);
+      let k2 = load_k4(kr.z, c4);
+      let k3 = load_k4(kr.w, c4);
+      let q0 = load_q4(qb0, c4);
+      s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+      if (ROWS > 1u) {
         let q1 = load_q4(qb1, c4);
         let q2 = load_q4(qb2, c4);
         let q3 = load_q4(qb3, c4);
-        s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
         s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
         s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
         s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
       }
+    }
+    s0 = quad_scores(s0, row0, j);
+    m.x = max(m.x, max(max(s0.x, s0.y), max(s0.z, s0.w)));
+    p[pr0 + quad] = s0;
+    if (ROWS > 1u) {
       let rows = params.ranges * quads;
-      s0 = quad_scores(s0, row0, j);
       s1 = quad_scores(s1, row0 + 1u, j);
       s2 = quad_scores(s2, row0 + 2u, j);
       s3 = quad_scores(s3, row0 + 3u, j);
-      m = max(m, vec4<f32>(max4(s0), max4(s1), max4(s2), max4(s3)));
-      p[pr0 + quad] = s0;
+      m.y = max(m.y, max(max(s1.x, s1.y), max(s1.z, s1.w)));
+      m.z = max(m.z, max(max(s2.x, s2.y), max(s2.z, s2.w)));
+      m.w = max(m.w, max(max(s3.x, s3.y), max(s3.z, s3.w)));
       p[pr0 + rows + quad] = s1;
       p[pr0 + 2u * rows + quad] = s2;
       p[pr0 + 3u * rows + quad] = s3;
-    } else {
-      // QUADS = 1: quad n + 1 is neither read nor written (j1 repeats quad n's keys).
-      var j1 = j;
-      if (QUADS > 1u) {
-        j1 = quad_keys(quad + 1u);
-      }
-      let kr1 = key_base + min(j1, last);
-      for (var c4 = 0u; c4 < params.hv; c4++) {
-        let q0 = load_q4(qb0, c4);
-        s0 += dot_keys(q0, kr, c4);
-        if (QUADS > 1u) {
-          s1 += dot_keys(q0, kr1, c4);
-        }
-      }
-      s0 = quad_scores(s0, row0, j);
-      p[pr0 + quad] = s0;
-      m.x = max(m.x, max4(s0));
-      if (QUADS > 1u) {
-        s1 = quad_scores(s1, row0, j1);
-        p[pr0 + quad + 1u] = s1;
-        m.x = max(m.x, max4(s1));
-      }
     }
   }
 

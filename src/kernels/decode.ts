@@ -22,9 +22,6 @@
 //                  columns; columns are strided, so neighbouring invocations read neighbouring vec4)
 // ROWS (fixed per pipeline): 1 for a single query row, else 4 per row group; up to 16 rows run as
 // further row groups, and the rows past seqQ of the last group are computed, not written.
-// QUADS (fixed per pipeline): with one row, the scores pass takes 2 quads (8 keys) per trip when
-// the range holds an even number of them, so each q vec4 loaded serves 8 keys (as 4 rows share each
-// K load otherwise).
 
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
@@ -145,8 +142,6 @@ export interface DecodePlan {
   ranges: number;
   /** Values pass: vec4 output columns per invocation. */
   lanes: number;
-  /** Scores pass with one query row: quads of keys per trip (2 when the range holds an even number). */
-  quads: number;
   grids: { scores: number[]; values: number[]; reduce: number[] };
 }
 
@@ -195,7 +190,6 @@ export function planDecode(
     rangeKeys: range,
     ranges,
     lanes,
-    quads: rows === 1 && (range / 4) % 2 === 0 ? 2 : 1,
     grids: {
       scores: [scoresWorkgroups(range), y, z],
       values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize.values), y, z],
@@ -257,7 +251,6 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         KV_F16: kvF16 ? 1 : 0,
         SPARSE: visit.quads ? 1 : 0,
         LANES: plan.lanes,
-        QUADS: plan.quads,
       };
       const [scores, values, reduce] = await Promise.all(
         (['scores', 'values', 'reduce'] as const).map((entryPoint) =>

@@ -315,12 +315,6 @@ describe('attention kernels', () => {
         kernel: createDecode({ name: 'decode', lanes }),
         cases: oneRow,
       })),
-      // Ranges of 3 quads: the one-row scores pass then takes 1 quad per trip (else 2).
-      {
-        name: 'decode, one row, ranges of 12 keys',
-        kernel: createDecode({ name: 'decode', rangeKeys: 12 }),
-        cases: oneRow,
-      },
       // The scores pass's workgroups: 64 invocations as on hardware (16 on software adapters).
       {
         name: 'decode, scores workgroups of 64, values of 32',
