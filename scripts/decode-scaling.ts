@@ -4,7 +4,8 @@
 // scales with length); and the sparse kernel keeping the first blocks (kept blocks contiguous).
 // If sparse time tracks the shorter dense problem, the shortfall of "time saved ÷ bytes saved" is
 // the kernel's scaling with length on this adapter, not the sparsity. Every case is checked against
-// the f64 reference first; rounds interleave the cases so that all see the same load.
+// the f64 reference first; rounds interleave the cases (in a fresh order each round) so that all
+// see the same load.
 // Usage:
 //   npx tsx scripts/decode-scaling.ts [--kv 8192] [--heads 2] [--head-dim 64] [--density 0.6]
 //                                    [--block 16] [--rounds 21]
@@ -21,6 +22,7 @@ import { summarize } from '../src/measure/stats.ts';
 import { createTimer, type Timer } from '../src/measure/timing.ts';
 import { attentionReference } from '../src/reference/attention.ts';
 import { compareToReference } from '../src/reference/compare.ts';
+import { mulberry32 } from '../src/util/random.ts';
 
 interface Options {
   kv: number;
@@ -155,8 +157,17 @@ async function main(): Promise<void> {
     const one = (await timer.time('calibrate', (pass) => cases[0].run.encode(pass), single)) ?? 1;
     const calls = Math.max(2, Math.min(200, Math.round(20 / Math.max(one, 0.01))));
     const plan = { calls, callsPerSubmit: calls };
+    // A fixed order within a round favours some positions (seen with identical kernels), so every
+    // round takes the cases in a fresh (seeded) order.
+    const shuffle = mulberry32(0x5ca1e);
+    const order = cases.map((_, i) => i);
     for (let round = 0; round < o.rounds; round++) {
-      for (const c of cases) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(shuffle() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const index of order) {
+        const c = cases[index];
         const ms = await timer.time(c.name, (pass) => c.run.encode(pass), plan);
         if (ms !== undefined) c.samples.push(ms / calls);
       }
