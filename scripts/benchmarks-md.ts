@@ -1,7 +1,10 @@
 // Turns a results JSON (from `npm run bench -- --preset standard --json FILE`) into BENCHMARKS.md:
 // the adapter, the key ratios against the targets of issue 7 (optionally before/after), and every
 // result. Usage:
-//   npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--out BENCHMARKS.md]
+//   npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...]
+//                                    [--out BENCHMARKS.md]
+// --also (repeatable): more runs of the same code, whose figures are listed beside this run's so that
+// the run-to-run spread on the machine is in plain sight.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatKernel, formatProblem } from '../bench/table.ts';
@@ -241,10 +244,10 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** The whole BENCHMARKS.md for one run (and optionally the run before it). */
+/** The whole BENCHMARKS.md for one run (optionally the run before it, and other runs of the same code). */
 export function benchmarksMarkdown(
   file: ResultsFile,
-  options: { command: string; before?: ResultsFile },
+  options: { command: string; before?: ResultsFile; also?: readonly ResultsFile[] },
 ): string {
   const env = file.environment;
   const lines: string[] = [];
@@ -280,26 +283,38 @@ export function benchmarksMarkdown(
       '',
     );
   }
+  const also = (options.also ?? []).map(keyRatios);
+  if (also.length) {
+    lines.push(
+      `Other runs: ${also.length} more run${also.length > 1 ? 's' : ''} of the same code on this machine (${(options.also ?? []).map((f) => f.createdAt).join(', ')}), ` +
+        'listed so that the spread between runs is in plain sight; "Holds" counts the runs where the target held.',
+      '',
+    );
+  }
+  const header = ['Comparison', ...(before ? ['Before', 'After'] : ['Measured'])];
+  if (also.length) header.push('Other runs');
+  header.push('Target', 'Holds', 'From');
+  lines.push(`| ${header.join(' | ')} |`);
   lines.push(
-    before
-      ? '| Comparison | Before | After | Target | Holds | From |'
-      : '| Comparison | Measured | Target | Holds | From |',
+    `|---|${header
+      .slice(1, -3)
+      .map(() => '---:')
+      .join('|')}|---:|:---:|---|`,
   );
-  lines.push(before ? '|---|---:|---:|---:|:---:|---|' : '|---|---:|---:|:---:|---|');
   now.forEach((r, i) => {
-    const holds = r.value === undefined ? '—' : r.value >= r.target ? 'yes' : 'no';
+    const holdsIn = (v: number | undefined) => v !== undefined && v >= r.target;
+    let holds = r.value === undefined ? '—' : holdsIn(r.value) ? 'yes' : 'no';
+    if (also.length) {
+      const values = [r.value, ...also.map((a) => a[i].value)].filter((v) => v !== undefined);
+      holds += ` (${values.filter(holdsIn).length} of ${values.length} run${values.length > 1 ? 's' : ''})`;
+    }
     const target = `≥ ${r.unit === '%' ? `${(100 * r.target).toFixed(0)}%` : `${r.target.toFixed(1)}×`}`;
     const detail = r.detail + noiseNote(r.sources);
-    const cells = before
-      ? [
-          r.name,
-          show(before[i].value, r.unit, r.target),
-          show(r.value, r.unit, r.target),
-          target,
-          holds,
-          detail,
-        ]
-      : [r.name, show(r.value, r.unit, r.target), target, holds, detail];
+    const cells = [r.name];
+    if (before) cells.push(show(before[i].value, r.unit, r.target));
+    cells.push(show(r.value, r.unit, r.target));
+    if (also.length) cells.push(also.map((a) => show(a[i].value, r.unit, r.target)).join(', '));
+    cells.push(target, holds, detail);
     lines.push(`| ${cells.map(cell).join(' | ')} |`);
   });
   lines.push('');
@@ -370,17 +385,20 @@ function main(argv: string[]): void {
   };
   const out = take('--out') ?? 'BENCHMARKS.md';
   const beforePath = take('--before');
+  const alsoPaths: string[] = [];
+  for (let path = take('--also'); path !== undefined; path = take('--also')) alsoPaths.push(path);
   const command = take('--command') ?? 'npm run bench -- --preset standard --json results.json';
   const input = args[0];
   if (!input) {
     process.stderr.write(
-      'usage: npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--out BENCHMARKS.md]\n',
+      'usage: npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...] [--out BENCHMARKS.md]\n',
     );
     process.exit(2);
   }
   const markdown = benchmarksMarkdown(readResults(input), {
     command,
     before: beforePath ? readResults(beforePath) : undefined,
+    also: alsoPaths.map(readResults),
   });
   writeFileSync(out, markdown);
   process.stdout.write(`Wrote ${out}\n`);

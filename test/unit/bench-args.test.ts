@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
-import { keyRatios } from '../../scripts/benchmarks-md.ts';
+import { benchmarksMarkdown, keyRatios } from '../../scripts/benchmarks-md.ts';
 import { planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
+import { makeResultsFile } from './results-fixtures.ts';
 
 describe('bench options', () => {
   it('defaults: quick preset, every suite, default base URL', () => {
@@ -420,6 +421,25 @@ describe('BENCHMARKS.md ratios', () => {
     expect(byName['decode (dense, longest KV): share of copy bandwidth']).toBe(0.5);
     // time −36%, bytes −40%
     expect(byName['sparse decode: time saved ÷ bytes saved']).toBeCloseTo(0.9, 12);
+  });
+
+  it('lists other runs of the same code beside this one, and counts where each target held', () => {
+    const run = (flashMs: number) => {
+      const f = makeResultsFile(
+        file.results.map((r) =>
+          r.id === 'f' ? { ...r, latencyMs: { ...r.latencyMs!, median: flashMs } } : r,
+        ),
+      );
+      return f;
+    };
+    // flash vs unfused (40 ms): 4× in this run, 1.6× and 2.5× in the others (target ≥ 2×).
+    const markdown = benchmarksMarkdown(run(10), { command: 'bench', also: [run(25), run(16)] });
+    expect(markdown).toContain('Other runs: 2 more runs of the same code');
+    expect(markdown).toContain('| Comparison | Measured | Other runs | Target | Holds | From |');
+    expect(markdown).toMatch(
+      /\| flash vs unfused, largest sequence \| 4\.00× \| 1\.60×, 2\.50× \| ≥ 2\.0× \| yes \(2 of 3 runs\) \|/,
+    );
+    expect(benchmarksMarkdown(run(10), { command: 'bench' })).not.toContain('Other runs');
   });
 
   it('sets decode against the read probe too, when the run has one', () => {
