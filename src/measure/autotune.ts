@@ -20,7 +20,7 @@ export interface TuneCandidate {
 }
 
 export interface Tunable {
-  /** Registry name the winner replaces ('tiled', 'flash'). */
+  /** Registry name the winner replaces ('tiled', 'flash', 'decode'). */
   kernel: string;
   family: 'matmul' | 'attention';
   /** Attention: tuned on the plan's largest prefill problem (seqQ = seqK, default) or decode one. */

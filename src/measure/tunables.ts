@@ -97,12 +97,7 @@ export const flashTunable: Tunable = {
   },
 };
 
-/**
- * decode's split and values pass: how many scores-pass workgroups its key ranges aim for (the planner
- * then picks each problem's range length, so one winner serves every KV length) and how many vec4
- * columns a values invocation sums. The adapter's defaults first, then a quarter and four times the
- * split, each with the other column count.
- */
+/** What decode's tunable sets: its split target and the values pass's columns per invocation. */
 interface DecodeConfig {
   minWorkgroups: number;
   lanes: number;
@@ -124,6 +119,12 @@ function decodeCandidate(config: DecodeConfig): TuneCandidate {
   return { label, config: { ...config }, kernel: createDecode({ name: label, ...config }) };
 }
 
+/**
+ * decode's split and values pass: how many scores-pass workgroups its key ranges aim for (the planner
+ * then picks each problem's range length, so one winner serves every KV length) and how many vec4
+ * columns a values invocation sums. The adapter's defaults first, then a quarter and four times the
+ * split, each with either column count.
+ */
 export const decodeTunable: Tunable = {
   kernel: 'decode',
   family: 'attention',
