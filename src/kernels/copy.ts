@@ -1,5 +1,6 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
-// Also the types every ceiling probe shares (ProbeProblem, ProbeIO, ProbeKernel).
+// Also what the ceiling probes share: their types (ProbeProblem, ProbeIO, ProbeKernel), and the grid
+// and prepare() of the grid-stride probes (copy, read).
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
