@@ -8,6 +8,7 @@ import { adapterName } from '../src/gpu/adapter-info.ts';
 import { NoAdapterError } from '../src/gpu/errors.ts';
 import type { Gpu } from '../src/gpu/gpu.ts';
 import { openGpu } from '../src/gpu/open.ts';
+import { readGBps } from '../src/measure/ceilings.ts';
 import { presetConfig, runBenchmarks } from '../src/measure/run.ts';
 import { toCsv, toJson } from '../src/results/export.ts';
 import { parseResults } from '../src/results/schema.ts';
@@ -98,7 +99,7 @@ async function main(): Promise<number> {
       `\nTiming: ${t.source}${t.quantized ? ' (QUANTIZED)' : ''}, resolution ${(t.resolutionMs * 1e3).toPrecision(3)} µs. ` +
         `Ceilings: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${
           file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured'
-        }.\n\n`,
+        }${readGBps(file.results) > 0 ? ` (read-only probe: ${readGBps(file.results).toPrecision(3)} GB/s)` : ''}.\n\n`,
     );
     out.write(`${formatTable(file, out.columns ? Math.max(100, out.columns) : 200)}\n\n`);
 
