@@ -43,6 +43,7 @@ import {
   type Measurement,
   measure,
   measurePair,
+  type PairedMeasurement,
   type PairedRatio,
   type Sampler,
 } from './sample.ts';
@@ -370,19 +371,44 @@ async function runAttention(
   }
 }
 
-async function measureKernel(
+/**
+ * Runs timing work (outside error scopes: they would serialise the samples) and fails it when the
+ * device reported an uncaptured error meanwhile.
+ */
+async function checkedTiming<T>(gpu: Gpu, work: () => Promise<T>): Promise<T> {
+  const errorsBefore = gpu.uncapturedErrors.length;
+  const value = await work();
+  if (gpu.uncapturedErrors.length > errorsBefore) {
+    throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
+  }
+  return value;
+}
+
+function measureKernel(
   ctx: JobContext,
   job: Job,
   prepared: Prepared,
   budgetMs: number,
 ): Promise<Measurement> {
-  const errorsBefore = ctx.gpu.uncapturedErrors.length;
   const sampler = kernelSampler(ctx.timer, job.label, (pass) => prepared.run.encode(pass));
-  const measurement = await measure(sampler, job.label, { budgetMs, signal: ctx.signal });
-  if (ctx.gpu.uncapturedErrors.length > errorsBefore) {
-    throw new Error(`GPU error while timing: ${ctx.gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
-  }
-  return measurement;
+  return checkedTiming(ctx.gpu, () => measure(sampler, job.label, { budgetMs, signal: ctx.signal }));
+}
+
+/** Two prepared runs timed interleaved (measurePair): `candidate` against `baseline`. */
+function measurePrepared(
+  ctx: JobContext,
+  candidate: { label: string; run: KernelRun },
+  baseline: { label: string; run: KernelRun },
+  budgetMs: number,
+): Promise<PairedMeasurement> {
+  return checkedTiming(ctx.gpu, () =>
+    measurePair(
+      kernelSampler(ctx.timer, candidate.label, (pass) => candidate.run.encode(pass)),
+      kernelSampler(ctx.timer, baseline.label, (pass) => baseline.run.encode(pass)),
+      candidate.label,
+      { budgetMs, signal: ctx.signal },
+    ),
+  );
 }
 
 type PairOutcome =
@@ -417,17 +443,12 @@ async function measureWithBaseline(
         unpaired: `timed alone, not paired with ${base.label} (it could not be prepared again: ${message(error)}); speedupVsDense then compares separate measurements`,
       };
     }
-    const baseRun = other.run;
-    const errorsBefore = gpu.uncapturedErrors.length;
-    const paired = await measurePair(
-      kernelSampler(ctx.timer, job.label, (pass) => prepared.run.encode(pass)),
-      kernelSampler(ctx.timer, base.label, (pass) => baseRun.encode(pass)),
-      job.label,
-      { budgetMs, signal: ctx.signal },
+    const paired = await measurePrepared(
+      ctx,
+      { label: job.label, run: prepared.run },
+      { label: base.label, run: other.run },
+      budgetMs,
     );
-    if (gpu.uncapturedErrors.length > errorsBefore) {
-      throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
-    }
     return {
       measurement: paired.candidate,
       ratio: paired.ratio,
@@ -685,16 +706,14 @@ async function runPeer(
     }
     op ??= await setup(ctx, () => opFor(c));
     const timedOp = op;
-    const errorsBefore = gpu.uncapturedErrors.length;
     const sampler: Sampler = {
       resolutionMs: timedOp.resolutionMs,
       dropped: 0,
       sample: (plan, signal) => timedOp.time(plan.calls, signal),
     };
-    const measurement = await measure(sampler, job.label, { budgetMs, signal: ctx.signal });
-    if (gpu.uncapturedErrors.length > errorsBefore) {
-      throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
-    }
+    const measurement = await checkedTiming(gpu, () =>
+      measure(sampler, job.label, { budgetMs, signal: ctx.signal }),
+    );
     return { result: timedResult(ctx, job, cost, verified, measurement, params, undefined, [timedOp.notes]) };
   } catch (error) {
     if (isFatal(gpu, error)) throw error;
@@ -736,18 +755,12 @@ export async function comparePair(
   try {
     a = await setup(ctx, () => prepare(candidate));
     b = await setup(ctx, () => prepare(baseline));
-    const runA = a.run;
-    const runB = b.run;
-    const errorsBefore = gpu.uncapturedErrors.length;
-    const paired = await measurePair(
-      kernelSampler(ctx.timer, candidate.name, (pass) => runA.encode(pass)),
-      kernelSampler(ctx.timer, baseline.name, (pass) => runB.encode(pass)),
-      candidate.name,
-      { budgetMs, signal: ctx.signal },
+    const paired = await measurePrepared(
+      ctx,
+      { label: candidate.name, run: a.run },
+      { label: baseline.name, run: b.run },
+      budgetMs,
     );
-    if (gpu.uncapturedErrors.length > errorsBefore) {
-      throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
-    }
     return paired.ratio;
   } finally {
     a?.destroy();
