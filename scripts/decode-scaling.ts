@@ -18,6 +18,7 @@ import { decode } from '../src/kernels/decode.ts';
 import type { AttentionProblem, KernelRun } from '../src/kernels/types.ts';
 import { BlockMask } from '../src/masks/block-mask.ts';
 import { type AttentionCase, attentionData, buildMask, toleranceFor } from '../src/measure/cases.ts';
+import { prepareAttention, runOnce } from '../src/measure/execute.ts';
 import { summarize } from '../src/measure/stats.ts';
 import { createTimer, type Timer } from '../src/measure/timing.ts';
 import { attentionReference } from '../src/reference/attention.ts';
@@ -93,27 +94,14 @@ async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: Bloc
     scale: 1 / Math.sqrt(c.headDim),
     mask,
   };
-  const outBytes = 4 * c.heads * c.seqQ * c.headDim;
-  const io = {
-    q: gpu.upload(`${name}.q`, data.q),
-    k: gpu.upload(`${name}.k`, data.k),
-    v: gpu.upload(`${name}.v`, data.v),
-    o: gpu.buffer(`${name}.o`, outBytes),
-  };
-  const run = await decode.prepare(gpu, problem, io);
-  const encoder = gpu.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  run.encode(pass);
-  pass.end();
-  gpu.device.queue.submit([encoder.finish()]);
-  const out = new Float32Array(await gpu.read(io.o, outBytes));
+  const prepared = await prepareAttention(gpu, decode, problem, data, name);
   const check = compareToReference(
-    out,
+    await runOnce(gpu, name, prepared),
     attentionReference(data.q, data.k, data.v, problem),
     toleranceFor('attention', 'decode', c),
   );
   if (!check.ok) throw new Error(`${name}: does not match the reference: ${check.failure}`);
-  return { name, problem, run, samples: [], maxAbsErr: check.maxAbsErr };
+  return { name, problem, run: prepared.run, samples: [], maxAbsErr: check.maxAbsErr };
 }
 
 /** A mask keeping the first `keep` key blocks of a one-row layout. */

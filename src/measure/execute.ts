@@ -127,7 +127,7 @@ function mismatch(check: Comparison, tol: Tolerance, where: string): string {
   );
 }
 
-interface Prepared {
+export interface Prepared {
   run: KernelRun;
   output: GPUBuffer;
   outputBytes: number;
@@ -176,7 +176,7 @@ async function prepareScoped(
 }
 
 /** One call in one pass, submitted inside error scopes, then the output read back. */
-async function runOnce(gpu: Gpu, label: string, prepared: Prepared): Promise<Float32Array> {
+export async function runOnce(gpu: Gpu, label: string, prepared: Prepared): Promise<Float32Array> {
   await gpu.scoped(`${label}: verification run`, () => {
     const encoder = gpu.device.createCommandEncoder({ label });
     const pass = encoder.beginComputePass({ label });
@@ -221,7 +221,7 @@ async function attentionProblem(
   };
 }
 
-function prepareAttention(
+export function prepareAttention(
   gpu: Gpu,
   kernel: AttentionKernel,
   problem: AttentionProblem,
