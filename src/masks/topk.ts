@@ -15,7 +15,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from '../kernels/limits.ts';
 import { dispatchRun } from '../kernels/run.ts';
 import type { CostModel, Kernel } from '../kernels/types.ts';
-import { checkSize } from '../kernels/validate.ts';
+import { type AttentionInput, checkSize } from '../kernels/validate.ts';
 import { attentionReference } from '../reference/attention.ts';
 import { BlockMask, checkMaskShape } from './block-mask.ts';
 import { diagonalBlock } from './builders.ts';
@@ -279,17 +279,7 @@ export interface ApproximationError {
  * the f64 CPU reference): top-k attention approximates, and this says by how much.
  */
 export function topKApproximationError(
-  input: {
-    q: Float32Array;
-    k: Float32Array;
-    v: Float32Array;
-    heads: number;
-    seqQ: number;
-    seqK: number;
-    headDim: number;
-    causal?: boolean;
-    scale?: number;
-  },
+  input: Omit<AttentionInput, 'mask'>,
   mask: BlockMask,
 ): ApproximationError {
   const shape = {
