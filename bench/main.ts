@@ -95,11 +95,12 @@ async function main(): Promise<number> {
     progress.done();
 
     const t = file.environment.timing;
+    const read = readGBps(file.results);
     out.write(
       `\nTiming: ${t.source}${t.quantized ? ' (QUANTIZED)' : ''}, resolution ${(t.resolutionMs * 1e3).toPrecision(3)} µs. ` +
         `Ceilings: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${
           file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured'
-        }${readGBps(file.results) > 0 ? ` (read-only probe: ${readGBps(file.results).toPrecision(3)} GB/s)` : ''}.\n\n`,
+        }${read > 0 ? ` (read-only probe: ${read.toPrecision(3)} GB/s)` : ''}.\n\n`,
     );
     out.write(`${formatTable(file, out.columns ? Math.max(100, out.columns) : 200)}\n\n`);
 

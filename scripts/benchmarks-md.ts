@@ -250,6 +250,7 @@ export function benchmarksMarkdown(
   options: { command: string; before?: ResultsFile; also?: readonly ResultsFile[] },
 ): string {
   const env = file.environment;
+  const read = readGBps(file.results);
   const lines: string[] = [];
   lines.push('# attnscope benchmarks', '');
   lines.push(
@@ -267,8 +268,8 @@ export function benchmarksMarkdown(
   );
   lines.push(
     `- Ceilings measured in the same run: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured (no fma probe)'}` +
-      (readGBps(file.results) > 0
-        ? `; read probe ${readGBps(file.results).toPrecision(3)} GB/s (the ceiling of kernels that only read; \`% of copy\` stays against copy)`
+      (read > 0
+        ? `; read probe ${read.toPrecision(3)} GB/s (the ceiling of kernels that only read; \`% of copy\` stays against copy)`
         : ''),
   );
   lines.push('');

@@ -52,6 +52,7 @@ function statusBadge(file: ResultsFile, running: boolean): HTMLElement {
 export function resultsSummary(file: ResultsFile, options: ViewOptions): HTMLElement {
   const counts = tally(file);
   const env = file.environment;
+  const read = readGBps(file.results);
   const status = statusOf(file, options.running);
   const partial = status === 'cancelled' || status === 'failed';
   return h(
@@ -95,9 +96,7 @@ export function resultsSummary(file: ResultsFile, options: ViewOptions): HTMLEle
           ? `copy ${sig(file.ceilings.copyGBps)} GB/s`
           : 'copy bandwidth not measured',
         ' · ',
-        readGBps(file.results) > 0
-          ? `read ${sig(readGBps(file.results))} GB/s (what read-mostly decode can approach) · `
-          : '',
+        read > 0 ? `read ${sig(read)} GB/s (what read-mostly decode can approach) · ` : '',
         file.ceilings.fmaGflops > 0
           ? `FMA ${sig(file.ceilings.fmaGflops)} GFLOP/s`
           : 'FMA compute not measured',
