@@ -1,0 +1,183 @@
+// The projection from one measured decoder layer to the whole model: ms per token = layer time ×
+// layers + LM head, on 1…N cards of tensor parallelism (all-reduce cost ignored, and said so), tokens
+// per second, and whether weights + KV cache fit in the cards' memory. Pure arithmetic; every figure
+// is labelled projected. Each printed formula gives its printed result from its printed inputs: every
+// intermediate is rounded to the precision it is shown with before the next step uses it.
+
+import {
+  DEFAULT_INT4_GROUP_SIZE,
+  kvBytesPerToken,
+  layerWeightBytes,
+  lmHeadBytes,
+  type ModelShape,
+  modelWeightBytes,
+  type WeightFormat,
+} from './shapes.ts';
+
+export interface ProjectionInputs {
+  model: ModelShape;
+  format: WeightFormat;
+  /** int4 group size (default 32). */
+  groupSize?: number;
+  /** Tokens held in the KV cache of each sequence (≤ the model's maxContext). */
+  context: number;
+  /** Sequences decoded together (the batch the layer was measured at). */
+  batch: number;
+  /** Cards the model is split over by tensor parallelism (1…). */
+  cards: number;
+  /** Measured median time of one decoder layer on this GPU, ms. */
+  layerMs: number;
+  /** The measured layer was a tensor-parallel slice of 1/measuredTp of the layer (1 = the full layer). */
+  measuredTp: number;
+  /** Measured time of the full LM head, ms; absent: estimated at the layer's measured bandwidth. */
+  lmHeadMs?: number;
+  /** Memory of one card, GB (10⁹ bytes). */
+  memoryGBPerCard: number;
+  /** Bytes per cached K or V value (2 for f16). */
+  kvBytesPerValue?: number;
+}
+
+export interface Projection {
+  /** Always true: nothing here was measured end to end. */
+  projected: true;
+  model: string;
+  format: WeightFormat;
+  groupSize?: number;
+  context: number;
+  batch: number;
+  cards: number;
+  measuredTp: number;
+  /** The measured layer time as used (rounded to 4 significant digits). */
+  layerMs: number;
+  /** One full layer on one such GPU: layerMs × measuredTp. */
+  fullLayerMs: number;
+  /** One layer on each of `cards` cards: fullLayerMs ÷ cards. */
+  perCardLayerMs: number;
+  lmHeadMs: number;
+  lmHeadEstimated: boolean;
+  /** layers × perCardLayerMs + lmHeadMs ÷ cards. */
+  msPerToken: number;
+  /** batch × 1000 ÷ msPerToken. */
+  tokensPerSecond: number;
+  weightsGB: number;
+  /** KV cache of `batch` sequences of `context` tokens. */
+  kvCacheGB: number;
+  capacityGB: number;
+  fits: boolean;
+  /** The fewest cards of this size whose memory holds weights + KV cache. */
+  cardsNeeded: number;
+  /** The arithmetic, one line per step, with the inputs filled in. */
+  formulas: string[];
+  /** What the projection leaves out. */
+  caveats: string[];
+}
+
+/** `value` rounded to `digits` significant digits (the precision figures are shown with). */
+export function significant(value: number, digits = 4): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  return Number(value.toPrecision(digits));
+}
+
+/** A number as printed in formulas: its significant digits, with thousands separators. */
+export function printed(value: number, digits = 4): string {
+  return significant(value, digits).toLocaleString('en-US', { maximumFractionDigits: 20 });
+}
+
+function positive(field: string, value: number | undefined): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${field}: must be a finite number above 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function wholeInRange(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${field}: must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The largest card count the projection accepts. */
+export const MAX_CARDS = 64;
+/** The largest batch the projection accepts. */
+export const MAX_BATCH = 4096;
+
+/**
+ * Projects one measured layer to the whole model. Throws a RangeError naming the field and the limit
+ * for a context beyond the model's maximum, batch or cards outside their ranges, or a time that is not
+ * a positive number.
+ */
+export function projectDecode(inputs: ProjectionInputs): Projection {
+  const { model, format } = inputs;
+  const groupSize = format === 'int4' ? (inputs.groupSize ?? DEFAULT_INT4_GROUP_SIZE) : undefined;
+  const context = wholeInRange('context', inputs.context, 1, model.maxContext);
+  const batch = wholeInRange('batch', inputs.batch, 1, MAX_BATCH);
+  const cards = wholeInRange('cards', inputs.cards, 1, MAX_CARDS);
+  const measuredTp = wholeInRange('measuredTp', inputs.measuredTp, 1, MAX_CARDS * 64);
+  const memoryGBPerCard = positive('memoryGBPerCard', inputs.memoryGBPerCard);
+  const layerMs = significant(positive('layerMs', inputs.layerMs));
+
+  const fullLayerMs = significant(layerMs * measuredTp);
+  const perCardLayerMs = significant(fullLayerMs / cards);
+  const layerBytes = layerWeightBytes(model, format, groupSize);
+  const headBytes = lmHeadBytes(model, format, groupSize);
+  const lmHeadEstimated = inputs.lmHeadMs === undefined;
+  const lmHeadMs = significant(
+    lmHeadEstimated ? (fullLayerMs * headBytes) / layerBytes : positive('lmHeadMs', inputs.lmHeadMs),
+  );
+  const perCardHeadMs = significant(lmHeadMs / cards);
+  const layersMs = significant(model.layers * perCardLayerMs);
+  const msPerToken = significant(layersMs + perCardHeadMs);
+  const tokensPerSecond = significant((batch * 1000) / msPerToken);
+
+  const weightsGB = significant(modelWeightBytes(model, format, groupSize) / 1e9);
+  const kvCacheGB = significant(
+    (kvBytesPerToken(model, inputs.kvBytesPerValue ?? 2) * context * batch) / 1e9,
+  );
+  const totalGB = significant(weightsGB + kvCacheGB);
+  const capacityGB = significant(memoryGBPerCard * cards);
+  const cardsNeeded = Math.ceil(totalGB / memoryGBPerCard);
+
+  const tpNote =
+    measuredTp === 1 ? 'the full layer was measured' : `a 1/${measuredTp} tensor-parallel slice was measured`;
+  const formulas = [
+    `full layer on one GPU = ${printed(layerMs)} ms × ${measuredTp} = ${printed(fullLayerMs)} ms (${tpNote})`,
+    `layer per card = ${printed(fullLayerMs)} ms ÷ ${cards} card${cards === 1 ? '' : 's'} = ${printed(perCardLayerMs)} ms`,
+    lmHeadEstimated
+      ? `LM head = ${printed(fullLayerMs)} ms × ${printed(headBytes / 1e6)} MB ÷ ${printed(layerBytes / 1e6)} MB = ${printed(lmHeadMs)} ms (estimated at the layer's bandwidth)`
+      : `LM head = ${printed(lmHeadMs)} ms (measured)`,
+    `ms per token = ${model.layers} layers × ${printed(perCardLayerMs)} ms + ${printed(lmHeadMs)} ms ÷ ${cards} = ${printed(layersMs)} ms + ${printed(perCardHeadMs)} ms = ${printed(msPerToken)} ms`,
+    `tokens/s = ${batch} × 1,000 ÷ ${printed(msPerToken)} ms = ${printed(tokensPerSecond)}`,
+    `memory = ${printed(weightsGB)} GB weights + ${printed(kvCacheGB)} GB KV cache (${context} tokens × ${batch} sequences) = ${printed(totalGB)} GB against ${cards} × ${printed(memoryGBPerCard)} GB = ${printed(capacityGB)} GB`,
+  ];
+  const caveats = [
+    'projected from one measured layer, not measured end to end',
+    ...(cards > 1 ? ['tensor parallelism assumed ideal: the all-reduce between cards is ignored'] : []),
+    ...(lmHeadEstimated ? ['LM head estimated at the layer’s measured bandwidth'] : []),
+    'embedding lookup, sampling and host overhead left out',
+  ];
+  return {
+    projected: true,
+    model: model.id,
+    format,
+    ...(groupSize === undefined ? {} : { groupSize }),
+    context,
+    batch,
+    cards,
+    measuredTp,
+    layerMs,
+    fullLayerMs,
+    perCardLayerMs,
+    lmHeadMs,
+    lmHeadEstimated,
+    msPerToken,
+    tokensPerSecond,
+    weightsGB,
+    kvCacheGB,
+    capacityGB,
+    fits: totalGB <= capacityGB,
+    cardsNeeded,
+    formulas,
+    caveats,
+  };
+}
