@@ -1,6 +1,6 @@
 // decode attention: split-K (FlashDecoding-style) attention for a few query rows (1–16) over a long
-// key sequence. q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ,
-// headDim), all f32. Neighbour: `flash` gives each query row an invocation and walks all keys in
+// key sequence. q is (heads, seqQ, headDim); k, v are (kvHeads, seqK, headDim), query head h reading
+// KV head h / kv_group (grouped-query attention); o is (heads, seqQ, headDim), all f32. Neighbour: `flash` gives each query row an invocation and walks all keys in
 // one workgroup, which leaves a GPU idle when seqQ is 1; here the keys are cut into ranges of
 // range_keys keys, each producing a partial (max, sum, unnormalised output) per query row, and the
 // partials of a row are merged at the end. Dense, or (SPARSE) sparse by visiting only the key
@@ -43,7 +43,7 @@ struct Params {
   block_size: u32,
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
-  _pad0: u32,
+  kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
   _pad1: u32,
   hv: u32,              // vec4 lanes of a row: ceil(headDim / 4)
   row_groups: u32,      // ceil(seqQ / ROWS)
@@ -187,7 +187,7 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let rg = gid.x / params.ranges;
   let range = gid.x % params.ranges;
   let row0 = rg * ROWS;
-  let key_base = h * params.seq_k;
+  let key_base = (h / params.kv_group) * params.seq_k;
   let qb0 = q_base(h, row0);
   let qb1 = q_base(h, row0 + 1u);
   let qb2 = q_base(h, row0 + 2u);
@@ -281,7 +281,7 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let rg = group / params.ranges;
   let range = group % params.ranges;
   let row0 = rg * ROWS;
-  let key_base = h * params.seq_k;
+  let key_base = (h / params.kv_group) * params.seq_k;
   let quads = params.range_keys / 4u;
   let quad0 = range * quads;
   let row_stride = params.ranges * quads;

@@ -1,6 +1,6 @@
 // flash and block-sparse attention: O = softmax(scale · Q Kᵀ, masked) V in ONE kernel; S and P
-// never reach memory. q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads,
-// seqQ, headDim). Neighbours: `unfused` writes S to memory and reads it back three times;
+// never reach memory. q is (heads, seqQ, headDim); k, v are (kvHeads, seqK, headDim), query head h
+// reading KV head h / kv_group (grouped-query attention); o is (heads, seqQ, headDim). Neighbours: `unfused` writes S to memory and reads it back three times;
 // `fused-softmax` writes P once; here a query row per invocation stays in registers while the keys
 // go by in tiles, with a running max and sum per row (online softmax, in the exp2 domain: log2(e)
 // is folded into the scale applied to q).
@@ -56,7 +56,7 @@ struct Params {
   block_size: u32,
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
-  _pad0: u32,
+  kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
   _pad1: u32,
   head_vec4: u32, // used when HEAD_VEC4 == 0
   tile_k: u32,    // used when HEAD_VEC4 == 0; tile_k · head_vec4 <= TILE_SLOTS for main
@@ -85,6 +85,11 @@ var<workgroup> v_tile: array<vec4<f32>, TILE_SLOTS>;
 
 alias Row = array<vec4<f32>, MAX_VEC4>;
 alias Scores = array<f32, MAX_TILE_K>;
+
+// The first K/V row of the KV head that query head h reads.
+fn kv_base(h: u32) -> u32 {
+  return (h / params.kv_group) * params.seq_k;
+}
 
 fn head_vec4() -> u32 {
   return select(params.head_vec4, HEAD_VEC4, HEAD_VEC4 > 0u);
@@ -129,10 +134,10 @@ fn load_v4(row: u32, c4: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), x, c4 < hv);
 }
 
-// main: copies keys [k0, k0 + n) of head h into the tiles, one vec4 slot per invocation and step,
+// main: copies keys [k0, k0 + n) of query head h's KV head into the tiles, one vec4 slot per invocation and step,
 // in memory order (consecutive invocations read consecutive addresses).
 fn stage_tiles(h: u32, k0: u32, n: u32, t: u32) {
-  let first_row = h * params.seq_k + k0;
+  let first_row = kv_base(h) + k0;
   let hv = head_vec4();
   for (var slot = t; slot < n * hv; slot += BLOCK_Q) {
     let r = slot / hv;
@@ -403,7 +408,7 @@ fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   let tk = tile_k();
   for (var k0 = 0u; k0 < key_end; k0 += tk) {
     let n = min(tk, key_end - k0);
-    let first_row = b.h * params.seq_k + k0;
+    let first_row = kv_base(b.h) + k0;
     var s: Scores;
     scores_direct(first_row, n, 0u, &qr, &s);
     mask_tile(b.i, k0, n, &s);
@@ -635,7 +640,7 @@ fn sparse_main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   }
   let blocks = blocks_of(b.mask_row);
   let tk = tile_k();
-  let key_base = b.h * params.seq_k;
+  let key_base = kv_base(b.h);
   var walk = Walk(0u, 0u);
   loop {
     // The tile: up to tk keys from here on.

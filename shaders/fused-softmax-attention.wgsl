@@ -1,6 +1,7 @@
 // fused-softmax attention: P = softmax(scale · Q Kᵀ, masked) in ONE kernel (the matmul and the
 // softmax in a single step), then O = P V.
-// q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ, headDim);
+// q is (heads, seqQ, headDim); k, v are (kvHeads, seqK, headDim), query head h reading KV head
+// h / kv_group (grouped-query attention); o is (heads, seqQ, headDim);
 // p is (heads, seqQ, p_stride) f32 scratch, p_stride = seqK rounded up to 4 (padding written 0).
 // Neighbours: `unfused` writes S, reads it back for the softmax, writes P and reads it for PV
 // (four passes over the scores); here S never reaches memory and P is written once and read once;
@@ -40,7 +41,7 @@ struct Params {
   block_size: u32,
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
-  _pad0: u32,
+  kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
   _pad1: u32,
   hv: u32,       // vec4 per row of q, k, v, o: ceil(headDim / 4)
   p_stride: u32, // floats per row of p: seqK rounded up to 4
@@ -73,7 +74,7 @@ fn allowed(i: u32, j: u32) -> bool {
 // Masked scores (exp2 domain) of keys k0 .. k0 + n - 1 of head h for query row i into s.
 fn tile_scores(h: u32, i: u32, k0: u32, n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = params.hv;
-  let first_row = h * params.seq_k + k0;
+  let first_row = (h / params.kv_group) * params.seq_k + k0;
   for (var kk = 0u; kk < n; kk++) {
     let row = (first_row + kk) * hv;
     var dot_sum = 0.0;
@@ -172,7 +173,7 @@ fn pv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) gr
   let p1 = (h * params.seq_q + min(row0 + 1u, params.seq_q - 1u)) * quads;
   let p2 = (h * params.seq_q + min(row0 + 2u, params.seq_q - 1u)) * quads;
   let p3 = (h * params.seq_q + min(row0 + 3u, params.seq_q - 1u)) * quads;
-  let v_head = h * params.seq_k;
+  let v_head = (h / params.kv_group) * params.seq_k;
   let last_key = params.seq_k - 1u;
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);

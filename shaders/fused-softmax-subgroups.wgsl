@@ -32,7 +32,7 @@ struct Params {
   block_size: u32,
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
-  _pad0: u32,
+  kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
   _pad1: u32,
   hv: u32,       // vec4 per row of q, k: ceil(headDim / 4)
   p_stride: u32, // floats per row of p: seqK rounded up to 4
@@ -57,7 +57,7 @@ fn allowed(i: u32, j: u32) -> bool {
 }
 
 fn score(h: u32, j: u32, qr: ptr<function, array<vec4<f32>, MAX_VEC4>>) -> f32 {
-  let row = (h * params.seq_k + j) * params.hv;
+  let row = ((h / params.kv_group) * params.seq_k + j) * params.hv;
   var dot_sum = 0.0;
   for (var c4 = 0u; c4 < params.hv; c4++) {
     dot_sum += dot((*qr)[c4], k4[row + c4]);

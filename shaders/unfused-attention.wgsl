@@ -2,7 +2,8 @@
 //   scores:  S = scale · Q Kᵀ, masked entries set to MASKED      (writes S: heads × seqQ × seqK)
 //   softmax: P = softmax(S) row by row, in place over S           (reads S, writes P)
 //   pv:      O = P V                                              (reads P)
-// q is (heads, seqQ, headDim); k, v are (heads, seqK, headDim); o is (heads, seqQ, headDim).
+// q is (heads, seqQ, headDim); k, v are (kvHeads, seqK, headDim), query head h reading KV head
+// h / kv_group (grouped-query attention; kv_group = 1 without it); o is (heads, seqQ, headDim).
 // Key j is allowed for query i iff causal allows it (j <= i + seqK - seqQ) and its block is kept in
 // mask_layout (ceil(seqQ/B) × ceil(seqK/B) u32, 0/1). A row with no allowed key gives zeros.
 
@@ -22,7 +23,7 @@ struct Params {
   block_size: u32,
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
-  _pad0: u32,
+  kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
   _pad1: u32,
 }
 
@@ -59,7 +60,7 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let q_base = (h * params.seq_q + i) * params.head_dim;
-  let k_base = (h * params.seq_k + j) * params.head_dim;
+  let k_base = ((h / params.kv_group) * params.seq_k + j) * params.head_dim;
   var dot = 0.0;
   for (var c = 0u; c < params.head_dim; c++) {
     dot = fma(q[q_base + c], k[k_base + c], dot);
@@ -134,7 +135,7 @@ fn pv(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = index / params.head_dim;
   let c = index % params.head_dim;
   let row = (h * params.seq_q + i) * params.seq_k;
-  let v_base = h * params.seq_k * params.head_dim + c;
+  let v_base = (h / params.kv_group) * params.seq_k * params.head_dim + c;
   var acc = 0.0;
   for (var j = 0u; j < params.seq_k; j++) {
     acc = fma(s[row + j], v[v_base + j * params.head_dim], acc);

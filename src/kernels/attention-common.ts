@@ -4,6 +4,16 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import type { AttentionProblem } from './types.ts';
 
+/** KV heads of a problem (grouped-query attention), heads when it has none of its own. */
+export function kvHeadsOf(p: Pick<AttentionProblem, 'heads' | 'kvHeads'>): number {
+  return p.kvHeads ?? p.heads;
+}
+
+/** Query heads per KV head: the shaders' kv_group (query head h reads KV head h / kv_group). */
+export function kvGroup(p: Pick<AttentionProblem, 'heads' | 'kvHeads'>): number {
+  return p.heads / kvHeadsOf(p);
+}
+
 /** Bytes of the Params uniform: 12 words. */
 export const ATTENTION_PARAMS_BYTES = 48;
 
@@ -23,6 +33,7 @@ export function attentionParams(p: AttentionProblem, extra: readonly number[] = 
   u32[7] = p.mask?.blockSize ?? 1;
   u32[8] = p.mask?.cols ?? 1;
   i32[9] = p.seqK - p.seqQ;
+  u32[10] = kvGroup(p);
   extra.forEach((word, index) => {
     u32[12 + index] = word;
   });
@@ -41,9 +52,9 @@ export function keptPairs(p: AttentionProblem): number {
   return p.heads * p.seqQ * p.seqK * density;
 }
 
-/** Bytes of Q, K, V read once and O written once (f32). */
+/** Bytes of Q, K, V read once and O written once (f32; K and V of the kvHeads KV heads only). */
 export function ioBytes(p: AttentionProblem): number {
-  return 4 * p.heads * p.headDim * (2 * p.seqQ + 2 * p.seqK);
+  return 4 * p.headDim * (2 * p.heads * p.seqQ + 2 * kvHeadsOf(p) * p.seqK);
 }
 
 /** Useful FLOPs: QKᵀ and PV over the pairs that a kernel computes (2 per multiply-add each). */
@@ -73,11 +84,14 @@ export function placeholderBuffer(gpu: Gpu, label: string): GPUBuffer {
   return gpu.buffer(label, 16);
 }
 
-/** Bytes of K and V of the key rows a kernel reads, as f32 or as packed f16. */
+/**
+ * Bytes of K and V of the key rows a kernel reads, as f32 or as packed f16: the rows of the kvHeads
+ * KV heads (query heads of one group share them).
+ */
 export function kvBytes(p: AttentionProblem, keyRows: number, f16: boolean): number {
   const perValue = f16 ? 2 : 4;
   const rowValues = f16 ? Math.ceil(p.headDim / 4) * 4 : p.headDim;
-  return 2 * perValue * p.heads * keyRows * rowValues;
+  return 2 * perValue * kvHeadsOf(p) * keyRows * rowValues;
 }
 
 /** Bytes of Q read once and O written once (f32). */

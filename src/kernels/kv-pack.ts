@@ -5,7 +5,7 @@
 // Runs on every adapter: pack2x16float/unpack2x16float are core WGSL, not the `shader-f16` feature.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { placeholderBuffer } from './attention-common.ts';
+import { kvHeadsOf, placeholderBuffer } from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import type { AttentionIO, AttentionProblem } from './types.ts';
 
@@ -28,7 +28,7 @@ export function kvFormat(p: AttentionProblem, f16: boolean): KvFormat | undefine
 }
 
 function slots(p: AttentionProblem): number {
-  return p.heads * p.seqK * Math.ceil(p.headDim / 4);
+  return kvHeadsOf(p) * p.seqK * Math.ceil(p.headDim / 4);
 }
 
 /** Bytes of one packed tensor. */
@@ -64,7 +64,7 @@ export async function kvRows(
     entryPoint,
     constants: { WORKGROUP_SIZE },
   });
-  const rows = p.heads * p.seqK;
+  const rows = kvHeadsOf(p) * p.seqK;
   const shape = gpu.uniform(`${kernel}.kvPack.shape`, new Uint32Array([rows, p.headDim, 0, 0]).buffer);
   const k = gpu.buffer(`${kernel}.k.${format}`, packedKvBytes(p, format));
   const v = gpu.buffer(`${kernel}.v.${format}`, packedKvBytes(p, format));

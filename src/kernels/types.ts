@@ -11,6 +11,11 @@ export interface AttentionProblem {
   seqQ: number;
   seqK: number;
   headDim: number;
+  /**
+   * KV heads (grouped-query attention): divides heads; k and v hold kvHeads heads and query head h
+   * reads KV head floor(h / (heads / kvHeads)). Absent: heads.
+   */
+  kvHeads?: number;
   causal: boolean;
   scale: number;
   mask?: BlockMask;

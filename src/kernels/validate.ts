@@ -19,6 +19,8 @@ export interface AttentionInput {
   seqQ: number;
   seqK: number;
   headDim: number;
+  /** KV heads (grouped-query attention): divides heads; k and v are (kvHeads, seqK, headDim). */
+  kvHeads?: number;
   causal?: boolean;
   scale?: number;
   mask?: BlockMask;
@@ -79,6 +81,10 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
   const seqQ = checkSize('seqQ', input.seqQ);
   const seqK = checkSize('seqK', input.seqK);
   const headDim = checkSize('headDim', input.headDim, MAX_HEAD_DIM);
+  const kvHeads = input.kvHeads === undefined ? heads : checkSize('kvHeads', input.kvHeads, heads);
+  if (heads % kvHeads !== 0) {
+    throw new Error(`kvHeads: must divide heads (${heads}), got ${kvHeads}`);
+  }
   checkArray(
     'q',
     input.q,
@@ -88,14 +94,14 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
   checkArray(
     'k',
     input.k,
-    heads * seqK * headDim,
-    `heads × seqK × headDim (${heads} × ${seqK} × ${headDim})`,
+    kvHeads * seqK * headDim,
+    `kvHeads × seqK × headDim (${kvHeads} × ${seqK} × ${headDim})`,
   );
   checkArray(
     'v',
     input.v,
-    heads * seqK * headDim,
-    `heads × seqK × headDim (${heads} × ${seqK} × ${headDim})`,
+    kvHeads * seqK * headDim,
+    `kvHeads × seqK × headDim (${kvHeads} × ${seqK} × ${headDim})`,
   );
   checkFits('q', input.q.length, limits);
   checkFits('k', input.k.length, limits);
@@ -115,7 +121,16 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
       );
     }
   }
-  return { heads, seqQ, seqK, headDim, causal, scale, mask };
+  return {
+    heads,
+    seqQ,
+    seqK,
+    headDim,
+    ...(kvHeads === heads ? {} : { kvHeads }),
+    causal,
+    scale,
+    mask,
+  };
 }
 
 /** Validates matmul() input: sizes, the lengths of a (m×k), b (k×n), bias (n), the activation. */

@@ -1,5 +1,7 @@
 // CPU reference for attention, accumulating in f64: the function every attention kernel must match.
-// q is (heads, seqQ, headDim); k and v are (heads, seqK, headDim); o is (heads, seqQ, headDim).
+// q is (heads, seqQ, headDim); k and v are (kvHeads, seqK, headDim) (kvHeads = heads unless given:
+// grouped-query attention, query head h reads KV head floor(h / (heads / kvHeads))); o is
+// (heads, seqQ, headDim).
 
 import type { BlockMask } from '../masks/block-mask.ts';
 
@@ -8,6 +10,8 @@ export interface AttentionShape {
   seqQ: number;
   seqK: number;
   headDim: number;
+  /** Divides heads; absent: heads. */
+  kvHeads?: number;
   causal: boolean;
   scale: number;
   mask?: BlockMask;
@@ -29,9 +33,10 @@ export function attentionReference(
   const { heads, seqQ, seqK, headDim: d } = p;
   const out = new Float64Array(heads * seqQ * d);
   const scores = new Float64Array(seqK);
+  const group = heads / (p.kvHeads ?? heads);
   for (let h = 0; h < heads; h++) {
     const qh = h * seqQ * d;
-    const kh = h * seqK * d;
+    const kh = Math.floor(h / group) * seqK * d;
     for (let i = 0; i < seqQ; i++) {
       let max = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < seqK; j++) {

@@ -30,6 +30,8 @@ export interface AttentionCase {
   seqQ: number;
   seqK: number;
   headDim: number;
+  /** KV heads (grouped-query attention); k and v hold this many heads. */
+  kvHeads?: number;
   causal?: boolean;
   /** Inputs drawn from [-range, range) (default 1). */
   range?: number;
@@ -49,18 +51,20 @@ export interface Built {
 
 export function build(c: AttentionCase): Built {
   const { heads, seqQ, seqK, headDim } = c;
+  const kvHeads = c.kvHeads ?? heads;
   const range = c.range ?? 1;
   const problem: AttentionProblem = {
     heads,
     seqQ,
     seqK,
     headDim,
+    ...(c.kvHeads === undefined ? {} : { kvHeads }),
     causal: c.causal ?? false,
     scale: c.scale ?? 1 / Math.sqrt(headDim),
     mask: c.mask?.({ seqQ, seqK }),
   };
   const q = randomArray(heads * seqQ * headDim, 1, -range, range);
-  const k = randomArray(heads * seqK * headDim, 2, -range, range);
-  const v = randomArray(heads * seqK * headDim, 3);
+  const k = randomArray(kvHeads * seqK * headDim, 2, -range, range);
+  const v = randomArray(kvHeads * seqK * headDim, 3);
   return { problem, q, k, v, input: { ...problem, q, k, v } };
 }

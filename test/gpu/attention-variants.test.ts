@@ -52,6 +52,17 @@ const CASES: Case[] = [
     f16Tol: { atol: 2e-2, rtol: 2e-2 },
   },
   { name: 'decode-shaped: 1 row over 4099 keys', ...CONTROL, seqQ: 1, seqK: 4099, headDim: 64 },
+  { name: 'GQA: 8 heads over 2 KV heads', ...CONTROL, heads: 8, kvHeads: 2, seqQ: 33, seqK: 45, headDim: 16 },
+  {
+    name: 'decode-shaped GQA: 4 heads over 1 KV head, 2 rows, 60% of 16-key blocks',
+    ...CONTROL,
+    heads: 4,
+    kvHeads: 1,
+    seqQ: 2,
+    seqK: 300,
+    headDim: 32,
+    mask: randomLayout(16, 4, 0.6),
+  },
   {
     name: 'decode-shaped: 5 rows, 60% of 64-key blocks, causal',
     ...CONTROL,

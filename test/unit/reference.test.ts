@@ -72,6 +72,29 @@ describe('attentionReference', () => {
     });
     expect([...o]).toEqual([0, 7]);
   });
+
+  it('grouped-query attention: each query head reads KV head floor(h / (heads / kvHeads))', () => {
+    // 4 query heads over 2 KV heads of one key each: heads 0, 1 see value 5, heads 2, 3 value -3.
+    const shape = { heads: 4, kvHeads: 2, seqQ: 1, seqK: 1, headDim: 1, causal: false, scale: 1 };
+    const o = attentionReference(f32([1, 2, 3, 4]), f32([1, 1]), f32([5, -3]), shape);
+    expect([...o]).toEqual([5, 5, -3, -3]);
+  });
+
+  it('grouped-query attention equals attention over K/V repeated per query head', () => {
+    const shape = { heads: 6, seqQ: 3, seqK: 4, headDim: 2, causal: true, scale: 0.7 };
+    const q = f32(Array.from({ length: 6 * 3 * 2 }, (_, n) => Math.sin(n)));
+    const k = f32(Array.from({ length: 2 * 4 * 2 }, (_, n) => Math.cos(n)));
+    const v = f32(Array.from({ length: 2 * 4 * 2 }, (_, n) => Math.sin(3 * n)));
+    const repeat = (x: Float32Array) => {
+      const out = new Float32Array(6 * 8);
+      for (let h = 0; h < 6; h++)
+        out.set(x.subarray(Math.floor(h / 3) * 8, Math.floor(h / 3) * 8 + 8), h * 8);
+      return out;
+    };
+    const grouped = attentionReference(q, k, v, { ...shape, kvHeads: 2 });
+    const repeated = attentionReference(q, repeat(k), repeat(v), shape);
+    expect([...grouped]).toEqual([...repeated]);
+  });
 });
 
 describe('matmulReference', () => {

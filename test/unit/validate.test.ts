@@ -40,6 +40,39 @@ describe('validateAttention', () => {
     expect(() => validateAttention({ ...base(), [field]: value } as never)).toThrow(message);
   });
 
+  it('kvHeads: K and V hold kvHeads heads (grouped-query attention)', () => {
+    const p = validateAttention({
+      ...base(),
+      heads: 4,
+      kvHeads: 2,
+      q: new Float32Array(4 * 3 * 4),
+      k: new Float32Array(2 * 5 * 4),
+      v: new Float32Array(2 * 5 * 4),
+    });
+    expect(p.kvHeads).toBe(2);
+    expect(validateAttention(base()).kvHeads).toBeUndefined();
+    expect(validateAttention({ ...base(), kvHeads: 2 }).kvHeads).toBeUndefined();
+  });
+
+  it.each([
+    [0, /kvHeads: must be at least 1/],
+    [1.5, /kvHeads: expected an integer/],
+    [3, /kvHeads: 3 exceeds the limit of 2/],
+    ['2', /kvHeads: expected a positive integer/],
+  ])('kvHeads = %s is refused', (kvHeads, message) => {
+    expect(() => validateAttention({ ...base(), kvHeads } as never)).toThrow(message);
+  });
+
+  it('kvHeads must divide heads, and K/V lengths follow kvHeads', () => {
+    const three = { ...base(), heads: 3, q: new Float32Array(3 * 3 * 4) };
+    expect(() => validateAttention({ ...three, kvHeads: 2 })).toThrow(
+      /kvHeads: must divide heads \(3\), got 2/,
+    );
+    expect(() => validateAttention({ ...base(), kvHeads: 1 })).toThrow(
+      /k: length 40 does not match kvHeads × seqK × headDim \(1 × 5 × 4\) = 20/,
+    );
+  });
+
   it('a mask built for another shape is refused', () => {
     const mask = blockMask.fromDense(new Uint8Array(4), { blockSize: 2, seqQ: 4, seqK: 3 });
     expect(() => validateAttention({ ...base(), mask })).toThrow(
