@@ -1,8 +1,12 @@
-// attention() and matmul(): validate, pick a kernel, run it once, read the output back.
+// attention(), matmul() and gemv(): validate, pick a kernel, run it once, read the output back.
 
 import type { Gpu } from './gpu/gpu.ts';
+import { gemvLayout } from './kernels/gemv-common.ts';
+import { checkGemvFits, planGemv } from './kernels/gemv-plan.ts';
+import { type GemvInput, packActivations, padRows, validateGemv } from './kernels/gemv-validate.ts';
 import { formatBytes } from './kernels/limits.ts';
-import { selectAttentionKernel, selectMatmulKernel } from './kernels/registry.ts';
+import type { QuantizedMatrix } from './kernels/quantize.ts';
+import { selectAttentionKernel, selectGemvKernel, selectMatmulKernel } from './kernels/registry.ts';
 import type { KernelRun } from './kernels/types.ts';
 import {
   type AttentionInput,
@@ -55,6 +59,41 @@ export async function matmul(
     };
     return { run: await kernel.prepare(gpu, problem, io), output: io.c };
   });
+}
+
+/**
+ * x · W (+ residual) on the GPU for 1–16 rows; x is (rows, k) — (rows, 2k) with a gate —, W a
+ * quantize()d matrix; returns y (rows, n).
+ */
+export async function gemv(
+  gpu: Gpu,
+  x: Float32Array,
+  qw: QuantizedMatrix,
+  options: GemvInput & RunOptions,
+): Promise<Float32Array> {
+  const problem = validateGemv(x, qw, options);
+  const kernel = selectGemvKernel(gpu, problem, options.kernel ?? 'auto');
+  checkGemvFits(gpu, kernel.name, problem, planGemv(gpu, problem));
+  const { rows, n } = problem;
+  const layout = gemvLayout(problem);
+  const xPadded = packActivations(x, problem, layout);
+  const outputBytes = 4 * rows * layout.nPadded;
+  const y = await runOnce(gpu, `gemv(${kernel.name})`, outputBytes, async (owned) => {
+    const io = {
+      x: owned(gpu.upload(`${kernel.name}.x`, xPadded)),
+      weights: owned(gpu.upload(`${kernel.name}.weights`, qw.weights)),
+      scales:
+        qw.scales && layout.scaleWords ? owned(gpu.upload(`${kernel.name}.scales`, qw.scales)) : undefined,
+      residual: options.residual
+        ? owned(gpu.upload(`${kernel.name}.residual`, padRows(options.residual, rows, n, layout.nPadded)))
+        : undefined,
+      y: owned(gpu.buffer(`${kernel.name}.y`, outputBytes)),
+    };
+    return { run: await kernel.prepare(gpu, problem, io), output: io.y };
+  });
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(y.subarray(r * layout.nPadded, r * layout.nPadded + n), r * n);
+  return out;
 }
 
 function describeSizes(buffers: GPUBuffer[]): string {

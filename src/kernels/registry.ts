@@ -8,6 +8,12 @@ import { decode, decodeF16 } from './decode.ts';
 import { flash, flashF16 } from './flash.ts';
 import { fma } from './fma.ts';
 import { fusedSoftmax, fusedSoftmaxSubgroups } from './fused-softmax.ts';
+import type { GemvKernel, GemvProblem } from './gemv-common.ts';
+import { gemvF16 } from './gemv-f16.ts';
+import { gemvF16Native } from './gemv-f16-native.ts';
+import { gemvF32 } from './gemv-f32.ts';
+import { gemvInt4 } from './gemv-int4.ts';
+import { gemvInt8 } from './gemv-int8.ts';
 import { naive } from './naive-matmul.ts';
 import { read } from './read.ts';
 import { tiled } from './tiled-matmul.ts';
@@ -31,6 +37,15 @@ export const attentionKernels: Readonly<Record<string, AttentionKernel>> = Objec
 export const matmulKernels: Readonly<Record<string, MatmulKernel>> = Object.freeze({
   naive,
   tiled,
+});
+
+/** Decode-time weight kernels (GEMV, 1–16 rows) by name, one per weight format (f16 twice). */
+export const gemvKernels: Readonly<Record<string, GemvKernel>> = Object.freeze({
+  'gemv-f32': gemvF32,
+  'gemv-f16': gemvF16,
+  'gemv-f16-native': gemvF16Native,
+  'gemv-int8': gemvInt8,
+  'gemv-int4': gemvInt4,
 });
 
 /** Ceiling probes by name. */
@@ -93,4 +108,16 @@ export function selectMatmulKernel(gpu: Gpu, problem: MatmulProblem, name: strin
     return naive;
   }
   return pick(gpu, matmulKernels, 'matmul', name, problem) as MatmulKernel;
+}
+
+/** Resolves options.kernel for gemv(): 'auto' takes the kernel of the problem's weight format. */
+export function selectGemvKernel(gpu: Gpu, problem: GemvProblem, name: string): GemvKernel {
+  if (name === 'auto') {
+    const kernel = Object.values(gemvKernels).find(
+      (k) => !missingFeatures(gpu, k).length && !k.decline?.(problem, gpu),
+    );
+    if (!kernel) throw new UnsupportedProblemError('auto', `no GEMV kernel stores ${problem.format} weights`);
+    return kernel;
+  }
+  return pick(gpu, gemvKernels, 'GEMV', name, problem) as GemvKernel;
 }
