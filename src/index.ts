@@ -1,6 +1,6 @@
 // attnscope's library API (contract: ../shared/design.md "Library API").
 
-export { attention, matmul, type RunOptions } from './api.ts';
+export { attention, gemv, matmul, type RunOptions } from './api.ts';
 export { adapterName, describeAdapter } from './gpu/adapter-info.ts';
 export {
   DeviceLostError,
@@ -11,7 +11,11 @@ export {
 } from './gpu/errors.ts';
 export { Gpu } from './gpu/gpu.ts';
 export { BROWSER_HINT, type OpenGpuOptions, openGpu } from './gpu/open.ts';
-export { attentionKernels, matmulKernels, probeKernels } from './kernels/registry.ts';
+export type { GateActivation, GemvIO, GemvKernel, GemvLayout, GemvProblem } from './kernels/gemv-common.ts';
+export { gemvLayout } from './kernels/gemv-common.ts';
+export type { GemvInput } from './kernels/gemv-validate.ts';
+export { dequantize, type QuantizedMatrix, type QuantizeOptions, quantize } from './kernels/quantize.ts';
+export { attentionKernels, gemvKernels, matmulKernels, probeKernels } from './kernels/registry.ts';
 export type {
   AttentionIO,
   AttentionKernel,
@@ -34,6 +38,14 @@ export {
   type TopKInput,
   topKApproximationError,
 } from './masks/index.ts';
+export {
+  INT4_GROUP_SIZES,
+  type ModelShape,
+  models,
+  WEIGHT_FORMATS,
+  type WeightFormat,
+} from './model/shapes.ts';
 export { attentionReference } from './reference/attention.ts';
+export { gemvReference } from './reference/gemv.ts';
 export { matmulReference } from './reference/matmul.ts';
 export type * from './results/types.ts';
