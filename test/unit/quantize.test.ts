@@ -14,6 +14,7 @@ import {
   scaleAt,
   toF16,
 } from '../../src/kernels/quantize.ts';
+import { gemvKernels } from '../../src/kernels/registry.ts';
 import { INT4_GROUP_SIZES, matrixBytes, WEIGHT_FORMATS } from '../../src/model/shapes.ts';
 import { gemvReference } from '../../src/reference/gemv.ts';
 import { seededArray } from '../../src/util/random.ts';
@@ -164,6 +165,22 @@ describe('packing round trips', () => {
       expect(layout.weightBytes + layout.scaleBytes).toBe(matrixBytes(12288, 36864, format, groupSize));
     }
   });
+
+  it.each(Object.keys(gemvKernels))(
+    '%s cost: matrixBytes + x + y (+ r; 2k of x when gated), 2·rows·k·n FLOPs',
+    (name) => {
+      const format = name === 'gemv-f16-native' ? 'f16' : (name.slice(5) as (typeof WEIGHT_FORMATS)[number]);
+      const p = { k: 4096, n: 12288, rows: 3, format };
+      const weights = matrixBytes(4096, 12288, format);
+      expect(gemvKernels[name].cost(p)).toEqual({
+        bytes: weights + 4 * 3 * (4096 + 12288),
+        flops: 2 * 3 * 4096 * 12288,
+      });
+      expect(gemvKernels[name].cost({ ...p, residual: true, gate: 'silu' }).bytes).toBe(
+        weights + 4 * 3 * (2 * 4096 + 2 * 12288),
+      );
+    },
+  );
 
   it('the reference is x · dequantize(W) (+ r), gated act(a) · b', () => {
     const qw = quantize(new Float32Array([1, 2, 3, 4, 5, 6]), { k: 2, n: 3, format: 'f32' });
