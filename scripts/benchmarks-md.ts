@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatKernel, formatProblem } from '../bench/table.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
+import { kernelNames } from '../src/kernels/registry.ts';
 import { readGBps } from '../src/measure/ceilings.ts';
 import { parseResults } from '../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
@@ -63,6 +64,19 @@ function largest(values: number[]): number | undefined {
 
 const pct = (fraction: number) => `${(100 * fraction).toFixed(1)}%`;
 
+/**
+ * The kernels the issue-7 figures name, looked up in the registry by kind and role: the dense
+ * baseline of sparse kernels (flash), the plain dense baseline (unfused), the sparse, the epilogue
+ * matmul (tiled) and the decode kernel.
+ */
+const K = {
+  flash: kernelNames({ kinds: ['dense'], role: 'dense-baseline' })[0],
+  unfused: kernelNames({ kinds: ['dense'], role: 'baseline' })[0],
+  sparse: kernelNames({ kinds: ['sparse'] })[0],
+  tiled: kernelNames({ kinds: ['matmul'], role: 'epilogue' })[0],
+  decode: kernelNames({ kinds: ['decode'] })[0],
+};
+
 /** The issue-7 figures of one run. */
 export function keyRatios(file: ResultsFile): Ratio[] {
   const ratios: Ratio[] = [];
@@ -75,7 +89,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
 
   // flash vs unfused at the largest sequence where both ran.
   const seqs = file.results
-    .filter((r) => isDenseAttention(r) && r.impl === 'attnscope' && r.kernel === 'flash' && timed(r))
+    .filter((r) => isDenseAttention(r) && r.impl === 'attnscope' && r.kernel === K.flash && timed(r))
     .map((r) => Number(r.params.seqK));
   const seq = largest(seqs);
   const at = (kernel: string, impl = 'attnscope') =>
@@ -84,34 +98,34 @@ export function keyRatios(file: ResultsFile): Ratio[] {
       (r) => isDenseAttention(r) && r.kernel === kernel && r.impl === impl && Number(r.params.seqK) === seq,
     );
   ratios.push({
-    name: 'flash vs unfused, largest sequence',
-    value: ratio(at('unfused'), at('flash')),
-    sources: [at('unfused'), at('flash')],
+    name: `${K.flash} vs ${K.unfused}, largest sequence`,
+    value: ratio(at(K.unfused), at(K.flash)),
+    sources: [at(K.unfused), at(K.flash)],
     target: 2,
     unit: '×',
-    detail: seq ? `s=${seq}` : 'flash not measured',
+    detail: seq ? `s=${seq}` : `${K.flash} not measured`,
   });
   ratios.push({
-    name: 'flash vs TF.js composed attention',
-    value: ratio(at('attention', 'tfjs-webgpu'), at('flash')),
-    sources: [at('attention', 'tfjs-webgpu'), at('flash')],
+    name: `${K.flash} vs TF.js composed attention`,
+    value: ratio(at('attention', 'tfjs-webgpu'), at(K.flash)),
+    sources: [at('attention', 'tfjs-webgpu'), at(K.flash)],
     target: 3,
     unit: '×',
-    detail: seq ? `s=${seq}` : 'flash not measured',
+    detail: seq ? `s=${seq}` : `${K.flash} not measured`,
   });
 
   // Block-sparse vs flash at densities 0.5 and 0.25 (speed-up × density, 1 = ideal).
   for (const target of [0.5, 0.25]) {
     const sparse = find(
       file,
-      (r) => r.kernel === 'block-sparse' && r.op === 'attention' && Number(r.params.targetDensity) === target,
+      (r) => r.kernel === K.sparse && r.op === 'attention' && Number(r.params.targetDensity) === target,
     );
     const efficiency =
       sparse?.speedupVsDense !== undefined && sparse.density
         ? sparse.speedupVsDense * sparse.density
         : undefined;
     ratios.push({
-      name: `block-sparse vs flash at density ${target}: speed-up × density`,
+      name: `${K.sparse} vs ${K.flash} at density ${target}: speed-up × density`,
       value: efficiency,
       sources: [
         sparse,
@@ -119,7 +133,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
           find(
             file,
             (r) =>
-              r.kernel === 'flash' &&
+              r.kernel === K.flash &&
               r.params.pattern === sparse.params.pattern &&
               r.params.targetDensity === sparse.params.targetDensity &&
               r.params.seqK === sparse.params.seqK,
@@ -144,7 +158,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
       .filter((m) =>
         find(
           file,
-          (r) => r.kernel === 'tiled' && r.impl === 'attnscope' && !r.params.bias && r.params.m === m,
+          (r) => r.kernel === K.tiled && r.impl === 'attnscope' && !r.params.bias && r.params.m === m,
         ),
       );
     const size = largest(sizes);
@@ -159,9 +173,9 @@ export function keyRatios(file: ResultsFile): Ratio[] {
           r.params.m === size,
       );
     ratios.push({
-      name: `tiled matmul vs ${peer === 'gpu.js' ? 'gpu.js' : 'TF.js'} matMul`,
-      value: ratio(mm(peer), mm('attnscope', 'tiled')),
-      sources: [mm(peer), mm('attnscope', 'tiled')],
+      name: `${K.tiled} matmul vs ${peer === 'gpu.js' ? 'gpu.js' : 'TF.js'} matMul`,
+      value: ratio(mm(peer), mm('attnscope', K.tiled)),
+      sources: [mm(peer), mm('attnscope', K.tiled)],
       target,
       unit: '×',
       detail: size
@@ -172,12 +186,12 @@ export function keyRatios(file: ResultsFile): Ratio[] {
 
   // Decode: bandwidth utilisation at the longest KV, and the sparse decode's time saved vs bytes saved.
   const kvs = file.results
-    .filter((r) => r.op === 'decode' && r.kernel === 'decode' && !r.params.pattern && timed(r))
+    .filter((r) => r.op === 'decode' && r.kernel === K.decode && !r.params.pattern && timed(r))
     .map((r) => Number(r.params.seqK));
   const kv = largest(kvs);
   const dense = find(
     file,
-    (r) => r.op === 'decode' && r.kernel === 'decode' && !r.params.pattern && Number(r.params.seqK) === kv,
+    (r) => r.op === 'decode' && r.kernel === K.decode && !r.params.pattern && Number(r.params.seqK) === kv,
   );
   // The read probe: what a kernel that only reads can reach here (decode reads ~all its bytes).
   const read = readGBps(file.results);
@@ -196,7 +210,7 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   const sparse = find(
     file,
     (r) =>
-      r.op === 'decode' && r.kernel === 'decode' && Boolean(r.params.pattern) && Number(r.params.seqK) === kv,
+      r.op === 'decode' && r.kernel === K.decode && Boolean(r.params.pattern) && Number(r.params.seqK) === kv,
   );
   // Time saved from the paired speed-up (sparse and dense timed interleaved, same load) when there is
   // one; the ratio of the two separate medians otherwise.

@@ -15,6 +15,7 @@ import { adapterName } from '../src/gpu/adapter-info.ts';
 import type { Gpu } from '../src/gpu/gpu.ts';
 import { openGpu } from '../src/gpu/open.ts';
 import { decode } from '../src/kernels/decode.ts';
+import { entriesOf } from '../src/kernels/registry.ts';
 import type { AttentionProblem, KernelRun } from '../src/kernels/types.ts';
 import { BlockMask } from '../src/masks/block-mask.ts';
 import { type AttentionCase, attentionData, buildMask, toleranceFor } from '../src/measure/cases.ts';
@@ -82,6 +83,8 @@ interface Case {
   maxAbsErr: number;
 }
 
+const [decodeEntry] = entriesOf('decode').filter((e) => e.kernel === decode);
+
 /** Prepares decode on one problem, checks it against the f64 reference, and keeps it for timing. */
 async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: BlockMask): Promise<Case> {
   const data = attentionData(c);
@@ -98,7 +101,7 @@ async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: Bloc
   const check = compareToReference(
     await runOnce(gpu, name, prepared),
     attentionReference(data.q, data.k, data.v, problem),
-    toleranceFor('attention', 'decode', c),
+    toleranceFor(decodeEntry.tolerance, c),
   );
   if (!check.ok) throw new Error(`${name}: does not match the reference: ${check.failure}`);
   return { name, problem, run: prepared.run, samples: [], maxAbsErr: check.maxAbsErr };

@@ -4,6 +4,7 @@
 // a check can say what this GPU shows about the mechanism a claim names, never prove or disprove the claim.
 // Results that were not verified are never used as speeds; peers are only used as the "generic library".
 
+import { kernelNames } from '../kernels/registry.ts';
 import { readGBps } from '../measure/ceilings.ts';
 import type { BenchResult, LatencyStats, ParamValue, ResultsFile } from '../results/types.ts';
 import {
@@ -144,26 +145,29 @@ function noData(what: string): ClaimCheck {
 
 interface FusionPair {
   unfused: TimedResult;
-  fusedSoftmax?: TimedResult;
-  flash?: TimedResult;
+  /** The fused kernels (registry role 'fused') measured on the same problem. */
+  fused: TimedResult[];
 }
 
+/** The dense kernels the fusion claim compares: the unfused baseline and the fused ones (registry roles). */
+const FUSION = {
+  baseline: kernelNames({ kinds: ['dense'], role: 'baseline' })[0],
+  fused: kernelNames({ kinds: ['dense'], role: 'fused' }),
+};
+
 function fusionPairs(results: ResultsFile): FusionPair[] {
-  const fusedSoftmax = timedResults(results, 'fused-softmax', ['attention']);
-  const flash = timedResults(results, 'flash', ['attention']);
-  return timedResults(results, 'unfused', ['attention'])
+  const fused = FUSION.fused.flatMap((name) => timedResults(results, name, ['attention']));
+  return timedResults(results, FUSION.baseline, ['attention'])
     .map((unfused) => ({
       unfused,
-      fusedSoftmax: fusedSoftmax.find((other) => sameParams(other.params, unfused.params)),
-      flash: flash.find((other) => sameParams(other.params, unfused.params)),
+      fused: fused.filter((other) => sameParams(other.params, unfused.params)),
     }))
-    .filter((pair) => pair.fusedSoftmax !== undefined || pair.flash !== undefined);
+    .filter((pair) => pair.fused.length > 0);
 }
 
 // unfused time ÷ the faster fused kernel's time.
 function bestFusedSpeedup(pair: FusionPair): number {
-  const fused = [pair.fusedSoftmax, pair.flash].filter((result) => result !== undefined);
-  return Math.max(...fused.map((result) => pair.unfused.latencyMs.median / result.latencyMs.median));
+  return Math.max(...pair.fused.map((result) => pair.unfused.latencyMs.median / result.latencyMs.median));
 }
 
 function checkSparseBandwidth(results: ResultsFile): ClaimCheck {
@@ -215,23 +219,22 @@ function checkSingleCycle(results: ResultsFile): ClaimCheck {
   const pairs = fusionPairs(results);
   if (pairs.length === 0)
     return noData('unfused result with a fused-softmax or flash result on the same problem');
-  const speedups = (pick: (pair: FusionPair) => TimedResult | undefined) => {
-    const ratios = pairs.flatMap((pair) => {
-      const fused = pick(pair);
-      return fused === undefined ? [] : [pair.unfused.latencyMs.median / fused.latencyMs.median];
-    });
-    return ratios.length > 0 ? median(ratios) : undefined;
-  };
-  const flash = speedups((pair) => pair.flash);
-  const fusedSoftmax = speedups((pair) => pair.fusedSoftmax);
+  // Each fused kernel's median speed-up over unfused, the fastest first.
+  const parts = FUSION.fused
+    .flatMap((name) => {
+      const ratios = pairs.flatMap((pair) =>
+        pair.fused
+          .filter((fused) => fused.kernel === name)
+          .map((fused) => pair.unfused.latencyMs.median / fused.latencyMs.median),
+      );
+      return ratios.length > 0 ? [{ name, speedup: median(ratios) }] : [];
+    })
+    .sort((a, b) => b.speedup - a.speedup)
+    .map(({ name, speedup }) => `${name} ${times(speedup)}`);
   const best = median(pairs.map(bestFusedSpeedup));
   const largest = pairs.reduce((a, b) => (b.unfused.bytes > a.unfused.bytes ? b : a));
-  const avoided = largest.flash ?? largest.fusedSoftmax;
-  const avoidedBytes = avoided === undefined ? 0 : largest.unfused.bytes - avoided.bytes;
-  const parts = [
-    flash === undefined ? undefined : `flash ${times(flash)}`,
-    fusedSoftmax === undefined ? undefined : `fused-softmax ${times(fusedSoftmax)}`,
-  ].filter((part) => part !== undefined);
+  // The traffic fusion avoids: the fused kernel that moves the fewest bytes.
+  const avoidedBytes = largest.unfused.bytes - Math.min(...largest.fused.map((result) => result.bytes));
   const faster = best >= 1.05;
   return {
     verdict: faster ? 'consistent' : 'not-reproduced',
@@ -247,7 +250,8 @@ function checkSingleCycle(results: ResultsFile): ClaimCheck {
   };
 }
 
-const BANDWIDTH_KERNELS = ['unfused', 'fused-softmax', 'flash', 'decode'] as const;
+/** The attention kernels whose bandwidth utilisation is compared with the article's 88% (no variants). */
+const BANDWIDTH_KERNELS = kernelNames({ kinds: ['dense', 'decode'] });
 
 function checkBandwidthUtilisation(results: ResultsFile): ClaimCheck {
   const bestPerKernel = BANDWIDTH_KERNELS.flatMap((kernel) => {

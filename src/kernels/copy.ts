@@ -1,34 +1,12 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
-// Also what the ceiling probes share: their types (ProbeProblem, ProbeIO, ProbeKernel), and the grid
-// and prepare() of the grid-stride probes (copy, read).
+// Also what the grid-stride probes (copy, read) share: their grid and prepare().
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
-import type { Kernel, KernelRun } from './types.ts';
+import type { KernelRun, ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 
-export interface ProbeProblem {
-  /** Bytes of src and of dst (a positive multiple of 16). */
-  bytes: number;
-  /** fma only: iterations of every FMA chain (default FMA_DEFAULT_ITERATIONS). */
-  iterations?: number;
-  /** copy and read: workgroups of the grid-stride loop (default: 4096 on hardware, 32 on software adapters). */
-  workgroups?: number;
-}
-
-/** src holds the input, dst receives the output; both of problem.bytes. */
-export interface ProbeIO {
-  src: GPUBuffer;
-  dst: GPUBuffer;
-}
-
-export interface ProbeKernel extends Kernel<ProbeProblem, ProbeIO> {
-  /**
-   * What dst must hold after one call on src (computed on the CPU), where the probe can say; the
-   * adapter's kind when the grid depends on it.
-   */
-  reference?(src: Float32Array, problem: ProbeProblem, adapter: { isSoftware: boolean }): ArrayLike<number>;
-}
+export type { ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 
 const NAME = 'copy';
 const SHADER = new URL('../../shaders/copy.wgsl', import.meta.url);

@@ -10,6 +10,7 @@ import { BlockMask, type MaskShape } from './block-mask.ts';
 import { patternBuilders } from './builders.ts';
 import { topK } from './topk.ts';
 
+export { topKMask } from '../kernels/topk-mask.ts';
 export { BlockMask, checkMaskShape, type MaskShape } from './block-mask.ts';
 export {
   type BigBirdOptions,
@@ -25,7 +26,6 @@ export {
   type TopKIO,
   type TopKProblem,
   topKApproximationError,
-  topKMask,
   topKOnGpu,
 } from './topk.ts';
 

@@ -1,5 +1,6 @@
-// blockMask.topK: a block mask chosen from the data on the GPU (shaders/topk-mask.wgsl), plus its CPU
-// twin for tests and the error of top-k attention against full attention.
+// blockMask.topK: a block mask chosen from the data on the GPU by the registered kernel topk-mask
+// (src/kernels/topk-mask.ts), plus its CPU twin for tests and the error of top-k attention against
+// full attention.
 //
 // Selection rule (the same on GPU and CPU): Q and K are mean-pooled per block and head; the score of
 // (query block r, key block c) is the mean over heads of dot(pooledQ[h][r], pooledK[h][c]). One
@@ -8,28 +9,16 @@
 // its other allowed key blocks it keeps the `keep` best, ties going to the lower column. So a row
 // holds min(keep, candidates) + 2 blocks (fewer where the diagonal is block 0, or with causal).
 // With causal only key blocks up to the diagonal are allowed.
-// Bytes model: Q and K read once, the layout written once. FLOP model: pooling (one add per element
-// read) plus 2 · heads · headDim per block pair scored.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { checkBinding, checkDispatch } from '../kernels/limits.ts';
-import { dispatchRun } from '../kernels/run.ts';
-import type { CostModel, Kernel } from '../kernels/types.ts';
+import { checkBinding } from '../kernels/limits.ts';
+import { blockGrid, type TopKIO, type TopKProblem, topKMask } from '../kernels/topk-mask.ts';
 import { type AttentionInput, checkSize } from '../kernels/validate.ts';
 import { attentionReference } from '../reference/attention.ts';
 import { BlockMask, checkMaskShape } from './block-mask.ts';
 import { diagonalBlock } from './builders.ts';
 
-export interface TopKProblem {
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
-  blockSize: number;
-  /** Key blocks kept per query block by score, besides the diagonal and the sink; ≥ 0. */
-  keep: number;
-  causal?: boolean;
-}
+export type { TopKIO, TopKProblem } from '../kernels/topk-mask.ts';
 
 /** topK() input: q (heads, seqQ, headDim) and k (heads, seqK, headDim), row-major. */
 export interface TopKInput extends TopKProblem {
@@ -37,25 +26,7 @@ export interface TopKInput extends TopKProblem {
   k: Float32Array;
 }
 
-/** Buffers of one selection: q, k as in attention; layout receives rows × cols u32 (0/1). */
-export interface TopKIO {
-  q: GPUBuffer;
-  k: GPUBuffer;
-  layout: GPUBuffer;
-  /** Optional rows × cols f32 scratch for the scores (pass one to read them back); made if absent. */
-  scores?: GPUBuffer;
-}
-
-const NAME = 'topk-mask';
-const SHADER = new URL('../../shaders/topk-mask.wgsl', import.meta.url);
-/** Invocations per workgroup of pool and select; a power of two (select reduces by halving). */
-const WORKGROUP_SIZE = 64;
-const SCORE_TILE = 8;
-
-/** Query blocks and key blocks of a problem. */
-export function blockGrid(p: TopKProblem): { rows: number; cols: number } {
-  return { rows: Math.ceil(p.seqQ / p.blockSize), cols: Math.ceil(p.seqK / p.blockSize) };
-}
+const NAME = topKMask.name;
 
 /** The mask's pattern name, e.g. "topk(k=4)". */
 export function topKPattern(p: TopKProblem): string {
@@ -79,79 +50,6 @@ export function validateTopK(input: TopKProblem): TopKProblem {
   if (typeof causal !== 'boolean') throw new Error(`blockMask.topK: causal must be true or false`);
   return { heads, seqQ, seqK, headDim, blockSize: input.blockSize, keep, causal };
 }
-
-function params(p: TopKProblem): ArrayBuffer {
-  const { rows, cols } = blockGrid(p);
-  return Uint32Array.from([
-    p.heads,
-    p.seqQ,
-    p.seqK,
-    p.headDim,
-    p.blockSize,
-    rows,
-    cols,
-    p.keep,
-    p.causal ? 1 : 0,
-    0,
-    0,
-    0,
-  ]).buffer;
-}
-
-/** The GPU selection as a kernel: three dispatches (pool, score, select) recorded into one pass. */
-export const topKMask: Kernel<TopKProblem, TopKIO> = {
-  name: NAME,
-  summary: 'Data-chosen block mask: mean-pool Q and K per block, score block pairs, keep the top k.',
-
-  async prepare(gpu, p, io) {
-    const { rows, cols } = blockGrid(p);
-    const pooledBytes = 4 * p.heads * (rows + cols) * p.headDim;
-    checkBinding(gpu, `${NAME} pooled Q and K (heads × (rows + cols) × headDim f32)`, pooledBytes);
-    checkBinding(gpu, `${NAME} scores (query blocks × key blocks f32)`, 4 * rows * cols);
-    const grids = {
-      pool: [Math.ceil(p.headDim / WORKGROUP_SIZE), rows + cols, p.heads],
-      score: [Math.ceil(cols / SCORE_TILE), Math.ceil(rows / SCORE_TILE), 1],
-      select_blocks: [rows, 1, 1],
-    } as const;
-    for (const [pass, grid] of Object.entries(grids)) checkDispatch(gpu, `${NAME}.${pass}`, grid);
-    const constants = { WORKGROUP_SIZE, SCORE_TILE };
-    const [pool, score, select] = await Promise.all(
-      (['pool', 'score', 'select_blocks'] as const).map((entryPoint) =>
-        gpu.pipeline({ kernel: NAME, shader: SHADER, entryPoint, constants }),
-      ),
-    );
-    const uniform = gpu.uniform(`${NAME}.params`, params(p));
-    const pooled = gpu.buffer(`${NAME}.pooled`, pooledBytes);
-    const ownScores = io.scores ? undefined : gpu.buffer(`${NAME}.scores`, 4 * rows * cols);
-    const scores = io.scores ?? ownScores!;
-    return dispatchRun(
-      [
-        {
-          pipeline: pool,
-          group: gpu.bindGroup(`${NAME}.pool`, pool, { 0: uniform, 1: io.q, 2: io.k, 3: pooled }),
-          grid: grids.pool,
-        },
-        {
-          pipeline: score,
-          group: gpu.bindGroup(`${NAME}.score`, score, { 0: uniform, 3: pooled, 4: scores }),
-          grid: grids.score,
-        },
-        {
-          pipeline: select,
-          group: gpu.bindGroup(`${NAME}.select`, select, { 0: uniform, 4: scores, 5: io.layout }),
-          grid: grids.select_blocks,
-        },
-      ],
-      [uniform, pooled, ownScores],
-    );
-  },
-
-  cost(p): CostModel {
-    const { rows, cols } = blockGrid(p);
-    const read = p.heads * (p.seqQ + p.seqK) * p.headDim;
-    return { bytes: 4 * read + 4 * rows * cols, flops: read + 2 * rows * cols * p.heads * p.headDim };
-  },
-};
 
 /** What topKOnGpu returns: the mask and, for tests, the scores the GPU ranked. */
 export interface TopKResult {

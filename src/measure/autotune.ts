@@ -2,34 +2,18 @@
 // then timed like any result) on one representative problem, whose winner is cached per adapter —
 // in the browser in localStorage, in Node in .attnscope-cache/autotune.json — and then used, under
 // the kernel's contract name, for the rest of the run. attnscope's measurable version of co-designing
-// a kernel for a chip. What is tunable, and the candidates, live in tunables.ts.
+// a kernel for a chip. What is tunable, and the candidates, live in
+// kernels/tunables.ts; each registry entry names its tunable.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
+import { findEntry } from '../kernels/registry.ts';
+import type { KernelEntry, Tunable, TuneCandidate } from '../kernels/types.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
 import type { Case } from './cases.ts';
 import { comparePair, isFatal, type JobContext, runJob } from './execute.ts';
 import type { Job, Registries } from './plan.ts';
 
-export interface TuneCandidate {
-  /** "tiled[8,8,k16,direct]" */
-  label: string;
-  /** The override constants, for params and the cache. */
-  config: Record<string, number | boolean>;
-  kernel: AttentionKernel | MatmulKernel;
-}
-
-export interface Tunable {
-  /** Registry name the winner replaces ('tiled', 'flash', 'decode'). */
-  kernel: string;
-  family: 'matmul' | 'attention';
-  /** Attention: tuned on the plan's largest prefill problem (seqQ = seqK, default) or decode one. */
-  shape?: 'prefill' | 'decode';
-  /** A few candidates that fit this device (the default first). */
-  candidates(gpu: Gpu): TuneCandidate[];
-  /** The kernel for a cached configuration (undefined if the configuration is no longer allowed). */
-  fromConfig(gpu: Gpu, config: Record<string, number | boolean>): TuneCandidate | undefined;
-}
+export type { Tunable, TuneCandidate } from '../kernels/types.ts';
 
 export interface TuneRecord {
   label: string;
@@ -187,6 +171,8 @@ export async function autotune(
     if (candidate) return finish(tunable, candidate, cached, false);
   }
   if (!options.sweep) return undefined;
+  const base = findEntry(tunable.kernel, ctx.registries);
+  if (!base) return undefined;
 
   const timed: { candidate: TuneCandidate; result: BenchResult }[] = [];
   const perCandidate = options.budgetMs / candidates.length;
@@ -200,10 +186,9 @@ export async function autotune(
       break;
     tried++;
     options.onStep?.(`autotune ${tunable.kernel}: ${candidate.label}`);
-    const registries: Registries =
-      tunable.family === 'matmul'
-        ? { ...ctx.registries, matmul: { [candidate.label]: candidate.kernel as MatmulKernel } }
-        : { ...ctx.registries, attention: { [candidate.label]: candidate.kernel as AttentionKernel } };
+    const registries: Registries = [
+      { ...base, name: candidate.label, kernel: candidate.kernel } as KernelEntry,
+    ];
     const job: Job = {
       id: `autotune/${tunable.kernel}/${candidate.label}`,
       suite: tunable.family === 'matmul' ? 'matmul' : 'attention',

@@ -1,10 +1,10 @@
 // The problems a run measures, as plain data (cases): their seeded inputs, their masks (built from a
 // pattern and a target density), their f64 references (cached: several kernels share a problem), the
-// tolerance of each kernel family, and the smaller problem used for verification when the CPU
+// tolerance of a kernel on a case, and the smaller problem used for verification when the CPU
 // reference of the real one would take too long.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import type { AttentionProblem } from '../kernels/types.ts';
+import type { AttentionProblem, ToleranceRule } from '../kernels/types.ts';
 import { BlockMask, blockMask, type MaskShape } from '../masks/index.ts';
 import { attentionReference } from '../reference/attention.ts';
 import type { Tolerance } from '../reference/compare.ts';
@@ -211,13 +211,9 @@ export function describeCase(c: Case): string {
   return `h=${c.heads} ${seq} d=${c.headDim}${c.causal ? ' causal' : ''}`;
 }
 
-/** Tolerances per kernel family; f16 variants compute in half precision and get looser ones. */
-export function toleranceFor(op: 'attention' | 'matmul', kernel: string, c: Case): Tolerance {
-  const half = /f16|half/i.test(kernel);
-  if (op === 'matmul' && c.kind === 'matmul') {
-    return half ? { atol: 2e-3 * Math.sqrt(c.k), rtol: 1e-2 } : { atol: 1e-5 + 2e-6 * c.k, rtol: 1e-3 };
-  }
-  return half ? { atol: 1e-2, rtol: 1e-2 } : { atol: 1e-4, rtol: 1e-3 };
+/** The tolerance of a registered kernel (or a peer: its kind's f32 rule) on a case. */
+export function toleranceFor(rule: ToleranceRule, c: Case): Tolerance {
+  return rule(c.kind === 'matmul' ? { k: c.k } : {});
 }
 
 /** The f64 reference of a materialized case, cached (kernels of one run share problems). */

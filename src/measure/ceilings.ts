@@ -1,6 +1,9 @@
 // The ceilings every result is held against, measured by the probes in the same run: copyGBps (the
-// copy probe, best of a few large buffers) and fmaGflops (the fma probe, once it exists).
+// probe with the registry role bandwidth-ceiling, best of a few large buffers) and fmaGflops (the
+// compute-ceiling probe); readGBps beside them (read-ceiling).
 
+import { kernelNames } from '../kernels/registry.ts';
+import type { KernelRole } from '../kernels/types.ts';
 import type { BenchResult, Ceilings } from '../results/types.ts';
 
 const MiB = 1024 * 1024;
@@ -23,7 +26,8 @@ export function fmaProbeBytes(isSoftware: boolean): number {
 }
 
 /** The best of a probe's verified results, as GB/s or GFLOP/s (0 when none). */
-function bestProbe(results: readonly BenchResult[], kernel: string, of: 'bytes' | 'flops'): number {
+function bestProbe(results: readonly BenchResult[], role: KernelRole, of: 'bytes' | 'flops'): number {
+  const kernel = kernelNames({ kinds: ['probe'], role })[0];
   let best = 0;
   for (const r of results) {
     if (r.op !== 'probe' || r.kernel !== kernel || !r.verified || !r.latencyMs || !(r.latencyMs.median > 0))
@@ -35,7 +39,10 @@ function bestProbe(results: readonly BenchResult[], kernel: string, of: 'bytes' 
 
 /** The best copy bandwidth and FMA rate among verified probe results (0 when none). */
 export function ceilingsFrom(results: readonly BenchResult[]): Ceilings {
-  return { copyGBps: bestProbe(results, 'copy', 'bytes'), fmaGflops: bestProbe(results, 'fma', 'flops') };
+  return {
+    copyGBps: bestProbe(results, 'bandwidth-ceiling', 'bytes'),
+    fmaGflops: bestProbe(results, 'compute-ceiling', 'flops'),
+  };
 }
 
 /**
@@ -43,5 +50,5 @@ export function ceilingsFrom(results: readonly BenchResult[]): Ceilings {
  * read, such as decode. Shown beside the ceilings, not part of them (the results' contract).
  */
 export function readGBps(results: readonly BenchResult[]): number {
-  return bestProbe(results, 'read', 'bytes');
+  return bestProbe(results, 'read-ceiling', 'bytes');
 }

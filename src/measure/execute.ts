@@ -6,16 +6,19 @@
 
 import { DeviceLostError, GpuScopeError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
-import type { ProbeKernel } from '../kernels/copy.ts';
 import { formatBytes } from '../kernels/limits.ts';
 import { naive } from '../kernels/naive-matmul.ts';
-import { missingFeatures } from '../kernels/registry.ts';
+import { ATTENTION_KINDS, entriesOf, missingFeatures } from '../kernels/registry.ts';
+import { defaultTolerance } from '../kernels/tolerance.ts';
 import type {
   AttentionKernel,
   AttentionProblem,
+  KernelEntry,
+  KernelKind,
   KernelRun,
   MatmulKernel,
   MatmulProblem,
+  ProbeKernel,
 } from '../kernels/types.ts';
 import { unfused } from '../kernels/unfused.ts';
 import type { BlockMask } from '../masks/block-mask.ts';
@@ -187,11 +190,17 @@ export async function runOnce(gpu: Gpu, label: string, prepared: Prepared): Prom
   return new Float32Array(await gpu.read(prepared.output, prepared.outputBytes));
 }
 
-function lookup<K>(registry: Readonly<Record<string, K>>, name: string, what: string): K {
-  const kernel = Object.hasOwn(registry, name) ? registry[name] : undefined;
-  if (!kernel)
-    throw new Error(`kernel '${name}' is not in ${what} (not built yet); this configuration was not run`);
-  return kernel;
+function lookup<K extends KernelKind>(
+  registries: Registries,
+  name: string,
+  kinds: readonly K[],
+): KernelEntry<K> {
+  const found = entriesOf(kinds, registries).find((e) => e.name === name);
+  if (!found)
+    throw new Error(
+      `kernel '${name}' is not registered as ${kinds.join(' or ')}; this configuration was not run`,
+    );
+  return found;
 }
 
 async function attentionProblem(
@@ -272,7 +281,8 @@ async function runAttention(
   budgetMs: number,
 ): Promise<JobOutcome> {
   const { gpu } = ctx;
-  const kernel = lookup(ctx.registries.attention, job.kernel, 'attentionKernels');
+  const entry = lookup(ctx.registries, job.kernel, ATTENTION_KINDS);
+  const kernel = entry.kernel;
   const missing = missingFeatures(gpu, kernel);
   if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
   const data = attentionData(c);
@@ -280,7 +290,7 @@ async function runAttention(
   const declined = kernel.decline?.(problem, gpu);
   if (declined) return { skipped: `${kernel.name} declines ${describeCase(c)}: ${declined}` };
   const cost = kernel.cost(problem);
-  const tolerance = toleranceFor('attention', kernel.name, c);
+  const tolerance = toleranceFor(entry.tolerance, c);
 
   const extraParams: Record<string, ParamValue> = {};
   if (problem.mask) {
@@ -433,7 +443,7 @@ async function measureWithBaseline(
   let other: Prepared | undefined;
   try {
     try {
-      const kernel = lookup(ctx.registries.attention, base.kernel, 'attentionKernels');
+      const { kernel } = lookup(ctx.registries, base.kernel, ATTENTION_KINDS);
       const data = attentionData(baseCase);
       const problem = await attentionProblem(ctx, baseCase, data);
       other = await setup(ctx, () => prepareAttention(gpu, kernel, problem, data, base.label));
@@ -527,7 +537,8 @@ async function runMatmul(
   budgetMs: number,
 ): Promise<JobOutcome> {
   const { gpu } = ctx;
-  const kernel = lookup(ctx.registries.matmul, job.kernel, 'matmulKernels');
+  const entry = lookup(ctx.registries, job.kernel, ['matmul']);
+  const kernel = entry.kernel;
   const missing = missingFeatures(gpu, kernel);
   if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
   const problemOf = (mc: MatmulCase): MatmulProblem => ({ m: mc.m, k: mc.k, n: mc.n, ...epilogue });
@@ -539,7 +550,7 @@ async function runMatmul(
   const declined = kernel.decline?.(problem, gpu);
   if (declined) return { skipped: `${kernel.name} declines ${describeCase(c)}: ${declined}` };
   const cost = kernel.cost(problem);
-  const tolerance = toleranceFor('matmul', kernel.name, c);
+  const tolerance = toleranceFor(entry.tolerance, c);
   const tag =
     epilogue.bias || epilogue.activation !== 'none' ? `:bias=${epilogue.bias}:${epilogue.activation}` : '';
   let prepared: Prepared | undefined;
@@ -585,7 +596,8 @@ async function runMatmul(
 
 async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: number): Promise<JobOutcome> {
   const { gpu } = ctx;
-  const kernel: ProbeKernel = lookup(ctx.registries.probes, job.kernel, 'probeKernels');
+  const entry = lookup(ctx.registries, job.kernel, ['probe']);
+  const kernel: ProbeKernel = entry.kernel;
   const missing = missingFeatures(gpu, kernel);
   if (missing.length) return { skipped: `${kernel.name}: this adapter lacks ${missing.join(', ')}` };
   const problem = { bytes };
@@ -606,9 +618,8 @@ async function runProbe(ctx: JobContext, job: Job, bytes: number, budgetMs: numb
     const notes: string[] = [];
     let check: Comparison;
     // The probes' outputs are exact (a copy; integer sums and FMA chains): they must match bit for bit.
-    const tolerance = { atol: 0, rtol: 0 };
-    const reference =
-      kernel.reference ?? (kernel.name === 'copy' ? (input: Float32Array) => input : undefined);
+    const tolerance = entry.tolerance({});
+    const reference = kernel.reference;
     if (reference) check = compareToReference(out, reference(src, problem, gpu.adapter), tolerance);
     else {
       const bad = out.findIndex((x) => !Number.isFinite(x));
@@ -680,7 +691,7 @@ async function runPeer(
           causal: false,
           scale,
         });
-  const tolerance = toleranceFor(c.kind, name, c);
+  const tolerance = toleranceFor(defaultTolerance(c.kind === 'matmul' ? 'matmul' : 'dense', 'f32'), c);
   let op: PeerOp | undefined;
   try {
     const checked = verificationCase(c);

@@ -1,34 +1,17 @@
 // Turns a RunConfig into the list of configurations (jobs) a run measures, iterating the kernel
-// registries so that new kernels appear by themselves. Kernels the design names but that are not in
-// a registry yet still get a job: it ends as a clear error, never as a made-up figure.
+// registry by kind and role so that new kernels appear by themselves: dense kernels in the attention
+// sweep, sparse ones against the dense baseline, decode ones (with the dense baseline beside them),
+// matmuls and the ceiling probes.
 
-import type { ProbeKernel } from '../kernels/copy.ts';
-import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
+import { entriesOf, kernelNames } from '../kernels/registry.ts';
+import type { KernelEntry, KernelKind } from '../kernels/types.ts';
 import type { PeerName } from '../peers/types.ts';
 import type { Impl, Op, ParamValue } from '../results/types.ts';
 import type { AttentionCase, Case, MatmulCase } from './cases.ts';
 import type { RunConfig, Suite } from './presets.ts';
 
-export interface Registries {
-  attention: Readonly<Record<string, AttentionKernel>>;
-  matmul: Readonly<Record<string, MatmulKernel>>;
-  probes: Readonly<Record<string, ProbeKernel>>;
-}
-
-/** Kernels the design names: a run reports them missing rather than leaving them out silently. */
-export const EXPECTED = {
-  attention: ['unfused', 'fused-softmax', 'flash'],
-  sparse: 'block-sparse',
-  decode: 'decode',
-  matmul: ['naive', 'tiled'],
-  probes: ['copy', 'fma'],
-} as const;
-
-/** Probes that stream memory: run at the copy sizes (large enough to leave the caches). */
-const BANDWIDTH_PROBES = new Set(['copy', 'read']);
-
-/** Attention kernels that belong to the sparse or decode suites rather than the dense sweep. */
-const SPECIAL = /^(block-sparse|decode)/;
+/** The registered kernels a run may use (tests pass a registry with faulty or missing kernels). */
+export type Registries = readonly KernelEntry[];
 
 export type JobKind =
   | { kind: 'attention'; case: AttentionCase }
@@ -84,16 +67,6 @@ function shortProblem(c: Case): string {
   return `h=${c.heads} ${seq} d=${c.headDim}${mask}`;
 }
 
-/** Registered names first (in registry order), then expected names not registered yet. */
-function registeredThenExpected(
-  registry: Readonly<Record<string, unknown>>,
-  expected: readonly string[],
-  filter: (n: string) => boolean,
-): string[] {
-  const registered = Object.keys(registry).filter(filter);
-  return [...registered, ...expected.filter((n) => !registered.includes(n))];
-}
-
 export interface PlanOptions {
   registries: Registries;
   /** Peers the loader offers; undefined = both. */
@@ -109,12 +82,13 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
   const { registries } = options;
   const suites = new Set(config.suites);
   const allowed = config.kernels ? new Set(config.kernels) : undefined;
-  /** The kernels of a family to run: the registry's and the expected ones, minus those the config leaves out. */
-  const names = (
-    registry: Readonly<Record<string, unknown>>,
-    expected: readonly string[],
-    filter: (n: string) => boolean,
-  ) => registeredThenExpected(registry, expected, filter).filter((n) => !allowed || allowed.has(n));
+  /** The kernels of a kind to run, in registry order, minus those the config leaves out. */
+  const names = (kind: KernelKind) =>
+    entriesOf(kind, registries)
+      .filter((e) => (allowed ? allowed.has(e.name) : e.presets !== 'none'))
+      .map((e) => e.name);
+  const streams = new Set(kernelNames({ role: 'streams-memory', variants: true }, registries));
+  const [denseBaseline] = kernelNames({ role: 'dense-baseline' }, registries);
   const jobs: Job[] = [];
   const add = (job: Job) => {
     let id = job.id;
@@ -124,8 +98,8 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
 
   // Ceilings: always measured (every result's utilisation depends on them). The bandwidth probes
   // (copy, read) at the large copy sizes, the others (fma) at their own.
-  for (const name of names(registries.probes, EXPECTED.probes, () => true)) {
-    const sizes = BANDWIDTH_PROBES.has(name) ? options.copySizes : [options.fmaBytes];
+  for (const name of names('probe')) {
+    const sizes = streams.has(name) ? options.copySizes : [options.fmaBytes];
     for (const bytes of sizes) {
       add({
         id: `probe/${name}/${bytes / MiB}MiB`,
@@ -162,33 +136,33 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
   });
 
   if (suites.has('attention')) {
-    const kernels = names(registries.attention, EXPECTED.attention, (n) => !SPECIAL.test(n));
+    const kernels = names('dense');
     for (const seq of config.seqLens)
       for (const kernel of kernels) add(attentionJob('attention', 'attention', kernel, dense(seq)));
   }
 
   if (suites.has('sparse') && config.patterns.length && config.densities.length) {
     const seq = Math.max(...config.seqLens);
-    const sparseKernels = names(registries.attention, [EXPECTED.sparse], (n) => n.startsWith('block-sparse'));
+    const sparseKernels = names('sparse');
     // Density sweep on the first pattern, then every other pattern at the first density.
     const pairs: [string, number][] = [
       ...config.densities.map((d): [string, number] => [config.patterns[0], d]),
       ...config.patterns.slice(1).map((p): [string, number] => [p, config.densities[0]]),
     ];
     pairs.forEach(([pattern, density], index) => {
-      if (sparseKernels.length === 0) return;
+      if (sparseKernels.length === 0 || !denseBaseline) return;
       const c: AttentionCase = {
         ...dense(seq),
         mask: { pattern, density, blockSize: config.blockSize, seed: 1 + index },
       };
-      add(attentionJob('sparse', 'attention', 'flash', c));
+      add(attentionJob('sparse', 'attention', denseBaseline, c));
       const flashId = jobs[jobs.length - 1].id;
       for (const kernel of sparseKernels) add(attentionJob('sparse', 'attention', kernel, c, flashId));
     });
   }
 
   if (suites.has('decode')) {
-    const decodeKernels = names(registries.attention, [EXPECTED.decode], (n) => n.startsWith('decode'));
+    const decodeKernels = names('decode');
     for (const kv of config.decodeKv) {
       const c: AttentionCase = {
         kind: 'attention',
@@ -216,12 +190,13 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         const baseline = jobs[jobs.length - 1].id;
         if (sparse) add(attentionJob('decode', 'decode', kernel, sparse, baseline));
       }
-      if (!allowed || allowed.has('flash')) add(attentionJob('decode', 'decode', 'flash', c));
+      if (denseBaseline && (!allowed || allowed.has(denseBaseline)))
+        add(attentionJob('decode', 'decode', denseBaseline, c));
     }
   }
 
   if (suites.has('matmul')) {
-    const kernels = names(registries.matmul, EXPECTED.matmul, () => true);
+    const kernels = names('matmul');
     for (const size of config.matmulSizes) {
       const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
       for (const kernel of kernels) {
@@ -237,9 +212,9 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         });
       }
     }
-    // The fused feed-forward epilogue (bias + GELU) on the preferred kernel at the largest size.
+    // The fused feed-forward epilogue (bias + GELU) on the epilogue kernel at the largest size.
     const size = Math.max(...config.matmulSizes);
-    const kernel = kernels.includes('tiled') ? 'tiled' : kernels[0];
+    const kernel = kernelNames({ role: 'epilogue' }, registries).find((n) => kernels.includes(n));
     const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
     if (kernel)
       add({

@@ -2,6 +2,7 @@
 // adapters, which run shaders on the CPU) and the validation of a custom config from the page's form
 // or the command line, with messages that name the field and the limit.
 
+import { registry } from '../kernels/registry.ts';
 import { MAX_HEAD_DIM } from '../kernels/validate.ts';
 import type { AdapterDescription } from '../results/types.ts';
 
@@ -44,19 +45,8 @@ export interface RunConfig {
   kernels?: string[];
 }
 
-/** The quick preset's handful: the design's kernels, without their variants (each costs a compile). */
-const QUICK_KERNELS = [
-  'copy',
-  'read',
-  'fma',
-  'unfused',
-  'fused-softmax',
-  'flash',
-  'block-sparse',
-  'decode',
-  'naive',
-  'tiled',
-];
+/** The quick preset's handful: the registry's kernels that every preset runs (no variants: each costs a compile). */
+const QUICK_KERNELS = registry.filter((e) => e.presets === 'all').map((e) => e.name);
 
 const ALL_SUITES: Suite[] = [...SUITES];
 

@@ -6,8 +6,8 @@
 
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Gpu } from '../gpu/gpu.ts';
-import { attentionKernels, matmulKernels, probeKernels } from '../kernels/registry.ts';
-import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
+import { registry as defaultRegistry } from '../kernels/registry.ts';
+import type { KernelEntry } from '../kernels/types.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from '../peers/types.ts';
 import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/types.ts';
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
@@ -26,7 +26,6 @@ import {
   validateRunConfig,
 } from './presets.ts';
 import { createTimer, RunCancelledError, type TimerOptions, untilAborted } from './timing.ts';
-import { tunables as defaultTunables } from './tunables.ts';
 
 export type { PeerLoader, PeerModule } from '../peers/types.ts';
 export { memoryTuneStore, type Tunable, type TuneRecord, type TuneStore } from './autotune.ts';
@@ -64,8 +63,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Where peers come from (a dynamic import, so the page loads fast). */
   peers?: PeerLoader;
-  /** Replaces registries (tests inject a faulty kernel this way). */
-  registries?: Partial<Registries>;
+  /** Replaces the kernel registry (tests inject a faulty kernel, or leave the probes out, this way). */
+  registry?: Registries;
   /** Timer choice (tests can force the wall clock). */
   timer?: TimerOptions;
   /**
@@ -75,7 +74,7 @@ export interface RunOptions {
   autotune?: 'off' | 'cached' | 'sweep';
   /** Where autotune winners are kept (default: localStorage, or .attnscope-cache/ in Node). */
   tuneStore?: TuneStore;
-  /** The tunable kernels (default: tunables.ts). */
+  /** The tunable kernels (default: those the registry's entries name). */
   tunables?: readonly Tunable[];
 }
 
@@ -122,11 +121,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   gpu.assertAlive();
   const started = performance.now();
   const { signal, onProgress } = options;
-  const registries: Registries = {
-    attention: options.registries?.attention ?? attentionKernels,
-    matmul: options.registries?.matmul ?? matmulKernels,
-    probes: options.registries?.probes ?? probeKernels,
-  };
+  const registries: Registries = options.registry ?? defaultRegistry;
 
   let peerModule: PeerModule | undefined;
   let peerLoadError: string | undefined;
@@ -186,9 +181,9 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   const tuneKernels = async () => {
     if (autotuneMode === 'off') return;
     const store = options.tuneStore ?? defaultTuneStore();
-    for (const tunable of options.tunables ?? defaultTunables) {
-      const family = tunable.family === 'matmul' ? ctx.registries.matmul : ctx.registries.attention;
-      if (!Object.hasOwn(family, tunable.kernel)) continue;
+    const tunables = options.tunables ?? registries.flatMap((e) => (e.tunable ? [e.tunable] : []));
+    for (const tunable of tunables) {
+      if (!ctx.registries.some((e) => e.name === tunable.kernel)) continue;
       const tuningCase = largestCase(jobs, tunable.kernel, tunable.shape ?? 'prefill');
       if (!tuningCase) continue;
       const result = await autotune(ctx, tunable, tuningCase, {
@@ -204,16 +199,9 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
       if (!result) continue;
       tuned.set(tunable.kernel, result);
       const winner = { ...result.candidate.kernel, name: tunable.kernel };
-      ctx.registries =
-        tunable.family === 'matmul'
-          ? {
-              ...ctx.registries,
-              matmul: { ...ctx.registries.matmul, [tunable.kernel]: winner as MatmulKernel },
-            }
-          : {
-              ...ctx.registries,
-              attention: { ...ctx.registries.attention, [tunable.kernel]: winner as AttentionKernel },
-            };
+      ctx.registries = ctx.registries.map((e) =>
+        e.name === tunable.kernel ? ({ ...e, kernel: winner } as KernelEntry) : e,
+      );
     }
   };
   let tuningDone = false;

@@ -9,7 +9,7 @@ import type { Gpu } from '../../src/gpu/gpu.ts';
 import { createBlockSparse } from '../../src/kernels/block-sparse.ts';
 import { createDecode } from '../../src/kernels/decode.ts';
 import { createFlash } from '../../src/kernels/flash.ts';
-import { attentionKernels, autoAttention } from '../../src/kernels/registry.ts';
+import { ATTENTION_KINDS, attentionKernels, autoAttention, kernelNames } from '../../src/kernels/registry.ts';
 import type { AttentionKernel } from '../../src/kernels/types.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
@@ -17,9 +17,8 @@ import { compareToReference, type Tolerance } from '../../src/reference/compare.
 import { type AttentionCase, type Built, build, CONTROL, F32_TOL, LARGE_LOGITS } from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
-/** Variants (f16 storage, subgroups) have their own file and tolerances. */
-const VARIANT = /-(f16|subgroups)$/;
-const KERNELS = Object.keys(attentionKernels).filter((name) => !VARIANT.test(name));
+/** Variants (registry variantOf: f16 storage, subgroups) have their own file and tolerances. */
+const KERNELS = kernelNames({ kinds: ATTENTION_KINDS });
 
 interface Case extends AttentionCase {
   name: string;

@@ -8,17 +8,25 @@ import { attention } from '../../src/api.ts';
 import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { openGpu } from '../../src/gpu/open.ts';
-import { attentionKernels, missingFeatures, selectAttentionKernel } from '../../src/kernels/registry.ts';
+import {
+  ATTENTION_KINDS,
+  attentionKernels,
+  findEntry,
+  kernelNames,
+  missingFeatures,
+  selectAttentionKernel,
+} from '../../src/kernels/registry.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
 import { type AttentionCase, build, CONTROL, F32_TOL, LARGE_LOGITS } from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
-const VARIANT = /^(.+)-(f16|subgroups)$/;
-const VARIANTS = Object.keys(attentionKernels).filter((name) => VARIANT.test(name));
-/** The kernel a variant varies ('flash-f16' → 'flash'). */
-const baseOf = (name: string) => (VARIANT.exec(name) as RegExpExecArray)[1];
+const VARIANTS = kernelNames({ kinds: ATTENTION_KINDS, variants: true }).filter(
+  (n) => findEntry(n)?.variantOf,
+);
+/** The kernel a variant varies ('flash-f16' → 'flash'), from its registry line. */
+const baseOf = (name: string) => findEntry(name)?.variantOf as string;
 
 /** K and V rounded to f16 (relative error 2⁻¹¹) move outputs by up to ~1e-3 at unit-scale inputs. */
 const F16_TOL: Tolerance = { atol: 2e-3, rtol: 2e-3 };

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GpuScopeError } from '../../src/gpu/errors.ts';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { openGpu } from '../../src/gpu/open.ts';
-import { attentionKernels, matmulKernels } from '../../src/kernels/registry.ts';
-import type { AttentionKernel, MatmulKernel } from '../../src/kernels/types.ts';
+import { entry, findEntry, matmulKernels, registry } from '../../src/kernels/registry.ts';
+import type { AttentionKernel, KernelEntry, MatmulKernel } from '../../src/kernels/types.ts';
 import { type RunConfig, runBenchmarks, usableGpu } from '../../src/measure/run.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import { useGpu } from './gpu-harness.ts';
@@ -27,7 +27,9 @@ const MATMULS: RunConfig = {
   budgetMs: 30_000,
 };
 /** No probes: these tests do not need the ceilings, and the copy probe's large buffers cost time. */
-const NO_PROBES = { probes: {} };
+const NO_PROBES = registry.filter((e) => e.kind !== 'probe');
+const only = (...entries: KernelEntry[]) => entries;
+const registered = (name: string) => findEntry(name) as KernelEntry;
 
 const BAD_WGSL = `@compute @workgroup_size(1) fn main() { let x: f32 = undefined_thing; }`;
 
@@ -66,7 +68,7 @@ describe('device lost in the middle of a run', () => {
     let destroyed = false;
     const file = await runBenchmarks(lostGpu, {
       config: MATMULS,
-      registries: NO_PROBES,
+      registry: NO_PROBES,
       onProgress: (p) => {
         if (p.result?.verified && !destroyed) {
           destroyed = true;
@@ -93,7 +95,7 @@ describe('device lost in the middle of a run', () => {
     own = fresh;
     const next = await runBenchmarks(fresh, {
       config: { ...MATMULS, matmulSizes: [16] },
-      registries: { ...NO_PROBES, matmul: { naive: matmulKernels.naive } },
+      registry: only(registered('naive')),
     });
     expect(next.status).toBe('complete');
     const naive = next.results.filter((r) => r.kernel === 'naive');
@@ -108,7 +110,7 @@ describe('one configuration fails, the others still run', () => {
   it('a WGSL compile error is reported with the kernel name and the compiler message', async () => {
     const file = await runBenchmarks(gpu(), {
       config: { ...MATMULS, seqLens: [16], headDim: 8, suites: ['attention'] },
-      registries: { ...NO_PROBES, attention: { unfused: attentionKernels.unfused, broken } },
+      registry: only(registered('unfused'), entry('dense', broken)),
     });
     expect(file.status).toBe('complete');
     const bad = file.results.find((r) => r.kernel === 'broken');
@@ -123,7 +125,7 @@ describe('one configuration fails, the others still run', () => {
   it('out of GPU memory names the sizes asked for', async () => {
     const file = await runBenchmarks(gpu(), {
       config: { ...MATMULS, matmulSizes: [32] },
-      registries: { ...NO_PROBES, matmul: { hungry, naive: matmulKernels.naive } },
+      registry: only(entry('matmul', hungry), registered('naive')),
     });
     const bad = file.results.find((r) => r.kernel === 'hungry');
     expect(bad?.verified).toBe(false);
@@ -140,7 +142,7 @@ describe('long work', () => {
     let abortedAt = 0;
     const file = await runBenchmarks(gpu(), {
       config: { ...MATMULS, matmulSizes: [24, 32, 40, 48, 56, 64, 72, 80] },
-      registries: NO_PROBES,
+      registry: NO_PROBES,
       signal: controller.signal,
       onProgress: (p) => {
         if (p.result && !abortedAt) {
@@ -161,7 +163,7 @@ describe('long work', () => {
     let abortedAt = 0;
     const file = await runBenchmarks(gpu(), {
       config: { ...MATMULS, matmulSizes: [160], budgetMs: 60_000 },
-      registries: { ...NO_PROBES, matmul: { naive: matmulKernels.naive } },
+      registry: only(registered('naive')),
       signal: controller.signal,
       onProgress: (p) => {
         if (p.step.includes('naive') && p.step.endsWith('timing') && !abortedAt) {
@@ -181,7 +183,7 @@ describe('long work', () => {
   it('the overall time budget ends a run that overruns it, naming what was not run', async () => {
     const file = await runBenchmarks(gpu(), {
       config: { ...MATMULS, matmulSizes: Array.from({ length: 16 }, (_, i) => 16 + 8 * i), budgetMs: 1000 },
-      registries: NO_PROBES,
+      registry: NO_PROBES,
     });
     expect(file.status).toBe('failed');
     const notRun = file.results.filter((r) => r.error?.startsWith('not run:'));

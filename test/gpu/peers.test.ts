@@ -94,7 +94,7 @@ describe('peers in a run', () => {
         suites: ['peers'],
         budgetMs: 4_000,
       },
-      registries: { probes: {} },
+      registry: [],
     });
     expect(file.status).toBe('complete');
     const impls = new Set(file.results.map((r) => r.impl));

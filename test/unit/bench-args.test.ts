@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
 import { benchmarksMarkdown, keyRatios } from '../../scripts/benchmarks-md.ts';
+import { entry } from '../../src/kernels/registry.ts';
 import { planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
@@ -289,15 +290,18 @@ describe('what a run plans (iterating the registries)', () => {
       prepare: async () => ({ encode() {}, destroy() {} }),
       cost: () => ({ bytes: 1, flops: 1 }),
     }) as never;
-  const registries = {
-    attention: {
-      unfused: fakeAttention('unfused'),
-      flash: fakeAttention('flash'),
-      'flash-new': fakeAttention('flash-new'),
-    },
-    matmul: { naive: fakeAttention('naive') },
-    probes: { copy: fakeAttention('copy') },
-  };
+  const registries = [
+    entry('dense', fakeAttention('unfused'), { roles: ['baseline'] }),
+    entry('dense', fakeAttention('flash'), { roles: ['fused', 'dense-baseline'] }),
+    entry('dense', fakeAttention('flash-new'), { variantOf: 'flash' }),
+    entry('sparse', fakeAttention('sparse-new')),
+    entry('decode', fakeAttention('decode-new')),
+    entry('matmul', fakeAttention('naive'), { roles: ['baseline'] }),
+    entry('matmul', fakeAttention('tiled-new'), { roles: ['epilogue'] }),
+    entry('probe', fakeAttention('copy'), { roles: ['bandwidth-ceiling', 'streams-memory'] }),
+    entry('probe', fakeAttention('fma-new'), { roles: ['compute-ceiling'] }),
+    entry('mask', fakeAttention('mask-new'), { presets: 'none' }),
+  ];
   const config = presetConfig('standard', { isSoftware: true });
   const jobs = planJobs(config, { registries, copySizes: [1024], fmaBytes: 1024 });
 
@@ -307,17 +311,27 @@ describe('what a run plans (iterating the registries)', () => {
     );
   });
 
-  it('kernels the design names but not built yet are planned (to be reported as errors)', () => {
-    for (const name of ['fused-softmax', 'block-sparse', 'decode', 'tiled', 'fma']) {
-      expect(
-        jobs.some((j) => j.kernel === name),
-        name,
-      ).toBe(true);
-    }
+  it.each([
+    ['sparse-new', 'sparse'],
+    ['decode-new', 'decode'],
+    ['tiled-new', 'matmul'],
+    ['fma-new', 'probes'],
+  ])('a registered %s (by its kind) runs in the %s suite', (name, suite) => {
+    const planned = jobs.filter((j) => j.kernel === name);
+    expect(planned.length).toBeGreaterThan(0);
+    for (const job of planned) expect(job.suite).toBe(suite);
   });
 
-  it('every sparse job is compared with flash on the same problem', () => {
-    const sparse = jobs.filter((j) => j.kernel === 'block-sparse');
+  it('a kernel that no preset includes is not planned', () => {
+    expect(jobs.some((j) => j.kernel === 'mask-new')).toBe(false);
+  });
+
+  it('the epilogue job runs on the kernel with the epilogue role', () => {
+    expect(jobs.filter((j) => j.params.activation === 'gelu').map((j) => j.kernel)).toEqual(['tiled-new']);
+  });
+
+  it('every sparse job is compared with the dense-baseline kernel on the same problem', () => {
+    const sparse = jobs.filter((j) => j.kernel === 'sparse-new');
     expect(sparse.length).toBe(config.densities.length + config.patterns.length - 1);
     for (const job of sparse) {
       const baseline = jobs.find((j) => j.id === job.baseline);
@@ -327,11 +341,11 @@ describe('what a run plans (iterating the registries)', () => {
   });
 
   it('sparse decode is compared with dense decode on the same KV length', () => {
-    const sparse = jobs.filter((j) => j.kernel === 'decode' && j.params.pattern);
+    const sparse = jobs.filter((j) => j.kernel === 'decode-new' && j.params.pattern);
     expect(sparse.length).toBe(config.decodeKv.length);
     for (const job of sparse) {
       const baseline = jobs.find((j) => j.id === job.baseline);
-      expect(baseline?.kernel).toBe('decode');
+      expect(baseline?.kernel).toBe('decode-new');
       expect(baseline?.params.seqK).toBe(job.params.seqK);
       expect(baseline?.params.pattern).toBeUndefined();
     }

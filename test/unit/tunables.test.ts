@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { decodeDefaults } from '../../src/kernels/decode.ts';
-import { decodeTunable } from '../../src/measure/tunables.ts';
+import { decodeTunable } from '../../src/kernels/tunables.ts';
 
 const adapter = (isSoftware: boolean) => ({ adapter: { isSoftware } }) as unknown as Gpu;
 

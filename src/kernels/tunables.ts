@@ -1,10 +1,10 @@
 // What autotune sweeps: for each tunable kernel, a few candidate settings of its override constants
 // (the adapter's default first), built through the kernel module's own factory, filtered by this
-// device's limits.
+// device's limits. Each registry entry names its tunable (registry.ts).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { createDecode, decodeDefaults } from '../kernels/decode.ts';
-import { createFlash, FLASH_DEFAULTS, MAX_TILE_K } from '../kernels/flash.ts';
+import { createDecode, decodeDefaults } from './decode.ts';
+import { createFlash, FLASH_DEFAULTS, MAX_TILE_K } from './flash.ts';
 import {
   checkTiledConfig,
   defaultTiledConfig,
@@ -12,8 +12,8 @@ import {
   tiledConfigName,
   tiledMatmul,
   tiledWorkgroupBytes,
-} from '../kernels/tiled-matmul.ts';
-import type { Tunable, TuneCandidate } from './autotune.ts';
+} from './tiled-matmul.ts';
+import type { Tunable, TuneCandidate } from './types.ts';
 
 /** Register tiles and k steps worth trying; the default for the adapter kind is added first. */
 const TILED_SWEEP: readonly TiledConfig[] = [
@@ -150,6 +150,3 @@ export const decodeTunable: Tunable = {
     return decodeFits(config) ? decodeCandidate(config) : undefined;
   },
 };
-
-/** Every tunable kernel, by the registry name its winner replaces. */
-export const tunables: readonly Tunable[] = [tiledTunable, flashTunable, decodeTunable];
