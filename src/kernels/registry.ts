@@ -81,6 +81,11 @@ export const registry: readonly KernelEntry[] = Object.freeze([
   entry('probe', read, { roles: ['read-ceiling', 'streams-memory'] }),
   entry('probe', fma, { roles: ['compute-ceiling'] }),
   entry('mask', topKMask, { presets: 'none' }),
+  entry('gemv', gemvF32, { roles: ['memory-bound'] }),
+  entry('gemv', gemvF16, { precision: 'f16', roles: ['memory-bound'] }),
+  entry('gemv', gemvF16Native, { variantOf: 'gemv-f16', precision: 'f16', roles: ['memory-bound'] }),
+  entry('gemv', gemvInt8, { precision: 'int8', roles: ['memory-bound'] }),
+  entry('gemv', gemvInt4, { precision: 'int4', roles: ['memory-bound'] }),
 ]);
 
 /** Kinds whose kernels are attention kernels (the attention() API and the attention adapter). */
@@ -136,13 +141,7 @@ export const attentionKernels: Readonly<Record<string, AttentionKernel>> = byNam
 export const matmulKernels: Readonly<Record<string, MatmulKernel>> = byName(entriesOf('matmul'));
 
 /** Decode-time weight kernels (GEMV, 1–16 rows) by name, one per weight format (f16 twice). */
-export const gemvKernels: Readonly<Record<string, GemvKernel>> = Object.freeze({
-  'gemv-f32': gemvF32,
-  'gemv-f16': gemvF16,
-  'gemv-f16-native': gemvF16Native,
-  'gemv-int8': gemvInt8,
-  'gemv-int4': gemvInt4,
-});
+export const gemvKernels: Readonly<Record<string, GemvKernel>> = byName(entriesOf('gemv'));
 
 /** Ceiling probes by name. */
 export const probeKernels: Readonly<Record<string, ProbeKernel>> = byName(entriesOf('probe'));

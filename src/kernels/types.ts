@@ -6,6 +6,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import type { BlockMask } from '../masks/block-mask.ts';
 import type { Tolerance } from '../reference/compare.ts';
 import type { Activation } from '../reference/matmul.ts';
+import type { GemvKernel } from './gemv-common.ts';
 
 export type { Tolerance } from '../reference/compare.ts';
 
@@ -148,7 +149,7 @@ export interface KernelsByKind {
   matmul: MatmulKernel;
   probe: ProbeKernel;
   mask: Kernel<unknown, unknown>;
-  gemv: Kernel<unknown, unknown>;
+  gemv: GemvKernel;
   op: Kernel<unknown, unknown>;
   'model-step': Kernel<unknown, unknown>;
 }
