@@ -1,30 +1,36 @@
-// The article module: its claims as data with their checks, and the physical-limits audit behind them.
+// The article module: its claims as data with their checks, the verdict rules, the decoder estimate
+// that the latency and cost claims and the page share, and the article held against itself.
 
+export { ARTICLE, articleCitation } from './article.ts';
 export {
-  A100_80GB_SXM,
-  ARTICLE_MODEL,
-  type BytesPerParam,
-  breakEvenPricePerGpuHour,
-  type Cost,
-  type CostInputs,
-  costPerMillionTokens,
-  type DecodeFloor,
-  type DecodeFloorInputs,
-  decodeFloor,
-  PRECISIONS,
-  percentChange,
-  type TokensPerSecondInputs,
-  tokensPerSecondAtBandwidth,
-} from './audit.ts';
+  auditLines,
+  type CheckContext,
+  type ClaimCheck,
+} from './checks.ts';
 export {
   type ArticleFigure,
+  type CheckOptions,
   type Claim,
-  type ClaimCheck,
-  type ClaimInputs,
   type ClaimOutcome,
   checkClaims,
   claims,
-  DEFAULT_PRICE_PER_GPU_HOUR,
-  latencyAudit,
-  type Verdict,
+  whoseGpu,
 } from './claims.ts';
+export {
+  type CostFigure,
+  costPerMillion,
+  type DecoderEstimate,
+  dollarsText,
+  estimateDecoder,
+} from './estimate.ts';
+export {
+  ARTICLE_MODEL_ID,
+  type ArticleInputs,
+  checkInputs,
+  DEFAULT_INPUTS,
+  decodeInputs,
+  encodeInputs,
+  INPUT_LIMITS,
+} from './inputs.ts';
+export { type SelfAuditRow, selfAudit } from './self-audit.ts';
+export { againstThreshold, forHardwareClaim, VERDICT_MEANING, VERDICTS, type Verdict } from './verdicts.ts';

@@ -1,0 +1,223 @@
+// One function from a results file and the person's inputs to every figure the latency and cost
+// claims, the cost box and the decoder section show: the measured decode step (scaled to the inputs'
+// context and batch by its bytes), the whole-model projection (projection.ts) with its interval, the
+// physical floor on the article's card and on the GPU that ran, and the cost per 1M tokens. The
+// verdicts read these same numbers, so a page can never print two figures for one thing.
+
+import { readGBps } from '../measure/ceilings.ts';
+import { ARTICLE_CARD_ID, type ChipFloor, chipById, chipFloor } from '../model/chips.ts';
+import { type Projection, printed, projectDecode, significant } from '../model/projection.ts';
+import {
+  DEFAULT_INT4_GROUP_SIZE,
+  kvBytesPerToken,
+  layerWeightBytes,
+  type ModelShape,
+  modelShape,
+  type WeightFormat,
+} from '../model/shapes.ts';
+import type { ResultsFile } from '../results/types.ts';
+import { decodeSteps, type Evidence } from './evidence.ts';
+import { ARTICLE_MODEL_ID, type ArticleInputs, checkInputs } from './inputs.ts';
+
+export interface StepEvidence {
+  result: Evidence;
+  format: WeightFormat;
+  context: number;
+  batch: number;
+  tp: number;
+  /** Layer time at the inputs' context and batch ÷ the measured layer time (1 when they match). */
+  scale: number;
+  /** How the measured layer was scaled, when it was. */
+  scaleFormula?: string;
+}
+
+export interface CostFigure {
+  /** Dollars per 1M tokens, from the printed (rounded) tokens/s; independent of how dollars are shown. */
+  dollars: number;
+  /** From the projection's interval, when there is one. */
+  ci95?: [number, number];
+  formula: string;
+  /** Where tokens/s comes from: the arithmetic, printed. */
+  throughput: string;
+  /** What the throughput comes from, in words. */
+  basis: string;
+}
+
+export interface DecoderEstimate {
+  inputs: ArticleInputs;
+  model: ModelShape;
+  step?: StepEvidence;
+  projection?: Projection;
+  /** The projected ms per token's 95% interval (the measured layer's CI carried through). */
+  msPerTokenCi?: [number, number];
+  /** The read probe's bandwidth in the shown run, GB/s (absent when it did not run). */
+  measuredGBps?: number;
+  /** The bandwidth floor on the inputs' cards at the measured read bandwidth. */
+  measuredFloor?: ChipFloor;
+  /** The floor on the article's assumed card (one card), for the same model and inputs. */
+  articleCardFloor: ChipFloor;
+  cost?: CostFigure;
+}
+
+function groupOf(format: WeightFormat, groupSize: unknown): number | undefined {
+  if (format !== 'int4') return undefined;
+  return typeof groupSize === 'number' ? groupSize : DEFAULT_INT4_GROUP_SIZE;
+}
+
+// Bytes one layer slice (1/tp) reads per step: its weights once plus each sequence's KV of that layer.
+function layerSliceBytes(
+  model: ModelShape,
+  format: WeightFormat,
+  groupSize: number | undefined,
+  context: number,
+  batch: number,
+  tp: number,
+): number {
+  const kvPerLayer = kvBytesPerToken(model) / model.layers;
+  return (layerWeightBytes(model, format, groupSize) + kvPerLayer * context * batch) / tp;
+}
+
+/** The decode step of `model` measured in `format`, at the context and batch nearest the inputs'. */
+export function pickStep(
+  file: ResultsFile,
+  model: ModelShape,
+  inputs: ArticleInputs,
+): StepEvidence | undefined {
+  const candidates = decodeSteps(file, model.id).filter(
+    (result) => result.params.format === inputs.format && result.params.kv !== 'sparse',
+  );
+  const num = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+  const distance = (result: Evidence) =>
+    Math.abs(Math.log(num(result.params.context, 1) / inputs.context)) +
+    Math.abs(Math.log(num(result.params.batch, 1) / inputs.batch));
+  const best = candidates.sort((a, b) => distance(a) - distance(b))[0];
+  if (best === undefined) return undefined;
+  const context = num(best.params.context, inputs.context);
+  const batch = num(best.params.batch, 1);
+  const tp = num(best.params.tp, 1);
+  const groupSize = groupOf(inputs.format, best.params.groupSize);
+  if (context === inputs.context && batch === inputs.batch) {
+    return { result: best, format: inputs.format, context, batch, tp, scale: 1 };
+  }
+  const measuredBytes = significant(
+    layerSliceBytes(model, inputs.format, groupSize, context, batch, tp) / 1e6,
+  );
+  const wantedBytes = significant(
+    layerSliceBytes(model, inputs.format, groupSize, inputs.context, inputs.batch, tp) / 1e6,
+  );
+  const scale = significant(wantedBytes / measuredBytes);
+  return {
+    result: best,
+    format: inputs.format,
+    context,
+    batch,
+    tp,
+    scale,
+    scaleFormula: `layer measured at context ${context}, batch ${batch}; scaled by its bytes: ${printed(wantedBytes)} MB ÷ ${printed(measuredBytes)} MB = ${printed(scale)}× (memory-bound)`,
+  };
+}
+
+/** Cost per 1M tokens = price × cards ÷ (tokens/s × 3,600) × 1,000,000, printed from rounded inputs. */
+export function costPerMillion(
+  pricePerGpuHour: number,
+  cards: number,
+  tokensPerSecond: number,
+  currencyDigits = 2,
+): { dollars: number; formula: string } {
+  const tps = significant(tokensPerSecond);
+  const price = significant(pricePerGpuHour);
+  const dollars = ((price * cards) / (tps * 3600)) * 1e6;
+  const formula = `cost per 1M tokens = price per GPU-hour × cards ÷ (tokens/s × 3,600 s/h) × 1,000,000 = $${printed(price)} × ${cards} ÷ (${printed(tps)} × 3,600) × 1,000,000 = ${dollarsText(dollars, currencyDigits)}`;
+  return { dollars, formula };
+}
+
+/** Dollars as shown: `digits` decimals (never fewer than needed to tell a non-zero figure from $0). */
+export function dollarsText(dollars: number, digits = 2): string {
+  const shown =
+    dollars > 0 && dollars < 10 ** -digits ? significant(dollars, 2).toString() : dollars.toFixed(digits);
+  return `$${shown}`;
+}
+
+/**
+ * Every figure of the decoder section, the cost box and the latency and cost verdicts, from the shown
+ * results and the inputs (checked: a bad input throws a RangeError naming the field).
+ */
+export function estimateDecoder(
+  file: ResultsFile,
+  rawInputs: ArticleInputs,
+  options: { modelId?: string; currencyDigits?: number } = {},
+): DecoderEstimate {
+  const inputs = checkInputs(rawInputs);
+  const model = modelShape(options.modelId ?? ARTICLE_MODEL_ID);
+  const context = Math.min(inputs.context, model.maxContext);
+  const config = { model, format: inputs.format, context, batch: inputs.batch };
+  const articleCardFloor = chipFloor(chipById(ARTICLE_CARD_ID), { ...config, cards: 1 });
+  const read = readGBps(file.results);
+  const measuredGBps = read > 0 ? significant(read) : undefined;
+  const measuredFloor =
+    measuredGBps === undefined
+      ? undefined
+      : chipFloor(
+          { name: 'measured', memoryGB: inputs.memoryGB, bandwidthGBps: measuredGBps },
+          { ...config, cards: inputs.cards },
+        );
+  const estimate: DecoderEstimate = { inputs, model, articleCardFloor, measuredGBps, measuredFloor };
+
+  const step = pickStep(file, model, { ...inputs, context });
+  if (step !== undefined) {
+    const median = step.result.latencyMs.median;
+    const projection = projectDecode({
+      model,
+      format: inputs.format,
+      groupSize: groupOf(inputs.format, step.result.params.groupSize),
+      context,
+      batch: inputs.batch,
+      cards: inputs.cards,
+      layerMs: median * step.scale,
+      measuredTp: step.tp,
+      memoryGBPerCard: inputs.memoryGB,
+    });
+    const [lo, hi] = step.result.latencyMs.ci95;
+    estimate.step = step;
+    estimate.projection = projection;
+    estimate.msPerTokenCi = [
+      significant((projection.msPerToken * lo) / median),
+      significant((projection.msPerToken * hi) / median),
+    ];
+  }
+
+  const digits = options.currencyDigits ?? 2;
+  if (estimate.projection !== undefined && estimate.msPerTokenCi !== undefined) {
+    const { dollars, formula } = costPerMillion(
+      inputs.pricePerGpuHour,
+      inputs.cards,
+      estimate.projection.tokensPerSecond,
+      digits,
+    );
+    const [lo, hi] = estimate.msPerTokenCi;
+    const perMs = dollars / estimate.projection.msPerToken;
+    estimate.cost = {
+      dollars,
+      ci95: [significant(perMs * lo), significant(perMs * hi)],
+      formula,
+      throughput: estimate.projection.formulas.find((line) => line.startsWith('tokens/s')) ?? '',
+      basis: 'the projected decode step',
+    };
+  } else if (measuredFloor !== undefined) {
+    const tokensPerSecond = significant((inputs.batch * 1000) / measuredFloor.floorMs);
+    const { dollars, formula } = costPerMillion(
+      inputs.pricePerGpuHour,
+      inputs.cards,
+      tokensPerSecond,
+      digits,
+    );
+    estimate.cost = {
+      dollars,
+      formula,
+      throughput: `tokens/s ≤ ${inputs.batch} × 1,000 ÷ ${printed(measuredFloor.floorMs)} ms = ${printed(tokensPerSecond)}`,
+      basis:
+        'the bandwidth floor at the measured read bandwidth (no decode step in these results: a lower bound on the cost)',
+    };
+  }
+  return estimate;
+}

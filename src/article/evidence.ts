@@ -1,0 +1,151 @@
+// Picking the evidence a claim may use out of a results file: verified attnscope results only, chosen
+// by what a result is (its op and parameters) rather than by kernel names wherever the results say
+// enough. The fields of the decode-step and GEMV results (ops, projection, ceilingPair) are read
+// through the narrow types below, so a file from before they existed simply offers no such evidence.
+
+import type { Projection } from '../model/projection.ts';
+import type { BenchResult, LatencyStats, ParamValue, ResultsFile } from '../results/types.ts';
+import type { Interval } from './verdicts.ts';
+
+export type TimedResult = BenchResult & { latencyMs: LatencyStats };
+
+/** A kernel timed interleaved with the read probe at the same working set (NOTES: ceilingPair). */
+export interface CeilingPair {
+  probe: string;
+  ratio: number;
+  ci95: [number, number];
+  workingSetBytes: number;
+}
+
+/** The optional fields that memory-bound results (GEMV, decode step) carry. */
+export interface MemoryBoundFields {
+  ceilingPair?: CeilingPair;
+  ops?: { op: string; ms: number; bytes: number }[];
+  projection?: Projection;
+  /** 95% CI of the paired speed-up against the dense baseline (sparse results). */
+  speedupCi95?: [number, number];
+}
+
+export type Evidence = TimedResult & MemoryBoundFields;
+
+/** Ops whose time is bound by memory traffic: each call streams its operands once. */
+export const MEMORY_BOUND_OPS: readonly string[] = ['gemv', 'decode', 'decode-step'];
+
+/**
+ * The smallest working set that no current GPU's last-level cache holds: 4 × 128 MiB (the largest
+ * last-level caches of current GPUs are 96–128 MiB of L2 / Infinity Cache).
+ */
+export const UNCACHED_WORKING_SET_BYTES = 512 * 1024 * 1024;
+
+/** Verified attnscope results with a usable latency: the only ones a check may treat as speeds. */
+export function timedResults(results: ResultsFile, ops?: readonly string[]): Evidence[] {
+  return results.results.filter(
+    (result): result is Evidence =>
+      result.verified &&
+      result.impl === 'attnscope' &&
+      (ops === undefined || ops.includes(result.op)) &&
+      result.latencyMs !== undefined &&
+      Number.isFinite(result.latencyMs.median) &&
+      result.latencyMs.median > 0,
+  );
+}
+
+/** The latency's median and CI as an interval. */
+export function latencyInterval(result: TimedResult): Interval {
+  return { estimate: result.latencyMs.median, ci95: result.latencyMs.ci95 };
+}
+
+/** Every parameter of `subset` has the same value in `of` (a dense run's problem, inside a sparse run's). */
+export function paramsWithin(subset: Record<string, ParamValue>, of: Record<string, ParamValue>): boolean {
+  return Object.keys(subset).every((key) => Object.hasOwn(of, key) && subset[key] === of[key]);
+}
+
+export function workingSetBytes(result: Evidence): number | undefined {
+  const fromParams = result.params.workingSetBytes;
+  if (typeof fromParams === 'number') return fromParams;
+  return result.ceilingPair?.workingSetBytes;
+}
+
+/** A memory-bound result's share of the read probe timed beside it, with its CI (absent: not paired). */
+export function readProbeShare(result: Evidence): Interval | undefined {
+  const pair = result.ceilingPair;
+  if (pair === undefined || !Number.isFinite(pair.ratio)) return undefined;
+  return { estimate: pair.ratio, ci95: pair.ci95 };
+}
+
+export interface SparseDecodePair {
+  sparse: Evidence;
+  dense: Evidence;
+  density: number;
+  /** 1 − sparse bytes ÷ dense bytes (measured bytes of the byte model). */
+  bytesSaved: number;
+  /** The paired speed-up (dense time ÷ sparse time) and its CI, when the two were timed interleaved. */
+  speedup?: Interval;
+}
+
+/** Sparse decode results (op decode, fewer than all KV blocks) with their dense baseline of the same kernel. */
+export function sparseDecodePairs(results: ResultsFile): SparseDecodePair[] {
+  const decodes = timedResults(results, ['decode']);
+  const dense = decodes.filter((result) => result.density === undefined || result.density >= 1);
+  return decodes.flatMap((sparse) => {
+    if (sparse.density === undefined || !(sparse.density < 1)) return [];
+    const baseline = dense.find(
+      (candidate) => candidate.kernel === sparse.kernel && paramsWithin(candidate.params, sparse.params),
+    );
+    if (baseline === undefined || !(baseline.bytes > 0)) return [];
+    const ci = sparse.speedupCi95;
+    const speedup =
+      sparse.speedupVsDense !== undefined && ci !== undefined
+        ? { estimate: sparse.speedupVsDense, ci95: ci }
+        : undefined;
+    return [
+      {
+        sparse,
+        dense: baseline,
+        density: sparse.density,
+        bytesSaved: 1 - sparse.bytes / baseline.bytes,
+        speedup,
+      },
+    ];
+  });
+}
+
+/** Verified decode-step results of `model` (op 'decode-step'), fastest-changing field last. */
+export function decodeSteps(results: ResultsFile, model?: string): Evidence[] {
+  return timedResults(results, ['decode-step']).filter(
+    (result) => model === undefined || result.params.model === model,
+  );
+}
+
+/** Attention results of two kinds on the same problem: separate kernels against one fused kernel. */
+export interface FusionPair {
+  unfused: TimedResult;
+  fused: TimedResult;
+}
+
+// Which attention kernels run as separate passes and which fuse QKᵀ with the softmax (design.md "Kernels").
+const SEPARATE_PASSES = 'unfused';
+const FUSED = ['fused-softmax', 'flash'];
+
+export function fusionPairs(results: ResultsFile): FusionPair[] {
+  const attention = timedResults(results, ['attention']);
+  return attention
+    .filter((result) => result.kernel === SEPARATE_PASSES)
+    .flatMap((unfused) =>
+      attention
+        .filter(
+          (fused) =>
+            FUSED.includes(fused.kernel) &&
+            paramsWithin(fused.params, unfused.params) &&
+            paramsWithin(unfused.params, fused.params),
+        )
+        .map((fused) => ({ unfused, fused })),
+    );
+}
+
+/** Verified matmul results with a share of the FMA probe. */
+export function matmulShares(results: ResultsFile): Evidence[] {
+  return timedResults(results, ['matmul']).filter(
+    (result) => result.computeUtil !== undefined && Number.isFinite(result.computeUtil),
+  );
+}
