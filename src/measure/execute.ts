@@ -355,6 +355,7 @@ async function runAttention(
           .filter(Boolean)
           .join('; ')
           .slice(0, 3900);
+        result.speedupCi95 = [paired.ratio.ci95[0], paired.ratio.ci95[1]];
         return { result };
       }
       const measurement = await measureKernel(ctx, job, prepared, budgetMs);

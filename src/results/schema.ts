@@ -180,6 +180,9 @@ const resultSchema = strict({
   verified: boolean,
   error: v.optional(text(RESULTS_CAPS.longText)),
   notes: v.optional(text(RESULTS_CAPS.longText)),
+  speedupCi95: v.optional(
+    v.strictTuple([finiteNumber(0, MAX_RATIO), finiteNumber(0, MAX_RATIO)], 'expected [lo, hi]'),
+  ),
 });
 
 const resultsFileSchema = strict({

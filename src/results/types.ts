@@ -78,6 +78,8 @@ export interface BenchResult {
   error?: string;
   /** Free-form notes: the peer backend that really ran, the tuned configuration, … */
   notes?: string;
+  /** 95% CI of speedupVsDense when it comes from samples timed interleaved with the dense baseline. */
+  speedupCi95?: [number, number];
 }
 
 export interface ResultsFile {
