@@ -1,46 +1,59 @@
-// The article's claims held against a results file (data-testid="claims"): what the article says, what
-// attnscope measured as the nearest equivalent, and a verdict in careful words. Below it, the physical
-// audit of "130B model, 120 ms → 85 ms on one card" and the cost formula, with every input editable.
+// The article's claims held against the shown results (data-testid="claims"): what the article says,
+// what attnscope measured as the nearest equivalent, and a verdict from src/article/verdicts.ts. Above
+// the table, the inputs (price, precision, context, batch, cards, memory per card); below it, the
+// decoder section, the cost box and the physical audit — all drawn from one estimate of those inputs,
+// so the table and the boxes can never disagree.
 
 import {
-  A100_80GB_SXM,
-  ARTICLE_MODEL,
+  ARTICLE_MODEL_ID,
   type ArticleFigure,
-  type ClaimInputs,
+  type ArticleInputs,
+  articleCitation,
+  auditLines,
   type ClaimOutcome,
   checkClaims,
-  costPerMillionTokens,
-  DEFAULT_PRICE_PER_GPU_HOUR,
-  decodeFloor,
-  PRECISIONS,
-  tokensPerSecondAtBandwidth,
+  checkInputs,
+  type DecoderEstimate,
+  dollarsText,
+  estimateDecoder,
+  INPUT_LIMITS,
+  VERDICT_MEANING,
   type Verdict,
+  whoseGpu,
 } from '../article/index.ts';
+import { printed } from '../model/projection.ts';
+import { WEIGHT_FORMATS } from '../model/shapes.ts';
 import type { ResultsFile } from '../results/types.ts';
+import { articleInputs, setArticleInputs } from './article-inputs.ts';
+import { decoderSection } from './decoder-view.ts';
 import { h, replaceChildren } from './dom.ts';
 import { messageOf } from './error-area.ts';
-import { integer, sig } from './format.ts';
+import { sig } from './format.ts';
 
-const VERDICT: Record<Verdict, { label: string; kind: string }> = {
+export const VERDICT_LABEL: Readonly<Record<Verdict, { label: string; kind: string }>> = {
   consistent: { label: 'Consistent here', kind: 'ok' },
   'not-reproduced': { label: 'Not reproduced here', kind: 'warn' },
+  inconclusive: { label: 'Inconclusive', kind: 'neutral' },
+  'mechanism-only': { label: 'Mechanism only', kind: 'neutral' },
+  'article-inconsistent': { label: 'Article inconsistent', kind: 'danger' },
   'not-measurable': { label: 'Not measurable in a browser', kind: 'neutral' },
-  'out-of-scope': { label: 'Out of scope', kind: 'neutral' },
   reference: { label: 'Reference only', kind: 'neutral' },
-  'no-data': { label: 'No data in this run', kind: 'neutral' },
+  'out-of-scope': { label: 'Out of scope', kind: 'neutral' },
+  software: { label: 'Software adapter: no verdict', kind: 'neutral' },
 };
 
 function signed(value: number): string {
   return `${value > 0 ? '+' : value < 0 ? '−' : ''}${sig(Math.abs(value))}`;
 }
 
-function figureText(figure: ArticleFigure): string {
+export function figureText(figure: ArticleFigure): string {
   switch (figure.kind) {
     case 'change': {
-      const unit = figure.unit === '$ per 1M tokens' ? '' : ` ${figure.unit}`;
       const money = figure.unit.startsWith('$');
-      const value = (v: number) => (money ? `$${v.toFixed(2)}` : `${sig(v)}${unit}`);
-      return `${value(figure.before)} → ${value(figure.after)} (${signed(figure.statedChangePercent)} % stated)`;
+      const value = (v: number) => (money ? `$${v.toFixed(2)}` : `${sig(v)} ${figure.unit}`);
+      const stated =
+        figure.statedChangePercent === undefined ? '' : ` (${signed(figure.statedChangePercent)} % stated)`;
+      return `${value(figure.before)} → ${value(figure.after)}${stated}`;
     }
     case 'percent':
       return `${signed(figure.percent)} % ${figure.of}${figure.baseline ? ` (vs ${figure.baseline.percent} % ${figure.baseline.of})` : ''}`;
@@ -49,7 +62,7 @@ function figureText(figure: ArticleFigure): string {
   }
 }
 
-function claimsTable(outcomes: ClaimOutcome[]): HTMLElement {
+function claimsTable(outcomes: ClaimOutcome[], gpu: string): HTMLElement {
   return h(
     'div',
     { class: 'table-wrap' },
@@ -75,7 +88,7 @@ function claimsTable(outcomes: ClaimOutcome[]): HTMLElement {
           'tr',
           {},
           h('th', { scope: 'col' }, 'The article says'),
-          h('th', { scope: 'col' }, 'Measured here'),
+          h('th', { scope: 'col' }, `Measured on ${gpu}`),
           h('th', { scope: 'col' }, 'Verdict'),
         ),
       ),
@@ -83,7 +96,7 @@ function claimsTable(outcomes: ClaimOutcome[]): HTMLElement {
         'tbody',
         {},
         ...outcomes.map(({ claim, outcome }) => {
-          const verdict = VERDICT[outcome.verdict];
+          const verdict = VERDICT_LABEL[outcome.verdict];
           return h(
             'tr',
             { 'data-claim': claim.id, 'data-verdict': outcome.verdict },
@@ -103,7 +116,11 @@ function claimsTable(outcomes: ClaimOutcome[]): HTMLElement {
             h(
               'td',
               { class: 'verdict' },
-              h('span', { class: `badge ${verdict.kind}` }, verdict.label),
+              h(
+                'span',
+                { class: `badge ${verdict.kind}`, title: VERDICT_MEANING[outcome.verdict] },
+                verdict.label,
+              ),
               h('details', {}, h('summary', {}, 'Why'), h('p', {}, outcome.detail)),
             ),
           );
@@ -113,233 +130,184 @@ function claimsTable(outcomes: ClaimOutcome[]): HTMLElement {
   );
 }
 
-interface Field {
-  id: string;
+interface NumberField {
+  key: Exclude<keyof ArticleInputs, 'format'>;
   label: string;
-  value: number;
   unit: string;
-  step?: string;
-  min?: string;
+  step: string;
 }
 
-function numberField(field: Field, onInput: () => void): { element: HTMLElement; input: HTMLInputElement } {
-  const input = h('input', {
-    type: 'number',
-    id: field.id,
-    value: String(field.value),
-    step: field.step ?? 'any',
-    min: field.min ?? '0',
-    inputmode: 'decimal',
-  });
-  input.addEventListener('input', onInput);
-  return {
-    element: h(
+const NUMBER_FIELDS: NumberField[] = [
+  { key: 'pricePerGpuHour', label: 'Price per GPU-hour', unit: '$', step: '0.01' },
+  { key: 'context', label: 'Context (tokens per sequence)', unit: 'tokens', step: '1' },
+  { key: 'batch', label: 'Batch (sequences decoded together)', unit: '', step: '1' },
+  { key: 'cards', label: 'Cards', unit: '', step: '1' },
+  { key: 'memoryGB', label: 'Memory per card (a page cannot read it)', unit: 'GB', step: '1' },
+];
+
+function inputsForm(initial: ArticleInputs, onInput: () => void) {
+  const inputs = new Map<string, HTMLInputElement>();
+  const fields = NUMBER_FIELDS.map((field) => {
+    const [min, max] = INPUT_LIMITS[field.key];
+    const input = h('input', {
+      type: 'number',
+      id: `claim-input-${field.key}`,
+      value: String(initial[field.key]),
+      step: field.step,
+      min: String(min),
+      max: String(max),
+      inputmode: 'decimal',
+    });
+    input.addEventListener('input', onInput);
+    inputs.set(field.key, input);
+    return h(
       'label',
-      { class: 'field', for: field.id },
+      { class: 'field', for: input.id },
       h('span', {}, field.label),
-      h('span', { class: 'with-unit' }, input, h('span', { class: 'unit' }, field.unit)),
-    ),
-    input,
-  };
-}
-
-function bestDecodeGBps(file: ResultsFile): number | undefined {
-  const values = file.results
-    .filter(
-      (r) =>
-        r.verified && r.impl === 'attnscope' && r.kernel === 'decode' && r.gbps !== undefined && r.gbps > 0,
-    )
-    .map((r) => r.gbps ?? 0);
-  return values.length > 0 ? Math.max(...values) : undefined;
-}
-
-/** The claims table, the physical audit and the cost formula for one results file. */
-export function claimsView(file: ResultsFile): HTMLElement {
-  const tableSlot = h('div', {});
-  const auditOut = h('div', { class: 'audit-out', 'aria-live': 'polite' });
-  const costOut = h('div', { class: 'audit-out', 'aria-live': 'polite' });
-  const copy = Math.max(file.ceilings.copyGBps, 0);
-  const decodeGBps = bestDecodeGBps(file);
-
-  const update = () => {
-    const read = (input: HTMLInputElement) => (input.value.trim() === '' ? Number.NaN : Number(input.value));
-    const inputs: ClaimInputs = {
-      pricePerGpuHour: read(price.input),
-      batch: read(batch.input),
-      model: {
-        params: read(params.input) * 1e9,
-        cards: read(cards.input),
-        memoryGB: read(memory.input),
-        bandwidthGBps: read(bandwidth.input),
-      },
+      h('span', { class: 'with-unit' }, input, field.unit ? h('span', { class: 'unit' }, field.unit) : null),
+    );
+  });
+  const format = h(
+    'select',
+    { id: 'claim-input-format' },
+    ...WEIGHT_FORMATS.map((name) => h('option', { value: name, selected: name === initial.format }, name)),
+  );
+  format.addEventListener('change', onInput);
+  const read = (): ArticleInputs => {
+    const value = (key: string) => {
+      const text = inputs.get(key)?.value.trim() ?? '';
+      return text === '' ? Number.NaN : Number(text);
     };
-    replaceChildren(tableSlot, claimsTable(checkClaims(file, inputs)));
-    renderAudit(inputs, read(copyInput.input), read(costBytes.input), read(streamed.input));
+    return checkInputs({
+      pricePerGpuHour: value('pricePerGpuHour'),
+      format: format.value as ArticleInputs['format'],
+      context: value('context'),
+      batch: value('batch'),
+      cards: value('cards'),
+      memoryGB: value('memoryGB'),
+    });
   };
+  const element = h(
+    'form',
+    { class: 'audit-form', testid: 'claim-inputs', 'aria-labelledby': 'claim-inputs-heading' },
+    h('h3', { id: 'claim-inputs-heading' }, 'Your inputs (they travel in the share link)'),
+    h(
+      'div',
+      { class: 'fields' },
+      h('label', { class: 'field', for: format.id }, h('span', {}, 'Weight precision'), format),
+      ...fields,
+    ),
+  );
+  element.addEventListener('submit', (event) => event.preventDefault());
+  return { element, read };
+}
 
-  const params = numberField(
-    { id: 'audit-params', label: 'Model parameters', value: ARTICLE_MODEL.params / 1e9, unit: 'billion' },
-    update,
-  );
-  const memory = numberField(
-    { id: 'audit-memory', label: 'Memory per card', value: A100_80GB_SXM.memoryGB, unit: 'GB' },
-    update,
-  );
-  const bandwidth = numberField(
-    { id: 'audit-bandwidth', label: 'Bandwidth per card', value: A100_80GB_SXM.bandwidthGBps, unit: 'GB/s' },
-    update,
-  );
-  const cards = numberField(
-    { id: 'audit-cards', label: 'Cards', value: ARTICLE_MODEL.cards, unit: '', step: '1', min: '1' },
-    update,
-  );
-  const copyInput = numberField(
-    {
-      id: 'audit-copy',
-      label: 'Your measured copy bandwidth',
-      value: Number(sig(copy, 4).replaceAll(',', '')),
-      unit: 'GB/s',
-    },
-    update,
-  );
-  const price = numberField(
-    { id: 'cost-price', label: 'Price per GPU-hour', value: DEFAULT_PRICE_PER_GPU_HOUR, unit: '$' },
-    update,
-  );
-  const batch = numberField(
-    {
-      id: 'cost-batch',
-      label: 'Sequences decoded together (batch)',
-      value: 1,
-      unit: '',
-      step: '1',
-      min: '1',
-    },
-    update,
-  );
-  // The cost check's own source is the decode kernel's bandwidth; without one the copy ceiling stands in.
-  const streamSource =
-    decodeGBps !== undefined
-      ? 'the bandwidth the decode kernel reached in this run'
-      : copy > 0
-        ? 'the copy ceiling of this run (no verified decode result: an upper bound)'
-        : 'not measured in this run: type a figure';
-  const initialStream = Number(sig(decodeGBps ?? copy, 4).replaceAll(',', ''));
-  const streamed = numberField(
-    {
-      id: 'cost-bandwidth',
-      label: 'Bandwidth that streams the weights',
-      value: initialStream,
-      unit: 'GB/s',
-    },
-    update,
-  );
-  const costBytes = numberField(
-    {
-      id: 'cost-bytes',
-      label: 'Bytes per parameter',
-      value: 0.5,
-      unit: 'B (0.5 = int4)',
-      step: '0.5',
-      min: '0.5',
-    },
-    update,
-  );
-
-  const renderAudit = (inputs: ClaimInputs, copyGBps: number, bytesPerParam: number, streamGBps: number) => {
-    const model = inputs.model ?? {};
-    try {
-      const floors = PRECISIONS.map((precision) =>
-        decodeFloor({
-          params: model.params ?? Number.NaN,
-          bytesPerParam: precision.bytesPerParam,
-          cards: model.cards ?? Number.NaN,
-          memoryGB: model.memoryGB ?? Number.NaN,
-          bandwidthGBps: model.bandwidthGBps ?? Number.NaN,
-          copyGBps: copyGBps > 0 ? copyGBps : undefined,
-        }),
-      );
-      replaceChildren(
-        auditOut,
-        h(
-          'table',
-          { class: 'audit' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'col' }, 'Weights'),
-              h('th', { scope: 'col', class: 'num' }, 'Size'),
-              h('th', { scope: 'col' }, 'Fits?'),
-              h('th', { scope: 'col', class: 'num' }, 'Floor per token on those cards'),
-              h('th', { scope: 'col', class: 'num' }, 'Floor at your copy bandwidth'),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            ...floors.map((floor, i) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, `${PRECISIONS[i].name} (${PRECISIONS[i].bytesPerParam} B/param)`),
-                h('td', { class: 'num' }, `${sig(floor.weightsGB)} GB`),
-                h('td', {}, floor.fits ? 'yes' : `no — needs ${integer(floor.cardsNeeded)} cards`),
-                h('td', { class: 'num' }, `≥ ${sig(floor.floorMs)} ms`),
-                h(
-                  'td',
-                  { class: 'num' },
-                  floor.measuredFloorMs === undefined ? '—' : `≥ ${sig(floor.measuredFloorMs)} ms`,
-                ),
-              ),
-            ),
-          ),
-        ),
-        h('p', { class: 'formula' }, floors[0].formula),
-        h(
+function costBox(estimate: DecoderEstimate, gpu: string): HTMLElement {
+  const cost = estimate.cost;
+  const floor = estimate.measuredFloor;
+  const { inputs } = estimate;
+  if (cost === undefined) {
+    return h(
+      'p',
+      { class: 'muted' },
+      'Neither a decode step nor the read probe ran in these results: no throughput, no cost.',
+    );
+  }
+  return h(
+    'div',
+    { testid: 'cost-box' },
+    h('p', {}, `From ${cost.basis}, on ${gpu}:`),
+    h('p', { class: 'formula' }, cost.throughput),
+    h('p', { class: 'formula', testid: 'cost-formula' }, cost.formula),
+    h(
+      'p',
+      { class: 'big' },
+      `${dollarsText(cost.dollars)} per 1M tokens`,
+      h('span', { class: 'muted' }, ' (article: $1.20 → $0.85)'),
+    ),
+    floor === undefined
+      ? null
+      : h(
           'p',
           { class: 'muted' },
-          'One decode step reads every weight once, so it cannot take less than the weights’ bytes ÷ the memory bandwidth. ',
-          'The article’s 120 ms and 85 ms, on one 80 GB card, are to be read against these floors.',
+          floor.maxBatch >= 1
+            ? `KV cache counted: with ${inputs.cards} × ${inputs.memoryGB} GB, batches 1–${floor.maxBatch} fit beside ${printed(floor.weightsGB)} GB of weights; batch ${inputs.batch} ${floor.fits ? 'fits' : 'does not fit'}.`
+            : `KV cache counted: with ${inputs.cards} × ${inputs.memoryGB} GB not even one sequence fits beside ${printed(floor.weightsGB)} GB of weights.`,
         ),
-      );
-    } catch (error) {
-      replaceChildren(auditOut, h('p', { class: 'callout danger' }, messageOf(error)));
-    }
+  );
+}
+
+function auditBox(estimate: DecoderEstimate, gpu: string): HTMLElement {
+  const floor = estimate.measuredFloor;
+  return h(
+    'div',
+    { testid: 'audit' },
+    h(
+      'p',
+      {},
+      `${estimate.model.name}, context ${estimate.inputs.context}, batch ${estimate.inputs.batch}, on one ${estimate.articleCardFloor.chip.name} (the article’s card, assumed):`,
+    ),
+    h('ul', {}, ...auditLines(estimate).map((line) => h('li', {}, line))),
+    ...estimate.articleCardFloor.formulas.map((line) => h('p', { class: 'formula' }, line)),
+    floor === undefined || estimate.measuredGBps === undefined
+      ? h('p', { class: 'muted' }, `The read probe did not run on ${gpu}: no measured bandwidth to compare.`)
+      : h(
+          'p',
+          { class: 'formula' },
+          `At the read bandwidth measured on ${gpu} (${printed(estimate.measuredGBps)} GB/s, this run): ${floor.formulas[1]}`,
+        ),
+    h(
+      'p',
+      { class: 'muted' },
+      'One decode step reads every weight once, and each sequence’s KV cache, so it cannot take less than those bytes ÷ the memory bandwidth. This audit needs no GPU.',
+    ),
+  );
+}
+
+/** The inputs, the claims table, the decoder section, the cost box and the physical audit. */
+export function claimsView(file: ResultsFile, options: { origin: 'here' | 'link' | 'import' }): HTMLElement {
+  const gpu = whoseGpu(options.origin);
+  const errorSlot = h('div', { 'aria-live': 'polite' });
+  const tableSlot = h('div', {});
+  const decoderSlot = h('div', {});
+  const costSlot = h('div', { class: 'audit-out', 'aria-live': 'polite' });
+  const auditSlot = h('div', { class: 'audit-out' });
+  let decoderModel = ARTICLE_MODEL_ID;
+
+  const update = () => {
+    let inputs: ArticleInputs;
     try {
-      const bytesPerToken = (model.params ?? Number.NaN) * bytesPerParam;
-      const tokensPerSecond = tokensPerSecondAtBandwidth({
-        bandwidthGBps: streamGBps,
-        bytesPerToken,
-        batch: inputs.batch,
-      });
-      const cost = costPerMillionTokens({
-        tokensPerSecond,
-        pricePerGpuHour: inputs.pricePerGpuHour ?? Number.NaN,
-      });
-      replaceChildren(
-        costOut,
-        h(
-          'p',
-          {},
-          `Streaming the weights at ${sig(streamGBps)} GB/s (${streamGBps === initialStream ? streamSource : 'your figure'}): ${sig((model.params ?? 0) / 1e9)}B parameters × ${bytesPerParam} B = `,
-          `${sig(bytesPerToken / 1e9)} GB per step, so at most ${sig(tokensPerSecond)} tokens/s`,
-          inputs.batch && inputs.batch > 1 ? ` for a batch of ${inputs.batch}.` : '.',
-        ),
-        h('p', { class: 'formula', testid: 'cost-formula' }, cost.formula),
-        h(
-          'p',
-          { class: 'big' },
-          `$${cost.dollarsPerMillionTokens.toFixed(2)} per 1M tokens`,
-          h('span', { class: 'muted' }, ' (article: $1.20 → $0.85)'),
-        ),
-      );
+      inputs = form.read();
     } catch (error) {
-      replaceChildren(costOut, h('p', { class: 'callout danger' }, messageOf(error)));
+      replaceChildren(errorSlot, h('p', { class: 'callout danger' }, messageOf(error)));
+      return;
+    }
+    replaceChildren(errorSlot);
+    setArticleInputs(inputs);
+    try {
+      const estimate = estimateDecoder(file, inputs);
+      replaceChildren(
+        tableSlot,
+        claimsTable(checkClaims(file, { origin: options.origin, inputs, estimate }), gpu),
+      );
+      const decoderEstimate =
+        decoderModel === ARTICLE_MODEL_ID
+          ? estimate
+          : estimateDecoder(file, inputs, { modelId: decoderModel });
+      replaceChildren(
+        decoderSlot,
+        decoderSection(file, decoderEstimate, gpu, (model) => {
+          decoderModel = model;
+          update();
+        }),
+      );
+      replaceChildren(costSlot, costBox(estimate, gpu));
+      replaceChildren(auditSlot, auditBox(estimate, gpu));
+    } catch (error) {
+      replaceChildren(errorSlot, h('p', { class: 'callout danger' }, messageOf(error)));
     }
   };
+  const form = inputsForm(articleInputs(), update);
 
   const element = h(
     'div',
@@ -347,39 +315,30 @@ export function claimsView(file: ResultsFile): HTMLElement {
     h(
       'p',
       {},
-      'Each row is a figure from the article, the sentence it comes from, what attnscope measured on this GPU as the nearest equivalent, and a verdict. ',
-      'The article is about a chip that is not in front of you: a verdict says what this GPU shows about the mechanism a claim names, never that the claim is proven or disproven.',
+      `Each row is a figure from ${articleCitation()}, the sentence it comes from, what attnscope measured on ${gpu} as the nearest equivalent, and a verdict. `,
+      'The article is about a chip that is not here: a verdict says only what the evidence supports, never that a claim is proven or disproven.',
     ),
+    form.element,
+    errorSlot,
     tableSlot,
+    decoderSlot,
     h(
       'div',
       { class: 'audit-grid' },
       h(
-        'form',
-        { class: 'audit-form', 'aria-labelledby': 'audit-heading' },
-        h('h3', { id: 'audit-heading' }, 'Audit from physical limits: 130B parameters on one card'),
-        h(
-          'div',
-          { class: 'fields' },
-          params.element,
-          memory.element,
-          bandwidth.element,
-          cards.element,
-          copyInput.element,
-        ),
-        auditOut,
-      ),
-      h(
-        'form',
+        'section',
         { class: 'audit-form', 'aria-labelledby': 'cost-heading' },
         h('h3', { id: 'cost-heading' }, 'Cost per million tokens'),
-        h('div', { class: 'fields' }, price.element, batch.element, costBytes.element, streamed.element),
-        costOut,
+        costSlot,
+      ),
+      h(
+        'section',
+        { class: 'audit-form', 'aria-labelledby': 'audit-heading' },
+        h('h3', { id: 'audit-heading' }, 'Audit from physical limits'),
+        auditSlot,
       ),
     ),
   );
-  for (const form of element.querySelectorAll('form'))
-    form.addEventListener('submit', (event) => event.preventDefault());
   update();
   return element;
 }

@@ -10,6 +10,8 @@ import { PRESET_NAMES, type PresetName } from '../measure/presets.ts';
 import { decodeShareFragment } from '../results/share-link.ts';
 import type { BenchResult, ResultsFile } from '../results/types.ts';
 import { type AdapterChoice, adapterPanel, displayName, findAdapterChoices } from './adapter-panel.ts';
+import { takeInputsFromLink } from './article-inputs.ts';
+import { articleView } from './article-view.ts';
 import type { DrawnCharts } from './charts.ts';
 import { claimsView } from './claims-view.ts';
 import { byId, h, replaceChildren, show } from './dom.ts';
@@ -362,7 +364,7 @@ function renderResults(): void {
   if (!shown.running) {
     const file = shown.file;
     drawChartsLazily(file, view.chartSlot);
-    renderClaims(file);
+    renderClaims(file, shown.origin);
   } else {
     renderClaims(undefined);
   }
@@ -393,7 +395,7 @@ function drawChartsLazily(file: ResultsFile, slot: HTMLElement): void {
     });
 }
 
-function renderClaims(file: ResultsFile | undefined): void {
+function renderClaims(file: ResultsFile | undefined, origin: Origin = 'here'): void {
   const section = byId('claims-section');
   if (!file) {
     show(section, false);
@@ -401,7 +403,7 @@ function renderClaims(file: ResultsFile | undefined): void {
   }
   show(section, true);
   try {
-    replaceChildren(byId('claims-body'), claimsView(file));
+    replaceChildren(byId('claims-body'), claimsView(file, { origin }));
   } catch (error) {
     replaceChildren(
       byId('claims-body'),
@@ -645,6 +647,8 @@ function renderRunSection(gpu: Gpu): void {
 async function openSharedLink(hash: string): Promise<void> {
   if (!/(^#?|&)r=/.test(hash.replace(/^#/, ''))) return;
   const decoded = await decodeShareFragment(hash);
+  const badInputs = takeInputsFromLink(hash);
+  if (badInputs) showError(badInputs, 'Share link');
   if (decoded.ok) showOther(decoded.value, 'link');
   else showError(decoded.error, 'Share link');
 }
@@ -662,6 +666,7 @@ async function boot(): Promise<void> {
     ),
   );
   app.ownRuns = loadOwnRuns();
+  byId('import-section').before(articleView());
   const shared = openSharedLink(location.hash);
   window.addEventListener('hashchange', () => void openSharedLink(location.hash));
 

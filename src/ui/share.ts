@@ -6,10 +6,11 @@ import { IMPORT_MAX_CHARS, parseImportedJson, toCsv, toJson } from '../results/e
 import type { ParseResult } from '../results/schema.ts';
 import { encodeShareLink } from '../results/share-link.ts';
 import type { ResultsFile } from '../results/types.ts';
+import { withInputs } from './article-inputs.ts';
 
-/** The link for these results on this page, `…#r=1.<payload>`. */
-export function shareLinkFor(file: ResultsFile): Promise<string> {
-  return encodeShareLink(file, `${location.origin}${location.pathname}`);
+/** The link for these results on this page, `…#r=1.<payload>&a=1.<inputs beside the claims>`. */
+export async function shareLinkFor(file: ResultsFile): Promise<string> {
+  return withInputs(await encodeShareLink(file, `${location.origin}${location.pathname}`));
 }
 
 /** Copies text to the clipboard; false when the browser refused (the caller shows it to select). */

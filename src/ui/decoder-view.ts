@@ -1,0 +1,194 @@
+// "Your GPU as a GLM-130B decoder" (data-testid="decoder"): the measured decode layer split by op as a
+// stacked bar, the whole-model projection beside the article's 120 ms and 85 ms, and the chip table
+// with the GPU that ran as one more row. Every figure comes from the estimate the claims use.
+
+import type { DecoderEstimate } from '../article/index.ts';
+import { chipFloor, chips } from '../model/chips.ts';
+import { printed } from '../model/projection.ts';
+import { models } from '../model/shapes.ts';
+import type { ResultsFile } from '../results/types.ts';
+import { h } from './dom.ts';
+import { duration } from './format.ts';
+
+const OP_COLOURS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#9d755d'];
+
+function opsBar(estimate: DecoderEstimate, gpu: string): HTMLElement {
+  const ops = estimate.step?.result.ops ?? [];
+  if (ops.length === 0) {
+    return h(
+      'p',
+      { class: 'muted', testid: 'decoder-ops' },
+      estimate.step === undefined
+        ? `No ${estimate.model.name} decode step in ${estimate.inputs.format} in these results (run the model suite).`
+        : 'This decode step has no per-op times (the adapter gave no per-pass timestamps).',
+    );
+  }
+  const total = ops.reduce((sum, op) => sum + op.ms, 0);
+  return h(
+    'figure',
+    { class: 'ops-bar', testid: 'decoder-ops' },
+    h(
+      'div',
+      {
+        role: 'img',
+        'aria-label': `One layer on ${gpu}, split by op`,
+        style: 'display:flex;height:1.6rem;border-radius:4px;overflow:hidden',
+      },
+      ...ops.map((op, i) =>
+        h('span', {
+          'data-op': op.op,
+          title: `${op.op}: ${duration(op.ms)}`,
+          style: `flex:0 0 ${((op.ms / total) * 100).toFixed(2)}%;background:${OP_COLOURS[i % OP_COLOURS.length]}`,
+        }),
+      ),
+    ),
+    h(
+      'figcaption',
+      { class: 'small' },
+      `One layer measured on ${gpu}, ${duration(total)} in all: `,
+      ...ops.flatMap((op, i) => [
+        h('span', { style: `color:${OP_COLOURS[i % OP_COLOURS.length]}` }, '■ '),
+        `${op.op} ${duration(op.ms)} (${printed((op.ms / total) * 100, 2)}%, ${printed(op.bytes / 1e6, 3)} MB)${i < ops.length - 1 ? '; ' : '.'}`,
+      ]),
+    ),
+  );
+}
+
+function projectionBlock(estimate: DecoderEstimate, gpu: string): HTMLElement {
+  const projection = estimate.projection;
+  const ci = estimate.msPerTokenCi;
+  if (projection === undefined || ci === undefined) {
+    return h(
+      'p',
+      { class: 'muted', testid: 'decoder-projection' },
+      'Nothing to project without a measured decode step.',
+    );
+  }
+  return h(
+    'div',
+    { testid: 'decoder-projection' },
+    h(
+      'p',
+      { class: 'big' },
+      `${printed(projection.msPerToken)} ms per token, projected`,
+      h('span', { class: 'muted' }, ` (95% CI ${printed(ci[0])}–${printed(ci[1])} ms)`),
+    ),
+    h(
+      'p',
+      {},
+      `Beside the article: 120 ms on its A100, 85 ms on its co-designed chip, one card each. ${gpu.charAt(0).toUpperCase()}${gpu.slice(1)} on ${projection.cards} card${projection.cards === 1 ? '' : 's'}: ${printed(projection.tokensPerSecond)} tokens/s at batch ${projection.batch}; weights + KV cache ${projection.fits ? 'fit' : 'do not fit'} in ${printed(projection.capacityGB)} GB.`,
+    ),
+    h('ul', { class: 'formulas' }, ...projection.formulas.map((line) => h('li', { class: 'formula' }, line))),
+    estimate.step?.scaleFormula ? h('p', { class: 'formula' }, estimate.step.scaleFormula) : null,
+    h('p', { class: 'muted small' }, `Projected, not measured end to end: ${projection.caveats.join('; ')}.`),
+  );
+}
+
+function chipTable(estimate: DecoderEstimate, gpu: string): HTMLElement {
+  const { inputs, model } = estimate;
+  const config = {
+    model,
+    format: inputs.format,
+    context: inputs.context,
+    batch: inputs.batch,
+    cards: inputs.cards,
+  };
+  const rows = chips.map((chip) => ({ chip, floor: chipFloor(chip, config) }));
+  const cell = (text: string, cls?: string) => h('td', cls ? { class: cls } : {}, text);
+  const measured = estimate.measuredFloor;
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'chips', testid: 'chip-table' },
+      h(
+        'caption',
+        {},
+        `${model.name}, ${inputs.format}, context ${inputs.context}, batch ${inputs.batch}, on ${inputs.cards} card${inputs.cards === 1 ? '' : 's'} of each`,
+      ),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Chip', 'Memory', 'Bandwidth', 'Weights + KV', 'Fits?', 'Floor per step', 'Source'].map(
+            (title) => h('th', { scope: 'col' }, title),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map(({ chip, floor }) =>
+          h(
+            'tr',
+            { 'data-chip': chip.id },
+            h('td', {}, chip.name, chip.note ? h('span', { class: 'muted small' }, ` — ${chip.note}`) : null),
+            cell(`${printed(chip.memoryGB)} GB${chip.unconfirmed ? ' (unconfirmed)' : ''}`, 'num'),
+            cell(`${printed(chip.bandwidthGBps)} GB/s`, 'num'),
+            cell(`${printed(floor.neededGB)} GB`, 'num'),
+            cell(floor.fits ? 'yes' : `no — ${floor.cardsNeeded} cards`),
+            cell(`≥ ${printed(floor.floorMs)} ms`, 'num'),
+            cell(chip.source, 'small'),
+          ),
+        ),
+        measured === undefined || estimate.measuredGBps === undefined
+          ? null
+          : h(
+              'tr',
+              { 'data-chip': 'measured', class: 'measured-row' },
+              h('td', {}, h('strong', {}, gpu.charAt(0).toUpperCase() + gpu.slice(1))),
+              cell(`${printed(inputs.memoryGB)} GB (typed)`, 'num'),
+              cell(`${printed(estimate.measuredGBps)} GB/s (read probe, measured)`, 'num'),
+              cell(`${printed(measured.neededGB)} GB`, 'num'),
+              cell(measured.fits ? 'yes' : `no — ${measured.cardsNeeded} cards`),
+              cell(`≥ ${printed(measured.floorMs)} ms`, 'num'),
+              cell('this run', 'small'),
+            ),
+      ),
+    ),
+  );
+}
+
+/** The decoder section for the shown results; `onModel` is called when another model is chosen. */
+export function decoderSection(
+  _file: ResultsFile,
+  estimate: DecoderEstimate,
+  gpu: string,
+  onModel: (modelId: string) => void,
+): HTMLElement {
+  const select = h(
+    'select',
+    { id: 'decoder-model' },
+    ...Object.values(models)
+      .filter((shape) => shape.id !== 'test')
+      .map((shape) => h('option', { value: shape.id, selected: shape.id === estimate.model.id }, shape.name)),
+  );
+  select.addEventListener('change', () => onModel(select.value));
+  return h(
+    'section',
+    { class: 'decoder', testid: 'decoder', 'aria-labelledby': 'decoder-heading' },
+    h(
+      'h3',
+      { id: 'decoder-heading' },
+      `${gpu === 'this GPU' ? 'Your GPU' : 'The sender’s GPU'} as a ${estimate.model.name} decoder`,
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      h('label', { for: 'decoder-model' }, 'Model '),
+      select,
+      ` — precision, context, batch and cards are the inputs above. The claims always use GLM-130B, the article’s 130B model.`,
+    ),
+    opsBar(estimate, gpu),
+    projectionBlock(estimate, gpu),
+    chipTable(estimate, gpu),
+    h(
+      'p',
+      { class: 'muted small' },
+      'The article says only "NVIDIA A100"; this page assumes the 80 GB SXM (its 400 W matches the SXM parts). Floors assume ideal tensor parallelism across cards.',
+    ),
+  );
+}

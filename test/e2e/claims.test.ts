@@ -1,0 +1,94 @@
+// The article on the page: named, its claims listed and "the article against itself" shown at
+// data-state=ready before any run; a shared link's claims speak of "the sender's GPU", carry the
+// link's inputs, and render the decoder section.
+
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ARTICLE } from '../../src/article/article.ts';
+import { claims } from '../../src/article/claims.ts';
+import { encodeInputs } from '../../src/article/inputs.ts';
+import { selfAudit } from '../../src/article/self-audit.ts';
+import { VERDICTS } from '../../src/article/verdicts.ts';
+import { encodeShareLink } from '../../src/results/share-link.ts';
+import { quickPresetRun } from '../unit/results-fixtures.ts';
+import { newContext, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
+
+const baseUrl = inject('baseUrl');
+const browser = useBrowser();
+
+let context: BrowserContext;
+beforeAll(async () => {
+  context = await newContext(browser());
+});
+afterAll(async () => {
+  await context?.close();
+});
+
+describe('before any run', () => {
+  it('names the article, lists its claims and shows the article against itself', async () => {
+    const watched = await watchedPage(context, baseUrl);
+    const { page } = watched;
+    await page.goto(baseUrl);
+    expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
+    expect(await page.getByTestId('article-title').textContent()).toBe(ARTICLE.title);
+    expect(await page.locator('[data-testid="claims-preview"] li[data-claim]').count()).toBe(claims.length);
+    expect(await page.locator('[data-testid="claims-preview"] [data-verdict]').count()).toBe(0);
+    const rows = page.locator('[data-testid="article-self"] tbody tr');
+    await rows.first().waitFor({ state: 'visible' });
+    const seen = await rows.evaluateAll((trs) =>
+      trs.map((tr) => [tr.getAttribute('data-claim'), tr.getAttribute('data-verdict')]),
+    );
+    expect(seen).toEqual(selfAudit().map((row) => [row.id, row.verdict]));
+    expect(await page.getByTestId('claims').count()).toBe(0);
+    expect(watched.pageErrors).toEqual([]);
+    await screenshot(page, 'article-before-run');
+    await page.close();
+  });
+});
+
+describe('a shared link', () => {
+  it('says "the sender’s GPU", takes the link’s inputs and renders the decoder section', async () => {
+    const link = await encodeShareLink(quickPresetRun(), baseUrl);
+    const inputs = {
+      pricePerGpuHour: 1.5,
+      format: 'int8',
+      context: 1024,
+      batch: 2,
+      cards: 4,
+      memoryGB: 141,
+    } as const;
+    const watched = await watchedPage(context, baseUrl);
+    const { page } = watched;
+    await page.goto(`${link}&${encodeInputs(inputs)}`);
+    await page.getByTestId('claims').waitFor({ state: 'visible' });
+    const verdicts = await page.$$eval('[data-testid="claims"] tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-claim'), tr.getAttribute('data-verdict')]),
+    );
+    expect(verdicts.map(([id]) => id)).toEqual(claims.map((claim) => claim.id));
+    for (const [, verdict] of verdicts) expect(VERDICTS).toContain(verdict);
+    const section = (await page.locator('#claims-section').textContent()) ?? '';
+    expect(section).toContain('the sender’s GPU');
+    expect(section).not.toContain('this GPU');
+    expect(await page.locator('#claim-input-cards').inputValue()).toBe('4');
+    expect(await page.locator('#claim-input-format').inputValue()).toBe('int8');
+    const decoder = page.getByTestId('decoder');
+    expect(await decoder.isVisible()).toBe(true);
+    expect(await decoder.locator('h3').textContent()).toBe('The sender’s GPU as a GLM-130B decoder');
+    expect(await page.locator('[data-testid="chip-table"] tbody tr').count()).toBeGreaterThanOrEqual(9);
+    expect(watched.pageErrors).toEqual([]);
+    await screenshot(page, 'claims-shared');
+    await page.close();
+  });
+
+  it('refuses a damaged inputs field with a message, and still shows the results', async () => {
+    const link = await encodeShareLink(quickPresetRun(), baseUrl);
+    const watched = await watchedPage(context, baseUrl);
+    const { page } = watched;
+    await page.goto(`${link}&a=1.1~int4~99999~1~1~80`);
+    await page.getByTestId('claims').waitFor({ state: 'visible' });
+    expect(await page.getByTestId('error').textContent()).toMatch(/inputs \(a=\) were not used: context/);
+    expect(await page.locator('#claim-input-context').inputValue()).toBe('2048');
+    expect(watched.pageErrors).toEqual([]);
+    await page.close();
+  });
+});
