@@ -10,6 +10,7 @@ import { dollarsText } from './estimate.ts';
 import {
   type Evidence,
   fusionPairs,
+  isMemoryBound,
   MEMORY_BOUND_OPS,
   matmulShares,
   readProbeShare,
@@ -138,7 +139,7 @@ export function checkSingleCycle(ctx: CheckContext): ClaimCheck {
 /** Bandwidth utilisation from memory-bound results paired with the read probe, caches excluded. */
 export function checkBandwidthUtilisation(ctx: CheckContext): ClaimCheck {
   const isSoftware = ctx.results.environment.adapter.isSoftware;
-  const memoryBound = timedResults(ctx.results, MEMORY_BOUND_OPS);
+  const memoryBound = timedResults(ctx.results, MEMORY_BOUND_OPS).filter(isMemoryBound);
   const paired = memoryBound.flatMap((result) => {
     const share = readProbeShare(result);
     return share === undefined ? [] : [{ result, share, ws: workingSetBytes(result) ?? 0 }];

@@ -3,6 +3,7 @@
 // enough. The fields of the decode-step and GEMV results (ops, projection, ceilingPair) are read
 // through the narrow types below, so a file from before they existed simply offers no such evidence.
 
+import { kernelNames } from '../kernels/registry.ts';
 import type { Projection } from '../model/projection.ts';
 import type { BenchResult, LatencyStats, ParamValue, ResultsFile } from '../results/types.ts';
 import type { Interval } from './verdicts.ts';
@@ -30,6 +31,20 @@ export type Evidence = TimedResult & MemoryBoundFields;
 
 /** Ops whose time is bound by memory traffic: each call streams its operands once. */
 export const MEMORY_BOUND_OPS: readonly string[] = ['gemv', 'decode', 'decode-step'];
+
+// Kernels the registry marks memory-bound (decode and its variants; GEMV where registered so).
+const MEMORY_BOUND_KERNELS = new Set(kernelNames({ role: 'memory-bound', variants: true }));
+
+/**
+ * A memory-bound result: a GEMV or a whole decode step, or decode attention run by a kernel with the
+ * registry's 'memory-bound' role (a dense kernel timed on a decode problem is not counted).
+ */
+export function isMemoryBound(result: BenchResult): boolean {
+  const op = result.op as string;
+  return (
+    op === 'gemv' || op === 'decode-step' || (op === 'decode' && MEMORY_BOUND_KERNELS.has(result.kernel))
+  );
+}
 
 /**
  * The smallest working set that no current GPU's last-level cache holds: 4 × 128 MiB (the largest
@@ -123,19 +138,22 @@ export interface FusionPair {
   fused: TimedResult;
 }
 
-// Which attention kernels run as separate passes and which fuse QKᵀ with the softmax (design.md "Kernels").
-const SEPARATE_PASSES = 'unfused';
-const FUSED = ['fused-softmax', 'flash'];
+// The dense kernels the fusion mechanism compares, by registry role: the separate-pass baseline and
+// the kernels that fuse QKᵀ with the softmax.
+const FUSION = {
+  baseline: kernelNames({ kinds: ['dense'], role: 'baseline' }),
+  fused: kernelNames({ kinds: ['dense'], role: 'fused', variants: true }),
+};
 
 export function fusionPairs(results: ResultsFile): FusionPair[] {
   const attention = timedResults(results, ['attention']);
   return attention
-    .filter((result) => result.kernel === SEPARATE_PASSES)
+    .filter((result) => FUSION.baseline.includes(result.kernel))
     .flatMap((unfused) =>
       attention
         .filter(
           (fused) =>
-            FUSED.includes(fused.kernel) &&
+            FUSION.fused.includes(fused.kernel) &&
             paramsWithin(fused.params, unfused.params) &&
             paramsWithin(unfused.params, fused.params),
         )
