@@ -13,6 +13,7 @@ import { decode, decodeF16 } from './decode.ts';
 import { flash, flashF16 } from './flash.ts';
 import { fma } from './fma.ts';
 import { fusedSoftmax, fusedSoftmaxSubgroups } from './fused-softmax.ts';
+import { gate } from './gate.ts';
 import type { GemvKernel, GemvProblem } from './gemv-common.ts';
 import { gemvF16 } from './gemv-f16.ts';
 import { gemvF16Native } from './gemv-f16-native.ts';
@@ -20,7 +21,9 @@ import { gemvF32 } from './gemv-f32.ts';
 import { gemvInt4 } from './gemv-int4.ts';
 import { gemvInt8 } from './gemv-int8.ts';
 import { naive } from './naive-matmul.ts';
+import { layernorm, rmsnorm } from './norm.ts';
 import { read } from './read.ts';
+import { ropeAppend } from './rope-append.ts';
 import { tiled } from './tiled-matmul.ts';
 import { defaultTolerance } from './tolerance.ts';
 import { topKMask } from './topk-mask.ts';
@@ -145,6 +148,14 @@ export const gemvKernels: Readonly<Record<string, GemvKernel>> = byName(entriesO
 
 /** Ceiling probes by name. */
 export const probeKernels: Readonly<Record<string, ProbeKernel>> = byName(entriesOf('probe'));
+
+/** The other ops of a decode step (norms, RoPE + KV append, gating) by name. */
+export const opKernels: Readonly<Record<string, Kernel<never, never>>> = Object.freeze({
+  rmsnorm,
+  layernorm,
+  'rope-append': ropeAppend,
+  gate,
+});
 
 /** Features a kernel needs that this device lacks (empty when it can run). */
 export function missingFeatures(gpu: Gpu, kernel: Kernel<unknown, unknown>): GPUFeatureName[] {

@@ -1,0 +1,199 @@
+// The decode step's plan and byte arithmetic (no GPU): bad input names the field and the limit,
+// tensor-parallel slices, kept KV blocks, and the bytes per token op by op from the model shapes.
+
+import { describe, expect, it } from 'vitest';
+import {
+  type DecodeStepOptions,
+  keptBlocks,
+  keyRowsRead,
+  planDecodeStep,
+  sliceShape,
+  stepBytes,
+  tpChoices,
+} from '../../src/model/decode-plan.ts';
+import { layerWeightBytes, matrixBytes, models } from '../../src/model/shapes.ts';
+import { q4At, q8At, streamKey, valueAt } from '../../src/model/synthetic.ts';
+import { matrixSpecs, weightAt } from '../../src/model/weights.ts';
+
+const BASE: DecodeStepOptions = { model: 'test', format: 'f16', context: 64, batch: 1 };
+
+describe('planDecodeStep: bad input throws naming the field and the limit', () => {
+  it.each([
+    {
+      change: { model: 'gpt-5' },
+      message: /decodeStep\.model: unknown model 'gpt-5'; expected one of glm-130b, llama-3-8b, test/,
+    },
+    {
+      change: { format: 'int3' },
+      message: /decodeStep\.format: unknown weight format 'int3'; expected one of f32, f16, int8, int4/,
+    },
+    {
+      change: { format: 'int4', groupSize: 48 },
+      message: /decodeStep\.groupSize: expected one of 32, 64, 128, got 48/,
+    },
+    {
+      change: { context: 513 },
+      message: /decodeStep\.context: expected a whole number from 1 to 512, got 513/,
+    },
+    {
+      change: { model: 'glm-130b', context: 4096 },
+      message: /context: expected a whole number from 1 to 2048, got 4096/,
+    },
+    { change: { batch: 0 }, message: /decodeStep\.batch: expected a whole number from 1 to 16, got 0/ },
+    { change: { batch: 17 }, message: /batch: expected a whole number from 1 to 16, got 17/ },
+    { change: { tp: 3 }, message: /decodeStep\.tp: 3 does not divide test's heads \(4\)/ },
+    {
+      change: { kv: 'sparse' },
+      message: /decodeStep\.kvDensity: expected a fraction above 0 and at most 1, got undefined/,
+    },
+    {
+      change: { kv: 'sparse', kvDensity: 1.5 },
+      message: /kvDensity: expected a fraction above 0 and at most 1, got 1\.5/,
+    },
+    {
+      change: { layersCycled: 0 },
+      message: /decodeStep\.layersCycled: expected a whole number from 1 to 256, got 0/,
+    },
+  ])('$message', ({ change, message }) => {
+    expect(() => planDecodeStep({ ...BASE, ...change } as DecodeStepOptions)).toThrow(message);
+  });
+
+  it('control: valid options resolve their defaults', () => {
+    const plan = planDecodeStep(BASE);
+    expect(plan).toMatchObject({ tp: 1, kv: 'dense', layersCycled: 1, blockSize: 64, context: 64, batch: 1 });
+    expect(plan.groupSize).toBeUndefined();
+    expect(planDecodeStep({ ...BASE, format: 'int4' }).groupSize).toBe(32);
+    expect(planDecodeStep({ ...BASE, model: 'llama-3-8b' }).ropeBase).toBe(500000);
+  });
+});
+
+describe('tensor-parallel slices', () => {
+  it('divide heads, KV heads and the FFN width, keeping hidden', () => {
+    const slice = sliceShape(models['glm-130b'], 32);
+    expect(slice).toMatchObject({ hidden: 12288, heads: 3, kvHeads: 3, ffn: 1024, headDim: 128, layers: 70 });
+    expect(sliceShape(models['llama-3-8b'], 8)).toMatchObject({
+      hidden: 4096,
+      heads: 4,
+      kvHeads: 1,
+      ffn: 1792,
+    });
+  });
+
+  it('the offered tp values divide all three', () => {
+    expect(tpChoices(models['llama-3-8b'])).toEqual([1, 2, 4, 8]);
+    expect(tpChoices(models['glm-130b'])).toEqual(
+      [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 96].filter((t) => 32768 % t === 0),
+    );
+  });
+
+  it('a slice holds 1/tp of the layer weights', () => {
+    const full = layerWeightBytes(models['glm-130b'], 'f16');
+    expect(layerWeightBytes(sliceShape(models['glm-130b'], 8), 'f16')).toBe(full / 8);
+  });
+});
+
+describe('kept KV blocks', () => {
+  it.each([
+    { context: 2048, density: 0.6, blocks: 32, kept: 19 },
+    { context: 2048, density: 0.25, blocks: 32, kept: 8 },
+    { context: 100, density: 0.1, blocks: 2, kept: 2 },
+    { context: 2048, density: 1, blocks: 32, kept: 32 },
+  ])(
+    'context $context keeping $density: $kept of $blocks, first and last always',
+    ({ context, density, blocks, kept }) => {
+      const plan = planDecodeStep({ ...BASE, model: 'glm-130b', context, kv: 'sparse', kvDensity: density });
+      const layout = keptBlocks(plan);
+      expect(layout.length).toBe(blocks);
+      expect(layout.reduce((a, b) => a + b, 0)).toBe(kept);
+      expect(layout[0]).toBe(1);
+      expect(layout[blocks - 1]).toBe(1);
+    },
+  );
+
+  it('dense reads every row; sparse the rows of kept blocks (the last one short)', () => {
+    expect(keyRowsRead(planDecodeStep({ ...BASE, context: 100 }))).toBe(100);
+    expect(keyRowsRead(planDecodeStep({ ...BASE, context: 100, kv: 'sparse', kvDensity: 0.1 }))).toBe(100);
+    // 16 blocks, 4 kept: the first, two inside (64 rows each) and the last (1000 − 15·64 = 40 rows).
+    expect(
+      keyRowsRead(
+        planDecodeStep({ ...BASE, model: 'glm-130b', context: 1000, kv: 'sparse', kvDensity: 0.25 }),
+      ),
+    ).toBe(3 * 64 + 40);
+  });
+});
+
+describe('bytes per token of one layer', () => {
+  it('weights in the format, KV rows read, activations: test shape, f16, batch 1', () => {
+    const plan = planDecodeStep({ ...BASE, context: 64 });
+    const s = models.test;
+    const bytes = stepBytes(plan);
+    const weights =
+      matrixBytes(256, 512, 'f16') +
+      matrixBytes(256, 256, 'f16') +
+      matrixBytes(256, 688, 'f16') +
+      matrixBytes(344, 256, 'f16');
+    expect(bytes.weights).toBe(weights);
+    expect(bytes.weights).toBe(layerWeightBytes(s, 'f16'));
+    expect(bytes.kvRead).toBe(2 * 4 * 2 * 64 * 64);
+    const activations =
+      4 * (2 * 256 + 256) * 2 +
+      4 * (256 + 512) +
+      4 * (2 * 512 + 64) +
+      4 * 2 * 256 +
+      4 * (256 + 512) +
+      4 * (256 + 688) +
+      4 * (688 + 512);
+    expect(bytes.total).toBe(weights + bytes.kvRead + activations);
+    expect(bytes.ops.map((o) => o.op)).toEqual([
+      'norm',
+      'qkv',
+      'rope-append',
+      'attention',
+      'out',
+      'norm2',
+      'up',
+      'down',
+    ]);
+  });
+
+  it('a standalone gate pass adds its traffic', () => {
+    const plan = planDecodeStep(BASE);
+    const fused = stepBytes(plan, true);
+    const unfused = stepBytes(plan, false);
+    expect(unfused.ops.map((o) => o.op)).toContain('gate');
+    expect(unfused.total - fused.total).toBe(4 * 344 * 2);
+  });
+
+  it('GLM-130B int4 at 2048 tokens: weights dominate', () => {
+    const bytes = stepBytes(planDecodeStep({ model: 'glm-130b', format: 'int4', context: 2048, batch: 1 }));
+    expect(bytes.weights).toBe(layerWeightBytes(models['glm-130b'], 'int4', 32));
+    expect(bytes.kvRead).toBe(2 * 4 * 96 * 2048 * 128);
+    expect(bytes.weights / bytes.total).toBeGreaterThan(0.8);
+  });
+});
+
+describe('synthetic weights: the CPU twin', () => {
+  it('weights have scale about 1/sqrt(k) and quantised formats stay in range', () => {
+    const [qkv] = matrixSpecs(models.test, 'f16', 1, 0);
+    let sq = 0;
+    for (let j = 0; j < qkv.n; j++) sq += weightAt(qkv, 3, j) ** 2;
+    const rms = Math.sqrt(sq / qkv.n);
+    expect(rms).toBeGreaterThan(0.3 / Math.sqrt(qkv.k));
+    expect(rms).toBeLessThan(2 / Math.sqrt(qkv.k));
+    const key = streamKey(1, 'q');
+    for (let e = 0; e < 1000; e++) {
+      expect(Math.abs(q8At(key, e))).toBeLessThanOrEqual(127);
+      expect(q4At(key, e)).toBeGreaterThanOrEqual(-8);
+      expect(q4At(key, e)).toBeLessThanOrEqual(7);
+      expect(Math.abs(valueAt(key, 15, e))).toBeLessThan(2);
+    }
+  });
+
+  it('int4 weights share one scale per group of k in a column', () => {
+    const [, , , down] = matrixSpecs(models.test, 'int4', 1, 0, 32);
+    const ratio = (i: number) => weightAt(down, i, 5) / q4At(down.key, i * down.n + 5);
+    const scales = [0, 31, 32, 63].map((i) => (q4At(down.key, i * down.n + 5) === 0 ? Number.NaN : ratio(i)));
+    if (!Number.isNaN(scales[0]) && !Number.isNaN(scales[1])) expect(scales[0]).toBe(scales[1]);
+    if (!Number.isNaN(scales[2]) && !Number.isNaN(scales[3])) expect(scales[2]).toBe(scales[3]);
+  });
+});
