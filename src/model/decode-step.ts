@@ -108,7 +108,7 @@ export async function createDecodeStep(
             `kept(${plan.kvDensity})`,
           )
         : undefined;
-    const attentionProblem = {
+    const attentionProblem: AttentionProblem = {
       heads: B * s.heads,
       kvHeads: B * s.kvHeads,
       seqQ: 1,
@@ -117,7 +117,7 @@ export async function createDecodeStep(
       causal: false,
       scale: 1 / Math.sqrt(s.headDim),
       ...(mask ? { mask } : {}),
-    } as AttentionProblem;
+    };
 
     const layers: Stage[][] = [];
     let weightBytes = 0;

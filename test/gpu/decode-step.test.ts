@@ -4,7 +4,7 @@
 // layers, and the output after a full token of cycled layers.
 
 import { describe, expect, it } from 'vitest';
-import { type DecodeStepOptions, planDecodeStep } from '../../src/model/decode-plan.ts';
+import { type DecodeStepOptions, keptBlocks, planDecodeStep } from '../../src/model/decode-plan.ts';
 import { createDecodeStep } from '../../src/model/decode-step.ts';
 import { compareToReference } from '../../src/reference/compare.ts';
 import { decoderLayerReference } from '../../src/reference/decoder-layer.ts';
@@ -16,6 +16,38 @@ describe('decode step: one layer against the f64 reference layer', () => {
   const gpu = useGpu();
 
   it.each<DecodeStepOptions & { note: string }>([
+    { note: 'test shape (GQA 4/2), control', model: 'test', format: 'f32', context: 37, batch: 1 },
+    { note: 'test shape, context 1', model: 'test', format: 'f32', context: 1, batch: 1 },
+    { note: 'test shape, full context', model: 'test', format: 'f32', context: 512, batch: 1 },
+    {
+      note: 'test shape, sparse KV',
+      model: 'test',
+      format: 'f32',
+      context: 300,
+      batch: 1,
+      kv: 'sparse',
+      kvDensity: 0.5,
+      blockSize: 32,
+    },
+    {
+      note: 'test shape, second of two cycled layers',
+      model: 'test',
+      format: 'f32',
+      context: 37,
+      batch: 1,
+      layersCycled: 2,
+    },
+    {
+      note: 'Llama-3-8B 1/8 slice (GQA 4/1, hidden 4096), sparse',
+      model: 'llama-3-8b',
+      format: 'f32',
+      context: 200,
+      batch: 1,
+      tp: 8,
+      kv: 'sparse',
+      kvDensity: 0.6,
+      blockSize: 16,
+    },
     {
       note: 'GLM-130B 1/32 slice (MHA, hidden 12288)',
       model: 'glm-130b',
@@ -28,11 +60,26 @@ describe('decode step: one layer against the f64 reference layer', () => {
     const plan = planDecodeStep(options);
     const step = await createDecodeStep(gpu(), plan);
     try {
-      step.submitToken();
+      // The last cycled layer, alone, from the initial input (a token runs the layers in turn).
+      const layer = plan.layersCycled - 1;
+      const encoder = gpu().device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      step.encodeLayer(pass, layer);
+      pass.end();
+      gpu().device.queue.submit([encoder.finish()]);
       const got = await step.readOutput();
-      const expected = decoderLayerReference({ ...plan, shape: plan.slice, layer: 0, kept: undefined });
+      const kept = plan.kv === 'sparse' ? { blockSize: plan.blockSize, layout: keptBlocks(plan) } : undefined;
+      const expected = decoderLayerReference({ ...plan, shape: plan.slice, layer, kept });
       const result = compareToReference(got, expected.out, TOL);
       expect(result.failure, result.failure).toBeUndefined();
+      if (layer > 0) {
+        const other = decoderLayerReference({ ...plan, shape: plan.slice, layer: 0, kept });
+        expect(compareToReference(got, other.out, TOL).ok, 'control: layer 0 differs').toBe(false);
+      }
+      if (kept) {
+        const dense = decoderLayerReference({ ...plan, shape: plan.slice, layer, kept: undefined });
+        expect(compareToReference(got, dense.out, TOL).ok, 'control: dense KV differs').toBe(false);
+      }
     } finally {
       step.destroy();
     }
