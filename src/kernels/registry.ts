@@ -89,6 +89,11 @@ export const registry: readonly KernelEntry[] = Object.freeze([
   entry('gemv', gemvF16Native, { variantOf: 'gemv-f16', precision: 'f16', roles: ['memory-bound'] }),
   entry('gemv', gemvInt8, { precision: 'int8', roles: ['memory-bound'] }),
   entry('gemv', gemvInt4, { precision: 'int4', roles: ['memory-bound'] }),
+  // The other ops of a decode step: run inside the model suite's decode step, not on their own.
+  entry('op', rmsnorm, { presets: 'none' }),
+  entry('op', layernorm, { presets: 'none' }),
+  entry('op', ropeAppend, { presets: 'none' }),
+  entry('op', gate, { presets: 'none' }),
 ]);
 
 /** Kinds whose kernels are attention kernels (the attention() API and the attention adapter). */
@@ -150,12 +155,7 @@ export const gemvKernels: Readonly<Record<string, GemvKernel>> = byName(entriesO
 export const probeKernels: Readonly<Record<string, ProbeKernel>> = byName(entriesOf('probe'));
 
 /** The other ops of a decode step (norms, RoPE + KV append, gating) by name. */
-export const opKernels: Readonly<Record<string, Kernel<never, never>>> = Object.freeze({
-  rmsnorm,
-  layernorm,
-  'rope-append': ropeAppend,
-  gate,
-});
+export const opKernels: Readonly<Record<string, Kernel<unknown, unknown>>> = byName(entriesOf('op'));
 
 /** Features a kernel needs that this device lacks (empty when it can run). */
 export function missingFeatures(gpu: Gpu, kernel: Kernel<unknown, unknown>): GPUFeatureName[] {
