@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatKernel, formatProblem } from '../bench/table.ts';
 import { articleCitation } from '../src/article/article.ts';
+import { claimsMarkdown } from '../src/article/report.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
 import { kernelNames } from '../src/kernels/registry.ts';
 import { readGBps } from '../src/measure/ceilings.ts';
@@ -344,6 +345,7 @@ export function benchmarksMarkdown(
     lines.push('');
   }
 
+  lines.push(...claimsMarkdown(file));
   lines.push('## All results', '');
   lines.push(
     '| Kernel | Op | Problem | Median ± CI (ms) | GB/s | % of copy | GFLOP/s | Speed-up vs dense | Max abs err |',

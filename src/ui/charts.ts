@@ -187,7 +187,7 @@ function rooflineSpec(file: ResultsFile): ChartSpec | undefined {
     id: 'roofline',
     title: 'Roofline',
     caption:
-      'Each point is one verified configuration: useful FLOP per byte of compulsory traffic against GFLOP/s, log-log. The dashed roof is this GPU’s own limit, measured by the copy (bandwidth) and FMA (compute) probes in the same run. Points on the slope are memory-bound; under the flat part, compute-bound.',
+      'Each point is one verified configuration: useful FLOP per byte of compulsory traffic against GFLOP/s, log-log. The dashed roof is the measuring GPU’s own limit, measured by the copy (bandwidth) and FMA (compute) probes in the same run. Points on the slope are memory-bound; under the flat part, compute-bound.',
     xLabel: 'arithmetic intensity (FLOP per byte)',
     yLabel: 'GFLOP/s',
     xLog: true,

@@ -245,3 +245,21 @@ describe('claims no kernel can check', () => {
     expect(result.detail).toContain('batch');
   });
 });
+
+describe('the claims in BENCHMARKS.md', () => {
+  it('lists every claim with its verdict, and the article-against-itself rows', async () => {
+    const { claimsMarkdown } = await import('../../src/article/report.ts');
+    const file = resultsOn(quickPresetRun().results, true);
+    const lines = claimsMarkdown(file);
+    const verdicts = checkClaims(file);
+    for (const { claim, outcome: o } of verdicts) {
+      expect(lines).toContainEqual(
+        expect.stringContaining(`| ${claim.title.replaceAll('|', '\\|')} | \`${o.verdict}\` |`),
+      );
+    }
+    expect(lines.join('\n')).toContain(
+      '| 120 ms → 85 ms printed as a 29.4% improvement | `article-inconsistent` |',
+    );
+    expect(lines.join('\n')).toContain('A software adapter ran');
+  });
+});
