@@ -1,25 +1,33 @@
 // fused-softmax-subgroups: the scores_softmax pass of fused-softmax-attention.wgsl (P = softmax of
-// scale · Q Kᵀ, masked, in one kernel) with one subgroup per query row instead of one invocation:
-// lane `l` scores keys l, l + sg, l + 2·sg, … (sg = subgroup size), keeps its own online max and
+// scale · Q Kᵀ, masked, in one kernel) with one subgroup per query row instead of one invocation.
+// Same bindings and Params as fused-softmax-attention.wgsl (p seen here as f32); P·V is that file's
+// `pv` pass.
+//
+// Work → invocations: a workgroup owns ROWS_PER_WORKGROUP consecutive query rows of one head (grid:
+// (ceil(seqQ / ROWS_PER_WORKGROUP), heads folded into y and z)). Its subgroups take those rows one at
+// a time from a workgroup counter (an elected lane draws the next row, subgroupBroadcastFirst hands it
+// to the others), so nothing depends on how the implementation groups invocations into subgroups,
+// on the subgroup size, or on the workgroup being a multiple of it: a subgroup may be partial (some
+// lanes absent) or larger than the workgroup. Inside a subgroup the n active lanes are ranked with
+// subgroupExclusiveAdd (rank r of n, not subgroup_invocation_id, which may have gaps); lane r scores
+// keys r, r + n, r + 2n, … (neighbouring lanes on neighbouring K rows), keeps its own online max and
 // sum, and subgroupMax / subgroupAdd combine them once per row; the second sweep writes P with
-// neighbouring lanes on neighbouring keys. P·V is fused-softmax-attention.wgsl's `pv` pass.
-// Same bindings and Params as fused-softmax-attention.wgsl (p seen here as f32).
-// Rows per workgroup: WORKGROUP_SIZE / 4 (4 is the smallest subgroup size WebGPU allows); with
-// larger subgroups each subgroup takes several of the workgroup's rows in turn. Subgroup s is taken
-// to be invocations s·sg .. s·sg + sg − 1 (the layout of every current implementation).
+// neighbouring lanes on neighbouring keys (coalesced stores).
+// Memory: q row in private memory (one per lane, read from storage once per row), K rows from
+// storage (each key read by one lane per sweep), P written once; one u32 of workgroup memory.
 
 enable subgroups;
-// The row loop depends on the subgroup's index, so control flow is uniform within each subgroup,
-// not across the workgroup as the analysis would require by default.
+// The row loop ends on a value broadcast within the subgroup, so control flow is uniform within each
+// subgroup, not across the workgroup as the analysis would require by default.
 diagnostic(off, subgroup_uniformity);
 
 override WORKGROUP_SIZE: u32 = 64u;
+override ROWS_PER_WORKGROUP: u32 = 16u; // query rows a workgroup owns (at least 1)
 
 const MAX_VEC4: u32 = 64u;
 const MASKED: f32 = -3.0e38;
 const MASKED_BELOW: f32 = -1.0e38;
 const LOG2E: f32 = 1.4426950408889634;
-const MIN_SUBGROUP: u32 = 4u;
 
 struct Params {
   heads: u32,
@@ -46,6 +54,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask_layout: array<u32>;
 @group(0) @binding(6) var<storage, read_write> p: array<f32>;
 
+// The next of the workgroup's rows to hand out (workgroup memory starts zeroed).
+var<workgroup> next_row: atomic<u32>;
+
 fn allowed(i: u32, j: u32) -> bool {
   if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
     return false;
@@ -65,22 +76,30 @@ fn score(h: u32, j: u32, qr: ptr<function, array<vec4<f32>, MAX_VEC4>>) -> f32 {
   return dot_sum;
 }
 
-// grid: (ceil(seqQ / (WORKGROUP_SIZE / 4)), heads folded into y and z).
+// grid: (ceil(seqQ / ROWS_PER_WORKGROUP), heads folded into y and z).
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn scores_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-                  @builtin(local_invocation_index) t: u32, @builtin(subgroup_size) sg: u32,
-                  @builtin(subgroup_invocation_id) lane: u32) {
+fn scores_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  // Every invocation is active here: count and rank this subgroup's lanes.
+  let lanes = subgroupAdd(1u);
+  let lane = subgroupExclusiveAdd(1u);
   let h = wid.y + wid.z * groups.y;
   if (h >= params.heads) {
     return;
   }
-  let rows_per_workgroup = WORKGROUP_SIZE / MIN_SUBGROUP;
-  let first_row = wid.x * rows_per_workgroup;
-  let last_row = min(first_row + rows_per_workgroup, params.seq_q);
+  let first_row = wid.x * ROWS_PER_WORKGROUP;
+  let rows = min(ROWS_PER_WORKGROUP, params.seq_q - min(first_row, params.seq_q));
   let q_scale = params.scale * LOG2E;
-  // Every lane of a subgroup takes the same branches (the row is the subgroup's), so the subgroup
-  // operations below run in uniform control flow within the subgroup.
-  for (var i = first_row + t / sg; i < last_row; i += WORKGROUP_SIZE / sg) {
+  loop {
+    // The subgroup's next row: drawn by one lane, the same for every lane of the subgroup.
+    var drawn = 0u;
+    if (subgroupElect()) {
+      drawn = atomicAdd(&next_row, 1u);
+    }
+    let r = subgroupBroadcastFirst(drawn);
+    if (r >= rows) {
+      break;
+    }
+    let i = first_row + r;
     var qr: array<vec4<f32>, MAX_VEC4>;
     let q_base = (h * params.seq_q + i) * params.head_dim;
     for (var c4 = 0u; c4 < params.hv; c4++) {
@@ -99,7 +118,7 @@ fn scores_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     // Sweep 1: each lane's online max and sum over its keys, then one reduction for the row.
     var m = MASKED;
     var l = 0.0;
-    for (var j = lane; j < key_end; j += sg) {
+    for (var j = lane; j < key_end; j += lanes) {
       if (allowed(i, j)) {
         let s = score(h, j, &qr);
         let d = exp2(-abs(s - m));
@@ -116,7 +135,7 @@ fn scores_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let inv_l = select(0.0, 1.0 / row_sum, row_sum > 0.0);
     // Sweep 2: neighbouring lanes write neighbouring probabilities; zeros past key_end.
     let p_row = (h * params.seq_q + i) * params.p_stride;
-    for (var j = lane; j < params.p_stride; j += sg) {
+    for (var j = lane; j < params.p_stride; j += lanes) {
       var x = 0.0;
       if (j < key_end && allowed(i, j)) {
         x = exp2(score(h, j, &qr) - row_max) * inv_l;

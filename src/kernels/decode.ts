@@ -26,9 +26,11 @@
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import {
+  type AdapterKind,
   attentionFlops,
   attentionParams,
   headGrid,
+  isSoftwareKind,
   kvBytes,
   placeholderBuffer,
   qoBytes,
@@ -55,6 +57,8 @@ export interface DecodeOptions {
   /** Values pass, one query row: vec4 output columns per invocation (1, 2 or 4); per adapter when absent. */
   lanes?: number;
   minWorkgroups?: number;
+  /** Take this adapter kind's defaults instead of the device's own. */
+  adapterKind?: AdapterKind;
 }
 
 export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
@@ -219,7 +223,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const reason = declineLongQueries(p);
       if (reason) throw new UnsupportedProblemError(name, reason);
       const visit = visitOf(p);
-      const defaults = gpu.adapter.isSoftware ? DECODE_SOFTWARE : DECODE_HARDWARE;
+      const defaults = isSoftwareKind(gpu, options.adapterKind) ? DECODE_SOFTWARE : DECODE_HARDWARE;
       const scoresWorkgroupSize =
         options.scoresWorkgroupSize ?? options.workgroupSize ?? defaults.scoresWorkgroupSize;
       const plan = planDecode(

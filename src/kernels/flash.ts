@@ -23,10 +23,12 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import {
+  type AdapterKind,
   attentionFlops,
   attentionParams,
   headGrid,
   ioBytes,
+  isSoftwareKind,
   kvBytes,
   maskLayoutBuffer,
   paddedVec4,
@@ -60,6 +62,8 @@ export interface FlashOptions {
   staged?: boolean;
   /** vec4 capacity of each tile on the run-time path (64..). */
   tileSlots?: number;
+  /** Take this adapter kind's defaults (staged, specialize) instead of the device's own. */
+  adapterKind?: AdapterKind;
 }
 
 /** tileK: keys per staged tile; directTileK: keys per tile read straight from storage. */
@@ -81,11 +85,12 @@ export interface TilePlan {
 export function planTiles(
   gpu: Gpu,
   headDim: number,
-  options: Pick<FlashOptions, 'tileK' | 'specialize' | 'staged' | 'tileSlots'>,
+  options: Pick<FlashOptions, 'tileK' | 'specialize' | 'staged' | 'tileSlots' | 'adapterKind'>,
 ): TilePlan {
   const headVec4 = paddedVec4(headDim);
-  const specialized = options.specialize ?? !gpu.adapter.isSoftware;
-  const staged = options.staged ?? !gpu.adapter.isSoftware;
+  const software = isSoftwareKind(gpu, options.adapterKind);
+  const specialized = options.specialize ?? !software;
+  const staged = options.staged ?? !software;
   const tileK = options.tileK ?? (staged ? FLASH_DEFAULTS.tileK : FLASH_DEFAULTS.directTileK);
   const wanted = Math.max(1, Math.min(tileK, MAX_TILE_K));
   if (!staged) return { headVec4, tileK: wanted, tileSlots: MAX_HEAD_VEC4, specialized, staged };

@@ -11,7 +11,9 @@
 //                  are scored once, longer rows twice
 // fused-softmax-subgroups (needs `subgroups`): the softmax pass with one subgroup per query row
 // (shaders/fused-softmax-subgroups.wgsl): lanes split the row's keys, one subgroupMax and one
-// subgroupAdd per row, P written by neighbouring lanes; rows are always scored twice.
+// subgroupAdd per row, P written by neighbouring lanes; rows are always scored twice. A workgroup
+// owns max(1, workgroupSize / 4) rows that its subgroups draw one at a time, so any workgroup size
+// and any subgroup size work (nothing is assumed about how invocations form subgroups).
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { attentionFlops, attentionParams, headGrid, ioBytes, maskLayoutBuffer } from './attention-common.ts';
@@ -24,6 +26,11 @@ const SHADER = new URL('../../shaders/fused-softmax-attention.wgsl', import.meta
 const SUBGROUP_SHADER = new URL('../../shaders/fused-softmax-subgroups.wgsl', import.meta.url);
 /** Rows per workgroup of the subgroup pass: one per subgroup of the smallest size WebGPU allows. */
 const MIN_SUBGROUP = 4;
+
+/** Query rows a workgroup of the subgroup pass owns (its subgroups draw them one at a time). */
+export function subgroupRows(workgroupSize: number): number {
+  return Math.max(1, Math.floor(workgroupSize / MIN_SUBGROUP));
+}
 const MAX_TILE_K = 64;
 
 export interface FusedSoftmaxOptions {
@@ -45,7 +52,7 @@ export function pStride(p: AttentionProblem): number {
 export function fusedSoftmaxGrids(gpu: Gpu, p: AttentionProblem, workgroupSize: number, subgroups: boolean) {
   const [y, z] = headGrid(gpu, p.heads);
   const hv = Math.ceil(p.headDim / 4);
-  const rowsPerWorkgroup = subgroups ? workgroupSize / MIN_SUBGROUP : workgroupSize;
+  const rowsPerWorkgroup = subgroups ? subgroupRows(workgroupSize) : workgroupSize;
   return {
     scores: [Math.ceil(p.seqQ / rowsPerWorkgroup), y, z],
     pv: [Math.ceil((Math.ceil(p.seqQ / 4) * hv) / workgroupSize), y, z],
@@ -68,10 +75,8 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
       if (!Number.isInteger(tileK) || tileK < 4 || tileK > MAX_TILE_K || tileK % 4 !== 0) {
         throw new Error(`${name}.tileK: expected a multiple of 4 in 4..${MAX_TILE_K}, got ${tileK}`);
       }
-      if (subgroups && workgroupSize % MIN_SUBGROUP !== 0) {
-        throw new Error(
-          `${name}.workgroupSize: expected a multiple of ${MIN_SUBGROUP}, got ${workgroupSize}`,
-        );
+      if (!Number.isInteger(workgroupSize) || workgroupSize < 1) {
+        throw new Error(`${name}.workgroupSize: expected a positive integer, got ${workgroupSize}`);
       }
       const grids = fusedSoftmaxGrids(gpu, p, workgroupSize, subgroups);
       const probBytes = 4 * p.heads * p.seqQ * pStride(p);
@@ -87,7 +92,9 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
           kernel: name,
           shader: subgroups ? SUBGROUP_SHADER : SHADER,
           entryPoint: 'scores_softmax',
-          constants,
+          constants: subgroups
+            ? { ...constants, ROWS_PER_WORKGROUP: subgroupRows(workgroupSize) }
+            : constants,
         }),
         gpu.pipeline({ kernel: name, shader: SHADER, entryPoint: 'pv', constants }),
       ]);

@@ -1,10 +1,13 @@
 // What the attention GPU test files share: the control shape, the f32 tolerance, and building a
 // problem with its seeded inputs from a named case.
 
-import type { AttentionProblem } from '../../src/kernels/types.ts';
+import { expect } from 'vitest';
+import type { Gpu } from '../../src/gpu/gpu.ts';
+import type { AttentionKernel, AttentionProblem } from '../../src/kernels/types.ts';
 import type { AttentionInput } from '../../src/kernels/validate.ts';
-import type { BlockMask, MaskShape } from '../../src/masks/index.ts';
-import type { Tolerance } from '../../src/reference/compare.ts';
+import { type BlockMask, blockMask, type MaskShape } from '../../src/masks/index.ts';
+import { attentionReference } from '../../src/reference/attention.ts';
+import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
 import { randomArray } from './gpu-harness.ts';
 
 /** The control case every other case varies along one axis. */
@@ -67,4 +70,60 @@ export function build(c: AttentionCase): Built {
   const k = randomArray(kvHeads * seqK * headDim, 2, -range, range);
   const v = randomArray(kvHeads * seqK * headDim, 3);
   return { problem, q, k, v, input: { ...problem, q, k, v } };
+}
+
+/** A 0/1 layout from keep(row, col). */
+export function layout(rows: number, cols: number, keep: (r: number, c: number) => boolean): Uint8Array {
+  const out = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = keep(r, c) ? 1 : 0;
+  return out;
+}
+
+/** A case's mask from keep(row, col) over blocks of blockSize. */
+export function fromKeep(blockSize: number, keep: (r: number, c: number) => boolean) {
+  return ({ seqQ, seqK }: Omit<MaskShape, 'blockSize'>) =>
+    blockMask.fromDense(layout(Math.ceil(seqQ / blockSize), Math.ceil(seqK / blockSize), keep), {
+      blockSize,
+      seqQ,
+      seqK,
+    });
+}
+
+/** Deterministic coin flips for random layouts. */
+export function coin(seed: number, p: number): () => boolean {
+  const next = randomArray(4096, seed, 0, 1);
+  let n = 0;
+  return () => next[n++ % next.length] < p;
+}
+
+/** Runs a kernel object once (kernels outside the registry cannot go through attention()). */
+export async function runKernel(gpu: Gpu, kernel: AttentionKernel, b: Built): Promise<Float32Array> {
+  const { problem: p } = b;
+  const bytes = 4 * p.heads * p.seqQ * p.headDim;
+  const io = {
+    q: gpu.upload('test.q', b.q),
+    k: gpu.upload('test.k', b.k),
+    v: gpu.upload('test.v', b.v),
+    o: gpu.buffer('test.o', bytes),
+  };
+  try {
+    const run = await kernel.prepare(gpu, p, io);
+    const encoder = gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    run.encode(pass);
+    pass.end();
+    gpu.device.queue.submit([encoder.finish()]);
+    const o = new Float32Array(await gpu.read(io.o, bytes));
+    run.destroy();
+    return o;
+  } finally {
+    for (const buffer of Object.values(io)) buffer.destroy();
+  }
+}
+
+/** Finite, and within tol of the f64 reference. */
+export function expectReference(o: Float32Array, b: Built, tol: Tolerance): void {
+  expect(o.every(Number.isFinite), 'finite output').toBe(true);
+  const result = compareToReference(o, attentionReference(b.q, b.k, b.v, b.problem), tol);
+  expect(result.failure, result.failure).toBeUndefined();
 }

@@ -1,21 +1,27 @@
 // Every attention kernel of the registry (variants aside: attention-variants.test.ts) against the
 // f64 reference on named cases — one axis varied at a time from a control case — and against each
-// other; decode's decline; limits named before anything is created; what `auto` picks.
+// other; decode's decline; limits named before anything is created; what `auto` picks. Each path a
+// kernel can take (hardware and software defaults, tunables) runs a compact case list in
+// attention-paths.test.ts.
 
 import { describe, expect, it } from 'vitest';
 import { attention } from '../../src/api.ts';
 import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
-import type { Gpu } from '../../src/gpu/gpu.ts';
-import { createBlockSparse } from '../../src/kernels/block-sparse.ts';
-import { createDecode } from '../../src/kernels/decode.ts';
-import { createFlash } from '../../src/kernels/flash.ts';
 import { ATTENTION_KINDS, attentionKernels, autoAttention, kernelNames } from '../../src/kernels/registry.ts';
-import type { AttentionKernel } from '../../src/kernels/types.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
-import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
-import { type AttentionCase, type Built, build, CONTROL, F32_TOL, LARGE_LOGITS } from './attention-cases.ts';
-import { randomArray, useGpu } from './gpu-harness.ts';
+import {
+  type AttentionCase,
+  type Built,
+  build,
+  CONTROL,
+  coin,
+  expectReference,
+  F32_TOL,
+  fromKeep,
+  LARGE_LOGITS,
+} from './attention-cases.ts';
+import { useGpu } from './gpu-harness.ts';
 
 /** Variants (registry variantOf: f16 storage, subgroups) have their own file and tolerances. */
 const KERNELS = kernelNames({ kinds: ATTENTION_KINDS });
@@ -23,29 +29,6 @@ const KERNELS = kernelNames({ kinds: ATTENTION_KINDS });
 interface Case extends AttentionCase {
   name: string;
   tol?: Tolerance;
-}
-
-/** A 0/1 layout from keep(row, col). */
-function layout(rows: number, cols: number, keep: (r: number, c: number) => boolean): Uint8Array {
-  const out = new Uint8Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = keep(r, c) ? 1 : 0;
-  return out;
-}
-
-function fromKeep(blockSize: number, keep: (r: number, c: number) => boolean) {
-  return ({ seqQ, seqK }: Omit<MaskShape, 'blockSize'>) =>
-    blockMask.fromDense(layout(Math.ceil(seqQ / blockSize), Math.ceil(seqK / blockSize), keep), {
-      blockSize,
-      seqQ,
-      seqK,
-    });
-}
-
-/** Deterministic coin flips for random layouts. */
-function coin(seed: number, p: number): () => boolean {
-  const next = randomArray(4096, seed, 0, 1);
-  let n = 0;
-  return () => next[n++ % next.length] < p;
 }
 
 const CASES: Case[] = [
@@ -200,34 +183,6 @@ const CASES: Case[] = [
   },
 ];
 
-/** Runs a kernel object once (kernels outside the registry cannot go through attention()). */
-async function runKernel(gpu: Gpu, kernel: AttentionKernel, b: Built): Promise<Float32Array> {
-  const { problem: p } = b;
-  const bytes = 4 * p.heads * p.seqQ * p.headDim;
-  const io = {
-    q: gpu.upload('test.q', b.q),
-    k: gpu.upload('test.k', b.k),
-    v: gpu.upload('test.v', b.v),
-    o: gpu.buffer('test.o', bytes),
-  };
-  const run = await kernel.prepare(gpu, p, io);
-  const encoder = gpu.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  run.encode(pass);
-  pass.end();
-  gpu.device.queue.submit([encoder.finish()]);
-  const o = new Float32Array(await gpu.read(io.o, bytes));
-  run.destroy();
-  for (const buffer of Object.values(io)) buffer.destroy();
-  return o;
-}
-
-function expectReference(o: Float32Array, b: Built, tol: Tolerance): void {
-  expect(o.every(Number.isFinite), 'finite output').toBe(true);
-  const result = compareToReference(o, attentionReference(b.q, b.k, b.v, b.problem), tol);
-  expect(result.failure, result.failure).toBeUndefined();
-}
-
 /** Rows whose every key is masked must be exactly zero. */
 function expectEmptyRowsZero(o: Float32Array, b: Built): void {
   const { heads, seqQ, seqK, headDim } = b.problem;
@@ -269,12 +224,6 @@ describe('attention kernels', () => {
     });
   });
 
-  function caseNamed(prefix: string): Case {
-    const found = CASES.find((c) => c.name.startsWith(prefix));
-    if (!found) throw new Error(`no case named ${prefix}`);
-    return found;
-  }
-
   describe('a mask chosen on the GPU from the data (blockMask.topK)', () => {
     it.for(KERNELS)('%s', async (name) => {
       const b = build({ ...CONTROL, seqQ: 90, seqK: 100, causal: true });
@@ -300,78 +249,6 @@ describe('attention kernels', () => {
       }
       const o = await attention(gpu(), input, { kernel: name });
       expectReference(o, masked, F32_TOL);
-    });
-  });
-
-  describe('paths the registry defaults do not take', () => {
-    // Hardware adapters get K/V staged through workgroup memory and pipelines with the head
-    // dimension and tile fixed (loops unrolled); SwiftShader defaults to direct loads and run-time
-    // sizes, so the other paths are checked here, with odd tile sizes.
-    const prefill = ['prime 97', 'causal, seqQ > seqK', 'headDim 80'].map(caseNamed);
-    const masked = ['mask: random layout', 'mask: ragged block 5', 'mask: strided 3, causal'].map(caseNamed);
-    const short = ['decode-shaped: 7 rows', 'decode-shaped: 12 rows'].map(caseNamed);
-    const oneRow = [
-      'decode-shaped: 1 row over 777',
-      'decode-shaped: 1 row over 500',
-      'decode-shaped: 1 row, 60%',
-    ].map(caseNamed);
-    it.for([
-      {
-        name: 'flash, staged, specialised pipeline',
-        kernel: createFlash({ name: 'flash', staged: true, specialize: true }),
-        cases: [...prefill.slice(0, 2), masked[0]],
-      },
-      {
-        name: 'flash, staged, blockQ 16, tileK 7',
-        kernel: createFlash({ name: 'flash', staged: true, blockQ: 16, tileK: 7 }),
-        cases: [...prefill, ...masked],
-      },
-      {
-        name: 'block-sparse, staged',
-        kernel: createBlockSparse({ name: 'block-sparse', staged: true }),
-        cases: masked,
-      },
-      {
-        name: 'block-sparse, direct, tiles of 7 keys across blocks',
-        kernel: createBlockSparse({ name: 'block-sparse', staged: false, tileK: 7 }),
-        cases: masked,
-      },
-      {
-        name: 'decode, workgroup 128, ranges of 12 keys',
-        kernel: createDecode({ name: 'decode', workgroupSize: 128, rangeKeys: 12 }),
-        cases: short,
-      },
-      // The values pass's columns per invocation: 1 is the hardware default, 4 the software one.
-      ...[1, 2, 4].map((lanes) => ({
-        name: `decode, one row, ${lanes} vec4 columns per values invocation`,
-        kernel: createDecode({ name: 'decode', lanes }),
-        cases: oneRow,
-      })),
-      // The scores pass's workgroups: 64 invocations as on hardware (16 on software adapters).
-      {
-        name: 'decode, scores workgroups of 64, values of 32',
-        kernel: createDecode({ name: 'decode', scoresWorkgroupSize: 64, workgroupSize: 32 }),
-        cases: [...oneRow, ...short],
-      },
-      // Workgroups smaller than a row's 16 vec4 columns: the reduce pass still covers them all.
-      {
-        name: 'decode, workgroups of 8 at headDim 64',
-        kernel: createDecode({ name: 'decode', workgroupSize: 8 }),
-        cases: [caseNamed('decode-shaped: 1 row over 4099'), caseNamed('decode-shaped: 16 rows')],
-      },
-    ])('$name', async ({ kernel, cases }) => {
-      for (const c of cases) {
-        const b = build(c);
-        expectReference(await runKernel(gpu(), kernel, b), b, F32_TOL);
-      }
-    });
-
-    it.each([
-      { options: { lanes: 3 }, message: /decode.lanes: expected 1, 2 or 4, got 3/ },
-      { options: { rangeKeys: 6 }, message: /decode.rangeKeys: expected a positive multiple of 4, got 6/ },
-    ])('decode refuses $options, naming the field', async ({ options, message }) => {
-      const kernel = createDecode({ name: 'decode', ...options });
-      await expect(runKernel(gpu(), kernel, build(oneRow[0]))).rejects.toThrow(message);
     });
   });
 
