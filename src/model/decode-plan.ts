@@ -3,6 +3,7 @@
 // heads ÷ tp, named as such in results), dense or block-sparse KV, and how many distinct layers'
 // weights a timing cycles through. Pure: no GPU here.
 
+import { gemvLayout } from '../kernels/gemv-common.ts';
 import { MAX_BATCH } from './projection.ts';
 import {
   DEFAULT_INT4_GROUP_SIZE,
@@ -127,6 +128,14 @@ export function planDecodeStep(options: DecodeStepOptions): DecodePlan {
   const batch = wholeIn('batch', options.batch, 1, Math.min(MAX_DECODE_BATCH, MAX_BATCH));
   const tp = wholeIn('tp', options.tp ?? 1, 1, model.heads);
   const slice = sliceShape(model, tp);
+  for (const m of layerMatrices(slice)) {
+    const layout = gemvLayout({ k: m.k, n: m.n, format, groupSize });
+    if (layout.kPadded !== m.k || layout.nPadded !== m.n) {
+      throw new Error(
+        `decodeStep.tp: the ${m.name} matrix of the slice (${m.k} × ${m.n}) needs k a multiple of ${layout.stepK} and n a multiple of 4`,
+      );
+    }
+  }
   const kv = options.kv ?? 'dense';
   if (kv !== 'dense' && kv !== 'sparse')
     throw new Error(`decodeStep.kv: expected 'dense' or 'sparse', got '${String(kv)}'`);

@@ -17,7 +17,7 @@ import { ropeAppend } from '../kernels/rope-append.ts';
 import type { AttentionProblem, KernelRun } from '../kernels/types.ts';
 import { BlockMask } from '../masks/block-mask.ts';
 import { type DecodePlan, keptBlocks, type OpBytes, stepBytes } from './decode-plan.ts';
-import { createWeights, matmulGemv, type StepGemv, type WeightBuffers } from './step-gemv.ts';
+import { createWeights, registryGemv, type StepGemv, type WeightBuffers } from './step-gemv.ts';
 import { fillOnGpu } from './synthetic.ts';
 import { BETA_EXP0, inputKey, layerStreams, matrixSpecs, UNIT_EXP0 } from './weights.ts';
 
@@ -29,7 +29,7 @@ export interface Stage {
 
 export interface DecodeStep {
   plan: DecodePlan;
-  /** The GEMV used and whether it gated in its prologue. */
+  /** The GEMV kernels used (registry names, one per format) and whether they gated in the prologue. */
   gemv: string;
   gateFused: boolean;
   /** Per op of one layer: bytes per token (the documented model). */
@@ -52,7 +52,7 @@ export interface DecodeStep {
 }
 
 export interface DecodeStepInit {
-  /** The GEMV to use (default: the interim matmul GEMV). */
+  /** The GEMV to use (default: the registry's kernel of the format, gating fused). */
   gemv?: StepGemv;
 }
 
@@ -64,14 +64,14 @@ export async function createDecodeStep(
   plan: DecodePlan,
   init: DecodeStepInit = {},
 ): Promise<DecodeStep> {
-  const gemv = init.gemv ?? matmulGemv;
+  const gemv = init.gemv ?? registryGemv;
   const s = plan.slice;
   const B = plan.batch;
   const qkvCols = (s.heads + 2 * s.kvHeads) * s.headDim;
   const cacheBytes = 4 * B * s.kvHeads * plan.context * s.headDim;
   checkBinding(gpu, `decodeStep KV cache (batch × kvHeads × context × headDim f32)`, cacheBytes);
   const specs0 = matrixSpecs(s, plan.format, plan.seed, 0, plan.groupSize);
-  const gateFused = gemv.fusesGate(specs0[3]);
+  const gateFused = gemv.fusesGate;
   const owned: Owned[] = [];
   const buffer = (label: string, bytes: number) => {
     const b = gpu.buffer(label, bytes);
@@ -232,7 +232,7 @@ export async function createDecodeStep(
     };
     return {
       plan,
-      gemv: gemv.name,
+      gemv: gemv.kernelName(gpu, specs0[0]),
       gateFused,
       opBytes: bytes.ops,
       bytes: bytes.total,

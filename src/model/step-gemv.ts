@@ -1,47 +1,69 @@
-// The weight matrices of a decode step on the GPU: their buffers in each format (filled from their
-// hash streams by weight-fill.wgsl) and the GEMV that multiplies by them, with the residual add in its
-// epilogue and, for the down projection, the gating in its prologue where the GEMV offers them.
+// The weight matrices of a decode step on the GPU: their buffers in the GEMV kernels' packed layout
+// (src/kernels/gemv-common.ts), filled from their hash streams by weight-fill.wgsl, and the GEMV
+// that multiplies by them: the kernel of the format (`auto`), with the residual add in its epilogue
+// and, for the down projection, the GeGLU/SwiGLU gating in its prologue.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { checkBinding } from '../kernels/limits.ts';
-import { naive } from '../kernels/naive-matmul.ts';
+import { type GemvProblem, gemvLayout } from '../kernels/gemv-common.ts';
+import { formatBytes } from '../kernels/limits.ts';
+import { selectGemvKernel } from '../kernels/registry.ts';
 import type { KernelRun } from '../kernels/types.ts';
 import type { Gating } from './shapes.ts';
 import { fillOnGpu } from './synthetic.ts';
 import type { MatrixSpec } from './weights.ts';
 
-/** A weight matrix as the GEMV kernels read it: quantised values and (int8/int4) f16 scales. */
+/** A weight matrix as the GEMV kernels read it: packed values and (int8/int4) f16 scales. */
 export interface WeightBuffers {
   values: GPUBuffer;
   scales?: GPUBuffer;
   destroy(): void;
 }
 
-function scaleCount(m: MatrixSpec): number {
-  if (m.format === 'int8') return m.n;
-  if (m.format === 'int4') return Math.ceil(m.k / (m.groupSize ?? 32)) * m.n;
-  return 0;
+function layoutOf(m: MatrixSpec) {
+  return gemvLayout({ k: m.k, n: m.n, format: m.format, groupSize: m.groupSize });
 }
 
 /** Bytes of the values buffer and of the scales buffer of a matrix. */
 export function weightBufferBytes(m: MatrixSpec): { values: number; scales: number } {
-  const perWord = { f32: 1, f16: 2, int8: 4, int4: 8 }[m.format];
-  return { values: 4 * Math.ceil((m.k * m.n) / perWord), scales: 4 * Math.ceil(scaleCount(m) / 2) };
+  const layout = layoutOf(m);
+  return { values: layout.weightBytes, scales: layout.scaleBytes };
 }
 
-/** Allocates and fills a matrix (submitted, not awaited). */
+/** Throws unless the matrix is in the GEMV layout without padding (the step's activations have no row padding). */
+export function checkStepMatrix(m: MatrixSpec): void {
+  const layout = layoutOf(m);
+  if (layout.kPadded !== m.k || layout.nPadded !== m.n) {
+    throw new Error(
+      `decodeStep: the ${m.name} matrix (${m.k} × ${m.n}) needs k a multiple of ${layout.stepK} and n a multiple of 4`,
+    );
+  }
+}
+
+/** Allocates and fills a matrix (submitted, not awaited). Throws naming maxBufferSize when it cannot fit. */
 export async function createWeights(gpu: Gpu, label: string, m: MatrixSpec): Promise<WeightBuffers> {
-  const bytes = weightBufferBytes(m);
-  checkBinding(gpu, `${label} (${m.k} × ${m.n} ${m.format})`, bytes.values);
-  const values = gpu.buffer(label, bytes.values);
-  await fillOnGpu(gpu, label, values, { kind: m.format, key: m.key, count: m.k * m.n, exp0: m.exp0 });
+  checkStepMatrix(m);
+  const layout = layoutOf(m);
+  const limit = gpu.limits.maxBufferSize;
+  if (layout.weightBytes > limit) {
+    throw new Error(
+      `${label}: ${m.k} × ${m.n} ${m.format} weights need ${formatBytes(layout.weightBytes)} in one buffer, over this device's maxBufferSize of ${formatBytes(limit)} (measure a tensor-parallel slice: tp)`,
+    );
+  }
+  const values = gpu.buffer(label, layout.weightBytes);
+  await fillOnGpu(gpu, label, values, {
+    kind: m.format,
+    key: m.key,
+    count: m.k * m.n,
+    exp0: m.exp0,
+    columns: m.n,
+  });
   let scales: GPUBuffer | undefined;
-  if (bytes.scales) {
-    scales = gpu.buffer(`${label}.scales`, bytes.scales);
+  if (layout.scaleBytes) {
+    scales = gpu.buffer(`${label}.scales`, layout.scaleBytes);
     await fillOnGpu(gpu, `${label}.scales`, scales, {
       kind: 'f16',
       key: m.scaleKey,
-      count: scaleCount(m),
+      count: layout.scaleRows * m.n,
       exp0: m.scaleExp0,
     });
   }
@@ -61,33 +83,44 @@ export interface GemvCall {
   x: GPUBuffer;
   y: GPUBuffer;
   residual?: GPUBuffer;
-  /** The x given is the up projection's output (rows × 2k): gate it on load (act(a) · b). */
+  /** The x given is the up projection's output (rows × 2k, act half first): gate it on load. */
   gated?: Gating;
 }
 
-/** The GEMV a decode step uses, and what it can fuse. */
+/** The GEMV a decode step uses. */
 export interface StepGemv {
-  name: string;
-  /** Whether the gating can be fused into the prologue (else the step runs the gate pass). */
-  fusesGate(m: MatrixSpec): boolean;
+  /** Whether the gating is fused into the prologue (else the step runs the gate pass). */
+  fusesGate: boolean;
+  /** The registry name of the kernel used for a matrix. */
+  kernelName(gpu: Gpu, m: MatrixSpec): string;
   prepare(gpu: Gpu, m: MatrixSpec, w: WeightBuffers, call: GemvCall): Promise<KernelRun>;
 }
 
-/**
- * Interim GEMV: the naive matmul with m = rows, f32 weights only, the residual as its bias (one
- * row only). Used until the decode-time GEMV kernels are in the registry.
- */
-export const matmulGemv: StepGemv = {
-  name: 'naive',
-  fusesGate: () => false,
-  async prepare(gpu, m, w, call) {
-    if (m.format !== 'f32') throw new Error(`decodeStep.format: '${m.format}' needs the GEMV kernels`);
-    if (call.residual && call.rows !== 1) throw new Error('decodeStep.batch: above 1 needs the GEMV kernels');
-    if (call.gated) throw new Error('decodeStep: the matmul cannot gate its input');
-    return naive.prepare(
-      gpu,
-      { m: call.rows, k: m.k, n: m.n, bias: call.residual !== undefined },
-      { a: call.x, b: w.values, c: call.y, bias: call.residual },
-    );
+function problemOf(m: MatrixSpec, call: Pick<GemvCall, 'rows' | 'residual' | 'gated'>): GemvProblem {
+  return {
+    k: m.k,
+    n: m.n,
+    rows: call.rows,
+    format: m.format,
+    ...(m.format === 'int4' ? { groupSize: m.groupSize } : {}),
+    ...(call.residual ? { residual: true } : {}),
+    ...(call.gated ? { gate: call.gated === 'geglu' ? 'gelu' : 'silu' } : {}),
+  };
+}
+
+/** The GEMV kernels of the registry ('auto': the kernel of the weight format), gating fused. */
+export const registryGemv: StepGemv = {
+  fusesGate: true,
+  kernelName: (gpu, m) => selectGemvKernel(gpu, problemOf(m, { rows: 1 }), 'auto').name,
+  prepare(gpu, m, w, call) {
+    const problem = problemOf(m, call);
+    const kernel = selectGemvKernel(gpu, problem, 'auto');
+    return kernel.prepare(gpu, problem, {
+      x: call.x,
+      weights: w.values,
+      ...(w.scales ? { scales: w.scales } : {}),
+      ...(call.residual ? { residual: call.residual } : {}),
+      y: call.y,
+    });
   },
 };

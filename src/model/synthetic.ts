@@ -5,7 +5,7 @@
 // exponent 0–3 below `exp0`, i.e. magnitudes between 2^(exp0−18) and 2^(exp0−14).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { checkBinding, checkDispatch } from '../kernels/limits.ts';
+import { checkDispatch } from '../kernels/limits.ts';
 
 const SHADER = new URL('../../shaders/weight-fill.wgsl', import.meta.url);
 const WORKGROUP_SIZE = 256;
@@ -83,48 +83,64 @@ export interface FillSpec {
   count: number;
   /** Value streams (f32, f16): the biased exponent (see exponentFor). */
   exp0?: number;
+  /** Weights of a k × n matrix in the GEMV layout: n (P consecutive k of one column per word); absent: flat. */
+  columns?: number;
 }
 
-/** Words a fill writes. */
+/** Words a fill writes: flat, or (k rounded up to P) / P rows of n words for a matrix. */
 export function fillWords(spec: FillSpec): number {
-  return Math.ceil(spec.count / PER_WORD[spec.kind]);
+  const per = PER_WORD[spec.kind];
+  if (!spec.columns) return Math.ceil(spec.count / per);
+  return Math.ceil(spec.count / spec.columns / per) * spec.columns;
 }
 
 /**
  * Fills `buffer` (at least fillWords(spec) · 4 bytes) on the GPU; submits at once and does not wait.
- * Large tensors are filled in pieces of at most maxStorageBufferBindingSize.
+ * A tensor larger than one storage binding is filled in several dispatches over ranges of it.
  */
 export async function fillOnGpu(gpu: Gpu, label: string, buffer: GPUBuffer, spec: FillSpec): Promise<void> {
   const words = fillWords(spec);
-  checkBinding(gpu, `${label} (${spec.kind}, ${spec.count} elements)`, 4 * words);
-  const workgroups = Math.min(
-    gpu.adapter.isSoftware ? FILL_WORKGROUPS.software : FILL_WORKGROUPS.hardware,
-    Math.max(1, Math.ceil(words / WORKGROUP_SIZE)),
-  );
-  checkDispatch(gpu, `${label}.fill`, [workgroups]);
+  if (4 * words > buffer.size)
+    throw new Error(`${label}: ${4 * words} bytes to fill, the buffer holds ${buffer.size}`);
+  const { maxStorageBufferBindingSize, maxBufferSize, minStorageBufferOffsetAlignment } = gpu.limits;
+  const alignWords = minStorageBufferOffsetAlignment / 4;
+  const chunkWords =
+    Math.floor(Math.min(maxStorageBufferBindingSize, maxBufferSize) / 4 / alignWords) * alignWords;
   const pipeline = await gpu.pipeline({
     kernel: 'weight-fill',
     shader: SHADER,
     entryPoint: `fill_${spec.kind}`,
     constants: { WORKGROUP_SIZE },
   });
-  const params = gpu.uniform(
-    `${label}.fill.params`,
-    new Uint32Array([words, spec.key >>> 0, spec.exp0 ?? 15, spec.count]).buffer,
-  );
   const encoder = gpu.device.createCommandEncoder({ label: `${label}.fill` });
   const pass = encoder.beginComputePass({ label: `${label}.fill` });
   pass.setPipeline(pipeline);
-  pass.setBindGroup(
-    0,
-    gpu.bindGroup(
-      `${label}.fill`,
-      pipeline,
-      spec.kind === 'f32' ? { 0: params, 1: buffer } : { 0: params, 2: buffer },
-    ),
-  );
-  pass.dispatchWorkgroups(workgroups);
+  const owned: GPUBuffer[] = [];
+  for (let word0 = 0; word0 < words; word0 += chunkWords) {
+    const chunk = Math.min(chunkWords, words - word0);
+    const workgroups = Math.min(
+      gpu.adapter.isSoftware ? FILL_WORKGROUPS.software : FILL_WORKGROUPS.hardware,
+      Math.max(1, Math.ceil(chunk / WORKGROUP_SIZE)),
+    );
+    checkDispatch(gpu, `${label}.fill`, [workgroups]);
+    const params = gpu.uniform(
+      `${label}.fill.params`,
+      new Uint32Array([chunk, spec.key >>> 0, spec.exp0 ?? 15, spec.count, spec.columns ?? 0, word0, 0, 0])
+        .buffer,
+    );
+    owned.push(params);
+    const group = gpu.device.createBindGroup({
+      label: `${label}.fill`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: params } },
+        { binding: spec.kind === 'f32' ? 1 : 2, resource: { buffer, offset: 4 * word0, size: 4 * chunk } },
+      ],
+    });
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(workgroups);
+  }
   pass.end();
   gpu.device.queue.submit([encoder.finish()]);
-  params.destroy();
+  for (const params of owned) params.destroy();
 }

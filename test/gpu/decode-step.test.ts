@@ -17,6 +17,18 @@ describe('decode step: one layer against the f64 reference layer', () => {
 
   it.each<DecodeStepOptions & { note: string }>([
     { note: 'test shape (GQA 4/2), control', model: 'test', format: 'f32', context: 37, batch: 1 },
+    { note: 'test shape, f16 weights', model: 'test', format: 'f16', context: 37, batch: 1 },
+    { note: 'test shape, int8 weights', model: 'test', format: 'int8', context: 37, batch: 1 },
+    {
+      note: 'test shape, int4 weights (group 64)',
+      model: 'test',
+      format: 'int4',
+      groupSize: 64,
+      context: 37,
+      batch: 1,
+    },
+    { note: 'test shape, batch 3', model: 'test', format: 'f16', context: 37, batch: 3 },
+    { note: 'test shape, batch 16', model: 'test', format: 'int4', context: 20, batch: 16 },
     { note: 'test shape, context 1', model: 'test', format: 'f32', context: 1, batch: 1 },
     { note: 'test shape, full context', model: 'test', format: 'f32', context: 512, batch: 1 },
     {
@@ -38,9 +50,9 @@ describe('decode step: one layer against the f64 reference layer', () => {
       layersCycled: 2,
     },
     {
-      note: 'Llama-3-8B 1/8 slice (GQA 4/1, hidden 4096), sparse',
+      note: 'Llama-3-8B 1/8 slice (GQA 4/1, hidden 4096), int8, sparse',
       model: 'llama-3-8b',
-      format: 'f32',
+      format: 'int8',
       context: 200,
       batch: 1,
       tp: 8,
@@ -49,9 +61,9 @@ describe('decode step: one layer against the f64 reference layer', () => {
       blockSize: 16,
     },
     {
-      note: 'GLM-130B 1/32 slice (MHA, hidden 12288)',
+      note: 'GLM-130B 1/32 slice (MHA, hidden 12288), int4',
       model: 'glm-130b',
-      format: 'f32',
+      format: 'int4',
       context: 37,
       batch: 1,
       tp: 32,

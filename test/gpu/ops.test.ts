@@ -6,9 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { gate } from '../../src/kernels/gate.ts';
 import { normKernels } from '../../src/kernels/norm.ts';
+import { dequantize } from '../../src/kernels/quantize.ts';
 import { ropeAppend } from '../../src/kernels/rope-append.ts';
 import type { KernelRun } from '../../src/kernels/types.ts';
+import { models } from '../../src/model/shapes.ts';
+import { createWeights } from '../../src/model/step-gemv.ts';
 import { fillOnGpu, q4At, q8At, streamKey, valueAt, valuesOf } from '../../src/model/synthetic.ts';
+import { matrixSpecs, weightAt } from '../../src/model/weights.ts';
 import { compareToReference } from '../../src/reference/compare.ts';
 import { gateReference, normReference, ropeReference } from '../../src/reference/decoder-layer.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
@@ -69,6 +73,31 @@ describe('weight-fill against its CPU twin', () => {
       return valueAt(key, exp0, e);
     });
     expect(got).toEqual(expected);
+  });
+
+  it.each([
+    { format: 'f32' as const, k: 24, n: 12 },
+    { format: 'f16' as const, k: 24, n: 12 },
+    { format: 'int8' as const, k: 24, n: 12 },
+    { format: 'int4' as const, k: 72, n: 8, groupSize: 32, note: 'a short last group' },
+  ])('$format weights in the GEMV layout dequantise to weightAt', async ({ format, k, n, groupSize }) => {
+    const shape = { ...models.test, hidden: k, ffn: n / 2 };
+    const m = matrixSpecs(shape, format, 5, 0, groupSize)[2];
+    expect([m.k, m.n]).toEqual([k, n]);
+    const w = await createWeights(gpu(), 'test.w', m);
+    const weights = new Uint32Array(await gpu().read(w.values));
+    const scales = w.scales ? new Uint32Array(await gpu().read(w.scales)) : undefined;
+    w.destroy();
+    const got = dequantize({
+      format,
+      k,
+      n,
+      ...(groupSize ? { groupSize } : {}),
+      weights,
+      ...(scales ? { scales } : {}),
+    });
+    const expected = Array.from({ length: k * n }, (_, e) => weightAt(m, Math.floor(e / n), e % n));
+    expect(Array.from(got)).toEqual(expected);
   });
 
   it('control: another key gives other values', () => {
