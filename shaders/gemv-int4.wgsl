@@ -1,6 +1,7 @@
 // gemv-int4: y = x · W (+ r) for 1–16 activation rows, W stored as int4 with one f16 scale per group
 // of group_size consecutive k in each column (symmetric: value = q · s), dequantised in registers
-// (extractBits sign-extends a nibble); 4.5 bits per weight at group 32.
+// (a nibble sign-extended by two shifts; the scale applied once per word and row); 4.5 bits per
+// weight at group 32.
 // Work mapping: lane c of the grid owns columns 4c … 4c+3 (consecutive lanes, consecutive 16-byte
 // words: one coalesced vec4<u32> load per lane and word row) for all ROWS rows, accumulating in f32
 // registers; the grid's second axis splits k into ranges of steps_per_split steps (split-k), so a
@@ -135,14 +136,43 @@ fn finish(c: u32, split: u32, column_scale: vec4<f32>) {
 
 @group(0) @binding(3) var<storage, read> scales: array<vec2<u32>>;
 
-// Nibbles first … first+3 of the lane's 4 words (4 consecutive k of 4 columns), times the scales.
-fn quad_int4(v: vec4<i32>, first: u32, s: vec4<f32>) -> Quad {
-  return Quad(
-    vec4<f32>(extractBits(v, 4u * first, 4u)) * s,
-    vec4<f32>(extractBits(v, 4u * first + 4u, 4u)) * s,
-    vec4<f32>(extractBits(v, 4u * first + 8u, 4u)) * s,
-    vec4<f32>(extractBits(v, 4u * first + 12u, 4u)) * s,
-  );
+// The lane's 4 words (one per column) as q for k 8m … 8m+3 (lo) and 8m+4 … 8m+7 (hi): nibble t
+// sign-extended by shifting it to the top and back (constant shifts: cheaper than extractBits on
+// a CPU adapter).
+fn nibble(v: vec4<i32>, t: u32) -> vec4<f32> {
+  return vec4<f32>((v << vec4(28u - 4u * t)) >> vec4(28u));
+}
+
+fn quad_int4(v: vec4<i32>, first: u32) -> Quad {
+  return Quad(nibble(v, first), nibble(v, first + 1u), nibble(v, first + 2u), nibble(v, first + 3u));
+}
+
+// acc += (x[8m … 8m+7] · q) · s for one row: the scale once per word, not once per weight.
+fn row_fma8(acc: vec4<f32>, lo: vec4<f32>, hi: vec4<f32>, dlo: Quad, dhi: Quad, s: vec4<f32>) -> vec4<f32> {
+  return fma(row_fma(row_fma(vec4(0.0), lo, dlo), hi, dhi), s, acc);
+}
+
+// Adds every row's x[r][8m … 8m+7] · (q · s) to its accumulator (kq = 2m: x as vec4).
+fn accumulate8(kq: u32, v: vec4<i32>, s: vec4<f32>) {
+  let st = params.x_stride4;
+  let dlo = quad_int4(v, 0u);
+  let dhi = quad_int4(v, 4u);
+  a0 = row_fma8(a0, x[kq], x[kq + 1u], dlo, dhi, s);
+  if (ROWS > 1u) { a1 = row_fma8(a1, x[st + kq], x[st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 2u) { a2 = row_fma8(a2, x[2u * st + kq], x[2u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 3u) { a3 = row_fma8(a3, x[3u * st + kq], x[3u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 4u) { a4 = row_fma8(a4, x[4u * st + kq], x[4u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 5u) { a5 = row_fma8(a5, x[5u * st + kq], x[5u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 6u) { a6 = row_fma8(a6, x[6u * st + kq], x[6u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 7u) { a7 = row_fma8(a7, x[7u * st + kq], x[7u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 8u) { a8 = row_fma8(a8, x[8u * st + kq], x[8u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 9u) { a9 = row_fma8(a9, x[9u * st + kq], x[9u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 10u) { a10 = row_fma8(a10, x[10u * st + kq], x[10u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 11u) { a11 = row_fma8(a11, x[11u * st + kq], x[11u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 12u) { a12 = row_fma8(a12, x[12u * st + kq], x[12u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 13u) { a13 = row_fma8(a13, x[13u * st + kq], x[13u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 14u) { a14 = row_fma8(a14, x[14u * st + kq], x[14u * st + kq + 1u], dlo, dhi, s); }
+  if (ROWS > 15u) { a15 = row_fma8(a15, x[15u * st + kq], x[15u * st + kq + 1u], dlo, dhi, s); }
 }
 
 // The f16 scales of 4 columns (two packed words).
@@ -167,9 +197,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let group_end = min((group + 1u) * params.group_steps, last);
     let s = column_scales(scales[group * nq + c]);
     for (; step < group_end; step++) {
-      let v = bitcast<vec4<i32>>(w[(step - params.row_base) * nq + c]);
-      accumulate(2u * step, quad_int4(v, 0u, s));
-      accumulate(2u * step + 1u, quad_int4(v, 4u, s));
+      accumulate8(2u * step, bitcast<vec4<i32>>(w[(step - params.row_base) * nq + c]), s);
     }
   }
   finish(c, wid.y, vec4(1.0));

@@ -1,5 +1,6 @@
 // gemv-int8: y = x · W (+ r) for 1–16 activation rows, W stored as int8 with one f16 scale per output
-// column (symmetric: value = q · s_j), dequantised in registers (extractBits sign-extends a byte).
+// column (symmetric: value = q · s_j), dequantised in registers (a byte sign-extended by two shifts;
+// the column scale applied once, to the sum).
 // Work mapping: lane c of the grid owns columns 4c … 4c+3 (consecutive lanes, consecutive 16-byte
 // words: one coalesced vec4<u32> load per lane and word row) for all ROWS rows, accumulating in f32
 // registers; the grid's second axis splits k into ranges of steps_per_split steps (split-k), so a
@@ -133,14 +134,16 @@ fn finish(c: u32, split: u32, column_scale: vec4<f32>) {
 
 @group(0) @binding(3) var<storage, read> scales: array<vec2<u32>>;
 
-// One word row m of the lane's 4 columns (k 4m … 4m+3, a byte each) as four k rows of q.
+// One word row m of the lane's 4 columns (k 4m … 4m+3, a byte each) as four k rows of q: byte t
+// sign-extended by shifting it to the top and back (constant shifts: cheaper than extractBits on
+// a CPU adapter).
 fn quad_int8(word: vec4<u32>) -> Quad {
   let v = bitcast<vec4<i32>>(word);
   return Quad(
-    vec4<f32>(extractBits(v, 0u, 8u)),
-    vec4<f32>(extractBits(v, 8u, 8u)),
-    vec4<f32>(extractBits(v, 16u, 8u)),
-    vec4<f32>(extractBits(v, 24u, 8u)),
+    vec4<f32>((v << vec4(24u)) >> vec4(24u)),
+    vec4<f32>((v << vec4(16u)) >> vec4(24u)),
+    vec4<f32>((v << vec4(8u)) >> vec4(24u)),
+    vec4<f32>(v >> vec4(24u)),
   );
 }
 
