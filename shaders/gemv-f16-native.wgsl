@@ -20,6 +20,7 @@ enable f16;
 
 override WORKGROUP_SIZE: u32 = 64u; // lanes along columns: one group of 4 columns each
 override ROWS: u32 = 1u;            // activation rows, 1 … 16
+override UNROLL: bool = true;       // load 4 word rows per trip before using them (GPUs; not CPU adapters)
 
 struct Params {
   nq: u32,              // groups of 4 columns: nPadded / 4 (vec4 per word row, per row of y)
@@ -166,7 +167,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   }
   let first = params.step_begin + wid.y * params.steps_per_split;
   let last = min(first + params.steps_per_split, params.step_end);
-  for (var step = first; step < last; step++) {
+  var step = first;
+  // Two steps (four word rows) per trip, loaded before any is used: 64 bytes in flight per lane.
+  for (; UNROLL && step + 2u <= last; step += 2u) {
+    let i = (2u * step - params.row_base) * nq + c;
+    let w0 = w[i];
+    let w1 = w[i + nq];
+    let w2 = w[i + 2u * nq];
+    let w3 = w[i + 3u * nq];
+    accumulate(step, quad_f16(w0, w1));
+    accumulate(step + 1u, quad_f16(w2, w3));
+  }
+  for (; step < last; step++) {
     let i = (2u * step - params.row_base) * nq + c;
     accumulate(step, quad_f16(w[i], w[i + nq]));
   }

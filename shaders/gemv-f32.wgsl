@@ -17,6 +17,7 @@
 
 override WORKGROUP_SIZE: u32 = 64u; // lanes along columns: one group of 4 columns each
 override ROWS: u32 = 1u;            // activation rows, 1 … 16
+override UNROLL: bool = true;       // unused here: a step of f32 already loads 4 word rows (64 bytes)
 
 struct Params {
   nq: u32,              // groups of 4 columns: nPadded / 4 (vec4 per word row, per row of y)

@@ -21,6 +21,7 @@
 
 override WORKGROUP_SIZE: u32 = 64u; // lanes along columns: one group of 4 columns each
 override ROWS: u32 = 1u;            // activation rows, 1 … 16
+override UNROLL: bool = true;       // load 4 word rows per trip before using them (GPUs; not CPU adapters)
 
 struct Params {
   nq: u32,              // groups of 4 columns: nPadded / 4 (vec4 per word row, per row of y)
@@ -196,6 +197,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let group = step / params.group_steps;
     let group_end = min((group + 1u) * params.group_steps, last);
     let s = column_scales(scales[group * nq + c]);
+    // Four word rows per trip, loaded before any is used: 64 bytes in flight per lane.
+    for (; UNROLL && step + 4u <= group_end; step += 4u) {
+      let i = (step - params.row_base) * nq + c;
+      let v0 = bitcast<vec4<i32>>(w[i]);
+      let v1 = bitcast<vec4<i32>>(w[i + nq]);
+      let v2 = bitcast<vec4<i32>>(w[i + 2u * nq]);
+      let v3 = bitcast<vec4<i32>>(w[i + 3u * nq]);
+      accumulate8(2u * step, v0, s);
+      accumulate8(2u * step + 2u, v1, s);
+      accumulate8(2u * step + 4u, v2, s);
+      accumulate8(2u * step + 6u, v3, s);
+    }
     for (; step < group_end; step++) {
       accumulate8(2u * step, bitcast<vec4<i32>>(w[(step - params.row_base) * nq + c]), s);
     }

@@ -19,6 +19,7 @@
 
 override WORKGROUP_SIZE: u32 = 64u; // lanes along columns: one group of 4 columns each
 override ROWS: u32 = 1u;            // activation rows, 1 … 16
+override UNROLL: bool = true;       // load 4 word rows per trip before using them (GPUs; not CPU adapters)
 
 struct Params {
   nq: u32,              // groups of 4 columns: nPadded / 4 (vec4 per word row, per row of y)
@@ -163,7 +164,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   }
   let first = params.step_begin + wid.y * params.steps_per_split;
   let last = min(first + params.steps_per_split, params.step_end);
-  for (var step = first; step < last; step++) {
+  var step = first;
+  // Four word rows per trip, loaded before any is used: 64 bytes in flight per lane.
+  for (; UNROLL && step + 4u <= last; step += 4u) {
+    let i = (step - params.row_base) * nq + c;
+    let w0 = w[i];
+    let w1 = w[i + nq];
+    let w2 = w[i + 2u * nq];
+    let w3 = w[i + 3u * nq];
+    accumulate(step, quad_int8(w0));
+    accumulate(step + 1u, quad_int8(w1));
+    accumulate(step + 2u, quad_int8(w2));
+    accumulate(step + 3u, quad_int8(w3));
+  }
+  for (; step < last; step++) {
     accumulate(step, quad_int8(w[(step - params.row_base) * nq + c]));
   }
   finish(c, wid.y, column_scales(scales[c]));

@@ -5,10 +5,13 @@
 // Tunables (GemvTunables; defaults per adapter kind):
 //   workgroupSize  lanes per workgroup, each owning 4 columns: 64 on GPUs (a workgroup reads 1 KiB
 //                  runs of a word row), 16 on CPU adapters (more, smaller pieces for a few threads)
-//   minWorkgroups  split k until the main pass has this many workgroups: 512 on GPUs (enough to fill
-//                  a large one), 4 on CPU adapters (few long invocations: SwiftShader runs a
+//   minWorkgroups  split k until the main pass has this many workgroups: 1024 on GPUs (65536 lanes ×
+//                  64 bytes in flight ≈ 4 MB, about bandwidth × latency of an H100-class GPU), 4 on CPU adapters (few long invocations: SwiftShader runs a
 //                  workgroup's lanes as coroutines on one thread, so splitting only adds partials)
 //   minSplitSteps  fewest k steps a split walks (16 on GPUs, 64 on CPU adapters)
+//   unroll         load 4 word rows per loop trip before using any (64 bytes in flight per lane, which
+//                  a GPU needs to cover memory latency); off on CPU adapters, where it measured no
+//                  better (SwiftShader, machine under load) and costs registers
 //   software       force the CPU-adapter defaults (true) or the GPU ones (false); default: the
 //                  adapter's isSoftware
 //   splits         force the number of splits (tests)
@@ -38,6 +41,7 @@ export interface GemvConfig {
   workgroupSize: number;
   minWorkgroups: number;
   minSplitSteps: number;
+  unroll: boolean;
 }
 
 export interface GemvTunables extends Partial<GemvConfig> {
@@ -48,13 +52,15 @@ export interface GemvTunables extends Partial<GemvConfig> {
 
 export const GEMV_HARDWARE: Readonly<GemvConfig> = Object.freeze({
   workgroupSize: 64,
-  minWorkgroups: 512,
+  minWorkgroups: 1024,
   minSplitSteps: 16,
+  unroll: true,
 });
 export const GEMV_SOFTWARE: Readonly<GemvConfig> = Object.freeze({
   workgroupSize: 16,
   minWorkgroups: 4,
   minSplitSteps: 64,
+  unroll: false,
 });
 
 /** What distinguishes one GEMV kernel from another: its format, shader and features. */
@@ -131,6 +137,7 @@ export function planGemv(gpu: Gpu, p: GemvProblem, options: GemvTunables = {}): 
     workgroupSize: options.workgroupSize ?? base.workgroupSize,
     minWorkgroups: options.minWorkgroups ?? base.minWorkgroups,
     minSplitSteps: options.minSplitSteps ?? base.minSplitSteps,
+    unroll: options.unroll ?? base.unroll,
   };
   const rowsPerStep = layout.stepK / layout.valuesPerWord;
   const steps = layout.kPadded / layout.stepK;
@@ -244,7 +251,7 @@ async function prepareGemv(
     kernel: name,
     shader: spec.shader,
     entryPoint: 'main',
-    constants: { WORKGROUP_SIZE: config.workgroupSize, ROWS: p.rows },
+    constants: { WORKGROUP_SIZE: config.workgroupSize, ROWS: p.rows, UNROLL: config.unroll ? 1 : 0 },
   });
   const owned: { destroy(): void }[] = [];
   const own = <T extends { destroy(): void }>(object: T): T => {
