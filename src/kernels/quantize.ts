@@ -153,41 +153,52 @@ export function quantize(w: Float32Array, options: QuantizeOptions): QuantizedMa
   return { format, k, n, ...(groupSize ? { groupSize } : {}), weights, scales };
 }
 
-/** The quantised integer (int8 / int4) or f16 bits at (i, j), read back from the packed words. */
-export function packedField(qw: QuantizedMatrix, i: number, j: number): number {
-  const { nPadded, valuesPerWord: per } = gemvLayout(qw);
+/** Reads fields and scales of a packed matrix (the layout computed once). */
+export function reader(qw: QuantizedMatrix) {
+  const { nPadded, valuesPerWord: per, groupSize } = gemvLayout(qw);
   const bits = 32 / per;
-  const word = qw.weights[Math.floor(i / per) * nPadded + j];
-  const field = per === 1 ? word : (word >>> (bits * (i % per))) & (2 ** bits - 1);
-  if (qw.format === 'int8' || qw.format === 'int4')
-    return field >= 2 ** (bits - 1) ? field - 2 ** bits : field;
-  return field;
+  const signed = qw.format === 'int8' || qw.format === 'int4';
+  return {
+    field(i: number, j: number): number {
+      const word = qw.weights[Math.floor(i / per) * nPadded + j];
+      const field = per === 1 ? word : (word >>> (bits * (i % per))) & (2 ** bits - 1);
+      return signed && field >= 2 ** (bits - 1) ? field - 2 ** bits : field;
+    },
+    scale(i: number, j: number): number {
+      if (!qw.scales) return 1;
+      const row = qw.format === 'int8' ? 0 : Math.floor(i / (groupSize as number));
+      const index = row * nPadded + j;
+      const word = qw.scales[index >> 1];
+      return f16Value(index & 1 ? word >>> 16 : word & 0xffff);
+    },
+  };
+}
+
+/** The quantised integer (int8 / int4), f16 bits or f32 bits at (i, j), read back from the packed words. */
+export function packedField(qw: QuantizedMatrix, i: number, j: number): number {
+  return reader(qw).field(i, j);
 }
 
 /** The scale of (i, j) for int8 / int4 (1 for f32, f16). */
 export function scaleAt(qw: QuantizedMatrix, i: number, j: number): number {
-  if (!qw.scales) return 1;
-  const { nPadded, groupSize } = gemvLayout(qw);
-  const row = qw.format === 'int8' ? 0 : Math.floor(i / (groupSize as number));
-  const index = row * nPadded + j;
-  const word = qw.scales[index >> 1];
-  return f16Value(index & 1 ? word >>> 16 : word & 0xffff);
+  return reader(qw).scale(i, j);
 }
 
 /** The k × n values the kernels compute with (q · s, f16 or f32), row-major. */
 export function dequantize(qw: QuantizedMatrix): Float32Array {
   const { k, n, format } = qw;
+  const read = reader(qw);
   const out = new Float32Array(k * n);
   const f32 = new Float32Array(1);
   const u32 = new Uint32Array(f32.buffer);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < n; j++) {
-      const field = packedField(qw, i, j);
+      const field = read.field(i, j);
       if (format === 'f32') {
         u32[0] = field;
         out[i * n + j] = f32[0];
       } else if (format === 'f16') out[i * n + j] = f16Value(field);
-      else out[i * n + j] = field * scaleAt(qw, i, j);
+      else out[i * n + j] = field * read.scale(i, j);
     }
   }
   return out;
