@@ -208,7 +208,7 @@ export function checkLatency(ctx: CheckContext): ClaimCheck {
   if (projection === undefined || ci === undefined) {
     return {
       verdict: hardware(ctx, 'inconclusive'),
-      detail: `No verified ${estimate.model.name} decode step in ${inputs.format} in these results, so nothing was projected; one attention kernel says nothing about a whole model’s latency.${audit}${softwareNote(ctx)}`,
+      detail: `No verified ${estimate.model.name} decode step in ${inputs.format} in these results${estimate.measuredFormats.length > 0 ? ` (measured in ${estimate.measuredFormats.join(', ')}: choose that precision)` : ''}, so nothing was projected; one attention kernel says nothing about a whole model’s latency.${audit}${softwareNote(ctx)}`,
     };
   }
   const interval: Interval = { estimate: projection.msPerToken, ci95: ci };

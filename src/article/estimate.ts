@@ -47,6 +47,8 @@ export interface DecoderEstimate {
   inputs: ArticleInputs;
   model: ModelShape;
   step?: StepEvidence;
+  /** Weight formats the results hold a dense decode step of this model in. */
+  measuredFormats: WeightFormat[];
   projection?: Projection;
   /** The projected ms per token's 95% interval (the measured layer's CI carried through). */
   msPerTokenCi?: [number, number];
@@ -161,7 +163,21 @@ export function estimateDecoder(
           { name: 'measured', memoryGB: inputs.memoryGB, bandwidthGBps: measuredGBps },
           { ...config, cards: inputs.cards },
         );
-  const estimate: DecoderEstimate = { inputs, model, articleCardFloor, measuredGBps, measuredFloor };
+  const measuredFormats = [
+    ...new Set(
+      decodeSteps(file, model.id)
+        .filter((result) => result.params.kv !== 'sparse')
+        .map((result) => result.params.format as WeightFormat),
+    ),
+  ];
+  const estimate: DecoderEstimate = {
+    inputs,
+    model,
+    articleCardFloor,
+    measuredGBps,
+    measuredFloor,
+    measuredFormats,
+  };
 
   const step = pickStep(file, model, { ...inputs, context });
   if (step !== undefined) {

@@ -19,7 +19,7 @@ function opsBar(estimate: DecoderEstimate, gpu: string): HTMLElement {
       'p',
       { class: 'muted', testid: 'decoder-ops' },
       estimate.step === undefined
-        ? `No ${estimate.model.name} decode step in ${estimate.inputs.format} in these results (run the model suite).`
+        ? `No ${estimate.model.name} decode step in ${estimate.inputs.format} in these results${estimate.measuredFormats.length > 0 ? `; measured in: ${estimate.measuredFormats.join(', ')} (choose that precision above)` : ' (run the model suite)'}.`
         : 'This decode step has no per-op times (the adapter gave no per-pass timestamps).',
     );
   }

@@ -2,6 +2,7 @@
 // data-state=ready before any run; a shared link's claims speak of "the sender's GPU", carry the
 // link's inputs, and render the decoder section.
 
+import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTICLE } from '../../src/article/article.ts';
@@ -11,7 +12,7 @@ import { selfAudit } from '../../src/article/self-audit.ts';
 import { VERDICTS } from '../../src/article/verdicts.ts';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
-import { newContext, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
+import { newContext, SCREENSHOTS, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 const browser = useBrowser();
@@ -77,6 +78,7 @@ describe('a shared link', () => {
     expect(await page.locator('[data-testid="chip-table"] tbody tr').count()).toBeGreaterThanOrEqual(9);
     expect(watched.pageErrors).toEqual([]);
     await screenshot(page, 'claims-shared');
+    await decoder.screenshot({ path: join(SCREENSHOTS, 'decoder-section.png') });
     await page.close();
   });
 
