@@ -136,7 +136,9 @@ export function costPerMillion(
 /** Dollars as shown: `digits` decimals (never fewer than needed to tell a non-zero figure from $0). */
 export function dollarsText(dollars: number, digits = 2): string {
   const shown =
-    dollars > 0 && dollars < 10 ** -digits ? significant(dollars, 2).toString() : dollars.toFixed(digits);
+    dollars > 0 && dollars < 10 ** -digits
+      ? significant(dollars, 2).toString()
+      : dollars.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return `$${shown}`;
 }
 

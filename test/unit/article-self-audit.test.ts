@@ -146,11 +146,11 @@ describe('cost per 1M tokens', () => {
     '$%d × %d cards at %d tokens/s (%d decimals): the printed result follows from the printed inputs',
     (price, cards, tps, digits) => {
       const { formula, dollars } = costPerMillion(price, cards, tps, digits);
-      const match = formula.match(/= \$([\d,.]+) × (\d+) ÷ \(([\d,.]+) × 3,600\) × 1,000,000 = \$([\d.]+)$/);
+      const match = formula.match(/= \$([\d,.]+) × (\d+) ÷ \(([\d,.]+) × 3,600\) × 1,000,000 = \$([\d,.]+)$/);
       expect(match, formula).not.toBeNull();
       const [, p, c, t, d] = match ?? [];
       expect(num(d)).toBeCloseTo(((num(p) * num(c)) / (num(t) * 3600)) * 1e6, digits);
-      expect(d).toBe(dollars.toFixed(digits));
+      expect(num(d)).toBe(Number(dollars.toFixed(digits)));
     },
   );
 });
