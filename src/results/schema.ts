@@ -21,6 +21,8 @@ export const RESULTS_CAPS = {
   userAgent: 400,
   /** `error` and `notes` of a result: compiler messages can be long. */
   longText: 4000,
+  /** Ops of a decode step's per-op breakdown. */
+  ops: 32,
 } as const;
 
 // Upper bounds are powers of ten so that rounding to significant digits (share links) never crosses them.
@@ -159,9 +161,53 @@ const latencySchema = strict({
   outliers: v.optional(wholeNumber(MAX_COUNT)),
 });
 
+const interval = (max: number) =>
+  v.strictTuple([finiteNumber(0, max), finiteNumber(0, max)], 'expected [lo, hi]');
+
+const opTimeSchema = strict({
+  op: text(RESULTS_CAPS.id),
+  ms: finiteNumber(0, MAX_MS),
+  bytes: finiteNumber(0, MAX_AMOUNT),
+});
+
+const ceilingPairSchema = strict({
+  probe: text(RESULTS_CAPS.id),
+  ratio: finiteNumber(0, MAX_RATIO),
+  ci95: interval(MAX_RATIO),
+  workingSetBytes: finiteNumber(0, MAX_AMOUNT),
+});
+
+/** Caps of a projection's lines (formulas and caveats). */
+const PROJECTION_LINES = 16;
+
+const projectionSchema = strict({
+  projected: v.literal(true, 'expected true'),
+  model: text(RESULTS_CAPS.id),
+  format: oneOf(['f32', 'f16', 'int8', 'int4']),
+  groupSize: v.optional(wholeNumber(MAX_COUNT)),
+  context: wholeNumber(MAX_COUNT),
+  batch: wholeNumber(MAX_COUNT),
+  cards: wholeNumber(MAX_COUNT),
+  measuredTp: wholeNumber(MAX_COUNT),
+  layerMs: finiteNumber(0, MAX_MS),
+  fullLayerMs: finiteNumber(0, MAX_MS),
+  perCardLayerMs: finiteNumber(0, MAX_MS),
+  lmHeadMs: finiteNumber(0, MAX_MS),
+  lmHeadEstimated: boolean,
+  msPerToken: finiteNumber(0, MAX_MS),
+  tokensPerSecond: finiteNumber(0, MAX_AMOUNT),
+  weightsGB: finiteNumber(0, MAX_AMOUNT),
+  kvCacheGB: finiteNumber(0, MAX_AMOUNT),
+  capacityGB: finiteNumber(0, MAX_AMOUNT),
+  fits: boolean,
+  cardsNeeded: wholeNumber(MAX_COUNT),
+  formulas: cappedArray(text(RESULTS_CAPS.longText), PROJECTION_LINES),
+  caveats: cappedArray(text(RESULTS_CAPS.longText), PROJECTION_LINES),
+});
+
 const resultSchema = strict({
   id: text(RESULTS_CAPS.id),
-  op: oneOf(['attention', 'decode', 'matmul', 'probe']),
+  op: oneOf(['attention', 'decode', 'matmul', 'probe', 'gemv', 'decode-step']),
   kernel: text(RESULTS_CAPS.id),
   impl: oneOf(['attnscope', 'tfjs-webgpu', 'gpu.js']),
   params: cappedRecord(paramValue, RESULTS_CAPS.paramKeys),
@@ -183,6 +229,9 @@ const resultSchema = strict({
   speedupCi95: v.optional(
     v.strictTuple([finiteNumber(0, MAX_RATIO), finiteNumber(0, MAX_RATIO)], 'expected [lo, hi]'),
   ),
+  ops: v.optional(cappedArray(opTimeSchema, RESULTS_CAPS.ops)),
+  projection: v.optional(projectionSchema),
+  ceilingPair: v.optional(ceilingPairSchema),
 });
 
 const resultsFileSchema = strict({

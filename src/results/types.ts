@@ -1,9 +1,11 @@
 // The results JSON (contract: ../shared/design.md "Results JSON"). Every speed figure the page, the CLI
 // and share links show is one of these records; field names here are relied on outside the code.
 
+import type { Projection } from '../model/projection.ts';
+
 export const RESULTS_SCHEMA = 'attnscope.results/1';
 
-export type Op = 'attention' | 'decode' | 'matmul' | 'probe';
+export type Op = 'attention' | 'decode' | 'matmul' | 'probe' | 'gemv' | 'decode-step';
 export type Impl = 'attnscope' | 'tfjs-webgpu' | 'gpu.js';
 export type Runtime = 'browser' | 'node';
 
@@ -80,6 +82,29 @@ export interface BenchResult {
   notes?: string;
   /** 95% CI of speedupVsDense when it comes from samples timed interleaved with the dense baseline. */
   speedupCi95?: [number, number];
+  /** decode-step: one layer's time split by op (per-pass timestamps), with each op's bytes per token. */
+  ops?: OpTime[];
+  /** decode-step: the whole model projected from this layer (every figure labelled projected). */
+  projection?: Projection;
+  /** The kernel timed interleaved with the read probe at the same working set: its share of the probe. */
+  ceilingPair?: CeilingPair;
+}
+
+/** One op of a decode step: median ms per layer and bytes per token. */
+export interface OpTime {
+  op: string;
+  ms: number;
+  bytes: number;
+}
+
+/** gbps ÷ the read probe's GB/s, from samples of both taken in turn in the same run. */
+export interface CeilingPair {
+  /** The probe ('read'). */
+  probe: string;
+  ratio: number;
+  ci95: [number, number];
+  /** Bytes the probe streamed (the kernel's working set, so that neither reads from a cache). */
+  workingSetBytes: number;
 }
 
 export interface ResultsFile {

@@ -1,0 +1,123 @@
+// decode-step results in the results schema and share links: the per-op breakdown, the projection
+// and the paired read-probe share parse, survive a link, and hostile values are refused by field.
+
+import { describe, expect, it } from 'vitest';
+import { projectDecode } from '../../src/model/projection.ts';
+import { models } from '../../src/model/shapes.ts';
+import { parseResults } from '../../src/results/schema.ts';
+import { decodeShareFragment, encodeShareLink } from '../../src/results/share-link.ts';
+import type { BenchResult } from '../../src/results/types.ts';
+import { makeResult, makeResultsFile } from './results-fixtures.ts';
+
+function decodeStepResult(overrides: Partial<BenchResult> = {}): BenchResult {
+  const projection = projectDecode({
+    model: models['glm-130b'],
+    format: 'int4',
+    context: 2048,
+    batch: 1,
+    cards: 8,
+    layerMs: 0.2345678,
+    measuredTp: 8,
+    memoryGBPerCard: 80,
+  });
+  return makeResult({
+    id: 'decode-step/glm-130b/int4/tp8',
+    op: 'decode-step',
+    kernel: 'decode-step',
+    params: {
+      model: 'glm-130b',
+      format: 'int4',
+      groupSize: 32,
+      context: 2048,
+      batch: 1,
+      tp: 8,
+      kv: 'dense',
+      layersCycled: 2,
+      workingSetBytes: 1.2e9,
+    },
+    ops: [
+      { op: 'norm', ms: 0.001234, bytes: 98_304 },
+      { op: 'qkv', ms: 0.05, bytes: 28_311_552 },
+    ],
+    projection,
+    ceilingPair: { probe: 'read', ratio: 0.8123, ci95: [0.8, 0.83], workingSetBytes: 1.2e9 },
+    ...overrides,
+  });
+}
+
+describe('decode-step results in the schema', () => {
+  it('a result with ops, projection and ceilingPair parses to the same object', () => {
+    const file = makeResultsFile([
+      decodeStepResult(),
+      makeResult({ op: 'gemv', kernel: 'gemv-int4', id: 'gemv/lm-head' }),
+    ]);
+    const parsed = parseResults(JSON.parse(JSON.stringify(file)));
+    expect(parsed.ok ? parsed.value : parsed.error).toEqual(file);
+  });
+
+  it('control: a file without the new fields still parses', () => {
+    expect(parseResults(makeResultsFile()).ok).toBe(true);
+  });
+
+  it.each([
+    {
+      field: 'ops[0].ms',
+      change: { ops: [{ op: 'norm', ms: -1, bytes: 1 }] },
+      message: /results\[0\]\.ops\[0\]\.ms: expected a number ≥ 0/,
+    },
+    {
+      field: 'ops[0] extra',
+      change: { ops: [{ op: 'norm', ms: 1, bytes: 1, x: 1 }] },
+      message: /results\[0\]\.ops\[0\]\.x: unknown field/,
+    },
+    {
+      field: 'ops too long',
+      change: { ops: Array.from({ length: 33 }, () => ({ op: 'a', ms: 1, bytes: 1 })) },
+      message: /results\[0\]\.ops: expected at most 32 items, got 33/,
+    },
+    {
+      field: 'ceilingPair.ci95',
+      change: { ceilingPair: { probe: 'read', ratio: 1, ci95: [1], workingSetBytes: 1 } },
+      message: /results\[0\]\.ceilingPair\.ci95\[1\]: expected a finite number, got undefined/,
+    },
+  ])('refuses $field', ({ change, message }) => {
+    const file = makeResultsFile([{ ...decodeStepResult(), ...(change as Partial<BenchResult>) }]);
+    const parsed = parseResults(JSON.parse(JSON.stringify(file)));
+    expect(parsed.ok ? 'parsed' : parsed.error).toMatch(message);
+  });
+
+  it.each([
+    { field: 'projected', value: false, message: /projection\.projected: expected true/ },
+    { field: 'msPerToken', value: 'fast', message: /projection\.msPerToken: expected a finite number/ },
+    {
+      field: 'formulas',
+      value: Array.from({ length: 17 }, () => 'x'),
+      message: /projection\.formulas: expected at most 16 items/,
+    },
+    { field: 'extra', value: 1, message: /projection\.extra: unknown field/ },
+  ])('refuses projection.$field', ({ field, value, message }) => {
+    const result = decodeStepResult();
+    const file = makeResultsFile([
+      { ...result, projection: { ...result.projection, [field]: value } as never },
+    ]);
+    const parsed = parseResults(JSON.parse(JSON.stringify(file)));
+    expect(parsed.ok ? 'parsed' : parsed.error).toMatch(message);
+  });
+
+  it('survives a share link (numbers to 4 significant digits)', async () => {
+    const file = makeResultsFile([decodeStepResult()]);
+    const link = await encodeShareLink(file, 'https://example.org/attnscope/');
+    const decoded = await decodeShareFragment(new URL(link).hash);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    const result = decoded.value.results[0];
+    expect(result.op).toBe('decode-step');
+    expect(result.ops).toEqual([
+      { op: 'norm', ms: 0.001234, bytes: 98_304 },
+      { op: 'qkv', ms: 0.05, bytes: 28_311_552 },
+    ]);
+    expect(result.projection?.msPerToken).toBe(file.results[0].projection?.msPerToken);
+    expect(result.projection?.formulas).toEqual(file.results[0].projection?.formulas);
+    expect(result.ceilingPair?.ratio).toBe(0.8123);
+  });
+});
