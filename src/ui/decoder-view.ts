@@ -135,7 +135,13 @@ function chipTable(estimate: DecoderEstimate, gpu: string): HTMLElement {
           ),
         ),
         measured === undefined || estimate.measuredGBps === undefined
-          ? null
+          ? h(
+              'tr',
+              { 'data-chip': 'measured', class: 'measured-row' },
+              h('td', {}, h('strong', {}, gpu.charAt(0).toUpperCase() + gpu.slice(1))),
+              cell(`${printed(inputs.memoryGB)} GB (typed)`, 'num'),
+              h('td', { colspan: 5 }, 'not measured: the read probe did not run in these results'),
+            )
           : h(
               'tr',
               { 'data-chip': 'measured', class: 'measured-row' },
