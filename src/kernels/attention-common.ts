@@ -1,7 +1,8 @@
-// Pieces every attention kernel shares: the Params uniform (the `struct Params` at the top of each
-// attention shader), the mask-layout buffer and the element counts of the bytes/FLOP models.
+// Pieces every attention kernel shares: the fields that open every attention shader's `struct Params`
+// (each module's layout appends its own), the mask-layout buffer and the element counts of the bytes/FLOP models.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, type UniformLayout, type UniformValues } from '../gpu/uniform.ts';
 import type { AttentionProblem } from './types.ts';
 
 /**
@@ -24,30 +25,48 @@ export function kvGroup(p: Pick<AttentionProblem, 'heads' | 'kvHeads'>): number 
   return p.heads / kvHeadsOf(p);
 }
 
-/** Bytes of the Params uniform: 12 words. */
-export const ATTENTION_PARAMS_BYTES = 48;
+/** The fields every attention shader's `struct Params` opens with, in order. */
+export const ATTENTION_FIELDS = [
+  ['heads', 'u32'],
+  ['seq_q', 'u32'],
+  ['seq_k', 'u32'],
+  ['head_dim', 'u32'],
+  ['scale', 'f32'],
+  ['causal', 'u32'],
+  ['has_mask', 'u32'],
+  ['block_size', 'u32'],
+  ['mask_cols', 'u32'],
+  ['causal_offset', 'i32'],
+  ['kv_group', 'u32'],
+  ['_pad1', 'u32'],
+] as const;
 
-/** Packs the Params uniform shared by the attention shaders. */
-export function attentionParams(p: AttentionProblem, extra: readonly number[] = []): ArrayBuffer {
-  const words = new ArrayBuffer(ATTENTION_PARAMS_BYTES + Math.ceil(extra.length / 4) * 16);
-  const u32 = new Uint32Array(words);
-  const f32 = new Float32Array(words);
-  const i32 = new Int32Array(words);
-  u32[0] = p.heads;
-  u32[1] = p.seqQ;
-  u32[2] = p.seqK;
-  u32[3] = p.headDim;
-  f32[4] = p.scale;
-  u32[5] = p.causal ? 1 : 0;
-  u32[6] = p.mask ? 1 : 0;
-  u32[7] = p.mask?.blockSize ?? 1;
-  u32[8] = p.mask?.cols ?? 1;
-  i32[9] = p.seqK - p.seqQ;
-  u32[10] = kvGroup(p);
-  extra.forEach((word, index) => {
-    u32[12 + index] = word;
-  });
-  return words;
+type AttentionField = Exclude<(typeof ATTENTION_FIELDS)[number][0], `_${string}`>;
+
+/** The values of the shared fields for a problem. */
+export function attentionValues(p: AttentionProblem): Record<AttentionField, number | boolean> {
+  return {
+    heads: p.heads,
+    seq_q: p.seqQ,
+    seq_k: p.seqK,
+    head_dim: p.headDim,
+    scale: p.scale,
+    causal: p.causal,
+    has_mask: p.mask !== undefined,
+    block_size: p.mask?.blockSize ?? 1,
+    mask_cols: p.mask?.cols ?? 1,
+    causal_offset: p.seqK - p.seqQ,
+    kv_group: kvGroup(p),
+  };
+}
+
+/** Packs an attention shader's Params: the shared fields of `p`, then the kernel's own `extra` ones. */
+export function attentionParams<N extends string>(
+  layout: UniformLayout<N>,
+  p: AttentionProblem,
+  extra: Omit<UniformValues<N>, AttentionField> & Partial<Record<AttentionField, number | boolean>>,
+): ArrayBuffer {
+  return packUniform(layout, { ...attentionValues(p), ...extra } as UniformValues<N>);
 }
 
 /** The mask's 0/1 layout as u32 words (one word when there is no mask: bindings cannot be empty). */

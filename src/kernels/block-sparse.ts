@@ -25,7 +25,14 @@ import {
   kvBytes,
   qoBytes,
 } from './attention-common.ts';
-import { FLASH_DEFAULTS, type FlashOptions, planTiles, tileBytes, tileConstants } from './flash.ts';
+import {
+  FLASH_DEFAULTS,
+  FLASH_PARAMS,
+  type FlashOptions,
+  planTiles,
+  tileBytes,
+  tileConstants,
+} from './flash.ts';
 import { checkPackedKv, kvBindings, kvFormat } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import { dispatchRun } from './run.ts';
@@ -101,11 +108,16 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
         entryPoint: plan.staged ? 'sparse_main' : 'sparse_main_direct',
         constants: { BLOCK_Q: invocations, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
-      const words = attentionParams(p, [plan.headVec4, plan.tileK, subTiles, blocks.rows, blocks.tileRows]);
-      // Without a mask, walk virtual blocks of blockQ keys (attentionParams writes 1 and 1 there).
-      const u32 = new Uint32Array(words);
-      u32[7] = blocks.blockSize;
-      u32[8] = blocks.cols;
+      // Without a mask, walk virtual blocks of blockQ keys.
+      const words = attentionParams(FLASH_PARAMS, p, {
+        block_size: blocks.blockSize,
+        mask_cols: blocks.cols,
+        head_vec4: plan.headVec4,
+        tile_k: plan.tileK,
+        sub_tiles: subTiles,
+        mask_rows: blocks.rows,
+        tile_rows: blocks.tileRows,
+      });
       const params = gpu.uniform(`${name}.params`, words);
       const csr = csrBuffer(gpu, name, p);
       const kv = await kvBindings(gpu, name, p, io, format);

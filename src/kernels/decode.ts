@@ -25,8 +25,10 @@
 
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import type { Gpu } from '../gpu/gpu.ts';
+import { uniformLayout } from '../gpu/uniform.ts';
 import {
   type AdapterKind,
+  ATTENTION_FIELDS,
   attentionFlops,
   attentionParams,
   headGrid,
@@ -41,6 +43,18 @@ import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
+/** `struct Params` of decode-attention.wgsl: the shared fields, then the split's plan. */
+export const DECODE_PARAMS = uniformLayout('Params', [
+  ...ATTENTION_FIELDS,
+  ['hv', 'u32'],
+  ['row_groups', 'u32'],
+  ['ranges', 'u32'],
+  ['range_keys', 'u32'],
+  ['visit_positions', 'u32'],
+  ['_pad2', 'u32'],
+  ['_pad3', 'u32'],
+  ['layout_offset', 'u32'],
+]);
 /** Longest query decode accepts. */
 export const DECODE_MAX_ROWS = 16;
 /** ROWS of a row group when seqQ > 1. */
@@ -277,16 +291,14 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const meta = metaWords(p, visit, plan);
       const params = gpu.uniform(
         `${name}.params`,
-        attentionParams(p, [
-          plan.hv,
-          plan.rowGroups,
-          plan.ranges,
-          plan.rangeKeys,
-          visit.positions,
-          0,
-          0,
-          meta.layoutOffset,
-        ]),
+        attentionParams(DECODE_PARAMS, p, {
+          hv: plan.hv,
+          row_groups: plan.rowGroups,
+          ranges: plan.ranges,
+          range_keys: plan.rangeKeys,
+          visit_positions: visit.positions,
+          layout_offset: meta.layoutOffset,
+        }),
       );
       const metaBuffer = gpu.upload(`${name}.meta`, meta.words);
       const part = gpu.buffer(`${name}.partials`, partBytes);

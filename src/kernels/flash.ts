@@ -22,8 +22,10 @@
 //               no faster.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { uniformLayout } from '../gpu/uniform.ts';
 import {
   type AdapterKind,
+  ATTENTION_FIELDS,
   attentionFlops,
   attentionParams,
   headGrid,
@@ -40,6 +42,18 @@ import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/flash-attention.wgsl', import.meta.url);
+/** `struct Params` of flash-attention.wgsl (flash and block-sparse): the shared fields, tiles, CSR walk. */
+export const FLASH_PARAMS = uniformLayout('Params', [
+  ...ATTENTION_FIELDS,
+  ['head_vec4', 'u32'],
+  ['tile_k', 'u32'],
+  ['sub_tiles', 'u32'],
+  ['mask_rows', 'u32'],
+  ['tile_rows', 'u32'],
+  ['_pad4', 'u32'],
+  ['_pad5', 'u32'],
+  ['_pad6', 'u32'],
+]);
 /** Largest tileK the shader's private score array holds (its MAX_TILE_K). */
 export const MAX_TILE_K = 64;
 /** Largest HEAD_VEC4 (256 floats). */
@@ -141,7 +155,16 @@ export function createFlash(options: FlashOptions): AttentionKernel {
         entryPoint: plan.staged ? 'main' : 'main_direct',
         constants: { BLOCK_Q: blockQ, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
       });
-      const params = gpu.uniform(`${name}.params`, attentionParams(p, [plan.headVec4, plan.tileK, 0, 0, 0]));
+      const params = gpu.uniform(
+        `${name}.params`,
+        attentionParams(FLASH_PARAMS, p, {
+          head_vec4: plan.headVec4,
+          tile_k: plan.tileK,
+          sub_tiles: 0,
+          mask_rows: 0,
+          tile_rows: 0,
+        }),
+      );
       const maskLayout = maskLayoutBuffer(gpu, name, p);
       const kv = await kvBindings(gpu, name, p, io, format);
       const group = gpu.bindGroup(name, pipeline, {

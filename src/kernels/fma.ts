@@ -5,12 +5,20 @@
 // reference() runs the same chains on the CPU with Math.fround; they are exact, so dst must match
 // bit for bit.
 
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { checkProbeBytes, type ProbeKernel, type ProbeProblem } from './copy.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
 
 const NAME = 'fma';
 const SHADER = new URL('../../shaders/fma.wgsl', import.meta.url);
+/** The shader's `struct Params`. */
+export const FMA_PARAMS = uniformLayout('Params', [
+  ['iterations', 'u32'],
+  ['multiplier', 'f32'],
+  ['addend', 'f32'],
+  ['_pad0', 'u32'],
+]);
 const WORKGROUP_SIZE = 256;
 /** Scalar FMA chains per invocation: 8 vec4 accumulators. */
 export const FMA_CHAINS = 32;
@@ -76,9 +84,7 @@ export const fma: ProbeKernel = {
       entryPoint: 'main',
       constants: { WORKGROUP_SIZE },
     });
-    const words = new ArrayBuffer(16);
-    new Uint32Array(words)[0] = iterations;
-    new Float32Array(words).set([MULTIPLIER, ADDEND], 1);
+    const words = packUniform(FMA_PARAMS, { iterations, multiplier: MULTIPLIER, addend: ADDEND });
     const params = gpu.uniform(`${NAME}.params`, words);
     const group = gpu.bindGroup(NAME, pipeline, [params, io.src, io.dst]);
     return dispatchRun([{ pipeline, group, grid: [x, y] }], [params]);

@@ -16,7 +16,15 @@
 // and any subgroup size work (nothing is assumed about how invocations form subgroups).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { attentionFlops, attentionParams, headGrid, ioBytes, maskLayoutBuffer } from './attention-common.ts';
+import { uniformLayout } from '../gpu/uniform.ts';
+import {
+  ATTENTION_FIELDS,
+  attentionFlops,
+  attentionParams,
+  headGrid,
+  ioBytes,
+  maskLayoutBuffer,
+} from './attention-common.ts';
 import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
@@ -24,6 +32,14 @@ import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/fused-softmax-attention.wgsl', import.meta.url);
 const SUBGROUP_SHADER = new URL('../../shaders/fused-softmax-subgroups.wgsl', import.meta.url);
+/** `struct Params` of both shaders: the shared attention fields, then the row and tile lengths. */
+export const FUSED_SOFTMAX_PARAMS = uniformLayout('Params', [
+  ...ATTENTION_FIELDS,
+  ['hv', 'u32'],
+  ['p_stride', 'u32'],
+  ['tile_k', 'u32'],
+  ['_pad2', 'u32'],
+]);
 /** Rows per workgroup of the subgroup pass: one per subgroup of the smallest size WebGPU allows. */
 const MIN_SUBGROUP = 4;
 
@@ -100,7 +116,11 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
       ]);
       const params = gpu.uniform(
         `${name}.params`,
-        attentionParams(p, [Math.ceil(p.headDim / 4), pStride(p), tileK]),
+        attentionParams(FUSED_SOFTMAX_PARAMS, p, {
+          hv: Math.ceil(p.headDim / 4),
+          p_stride: pStride(p),
+          tile_k: tileK,
+        }),
       );
       const maskLayout = maskLayoutBuffer(gpu, name, p);
       const probs = gpu.buffer(`${name}.probabilities`, probBytes);

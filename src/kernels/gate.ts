@@ -4,6 +4,7 @@
 // FLOP model: about 10 per element (the activation and the product).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import type { Gating } from '../model/shapes.ts';
 import { elementGrid } from './elementwise.ts';
 import { checkInvocations } from './limits.ts';
@@ -25,6 +26,13 @@ export interface GateIO {
 
 const NAME = 'gate';
 const SHADER = new URL('../../shaders/gate.wgsl', import.meta.url);
+/** The shader's `struct Params`. */
+export const GATE_PARAMS = uniformLayout('Params', [
+  ['rows', 'u32'],
+  ['ffn', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+]);
 const WORKGROUP_SIZE = 256;
 
 export const gate: Kernel<GateProblem, GateIO> = {
@@ -47,7 +55,7 @@ export const gate: Kernel<GateProblem, GateIO> = {
       entryPoint: 'main',
       constants: { WORKGROUP_SIZE, SWIGLU: p.gating === 'swiglu' ? 1 : 0 },
     });
-    const params = gpu.uniform(`${NAME}.params`, new Uint32Array([p.rows, p.ffn, 0, 0]).buffer);
+    const params = gpu.uniform(`${NAME}.params`, packUniform(GATE_PARAMS, { rows: p.rows, ffn: p.ffn }));
     const group = gpu.bindGroup(NAME, pipeline, { 0: params, 1: io.up, 2: io.h });
     return dispatchRun([{ pipeline, group, grid }], [params]);
   },

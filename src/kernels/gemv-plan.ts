@@ -20,6 +20,7 @@
 // stay under 1/8 of the weight bytes.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, type UniformValues, uniformLayout } from '../gpu/uniform.ts';
 import type { WeightFormat } from '../model/shapes.ts';
 import {
   checkFormat,
@@ -178,32 +179,65 @@ export function planGemv(gpu: Gpu, p: GemvProblem, options: GemvTunables = {}): 
   return { layout, config, stepsPerSplit, totalSplits: splitBase, rowsPerBinding, pieces, columnGroups };
 }
 
+/** `struct Params` of the gemv-<format>.wgsl shaders. */
+export const GEMV_PARAMS = uniformLayout('Params', [
+  ['nq', 'u32'],
+  ['x_stride4', 'u32'],
+  ['row_base', 'u32'],
+  ['step_begin', 'u32'],
+  ['step_end', 'u32'],
+  ['steps_per_split', 'u32'],
+  ['split_base', 'u32'],
+  ['direct', 'u32'],
+  ['has_residual', 'u32'],
+  ['group_steps', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+]);
+
+/** `struct Params` of gemv-passes.wgsl (the gate and reduce passes). */
+export const GEMV_PASS_PARAMS = uniformLayout('Params', [
+  ['rows', 'u32'],
+  ['quads', 'u32'],
+  ['in_stride4', 'u32'],
+  ['in_offset4', 'u32'],
+  ['k', 'u32'],
+  ['act', 'u32'],
+  ['splits', 'u32'],
+  ['has_residual', 'u32'],
+]);
+
 function mainParams(plan: GemvPlan, piece: Piece, p: GemvProblem): ArrayBuffer {
   const { layout } = plan;
-  const groupSteps = layout.groupSize ? layout.groupSize / layout.stepK : 1;
-  return new Uint32Array([
-    layout.nPadded / 4,
-    p.gate ? layout.kPadded / 4 : layout.xStride / 4,
-    piece.rowBase,
-    piece.stepBegin,
-    piece.stepEnd,
-    plan.stepsPerSplit,
-    piece.splitBase,
-    plan.totalSplits === 1 ? 1 : 0,
-    p.residual ? 1 : 0,
-    groupSteps,
-    0,
-    0,
-  ]).buffer;
+  return packUniform(GEMV_PARAMS, {
+    nq: layout.nPadded / 4,
+    x_stride4: p.gate ? layout.kPadded / 4 : layout.xStride / 4,
+    row_base: piece.rowBase,
+    step_begin: piece.stepBegin,
+    step_end: piece.stepEnd,
+    steps_per_split: plan.stepsPerSplit,
+    split_base: piece.splitBase,
+    direct: plan.totalSplits === 1,
+    has_residual: Boolean(p.residual),
+    group_steps: layout.groupSize ? layout.groupSize / layout.stepK : 1,
+  });
 }
 
-function passParams(
-  fields: Partial<
-    Record<'rows' | 'quads' | 'inStride4' | 'inOffset4' | 'k' | 'act' | 'splits' | 'residual', number>
-  >,
-): ArrayBuffer {
-  const order = ['rows', 'quads', 'inStride4', 'inOffset4', 'k', 'act', 'splits', 'residual'] as const;
-  return new Uint32Array(order.map((key) => fields[key] ?? 0)).buffer;
+type GemvPassField = (typeof GEMV_PASS_PARAMS)['fields'][number]['name'];
+
+/** The passes' Params: the fields a pass does not use are 0. */
+function passParams(fields: Partial<UniformValues<GemvPassField>>): ArrayBuffer {
+  return packUniform(GEMV_PASS_PARAMS, {
+    rows: 0,
+    quads: 0,
+    in_stride4: 0,
+    in_offset4: 0,
+    k: 0,
+    act: 0,
+    splits: 0,
+    has_residual: 0,
+    ...fields,
+  });
 }
 
 /** Throws unless every buffer and dispatch of the plan fits this device, naming the limit. */
@@ -274,8 +308,8 @@ async function prepareGemv(
         passParams({
           rows: p.rows,
           quads: layout.kPadded / 4,
-          inStride4: layout.xStride / 4,
-          inOffset4: layout.gateOffset / 4,
+          in_stride4: layout.xStride / 4,
+          in_offset4: layout.gateOffset / 4,
           k: p.k,
           act: p.gate === 'gelu' ? 0 : 1,
         }),
@@ -325,7 +359,7 @@ async function prepareGemv(
           rows: p.rows,
           quads: layout.nPadded / 4,
           splits: plan.totalSplits,
-          residual: p.residual ? 1 : 0,
+          has_residual: Boolean(p.residual),
         }),
       ),
     );

@@ -5,11 +5,19 @@
 // Runs on every adapter: pack2x16float/unpack2x16float are core WGSL, not the `shader-f16` feature.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { kvHeadsOf, placeholderBuffer } from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import type { AttentionIO, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/kv-pack.wgsl', import.meta.url);
+/** The shader's `struct Shape`. */
+export const KV_PACK_SHAPE = uniformLayout('Shape', [
+  ['rows', 'u32'],
+  ['head_dim', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+]);
 const WORKGROUP_SIZE = 256;
 
 export type KvFormat = 'f16' | 'f32';
@@ -65,7 +73,10 @@ export async function kvRows(
     constants: { WORKGROUP_SIZE },
   });
   const rows = kvHeadsOf(p) * p.seqK;
-  const shape = gpu.uniform(`${kernel}.kvPack.shape`, new Uint32Array([rows, p.headDim, 0, 0]).buffer);
+  const shape = gpu.uniform(
+    `${kernel}.kvPack.shape`,
+    packUniform(KV_PACK_SHAPE, { rows, head_dim: p.headDim }),
+  );
   const k = gpu.buffer(`${kernel}.k.${format}`, packedKvBytes(p, format));
   const v = gpu.buffer(`${kernel}.v.${format}`, packedKvBytes(p, format));
   const encoder = gpu.device.createCommandEncoder({ label: `${kernel}.kvPack` });

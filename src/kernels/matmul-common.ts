@@ -1,14 +1,27 @@
 // The Params uniform shared by the matmul shaders (`struct Params` at the top of each).
 
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import type { MatmulProblem } from './types.ts';
 
-/** Packs m, k, n, has_bias, activation into the 32-byte Params uniform. */
+/** `struct Params` of naive-matmul.wgsl and tiled-matmul.wgsl. */
+export const MATMUL_PARAMS = uniformLayout('Params', [
+  ['m', 'u32'],
+  ['k', 'u32'],
+  ['n', 'u32'],
+  ['has_bias', 'u32'],
+  ['activation', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+  ['_pad2', 'u32'],
+]);
+
+/** Packs m, k, n, has_bias, activation (0 none, 1 GELU) into the Params uniform. */
 export function matmulParams(p: MatmulProblem): ArrayBuffer {
-  const words = new Uint32Array(8);
-  words[0] = p.m;
-  words[1] = p.k;
-  words[2] = p.n;
-  words[3] = p.bias ? 1 : 0;
-  words[4] = p.activation === 'gelu' ? 1 : 0;
-  return words.buffer;
+  return packUniform(MATMUL_PARAMS, {
+    m: p.m,
+    k: p.k,
+    n: p.n,
+    has_bias: Boolean(p.bias),
+    activation: p.activation === 'gelu' ? 1 : 0,
+  });
 }

@@ -6,10 +6,19 @@
 // a workgroup whole, and rows are short).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import type { NormKind } from '../model/shapes.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { Kernel } from './types.ts';
+
+/** `struct Params` of rmsnorm.wgsl and layernorm.wgsl. */
+export const NORM_PARAMS = uniformLayout('Params', [
+  ['rows', 'u32'],
+  ['width', 'u32'],
+  ['eps', 'f32'],
+  ['_pad', 'u32'],
+]);
 
 export interface NormProblem {
   rows: number;
@@ -65,9 +74,7 @@ function createNorm(kind: NormKind): NormKernel {
         entryPoint: 'main',
         constants: { WORKGROUP_SIZE: workgroupSize },
       });
-      const words = new ArrayBuffer(16);
-      new Uint32Array(words).set([p.rows, p.width]);
-      new Float32Array(words)[2] = p.eps;
+      const words = packUniform(NORM_PARAMS, { rows: p.rows, width: p.width, eps: p.eps });
       const params = gpu.uniform(`${name}.params`, words);
       const bindings: Record<number, GPUBuffer> = { 0: params, 1: io.x, 2: io.gamma, 3: io.y };
       if (kind === 'layernorm' && io.beta) bindings[4] = io.beta;

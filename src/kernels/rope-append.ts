@@ -5,6 +5,7 @@
 // caches; the table (headDim/2 vec2) counted too. FLOP model: 3 per rotated element.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { elementGrid } from './elementwise.ts';
 import { checkBinding, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
@@ -37,6 +38,17 @@ export interface RopeAppendIO {
 
 const NAME = 'rope-append';
 const SHADER = new URL('../../shaders/rope-append.wgsl', import.meta.url);
+/** The shader's `struct Params`. */
+export const ROPE_APPEND_PARAMS = uniformLayout('Params', [
+  ['batch', 'u32'],
+  ['heads', 'u32'],
+  ['kv_heads', 'u32'],
+  ['head_dim', 'u32'],
+  ['capacity', 'u32'],
+  ['position', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+]);
 const WORKGROUP_SIZE = 256;
 
 /** cos θ_d, sin θ_d for d < headDim/2 at this position, θ_d = position · base^(−2d/headDim), in f64. */
@@ -96,7 +108,14 @@ export const ropeAppend: Kernel<RopeAppendProblem, RopeAppendIO> = {
     });
     const params = gpu.uniform(
       `${NAME}.params`,
-      new Uint32Array([p.batch, p.heads, p.kvHeads, p.headDim, p.capacity, p.position, 0, 0]).buffer,
+      packUniform(ROPE_APPEND_PARAMS, {
+        batch: p.batch,
+        heads: p.heads,
+        kv_heads: p.kvHeads,
+        head_dim: p.headDim,
+        capacity: p.capacity,
+        position: p.position,
+      }),
     );
     const table = gpu.upload(`${NAME}.table`, Float32Array.from(ropeTable(p.headDim, p.position, p.base)));
     const group = gpu.bindGroup(NAME, pipeline, {

@@ -8,6 +8,7 @@
 // Bytes model: Q and K read once, the layout written once. FLOP model: pooling (one add per element
 // read) plus 2 · heads · headDim per block pair scored.
 
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { CostModel, Kernel } from './types.ts';
@@ -45,22 +46,35 @@ export function blockGrid(p: TopKProblem): { rows: number; cols: number } {
 
 export type TopKKernel = Kernel<TopKProblem, TopKIO>;
 
+/** The shader's `struct Params`. */
+export const TOPK_PARAMS = uniformLayout('Params', [
+  ['heads', 'u32'],
+  ['seq_q', 'u32'],
+  ['seq_k', 'u32'],
+  ['head_dim', 'u32'],
+  ['block_size', 'u32'],
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['keep', 'u32'],
+  ['causal', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+  ['_pad2', 'u32'],
+]);
+
 function params(p: TopKProblem): ArrayBuffer {
   const { rows, cols } = blockGrid(p);
-  return Uint32Array.from([
-    p.heads,
-    p.seqQ,
-    p.seqK,
-    p.headDim,
-    p.blockSize,
+  return packUniform(TOPK_PARAMS, {
+    heads: p.heads,
+    seq_q: p.seqQ,
+    seq_k: p.seqK,
+    head_dim: p.headDim,
+    block_size: p.blockSize,
     rows,
     cols,
-    p.keep,
-    p.causal ? 1 : 0,
-    0,
-    0,
-    0,
-  ]).buffer;
+    keep: p.keep,
+    causal: Boolean(p.causal),
+  });
 }
 
 /** The GPU selection as a kernel: three dispatches (pool, score, select) recorded into one pass. */

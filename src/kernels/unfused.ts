@@ -3,13 +3,22 @@
 // (softmax), and P read (pv): 4 · heads·seqQ·seqK · 4 bytes on top of the IO.
 // FLOP model: 4 · heads·seqQ·seqK·headDim (QKᵀ and PV; every pair is computed, masked or not).
 
-import { attentionFlops, attentionParams, ioBytes, maskLayoutBuffer } from './attention-common.ts';
+import { uniformLayout } from '../gpu/uniform.ts';
+import {
+  ATTENTION_FIELDS,
+  attentionFlops,
+  attentionParams,
+  ioBytes,
+  maskLayoutBuffer,
+} from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { AttentionKernel } from './types.ts';
 
 const NAME = 'unfused';
 const SHADER = new URL('../../shaders/unfused-attention.wgsl', import.meta.url);
+/** The shader's `struct Params`: the shared attention fields only. */
+export const UNFUSED_PARAMS = uniformLayout('Params', ATTENTION_FIELDS);
 /** Invocations per workgroup in all three passes; a power of two (softmax reduces by halving). */
 const WORKGROUP_SIZE = 64;
 
@@ -33,7 +42,7 @@ export const unfused: AttentionKernel = {
         gpu.pipeline({ kernel: NAME, shader: SHADER, entryPoint, constants }),
       ),
     );
-    const params = gpu.uniform(`${NAME}.params`, attentionParams(p));
+    const params = gpu.uniform(`${NAME}.params`, attentionParams(UNFUSED_PARAMS, p, {}));
     const maskLayout = maskLayoutBuffer(gpu, NAME, p);
     const s = gpu.buffer(`${NAME}.scores`, scoreBytes);
     // 'auto' layouts hold only the bindings an entry point uses, hence one list per pass.

@@ -5,9 +5,21 @@
 // exponent 0–3 below `exp0`, i.e. magnitudes between 2^(exp0−18) and 2^(exp0−14).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { checkDispatch } from '../kernels/limits.ts';
 
 const SHADER = new URL('../../shaders/weight-fill.wgsl', import.meta.url);
+/** The shader's `struct Params`. */
+export const WEIGHT_FILL_PARAMS = uniformLayout('Params', [
+  ['words', 'u32'],
+  ['key', 'u32'],
+  ['exp0', 'u32'],
+  ['count', 'u32'],
+  ['columns', 'u32'],
+  ['word0', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+]);
 const WORKGROUP_SIZE = 256;
 /** Workgroups of the grid-stride fill (enough to fill a GPU, few enough for a CPU adapter). */
 const FILL_WORKGROUPS = { hardware: 4096, software: 32 } as const;
@@ -125,8 +137,14 @@ export async function fillOnGpu(gpu: Gpu, label: string, buffer: GPUBuffer, spec
     checkDispatch(gpu, `${label}.fill`, [workgroups]);
     const params = gpu.uniform(
       `${label}.fill.params`,
-      new Uint32Array([chunk, spec.key >>> 0, spec.exp0 ?? 15, spec.count, spec.columns ?? 0, word0, 0, 0])
-        .buffer,
+      packUniform(WEIGHT_FILL_PARAMS, {
+        words: chunk,
+        key: spec.key >>> 0,
+        exp0: spec.exp0 ?? 15,
+        count: spec.count,
+        columns: spec.columns ?? 0,
+        word0,
+      }),
     );
     owned.push(params);
     const group = gpu.device.createBindGroup({
