@@ -1,4 +1,5 @@
 // attnscope's library API (contract: ../shared/design.md "Library API").
+/// <reference types="@webgpu/types" preserve="true" />
 
 export { attention, gemv, matmul, type RunOptions } from './api.ts';
 export { adapterName, describeAdapter } from './gpu/adapter-info.ts';

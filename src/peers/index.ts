@@ -1,5 +1,6 @@
 // The peer libraries the harness compares attnscope with, loaded on demand (dynamic imports keep
-// TensorFlow.js and gpu.js out of the page's first load).
+// TensorFlow.js and gpu.js out of the page's first load). They are optional dependencies of the
+// package: one that is not installed becomes a clear error for that peer's results.
 
 import type { Gpu } from '../gpu/gpu.ts';
 import type { TimingInfo } from '../results/types.ts';
@@ -9,14 +10,33 @@ export type { Peer, PeerLoader, PeerModule, PeerName, PeerOp } from './types.ts'
 
 export const peerNames: readonly PeerName[] = ['tfjs-webgpu', 'gpu.js'];
 
+/** The npm packages each peer needs (optionalDependencies in package.json). */
+const PACKAGES: Record<PeerName, string> = {
+  'tfjs-webgpu': '@tensorflow/tfjs-core @tensorflow/tfjs-backend-webgpu',
+  'gpu.js': 'gpu.js',
+};
+
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
 /** Starts one peer library on this adapter (TF.js on gpu's own device; gpu.js on its own). */
 export async function createPeer(name: PeerName, gpu: Gpu, timing?: TimingInfo): Promise<Peer> {
-  switch (name) {
-    case 'tfjs-webgpu':
-      return (await import('./tfjs.ts')).createTfjsPeer(gpu, timing);
-    case 'gpu.js':
-      return (await import('./gpujs.ts')).createGpujsPeer();
-    default:
-      throw new Error(`unknown peer '${String(name)}'`);
+  try {
+    switch (name) {
+      case 'tfjs-webgpu':
+        return await (await import('./tfjs.ts')).createTfjsPeer(gpu, timing);
+      case 'gpu.js':
+        return await (await import('./gpujs.ts')).createGpujsPeer();
+      default:
+        throw new Error(`unknown peer '${String(name)}'`);
+    }
+  } catch (error) {
+    if (!isMissingModule(error)) throw error;
+    throw new Error(
+      `peer ${name} is not installed (optional dependencies left out): npm install ${PACKAGES[name]} ` +
+        `(${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    );
   }
 }
