@@ -29,6 +29,13 @@ function density(x: unknown): string {
 export function formatProblem(r: BenchResult): string {
   const p = r.params;
   if (r.op === 'probe') return `${Number(p.bytes) / (1024 * 1024)} MiB`;
+  if (r.op === 'decode-step') {
+    const group = p.groupSize ? `/g${p.groupSize}` : '';
+    const tp = Number(p.tp) > 1 ? ` 1/${p.tp}` : '';
+    const kv = p.kv === 'sparse' ? ` kv ${density(p.kvDensity)}` : '';
+    const share = r.ceilingPair ? ` read ${(100 * r.ceilingPair.ratio).toFixed(0)}%` : '';
+    return `${p.model} ${p.format}${group} ctx=${p.context} b=${p.batch}${tp}${kv}${share}`;
+  }
   if (r.op === 'matmul') {
     const epilogue = p.bias ? ` +bias${p.activation === 'gelu' ? '+gelu' : ''}` : '';
     return `${p.m}×${p.k}×${p.n}${epilogue}`;

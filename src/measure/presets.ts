@@ -7,11 +7,20 @@ import { MAX_HEAD_DIM } from '../kernels/validate.ts';
 import type { AdapterDescription } from '../results/types.ts';
 
 export type PresetName = 'quick' | 'standard' | 'full';
-export type Suite = 'attention' | 'sparse' | 'decode' | 'matmul' | 'probes' | 'peers';
+export type Suite = 'attention' | 'sparse' | 'decode' | 'matmul' | 'probes' | 'peers' | 'model';
 export type PeerOp = 'matmul' | 'attention';
 
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'standard', 'full'];
-export const SUITES: readonly Suite[] = ['attention', 'sparse', 'decode', 'matmul', 'probes', 'peers'];
+export const SUITES: readonly Suite[] = [
+  'attention',
+  'sparse',
+  'decode',
+  'matmul',
+  'probes',
+  'peers',
+  // A decoder layer's decode step (src/model/model-suite.ts: its configurations per preset).
+  'model',
+];
 /** Mask patterns the sparse suite can build. */
 export const PATTERNS = ['sliding-window', 'strided', 'bigbird', 'topk', 'random'] as const;
 export type Pattern = (typeof PATTERNS)[number];

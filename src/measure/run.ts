@@ -8,6 +8,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { Gpu } from '../gpu/gpu.ts';
 import { registry as defaultRegistry } from '../kernels/registry.ts';
 import type { KernelEntry } from '../kernels/types.ts';
+import { modelCases, runModelSuite } from '../model/model-suite.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from '../peers/types.ts';
 import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/types.ts';
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
@@ -89,6 +90,8 @@ const HARD_BUDGET_FACTOR = 2;
 const MIN_JOB_BUDGET_MS = 400;
 /** …nor less than this share of an even split of the budget, when earlier ones overran theirs. */
 const MIN_JOB_SHARE = 0.5;
+/** Share of the run's budget the model suite's decode steps may use. */
+const MODEL_BUDGET_SHARE = 0.3;
 /** Share of the run's budget one autotune sweep may use. */
 const AUTOTUNE_BUDGET_SHARE = 0.08;
 
@@ -205,13 +208,26 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
     }
   };
   let tuningDone = false;
+  const modelJobs = config.suites.includes('model') ? modelCases(gpu, options.preset ?? 'quick') : [];
+
+  /** The model suite: decode steps of the preset's model shapes, after the kernel jobs (src/model/model-suite.ts). */
+  const runModelJobs = async () => {
+    const budgetMs = MODEL_BUDGET_SHARE * config.budgetMs;
+    const onCase = (index: number, label: string, result?: BenchResult) =>
+      report(
+        jobs.length + index + (result ? 1 : 0),
+        `${label}: ${result ? (result.verified ? 'done' : 'failed') : 'verifying and timing'}`,
+        result,
+      );
+    results.push(...(await runModelSuite({ gpu, timer, signal }, modelJobs, budgetMs, onCase)));
+  };
 
   const report = (done: number, step: string, result?: BenchResult) => {
     if (!onProgress) return;
     const mean = jobTimes.length ? jobTimes.reduce((a, b) => a + b, 0) / jobTimes.length : undefined;
     const etaMs = mean === undefined ? undefined : mean * (jobs.length - done);
     try {
-      onProgress({ done, total: jobs.length, step, etaMs, result });
+      onProgress({ done, total: jobs.length + modelJobs.length, step, etaMs, result });
     } catch {
       // A listener's bug must not end the measurement.
     }
@@ -283,6 +299,17 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
           break;
         }
         throw error;
+      }
+    }
+    if (status === 'complete' && config.suites.includes('model')) {
+      try {
+        await untilAborted(runModelJobs(), signal);
+      } catch (error) {
+        if (error instanceof RunCancelledError || signal?.aborted) status = 'cancelled';
+        else if (isFatal(gpu, error)) {
+          status = 'failed';
+          stopReason = gpu.lostInfo?.message ?? (error instanceof Error ? error.message : String(error));
+        } else throw error;
       }
     }
   } finally {

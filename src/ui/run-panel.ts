@@ -40,6 +40,7 @@ const SUITE_TEXT: Record<Exclude<Suite, 'peers'>, string> = {
   decode: 'decode (one query, long KV)',
   matmul: 'matmul (naive, tiled)',
   probes: 'ceilings (copy and read bandwidth, FMA compute)',
+  model: 'a decoder layer’s decode step (GLM-130B, Llama-3-8B shapes)',
 };
 
 function list(values: readonly number[]): string {

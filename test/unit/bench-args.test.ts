@@ -33,8 +33,8 @@ describe('bench options', () => {
     { name: '--only one suite', argv: ['--only', 'matmul'], expected: { only: ['matmul'] } },
     {
       name: '--only several, duplicates merged',
-      argv: ['--only=attention,sparse,decode,matmul,probes,peers,matmul'],
-      expected: { only: ['attention', 'sparse', 'decode', 'matmul', 'probes', 'peers'] },
+      argv: ['--only=attention,sparse,decode,matmul,probes,peers,model,matmul'],
+      expected: { only: ['attention', 'sparse', 'decode', 'matmul', 'probes', 'peers', 'model'] },
     },
     { name: '--json FILE', argv: ['--json', 'out.json'], expected: { json: 'out.json' } },
     { name: '--csv FILE', argv: ['--csv', 'out.csv'], expected: { csv: 'out.csv' } },

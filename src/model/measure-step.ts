@@ -1,0 +1,266 @@
+// Measuring one decode-step configuration: verify the layer against the f64 reference (or, where the
+// reference would take too long on the CPU, a narrow slice of the same model and format, and say
+// so), then time the layer interleaved with the read probe over a working set as large as the step's
+// (measurePair: both see the same machine load), split one layer's time by op with per-pass
+// timestamps where the adapter has them, and project the whole model (projectDecode).
+
+import type { Gpu } from '../gpu/gpu.ts';
+import { read } from '../kernels/read.ts';
+import { kernelSampler, measurePair } from '../measure/sample.ts';
+import { median } from '../measure/stats.ts';
+import type { Timer } from '../measure/timing.ts';
+import { compareToReference } from '../reference/compare.ts';
+import { decoderLayerReference } from '../reference/decoder-layer.ts';
+import type { BenchResult, OpTime, ParamValue } from '../results/types.ts';
+import {
+  type DecodePlan,
+  type DecodeStepOptions,
+  keptBlocks,
+  planDecodeStep,
+  tpChoices,
+} from './decode-plan.ts';
+import { createDecodeStep, type DecodeStep } from './decode-step.ts';
+import { projectDecode } from './projection.ts';
+import { layerParams } from './shapes.ts';
+
+/** Tolerance of a layer against its f64 reference (f32 accumulation over k up to 32768). */
+export const LAYER_TOLERANCE = { atol: 2e-4, rtol: 2e-4 };
+/** The largest reference the CPU computes for a timed configuration (multiply-adds). */
+const MAX_REFERENCE_MACS = 60e6;
+/** Memory of one card for the result's default projection: the article's A100 (80 GB assumed). */
+export const PROJECTION_CARD_GB = 80;
+/** Layers recorded per per-op sample (one pass per op, timestamps around each). */
+const OP_REPEATS = 8;
+
+export interface StepContext {
+  gpu: Gpu;
+  timer: Timer;
+  signal?: AbortSignal;
+}
+
+export interface StepCase extends DecodeStepOptions {
+  /** The configuration was scaled down because the adapter runs shaders on the CPU. */
+  scaledForSoftware?: boolean;
+}
+
+function referenceMacs(plan: DecodePlan): number {
+  return plan.batch * layerParams(plan.slice);
+}
+
+/** Runs layer `layer` once from the initial input and compares it with the f64 reference. */
+export async function verifyLayer(gpu: Gpu, step: DecodeStep, layer = 0) {
+  const plan = step.plan;
+  await step.resetInput();
+  const encoder = gpu.device.createCommandEncoder({ label: 'decodeStep.verify' });
+  const pass = encoder.beginComputePass({ label: 'decodeStep.verify' });
+  step.encodeLayer(pass, layer);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+  const got = await step.readOutput();
+  const kept = plan.kv === 'sparse' ? { blockSize: plan.blockSize, layout: keptBlocks(plan) } : undefined;
+  const expected = decoderLayerReference({ ...plan, shape: plan.slice, layer, kept });
+  await step.resetInput();
+  return compareToReference(got, expected.out, LAYER_TOLERANCE);
+}
+
+/** The narrowest slice of the same model and format (short context) whose reference is cheap. */
+function proxyCase(c: StepCase): DecodeStepOptions {
+  const model = planDecodeStep({ ...c, tp: 1, kv: 'dense', layersCycled: 1 }).model;
+  const tp = tpChoices(model).at(-1) ?? 1;
+  return {
+    ...c,
+    tp,
+    context: Math.min(c.context, 64),
+    layersCycled: 1,
+    kv: c.kv,
+    blockSize: Math.min(c.blockSize ?? 64, 16),
+  };
+}
+
+/** One layer's time split by op: one pass per op with timestamps, medians over repeats. */
+async function timeOps(gpu: Gpu, step: DecodeStep): Promise<OpTime[] | undefined> {
+  if (!gpu.features.has('timestamp-query')) return undefined;
+  const stages = step.stages(0);
+  const count = 2 * stages.length;
+  const querySet = gpu.device.createQuerySet({ label: 'decodeStep.ops', type: 'timestamp', count });
+  const resolve = gpu.device.createBuffer({
+    label: 'decodeStep.ops.resolve',
+    size: 8 * count,
+    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+  });
+  const samples: number[][] = stages.map(() => []);
+  try {
+    for (let r = 0; r < OP_REPEATS; r++) {
+      const layer = r % step.plan.layersCycled;
+      const encoder = gpu.device.createCommandEncoder({ label: 'decodeStep.ops' });
+      step.stages(layer).forEach((stage, i) => {
+        const pass = encoder.beginComputePass({
+          label: `decodeStep.${stage.op}`,
+          timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
+        stage.run.encode(pass);
+        pass.end();
+      });
+      encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
+      gpu.device.queue.submit([encoder.finish()]);
+      const stamps = new BigUint64Array(await gpu.read(resolve, 8 * count));
+      stages.forEach((_, i) => {
+        const delta = Number(stamps[2 * i + 1] - stamps[2 * i]);
+        if (delta > 0) samples[i].push(delta / 1e6);
+      });
+    }
+  } finally {
+    querySet.destroy();
+    resolve.destroy();
+  }
+  if (samples.some((s) => s.length === 0)) return undefined;
+  return stages.map((stage, i) => ({
+    op: stage.op,
+    ms: median(samples[i]),
+    bytes: step.opBytes.find((o) => o.op === stage.op)?.bytes ?? 0,
+  }));
+}
+
+/** The read probe over `bytes` (rounded to 16, capped at one binding), for the paired ceiling share. */
+async function prepareProbe(gpu: Gpu, bytes: number) {
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  const size = Math.max(16, Math.floor(Math.min(bytes, limit) / 16) * 16);
+  const src = gpu.buffer('decodeStep.probe.src', size);
+  const dst = gpu.buffer('decodeStep.probe.dst', size);
+  const run = await read.prepare(gpu, { bytes: size }, { src, dst });
+  return {
+    bytes: size,
+    run,
+    destroy() {
+      run.destroy();
+      src.destroy();
+      dst.destroy();
+    },
+  };
+}
+
+function paramsOf(plan: DecodePlan, step: DecodeStep, c: StepCase): Record<string, ParamValue> {
+  return {
+    model: plan.model.id,
+    format: plan.format,
+    ...(plan.groupSize === undefined ? {} : { groupSize: plan.groupSize }),
+    context: plan.context,
+    batch: plan.batch,
+    tp: plan.tp,
+    kv: plan.kv,
+    ...(plan.kvDensity === undefined ? {} : { kvDensity: plan.kvDensity }),
+    layersCycled: plan.layersCycled,
+    workingSetBytes: step.workingSetBytes,
+    ...(c.scaledForSoftware ? { scaledForSoftware: true } : {}),
+  };
+}
+
+/** Verifies, then times one decode-step configuration; returns its result (verified or failed). */
+export async function measureDecodeStep(
+  ctx: StepContext,
+  c: StepCase,
+  budgetMs: number,
+): Promise<BenchResult> {
+  const { gpu, timer } = ctx;
+  const plan = planDecodeStep(c);
+  const id = `decode-step/${plan.model.id}/${plan.format}${plan.groupSize ? `-g${plan.groupSize}` : ''}/c${plan.context}/b${plan.batch}/tp${plan.tp}/${plan.kv}${plan.kvDensity ? plan.kvDensity : ''}`;
+  const notes: string[] = [];
+  const flops =
+    2 * referenceMacs(plan) + 4 * plan.batch * plan.slice.heads * plan.slice.headDim * plan.context;
+  let check: { maxAbsErr: number; maxRelErr: number; ok: boolean; failure?: string };
+  if (referenceMacs(plan) > MAX_REFERENCE_MACS) {
+    const proxy = planDecodeStep(proxyCase(c));
+    const proxyStep = await createDecodeStep(gpu, proxy);
+    try {
+      check = await verifyLayer(gpu, proxyStep, 0);
+    } finally {
+      proxyStep.destroy();
+    }
+    notes.push(
+      `verified on the 1/${proxy.tp} slice at context ${proxy.context} (the full layer's f64 reference is too slow on the CPU)`,
+    );
+  }
+  const step = await createDecodeStep(gpu, plan);
+  let probe: Awaited<ReturnType<typeof prepareProbe>> | undefined;
+  const base = {
+    id,
+    op: 'decode-step' as const,
+    kernel: 'decode-step',
+    impl: 'attnscope' as const,
+    bytes: step.bytes,
+    flops,
+  };
+  try {
+    check ??= await verifyLayer(gpu, step, plan.layersCycled - 1);
+    if (!check.ok) {
+      return {
+        ...base,
+        params: paramsOf(plan, step, c),
+        maxAbsErr: check.maxAbsErr,
+        maxRelErr: check.maxRelErr,
+        verified: false,
+        error: `layer differs from the f64 reference: ${check.failure}`,
+      };
+    }
+    probe = await prepareProbe(gpu, step.workingSetBytes);
+    let layer = 0;
+    const stepSampler = kernelSampler(timer, 'decode-step', (pass) => {
+      step.encodeLayer(pass, layer);
+      layer = (layer + 1) % plan.layersCycled;
+    });
+    const probeRun = probe.run;
+    const probeSampler = kernelSampler(timer, 'read', (pass) => probeRun.encode(pass));
+    const paired = await measurePair(stepSampler, probeSampler, id, { budgetMs, signal: ctx.signal });
+    const latencyMs = paired.candidate.latencyMs;
+    const gbps = step.bytes / latencyMs.median / 1e6;
+    const bytesRatio = step.bytes / probe.bytes;
+    const ops = await timeOps(gpu, step);
+    if (!ops) notes.push('no per-op breakdown: this adapter has no timestamp-query');
+    else
+      notes.push(
+        `per-op times from one pass per op (${OP_REPEATS} layers): their sum exceeds the one-pass layer time by the passes' overhead`,
+      );
+    if (probe.bytes < step.workingSetBytes)
+      notes.push(`read probe capped at one binding (${probe.bytes} bytes)`);
+    notes.push(
+      `gating fused into the down GEMV: ${step.gateFused ? 'yes' : 'no'}; GEMV ${step.gemv}`,
+      `projection: 1 card of ${PROJECTION_CARD_GB} GB (the article's A100 80 GB assumed), LM head estimated`,
+      ...paired.candidate.notes,
+    );
+    const projection = projectDecode({
+      model: plan.model,
+      format: plan.format,
+      ...(plan.groupSize === undefined ? {} : { groupSize: plan.groupSize }),
+      context: plan.context,
+      batch: plan.batch,
+      cards: 1,
+      layerMs: latencyMs.median,
+      measuredTp: plan.tp,
+      memoryGBPerCard: PROJECTION_CARD_GB,
+      kvBytesPerValue: 4,
+    });
+    return {
+      ...base,
+      params: paramsOf(plan, step, c),
+      latencyMs,
+      gbps,
+      gflops: flops / latencyMs.median / 1e6,
+      intensity: flops / step.bytes,
+      maxAbsErr: check.maxAbsErr,
+      maxRelErr: check.maxRelErr,
+      verified: true,
+      ...(ops ? { ops } : {}),
+      projection,
+      ceilingPair: {
+        probe: 'read',
+        ratio: paired.ratio.median * bytesRatio,
+        ci95: [paired.ratio.ci95[0] * bytesRatio, paired.ratio.ci95[1] * bytesRatio],
+        workingSetBytes: probe.bytes,
+      },
+      notes: notes.join('; '),
+    };
+  } finally {
+    probe?.destroy();
+    step.destroy();
+  }
+}

@@ -1,0 +1,155 @@
+// The `model` suite of a benchmark run: which decode-step configurations each preset measures on this
+// adapter, and running them. Real widths where the device's buffer limits allow, else the smallest
+// tensor-parallel slice that fits (named by tp); enough distinct layers cycled that their weights
+// stream from memory (MIN_STREAM_BYTES); on a software adapter everything scaled down, and said so.
+
+import type { Gpu } from '../gpu/gpu.ts';
+import { gemvLayout } from '../kernels/gemv-common.ts';
+import type { BenchResult } from '../results/types.ts';
+import { type DecodeStepOptions, planDecodeStep, sliceShape, stepBytes, tpChoices } from './decode-plan.ts';
+import { measureDecodeStep, type StepCase, type StepContext } from './measure-step.ts';
+import { layerMatrices, layerWeightBytes, modelShape } from './shapes.ts';
+
+export type ModelPreset = 'quick' | 'standard' | 'full';
+
+/** Weights a timing cycles through on a GPU: well past any last-level cache (H200: 50 MB L2). */
+export const MIN_STREAM_BYTES = 512 * 1024 ** 2;
+/** The most one configuration may allocate on a GPU (WebGPU cannot ask how much memory is free). */
+export const MAX_WORKING_SET_BYTES = 6 * 1024 ** 3;
+
+/** The smallest tp (1 = the real width) whose buffers fit this device's limits. */
+export function fittingTp(gpu: Pick<Gpu, 'limits'>, c: DecodeStepOptions): number {
+  const model = modelShape(c.model);
+  const { maxBufferSize, maxStorageBufferBindingSize } = gpu.limits;
+  for (const tp of tpChoices(model)) {
+    const slice = sliceShape(model, tp);
+    const weightsFit = layerMatrices(slice).every(
+      (m) =>
+        gemvLayout({ k: m.k, n: m.n, format: c.format, groupSize: c.groupSize }).weightBytes <= maxBufferSize,
+    );
+    const cache = 4 * c.batch * slice.kvHeads * c.context * slice.headDim;
+    const layer = layerWeightBytes(slice, c.format, c.groupSize) + 2 * cache;
+    if (
+      weightsFit &&
+      cache <= Math.min(maxBufferSize, maxStorageBufferBindingSize) &&
+      layer <= MAX_WORKING_SET_BYTES
+    )
+      return tp;
+  }
+  return tpChoices(model).at(-1) ?? 1;
+}
+
+/** Layers to cycle so that the weights and caches read per pass exceed MIN_STREAM_BYTES, within the working-set cap. */
+export function layersToCycle(c: DecodeStepOptions): number {
+  const bytes = stepBytes(planDecodeStep(c)).total;
+  const wanted = Math.ceil(MIN_STREAM_BYTES / bytes);
+  return Math.max(1, Math.min(64, wanted, Math.floor(MAX_WORKING_SET_BYTES / bytes)));
+}
+
+const SOFTWARE_CASES: Record<ModelPreset, DecodeStepOptions[]> = {
+  quick: [
+    { model: 'test', format: 'f16', context: 256, batch: 1, layersCycled: 2 },
+    // A real width (hidden 4096) at half the CPU reference of GLM-130B's narrowest slice.
+    { model: 'llama-3-8b', format: 'int4', context: 128, batch: 1, tp: 8, layersCycled: 1 },
+  ],
+  standard: [
+    { model: 'test', format: 'f16', context: 512, batch: 1, layersCycled: 2 },
+    { model: 'test', format: 'int4', context: 512, batch: 1, layersCycled: 2 },
+    { model: 'test', format: 'int4', context: 512, batch: 1, layersCycled: 2, kv: 'sparse', kvDensity: 0.6 },
+    { model: 'glm-130b', format: 'int4', context: 512, batch: 1, tp: 32, layersCycled: 1 },
+    { model: 'llama-3-8b', format: 'int8', context: 512, batch: 1, tp: 8, layersCycled: 1 },
+  ],
+  full: [
+    { model: 'test', format: 'f32', context: 512, batch: 1, layersCycled: 2 },
+    { model: 'test', format: 'f16', context: 512, batch: 4, layersCycled: 2 },
+    { model: 'test', format: 'int8', context: 512, batch: 1, layersCycled: 2 },
+    { model: 'test', format: 'int4', context: 512, batch: 1, layersCycled: 2, kv: 'sparse', kvDensity: 0.6 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1, tp: 32, layersCycled: 1 },
+    { model: 'glm-130b', format: 'f16', context: 2048, batch: 1, tp: 32, layersCycled: 1 },
+    { model: 'llama-3-8b', format: 'int8', context: 2048, batch: 1, tp: 8, layersCycled: 1 },
+  ],
+};
+
+const HARDWARE_CASES: Record<ModelPreset, Omit<DecodeStepOptions, 'tp' | 'layersCycled'>[]> = {
+  quick: [
+    { model: 'test', format: 'f16', context: 512, batch: 1 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1 },
+  ],
+  standard: [
+    { model: 'test', format: 'f16', context: 512, batch: 1 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'int8', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'f16', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1, kv: 'sparse', kvDensity: 0.6 },
+    { model: 'llama-3-8b', format: 'f16', context: 8192, batch: 1 },
+  ],
+  full: [
+    { model: 'test', format: 'f16', context: 512, batch: 1 },
+    { model: 'glm-130b', format: 'f32', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'f16', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'int8', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 8 },
+    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1, kv: 'sparse', kvDensity: 0.6 },
+    { model: 'llama-3-8b', format: 'f16', context: 8192, batch: 1 },
+    { model: 'llama-3-8b', format: 'int4', context: 8192, batch: 1, kv: 'sparse', kvDensity: 0.6 },
+  ],
+};
+
+/** The decode-step configurations of a preset on this adapter. */
+export function modelCases(gpu: Pick<Gpu, 'limits' | 'adapter'>, preset: ModelPreset): StepCase[] {
+  if (gpu.adapter.isSoftware) return SOFTWARE_CASES[preset].map((c) => ({ ...c, scaledForSoftware: true }));
+  return HARDWARE_CASES[preset].map((c) => {
+    const tp = fittingTp(gpu, c);
+    return { ...c, tp, layersCycled: layersToCycle({ ...c, tp }) };
+  });
+}
+
+/** A short label for progress lines. */
+export function caseLabel(c: StepCase): string {
+  return `decode-step ${c.model} ${c.format} ctx=${c.context} b=${c.batch}${c.tp && c.tp > 1 ? ` tp=${c.tp}` : ''}${c.kv === 'sparse' ? ` sparse ${c.kvDensity}` : ''}`;
+}
+
+/** Runs the cases one after another; a failing case becomes a failed result and the suite goes on. */
+export async function runModelSuite(
+  ctx: StepContext,
+  cases: readonly StepCase[],
+  budgetMs: number,
+  onCase?: (index: number, label: string, result?: BenchResult) => void,
+): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const [index, c] of cases.entries()) {
+    if (ctx.signal?.aborted) break;
+    const label = caseLabel(c);
+    onCase?.(index, label);
+    let result: BenchResult;
+    try {
+      result = await measureDecodeStep(ctx, c, budgetMs / cases.length);
+    } catch (error) {
+      if (ctx.gpu.isLost || ctx.signal?.aborted) throw error;
+      result = {
+        id: `decode-step/${c.model}/${c.format}/c${c.context}/b${c.batch}/tp${c.tp ?? 1}`,
+        op: 'decode-step',
+        kernel: 'decode-step',
+        impl: 'attnscope',
+        params: {
+          model: c.model,
+          format: c.format,
+          context: c.context,
+          batch: c.batch,
+          tp: c.tp ?? 1,
+          kv: c.kv ?? 'dense',
+        },
+        bytes: 0,
+        flops: 0,
+        maxAbsErr: 0,
+        maxRelErr: 0,
+        verified: false,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+    results.push(result);
+    onCase?.(index, label, result);
+  }
+  return results;
+}
