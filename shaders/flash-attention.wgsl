@@ -19,7 +19,13 @@
 //                                    adapters such as SwiftShader, where workgroup memory and
 //                                    barriers cost more than cached loads).
 // Grids: flash and sparse_main_direct: (ceil(seqQ / BLOCK_Q), heads folded into y and z), h = wid.y
-// + wid.z · num_workgroups.y, each invocation on its own row (and mask row). sparse_main: (mask rows
+// + wid.z · num_workgroups.y, each invocation on its own row (and mask row). `main` on a grid too
+// small to fill a large GPU (few heads × query blocks) splits the keys as well: (ceil(seqQ /
+// BLOCK_Q) · splits, …), each workgroup walking split_keys keys and writing a partial (output, max,
+// sum) per row, and `merge` (grid (seqQ, heads folded)) combines a row's partials.
+// Memory: q row and output accumulator in private memory (loops over HEAD_VEC4 and TILE_K, override
+// constants on specialised pipelines: constant indices, registers); K/V tiles in workgroup memory,
+// loaded by consecutive invocations from consecutive addresses (`main`, `sparse_main`). sparse_main: (mask rows
 // · sub_tiles, heads folded into y and z), as its tiles are shared by the workgroup's rows:
 // workgroup x covers query rows rb·B + st·T + [0, T) of mask row rb = x / sub_tiles, st = x %
 // sub_tiles (B = the mask's block size, T = tile_rows = min(BLOCK_Q, B), sub_tiles = ceil(B / T)),
@@ -64,8 +70,9 @@ struct Params {
   sub_tiles: u32, // workgroups per mask row: ceil(block_size / tile_rows)
   mask_rows: u32, // ceil(seqQ / block_size); the CSR's column indices start at mask_rows + 1
   tile_rows: u32, // query rows per workgroup: min(BLOCK_Q, block_size)
-  _pad4: u32,
-  _pad5: u32,
+  // flash `main` only (1 and 0 otherwise): key splits per query block, and keys per split
+  splits: u32,
+  split_keys: u32, // a multiple of tile_k
   _pad6: u32,
 }
 
@@ -79,6 +86,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> o: array<f32>;
 @group(0) @binding(6) var<storage, read> k16: array<vec2<u32>>;
 @group(0) @binding(7) var<storage, read> v16: array<vec2<u32>>;
+// `main` with splits > 1: per (head, query row, split) head_vec4 vec4 of unnormalised output, then
+// (max, sum, 0, 0); `merge` combines a row's splits into o.
+@group(0) @binding(8) var<storage, read_write> part: array<vec4<f32>>;
 
 var<workgroup> k_tile: array<vec4<f32>, TILE_SLOTS>;
 var<workgroup> v_tile: array<vec4<f32>, TILE_SLOTS>;
@@ -97,6 +107,13 @@ fn head_vec4() -> u32 {
 
 fn tile_k() -> u32 {
   return select(params.tile_k, TILE_K, HEAD_VEC4 > 0u);
+}
+
+// Loop bound over a tile's n keys: TILE_K on a specialised pipeline (a constant, so the loops unroll
+// and the score array is indexed by constants and can live in registers; the loops guard kk < n),
+// n itself on the run-time path.
+fn tile_loop(n: u32) -> u32 {
+  return select(n, TILE_K, HEAD_VEC4 > 0u);
 }
 
 // vec4 c4 of a q row (row_base = its first value); zero past headDim.
@@ -155,10 +172,12 @@ fn scores_staged(n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
     let q1 = (*qr)[c4 + 1u];
     let q2 = (*qr)[c4 + 2u];
     let q3 = (*qr)[c4 + 3u];
-    for (var kk = 0u; kk < n; kk++) {
-      let b = kk * hv + c4;
-      (*s)[kk] += dot(q0, k_tile[b]) + dot(q1, k_tile[b + 1u]) + dot(q2, k_tile[b + 2u]) +
-        dot(q3, k_tile[b + 3u]);
+    for (var kk = 0u; kk < tile_loop(n); kk++) {
+      if (kk < n) {
+        let b = kk * hv + c4;
+        (*s)[kk] += dot(q0, k_tile[b]) + dot(q1, k_tile[b + 1u]) + dot(q2, k_tile[b + 2u]) +
+          dot(q3, k_tile[b + 3u]);
+      }
     }
   }
 }
@@ -172,17 +191,21 @@ struct Running {
 // the factor that rescales the accumulated output.
 fn softmax_probs(n: u32, s: ptr<function, Scores>, run: ptr<function, Running>) -> f32 {
   var tile_max = MASKED;
-  for (var kk = 0u; kk < n; kk++) {
-    tile_max = max(tile_max, (*s)[kk]);
+  for (var kk = 0u; kk < tile_loop(n); kk++) {
+    if (kk < n) {
+      tile_max = max(tile_max, (*s)[kk]);
+    }
   }
   let m_new = max((*run).m, tile_max);
   let correction = select(exp2((*run).m - m_new), 1.0, m_new <= MASKED_BELOW);
   var l = (*run).l * correction;
-  for (var kk = 0u; kk < n; kk++) {
-    let x = (*s)[kk];
-    let p = select(exp2(x - m_new), 0.0, x <= MASKED_BELOW);
-    (*s)[kk] = p;
-    l += p;
+  for (var kk = 0u; kk < tile_loop(n); kk++) {
+    if (kk < n) {
+      let x = (*s)[kk];
+      let p = select(exp2(x - m_new), 0.0, x <= MASKED_BELOW);
+      (*s)[kk] = p;
+      l += p;
+    }
   }
   (*run).m = m_new;
   (*run).l = l;
@@ -197,13 +220,15 @@ fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correcti
     var o1 = (*acc)[c4 + 1u] * correction;
     var o2 = (*acc)[c4 + 2u] * correction;
     var o3 = (*acc)[c4 + 3u] * correction;
-    for (var kk = 0u; kk < n; kk++) {
-      let p = vec4<f32>((*s)[kk]);
-      let b = kk * hv + c4;
-      o0 = fma(p, v_tile[b], o0);
-      o1 = fma(p, v_tile[b + 1u], o1);
-      o2 = fma(p, v_tile[b + 2u], o2);
-      o3 = fma(p, v_tile[b + 3u], o3);
+    for (var kk = 0u; kk < tile_loop(n); kk++) {
+      if (kk < n) {
+        let p = vec4<f32>((*s)[kk]);
+        let b = kk * hv + c4;
+        o0 = fma(p, v_tile[b], o0);
+        o1 = fma(p, v_tile[b + 1u], o1);
+        o2 = fma(p, v_tile[b + 2u], o2);
+        o3 = fma(p, v_tile[b + 3u], o3);
+      }
     }
     (*acc)[c4] = o0;
     (*acc)[c4 + 1u] = o1;
@@ -212,21 +237,31 @@ fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correcti
   }
 }
 
-// o row = acc / l, a vec4 of acc at a time (the components past headDim are not written).
+// o row = acc / l, a vec4 of acc at a time: acc is indexed by the loop over head_vec4() (a constant
+// on specialised pipelines), the components past headDim are not written.
 fn write_row(b: Block, acc: ptr<function, Row>, run: Running) {
   let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
   let out_base = (b.h * params.seq_q + b.i) * params.head_dim;
-  let whole = params.head_dim / 4u;
-  for (var c4 = 0u; c4 < whole; c4++) {
+  for (var c4 = 0u; c4 < head_vec4(); c4++) {
     let x = (*acc)[c4] * inv_l;
-    let at = out_base + 4u * c4;
-    o[at] = x.x;
-    o[at + 1u] = x.y;
-    o[at + 2u] = x.z;
-    o[at + 3u] = x.w;
-  }
-  for (var c = 4u * whole; c < params.head_dim; c++) {
-    o[out_base + c] = (*acc)[whole][c % 4u] * inv_l;
+    let c = 4u * c4;
+    let at = out_base + c;
+    if (c + 3u < params.head_dim) {
+      o[at] = x.x;
+      o[at + 1u] = x.y;
+      o[at + 2u] = x.z;
+      o[at + 3u] = x.w;
+    } else {
+      if (c < params.head_dim) {
+        o[at] = x.x;
+      }
+      if (c + 1u < params.head_dim) {
+        o[at + 1u] = x.y;
+      }
+      if (c + 2u < params.head_dim) {
+        o[at + 2u] = x.z;
+      }
+    }
   }
 }
 
@@ -319,8 +354,8 @@ fn mask_tile(i: u32, k0: u32, n: u32, s: ptr<function, Scores>) {
   if (kept && whole_tile) {
     return;
   }
-  for (var kk = 0u; kk < n; kk++) {
-    if (!kept || !allowed(i, k0 + kk)) {
+  for (var kk = 0u; kk < tile_loop(n); kk++) {
+    if (kk < n && (!kept || !allowed(i, k0 + kk))) {
       (*s)[kk] = MASKED;
     }
   }
@@ -350,9 +385,11 @@ fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc:
   }
 }
 
+// Workgroup x of `main` takes query block x / splits and key split x % splits (splits = 1 for the
+// other entry points).
 fn flash_block(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>) -> Block {
   let h = wid.y + wid.z * groups.y;
-  let i = wid.x * BLOCK_Q + t;
+  let i = (wid.x / params.splits) * BLOCK_Q + t;
   load_q_row(h, i, qr);
   return Block(h, i, i < params.seq_q, flash_key_end(wid), 0u);
 }
@@ -363,7 +400,8 @@ fn flash_key_end(wid: vec3<u32>) -> u32 {
   if (params.causal == 0u) {
     return params.seq_k;
   }
-  let last_row = min(wid.x * BLOCK_Q + BLOCK_Q, params.seq_q) - 1u;
+  let qb = wid.x / params.splits;
+  let last_row = min(qb * BLOCK_Q + BLOCK_Q, params.seq_q) - 1u;
   return u32(clamp(i32(last_row) + params.causal_offset + 1, 0, i32(params.seq_k)));
 }
 
@@ -377,13 +415,79 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var acc: Row;
   var run = Running(MASKED, 0.0);
   let b = flash_block(wid, groups, t, &qr);
-  let key_end = flash_key_end(wid);
+  // This workgroup's split of the keys: all of them when splits = 1.
+  let split = wid.x % params.splits;
+  let k_begin = split * params.split_keys;
+  let key_end = select(flash_key_end(wid), min(flash_key_end(wid), k_begin + params.split_keys),
+                       params.splits > 1u);
   let tk = tile_k();
-  for (var k0 = 0u; k0 < key_end; k0 += tk) {
+  for (var k0 = k_begin; k0 < key_end; k0 += tk) {
     staged_tile(b, k0, min(tk, key_end - k0), t, false, &qr, &acc, &run);
   }
   if (b.has_row) {
-    write_row(b, &acc, run);
+    if (params.splits > 1u) {
+      write_partial(b, split, &acc, run);
+    } else {
+      write_row(b, &acc, run);
+    }
+  }
+}
+
+// The split's unnormalised output and its (max, sum), for `merge`.
+fn write_partial(b: Block, split: u32, acc: ptr<function, Row>, run: Running) {
+  let stride = head_vec4() + 1u;
+  let base = ((b.h * params.seq_q + b.i) * params.splits + split) * stride;
+  for (var c4 = 0u; c4 < head_vec4(); c4++) {
+    part[base + c4] = (*acc)[c4];
+  }
+  part[base + head_vec4()] = vec4<f32>(run.m, run.l, 0.0, 0.0);
+}
+
+// grid: (seqQ, heads folded into y and z); merges a row's splits (weights exp2(m_s − max)), its
+// invocations strided over the row's vec4 columns.
+@compute @workgroup_size(BLOCK_Q)
+fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+         @builtin(local_invocation_index) t: u32) {
+  let h = wid.y + wid.z * groups.y;
+  let i = wid.x;
+  if (h >= params.heads || i >= params.seq_q) {
+    return;
+  }
+  let hv = head_vec4();
+  let stride = hv + 1u;
+  let first = (h * params.seq_q + i) * params.splits;
+  var m = MASKED;
+  for (var s = 0u; s < params.splits; s++) {
+    m = max(m, part[(first + s) * stride + hv].x);
+  }
+  var l = 0.0;
+  for (var s = 0u; s < params.splits; s++) {
+    let stats = part[(first + s) * stride + hv];
+    l += select(exp2(stats.x - m) * stats.y, 0.0, stats.x <= MASKED_BELOW);
+  }
+  let inv_l = select(0.0, 1.0 / l, l > 0.0);
+  let out_base = (h * params.seq_q + i) * params.head_dim;
+  for (var c4 = t; c4 < hv; c4 += BLOCK_Q) {
+    var acc = vec4<f32>(0.0);
+    for (var s = 0u; s < params.splits; s++) {
+      let stats = part[(first + s) * stride + hv];
+      let w = select(exp2(stats.x - m), 0.0, stats.x <= MASKED_BELOW);
+      acc += w * part[(first + s) * stride + c4];
+    }
+    let x = acc * inv_l;
+    let c = 4u * c4;
+    if (c < params.head_dim) {
+      o[out_base + c] = x.x;
+    }
+    if (c + 1u < params.head_dim) {
+      o[out_base + c + 1u] = x.y;
+    }
+    if (c + 2u < params.head_dim) {
+      o[out_base + c + 2u] = x.z;
+    }
+    if (c + 3u < params.head_dim) {
+      o[out_base + c + 3u] = x.w;
+    }
   }
 }
 
@@ -427,8 +531,8 @@ fn mask_causal(i: u32, k0: u32, n: u32, offset: u32, s: ptr<function, Scores>) {
   if (params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset) {
     return;
   }
-  for (var kk = 0u; kk < n; kk++) {
-    if (i32(k0 + kk) > i32(i) + params.causal_offset) {
+  for (var kk = 0u; kk < tile_loop(n); kk++) {
+    if (kk < n && i32(k0 + kk) > i32(i) + params.causal_offset) {
       (*s)[offset + kk] = MASKED;
     }
   }

@@ -23,6 +23,12 @@
 // and CPU adapters run kernels that touch it markedly slower).
 
 override WORKGROUP_SIZE: u32 = 64u;
+// scores_softmax on specialised pipelines (hardware default): the vec4 per row (hv) and the keys per
+// tile fixed per pipeline, so the loops over the q row and the tile's scores have constant bounds
+// (they unroll, and the private arrays are indexed by constants: registers, not scratch memory).
+// 0 = read them from params at run time (software default: one pipeline for every shape).
+override HEAD_VEC4: u32 = 0u;
+override TILE_K: u32 = 0u;
 
 const MAX_VEC4: u32 = 64u; // 256 floats: the largest head dimension
 const MAX_TILE_K: u32 = 64u;
@@ -61,6 +67,15 @@ struct Params {
 alias Row = array<vec4<f32>, MAX_VEC4>;
 alias Scores = array<f32, MAX_TILE_K>;
 
+fn row_vec4() -> u32 {
+  return select(params.hv, HEAD_VEC4, HEAD_VEC4 > 0u);
+}
+
+// Loop bound over a tile's n keys: TILE_K when specialised (the loops guard kk < n), else n.
+fn tile_loop(n: u32) -> u32 {
+  return select(n, TILE_K, TILE_K > 0u);
+}
+
 fn allowed(i: u32, j: u32) -> bool {
   if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
     return false;
@@ -75,13 +90,15 @@ fn allowed(i: u32, j: u32) -> bool {
 fn tile_scores(h: u32, i: u32, k0: u32, n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = params.hv;
   let first_row = (h / params.kv_group) * params.seq_k + k0;
-  for (var kk = 0u; kk < n; kk++) {
-    let row = (first_row + kk) * hv;
-    var dot_sum = 0.0;
-    for (var c4 = 0u; c4 < hv; c4++) {
-      dot_sum += dot((*qr)[c4], k4[row + c4]);
+  for (var kk = 0u; kk < tile_loop(n); kk++) {
+    if (kk < n) {
+      let row = (first_row + kk) * hv;
+      var dot_sum = 0.0;
+      for (var c4 = 0u; c4 < row_vec4(); c4++) {
+        dot_sum += dot((*qr)[c4], k4[row + c4]);
+      }
+      (*s)[kk] = select(MASKED, dot_sum, allowed(i, k0 + kk));
     }
-    (*s)[kk] = select(MASKED, dot_sum, allowed(i, k0 + kk));
   }
 }
 
@@ -97,7 +114,7 @@ fn scores_softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   var qr: Row;
   let q_base = (h * params.seq_q + i) * params.head_dim;
   let q_scale = params.scale * LOG2E;
-  for (var c4 = 0u; c4 < hv; c4++) {
+  for (var c4 = 0u; c4 < row_vec4(); c4++) {
     var x = vec4<f32>(0.0);
     for (var e = 0u; e < 4u; e++) {
       if (4u * c4 + e < params.head_dim) {
@@ -120,14 +137,18 @@ fn scores_softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     let n = min(tk, key_end - k0);
     tile_scores(h, i, k0, n, &qr, &s);
     var tile_max = MASKED;
-    for (var kk = 0u; kk < n; kk++) {
-      tile_max = max(tile_max, s[kk]);
+    for (var kk = 0u; kk < tile_loop(n); kk++) {
+      if (kk < n) {
+        tile_max = max(tile_max, s[kk]);
+      }
     }
     if (tile_max > MASKED_BELOW) {
       let m_new = max(m, tile_max);
       l *= exp2(m - m_new);
-      for (var kk = 0u; kk < n; kk++) {
-        l += select(exp2(s[kk] - m_new), 0.0, s[kk] <= MASKED_BELOW);
+      for (var kk = 0u; kk < tile_loop(n); kk++) {
+        if (kk < n) {
+          l += select(exp2(s[kk] - m_new), 0.0, s[kk] <= MASKED_BELOW);
+        }
       }
       m = m_new;
     }
@@ -143,15 +164,17 @@ fn scores_softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     if (!reuse && scored > 0u) {
       tile_scores(h, i, k0, scored, &qr, &s);
     }
-    for (var kk = 0u; kk < n; kk += 4u) {
-      var out = vec4<f32>(0.0);
-      for (var e = 0u; e < 4u; e++) {
-        let x = s[kk + e];
-        if (kk + e < scored && x > MASKED_BELOW) {
-          out[e] = exp2(x - m) * inv_l;
+    for (var kk = 0u; kk < tile_loop(n); kk += 4u) {
+      if (kk < n) {
+        var out = vec4<f32>(0.0);
+        for (var e = 0u; e < 4u; e++) {
+          let x = s[kk + e];
+          if (kk + e < scored && x > MASKED_BELOW) {
+            out[e] = exp2(x - m) * inv_l;
+          }
         }
+        p[p_row + (k0 + kk) / 4u] = out;
       }
-      p[p_row + (k0 + kk) / 4u] = out;
     }
   }
 }

@@ -23,6 +23,9 @@ diagnostic(off, subgroup_uniformity);
 
 override WORKGROUP_SIZE: u32 = 64u;
 override ROWS_PER_WORKGROUP: u32 = 16u; // query rows a workgroup owns (at least 1)
+// vec4 per row fixed per pipeline (hardware default: the q row's loops unroll and it stays in
+// registers); 0 = params.hv at run time.
+override HEAD_VEC4: u32 = 0u;
 
 const MAX_VEC4: u32 = 64u;
 const MASKED: f32 = -3.0e38;
@@ -67,10 +70,14 @@ fn allowed(i: u32, j: u32) -> bool {
   return true;
 }
 
+fn row_vec4() -> u32 {
+  return select(params.hv, HEAD_VEC4, HEAD_VEC4 > 0u);
+}
+
 fn score(h: u32, j: u32, qr: ptr<function, array<vec4<f32>, MAX_VEC4>>) -> f32 {
   let row = ((h / params.kv_group) * params.seq_k + j) * params.hv;
   var dot_sum = 0.0;
-  for (var c4 = 0u; c4 < params.hv; c4++) {
+  for (var c4 = 0u; c4 < row_vec4(); c4++) {
     dot_sum += dot((*qr)[c4], k4[row + c4]);
   }
   return dot_sum;
@@ -102,7 +109,7 @@ fn scores_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let i = first_row + r;
     var qr: array<vec4<f32>, MAX_VEC4>;
     let q_base = (h * params.seq_q + i) * params.head_dim;
-    for (var c4 = 0u; c4 < params.hv; c4++) {
+    for (var c4 = 0u; c4 < row_vec4(); c4++) {
       var x = vec4<f32>(0.0);
       for (var e = 0u; e < 4u; e++) {
         if (4u * c4 + e < params.head_dim) {

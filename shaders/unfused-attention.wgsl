@@ -4,6 +4,20 @@
 //   pv:      O = P V                                              (reads P)
 // q is (heads, seqQ, headDim); k, v are (kvHeads, seqK, headDim), query head h reading KV head
 // h / kv_group (grouped-query attention; kv_group = 1 without it); o is (heads, seqQ, headDim).
+//
+// Work → invocations and memory:
+//   scores (software default): one invocation per score, grid (ceil(seqK / WORKGROUP_SIZE), seqQ,
+//     heads); each reads its K row straight from storage (a CPU thread walks it in cache order).
+//   scores_tiled (hardware default): a workgroup scores WORKGROUP_SIZE keys against TILE_ROWS (4)
+//     query rows, grid (ceil(seqK / WORKGROUP_SIZE), ceil(seqQ / 4), heads). The head dimension goes
+//     by in chunks of 16 values: the workgroup copies the chunk of its keys' K rows into workgroup
+//     memory with consecutive invocations on consecutive addresses (runs of 16 floats, coalesced),
+//     and the 4 q chunks likewise; invocation t then accumulates key t's dot with each of the 4 rows
+//     (rows padded to 17 floats: no bank conflicts; the q values are broadcasts). Each K chunk loaded
+//     serves 4 query rows; S is stored with consecutive invocations on consecutive keys.
+//   softmax: one workgroup per row, invocations strided over the row (coalesced), tree reductions.
+//   pv: one invocation per output element; neighbours take neighbouring columns, so each V load of
+//     a workgroup reads consecutive addresses and the P value is a broadcast.
 // Key j is allowed for query i iff causal allows it (j <= i + seqK - seqQ) and its block is kept in
 // mask_layout (ceil(seqQ/B) × ceil(seqK/B) u32, 0/1). A row with no allowed key gives zeros.
 
@@ -66,6 +80,69 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>) {
     dot = fma(q[q_base + c], k[k_base + c], dot);
   }
   s[row + j] = dot * params.scale;
+}
+
+const CHUNK: u32 = 16u;      // head-dimension values per step of scores_tiled
+const CHUNK_PAD: u32 = 17u;  // floats per key row of the K chunk (padded: no bank conflicts)
+const TILE_ROWS: u32 = 4u;   // query rows per workgroup of scores_tiled
+
+var<workgroup> k_chunk: array<f32, WORKGROUP_SIZE * CHUNK_PAD>;
+var<workgroup> q_chunk: array<f32, TILE_ROWS * CHUNK>;
+
+// grid: (ceil(seqK / WORKGROUP_SIZE), ceil(seqQ / TILE_ROWS), heads); invocation t scores key
+// j0 + t against query rows i0 .. i0 + 3.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scores_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let h = wid.z;
+  let j0 = wid.x * WORKGROUP_SIZE;
+  let i0 = wid.y * TILE_ROWS;
+  let kv_row0 = (h / params.kv_group) * params.seq_k;
+  var acc0 = 0.0;
+  var acc1 = 0.0;
+  var acc2 = 0.0;
+  var acc3 = 0.0;
+  for (var d0 = 0u; d0 < params.head_dim; d0 += CHUNK) {
+    workgroupBarrier();
+    // Cooperative loads: element e of the chunk is value d0 + e % 16 of key j0 + e / 16.
+    for (var e = t; e < WORKGROUP_SIZE * CHUNK; e += WORKGROUP_SIZE) {
+      let key = e / CHUNK;
+      let d = d0 + e % CHUNK;
+      let j = j0 + key;
+      var x = 0.0;
+      if (j < params.seq_k && d < params.head_dim) {
+        x = k[(kv_row0 + j) * params.head_dim + d];
+      }
+      k_chunk[key * CHUNK_PAD + e % CHUNK] = x;
+    }
+    for (var e = t; e < TILE_ROWS * CHUNK; e += WORKGROUP_SIZE) {
+      let i = i0 + e / CHUNK;
+      let d = d0 + e % CHUNK;
+      var x = 0.0;
+      if (i < params.seq_q && d < params.head_dim) {
+        x = q[(h * params.seq_q + i) * params.head_dim + d];
+      }
+      q_chunk[e] = x;
+    }
+    workgroupBarrier();
+    for (var d = 0u; d < CHUNK; d++) {
+      let kx = k_chunk[t * CHUNK_PAD + d];
+      acc0 = fma(q_chunk[d], kx, acc0);
+      acc1 = fma(q_chunk[CHUNK + d], kx, acc1);
+      acc2 = fma(q_chunk[2u * CHUNK + d], kx, acc2);
+      acc3 = fma(q_chunk[3u * CHUNK + d], kx, acc3);
+    }
+  }
+  let j = j0 + t;
+  if (j >= params.seq_k) {
+    return;
+  }
+  let accs = vec4<f32>(acc0, acc1, acc2, acc3) * params.scale;
+  for (var r = 0u; r < TILE_ROWS; r++) {
+    let i = i0 + r;
+    if (i < params.seq_q) {
+      s[(h * params.seq_q + i) * params.seq_k + j] = select(MASKED, accs[r], allowed(i, j));
+    }
+  }
 }
 
 var<workgroup> partial: array<f32, WORKGROUP_SIZE>;

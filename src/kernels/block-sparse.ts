@@ -117,6 +117,8 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
         sub_tiles: subTiles,
         mask_rows: blocks.rows,
         tile_rows: blocks.tileRows,
+        splits: 1,
+        split_keys: 0,
       });
       const params = gpu.uniform(`${name}.params`, words);
       const csr = csrBuffer(gpu, name, p);

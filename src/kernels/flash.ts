@@ -37,7 +37,7 @@ import {
   qoBytes,
 } from './attention-common.ts';
 import { checkPackedKv, kvBindings, kvFormat } from './kv-pack.ts';
-import { checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
@@ -50,8 +50,8 @@ export const FLASH_PARAMS = uniformLayout('Params', [
   ['sub_tiles', 'u32'],
   ['mask_rows', 'u32'],
   ['tile_rows', 'u32'],
-  ['_pad4', 'u32'],
-  ['_pad5', 'u32'],
+  ['splits', 'u32'],
+  ['split_keys', 'u32'],
   ['_pad6', 'u32'],
 ]);
 /** Largest tileK the shader's private score array holds (its MAX_TILE_K). */
@@ -76,8 +76,38 @@ export interface FlashOptions {
   staged?: boolean;
   /** vec4 capacity of each tile on the run-time path (64..). */
   tileSlots?: number;
-  /** Take this adapter kind's defaults (staged, specialize) instead of the device's own. */
+  /** Take this adapter kind's defaults (staged, specialize, splits) instead of the device's own. */
   adapterKind?: AdapterKind;
+  /**
+   * Key splits per query block (staged `main` only; merged by a second pass). Default: 1 on software
+   * adapters; on hardware ones enough to give FLASH_MIN_WORKGROUPS workgroups (at most 16, and
+   * splits of at least two tiles).
+   */
+  splits?: number;
+}
+
+/** Workgroups a hardware adapter's flash grid should reach (a 132-SM GPU, about two per SM). */
+export const FLASH_MIN_WORKGROUPS = 256;
+const MAX_SPLITS = 16;
+
+/** Key splits and keys per split (a multiple of tileK) of a flash call. */
+export function planSplits(
+  p: AttentionProblem,
+  blockQ: number,
+  tileK: number,
+  wanted: number | 'auto',
+): { splits: number; splitKeys: number } {
+  let splits = wanted;
+  if (splits === 'auto') {
+    const workgroups = Math.ceil(p.seqQ / blockQ) * p.heads;
+    const most = Math.max(1, Math.min(MAX_SPLITS, Math.floor(p.seqK / (2 * tileK))));
+    splits = Math.min(most, Math.max(1, Math.ceil(FLASH_MIN_WORKGROUPS / workgroups)));
+  }
+  if (!Number.isInteger(splits) || splits < 1) {
+    throw new Error(`flash.splits: expected a positive integer, got ${splits}`);
+  }
+  const splitKeys = Math.ceil(Math.ceil(p.seqK / splits) / tileK) * tileK;
+  return { splits: Math.ceil(p.seqK / splitKeys), splitKeys };
 }
 
 /** tileK: keys per staged tile; directTileK: keys per tile read straight from storage. */
@@ -142,19 +172,36 @@ export function createFlash(options: FlashOptions): AttentionKernel {
 
     async prepare(gpu, p, io) {
       const plan = planTiles(gpu, p.headDim, options);
-      const grid = [Math.ceil(p.seqQ / blockQ), ...headGrid(gpu, p.heads)];
+      const software = isSoftwareKind(gpu, options.adapterKind);
+      const { splits, splitKeys } = plan.staged
+        ? planSplits(p, blockQ, plan.tileK, options.splits ?? (software ? 1 : 'auto'))
+        : { splits: 1, splitKeys: 0 };
+      const heads = headGrid(gpu, p.heads);
+      const grid = [Math.ceil(p.seqQ / blockQ) * splits, ...heads];
+      const mergeGrid = [p.seqQ, ...heads];
+      const partBytes = p.heads * p.seqQ * splits * (plan.headVec4 + 1) * 16;
       const format = kvFormat(p, kvF16);
       checkInvocations(gpu, `${name} blockQ`, blockQ);
       checkWorkgroupMemory(gpu, `${name} K/V tiles (${plan.tileK} keys)`, tileBytes(plan));
       checkDispatch(gpu, name, grid);
+      if (splits > 1) {
+        checkDispatch(gpu, `${name}.merge`, mergeGrid);
+        checkBinding(gpu, `${name} partials (heads × seqQ × ${splits} splits)`, partBytes);
+      }
       checkPackedKv(gpu, name, p, format);
 
-      const pipeline = await gpu.pipeline({
-        kernel: name,
-        shader: SHADER,
-        entryPoint: plan.staged ? 'main' : 'main_direct',
-        constants: { BLOCK_Q: blockQ, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) },
-      });
+      const constants = { BLOCK_Q: blockQ, KV_F16: kvF16 ? 1 : 0, ...tileConstants(plan) };
+      const [pipeline, merge] = await Promise.all([
+        gpu.pipeline({
+          kernel: name,
+          shader: SHADER,
+          entryPoint: plan.staged ? 'main' : 'main_direct',
+          constants,
+        }),
+        splits > 1
+          ? gpu.pipeline({ kernel: name, shader: SHADER, entryPoint: 'merge', constants })
+          : undefined,
+      ]);
       const params = gpu.uniform(
         `${name}.params`,
         attentionParams(FLASH_PARAMS, p, {
@@ -163,18 +210,28 @@ export function createFlash(options: FlashOptions): AttentionKernel {
           sub_tiles: 0,
           mask_rows: 0,
           tile_rows: 0,
+          splits,
+          split_keys: splitKeys,
         }),
       );
       const maskLayout = maskLayoutBuffer(gpu, name, p);
       const kv = await kvBindings(gpu, name, p, io, format);
-      const group = gpu.bindGroup(name, pipeline, {
+      const part = splits > 1 ? gpu.buffer(`${name}.partials`, partBytes) : undefined;
+      const entries: Record<number, GPUBuffer> = {
         0: params,
         1: io.q,
         4: maskLayout,
         5: io.o,
         ...kv.entries,
-      });
-      return dispatchRun([{ pipeline, group, grid }], [params, maskLayout, kv]);
+      };
+      if (part) entries[8] = part;
+      const group = gpu.bindGroup(name, pipeline, entries);
+      const steps = [{ pipeline, group, grid }];
+      if (merge && part) {
+        const mergeGroup = gpu.bindGroup(`${name}.merge`, merge, { 0: params, 5: io.o, 8: part });
+        steps.push({ pipeline: merge, group: mergeGroup, grid: mergeGrid });
+      }
+      return dispatchRun(steps, [params, maskLayout, kv, part]);
     },
 
     cost(p: AttentionProblem) {

@@ -18,11 +18,13 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { uniformLayout } from '../gpu/uniform.ts';
 import {
+  type AdapterKind,
   ATTENTION_FIELDS,
   attentionFlops,
   attentionParams,
   headGrid,
   ioBytes,
+  isSoftwareKind,
   maskLayoutBuffer,
 } from './attention-common.ts';
 import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
@@ -55,6 +57,13 @@ export interface FusedSoftmaxOptions {
   tileK?: number;
   /** One subgroup per query row in the softmax pass (needs the `subgroups` feature). */
   subgroups?: boolean;
+  /**
+   * Fix the row's vec4 count and the tile's keys per pipeline (loops unroll, the q row and the
+   * scores stay in registers). Default: on hardware adapters.
+   */
+  specialize?: boolean;
+  /** Take this adapter kind's defaults (specialize) instead of the device's own. */
+  adapterKind?: AdapterKind;
 }
 
 export const FUSED_SOFTMAX_DEFAULTS = { workgroupSize: 64, tileK: 64 } as const;
@@ -103,14 +112,20 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
       checkPackedKv(gpu, name, p, format);
 
       const constants = { WORKGROUP_SIZE: workgroupSize };
+      const specialize = options.specialize ?? !isSoftwareKind(gpu, options.adapterKind);
+      const hv = Math.ceil(p.headDim / 4);
       const [scores, pv] = await Promise.all([
         gpu.pipeline({
           kernel: name,
           shader: subgroups ? SUBGROUP_SHADER : SHADER,
           entryPoint: 'scores_softmax',
           constants: subgroups
-            ? { ...constants, ROWS_PER_WORKGROUP: subgroupRows(workgroupSize) }
-            : constants,
+            ? {
+                ...constants,
+                ROWS_PER_WORKGROUP: subgroupRows(workgroupSize),
+                HEAD_VEC4: specialize ? hv : 0,
+              }
+            : { ...constants, HEAD_VEC4: specialize ? hv : 0, TILE_K: specialize ? tileK : 0 },
         }),
         gpu.pipeline({ kernel: name, shader: SHADER, entryPoint: 'pv', constants }),
       ]);

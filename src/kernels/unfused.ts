@@ -5,10 +5,12 @@
 
 import { uniformLayout } from '../gpu/uniform.ts';
 import {
+  type AdapterKind,
   ATTENTION_FIELDS,
   attentionFlops,
   attentionParams,
   ioBytes,
+  isSoftwareKind,
   maskLayoutBuffer,
 } from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
@@ -21,61 +23,81 @@ const SHADER = new URL('../../shaders/unfused-attention.wgsl', import.meta.url);
 export const UNFUSED_PARAMS = uniformLayout('Params', ATTENTION_FIELDS);
 /** Invocations per workgroup in all three passes; a power of two (softmax reduces by halving). */
 const WORKGROUP_SIZE = 64;
+/** Query rows per workgroup of scores_tiled (the shader's TILE_ROWS). */
+const TILE_ROWS = 4;
 
-export const unfused: AttentionKernel = {
-  name: NAME,
-  summary: 'Three passes through global memory: S = scale·QKᵀ (masked), row softmax, O = PV.',
+export interface UnfusedOptions {
+  name?: string;
+  /**
+   * Scores through cooperative, coalesced K tiles in workgroup memory (scores_tiled), or one
+   * invocation per score reading its K row from storage. Default: tiled on hardware adapters.
+   */
+  tiled?: boolean;
+  /** Take this adapter kind's defaults instead of the device's own. */
+  adapterKind?: AdapterKind;
+}
 
-  async prepare(gpu, p, io) {
-    const scoreBytes = 4 * p.heads * p.seqQ * p.seqK;
-    checkBinding(gpu, `${NAME} scores S (heads × seqQ × seqK f32)`, scoreBytes);
-    const grids = {
-      scores: [Math.ceil(p.seqK / WORKGROUP_SIZE), p.seqQ, p.heads],
-      softmax: [p.seqQ, p.heads, 1],
-      pv: [Math.ceil((p.seqQ * p.headDim) / WORKGROUP_SIZE), p.heads, 1],
-    } as const;
-    for (const [pass, grid] of Object.entries(grids)) checkDispatch(gpu, `${NAME}.${pass}`, grid);
+/** An unfused kernel taking the given scores path. */
+export function createUnfused(options: UnfusedOptions = {}): AttentionKernel {
+  const name = options.name ?? NAME;
+  return {
+    name,
+    summary: 'Three passes through global memory: S = scale·QKᵀ (masked), row softmax, O = PV.',
 
-    const constants = { WORKGROUP_SIZE };
-    const [scores, softmax, pv] = await Promise.all(
-      (['scores', 'softmax', 'pv'] as const).map((entryPoint) =>
-        gpu.pipeline({ kernel: NAME, shader: SHADER, entryPoint, constants }),
-      ),
-    );
-    const params = gpu.uniform(`${NAME}.params`, attentionParams(UNFUSED_PARAMS, p, {}));
-    const maskLayout = maskLayoutBuffer(gpu, NAME, p);
-    const s = gpu.buffer(`${NAME}.scores`, scoreBytes);
-    // 'auto' layouts hold only the bindings an entry point uses, hence one list per pass.
-    return dispatchRun(
-      [
-        {
-          pipeline: scores,
-          group: gpu.bindGroup(`${NAME}.scores`, scores, {
-            0: params,
-            1: io.q,
-            2: io.k,
-            4: maskLayout,
-            5: s,
-          }),
-          grid: grids.scores,
-        },
-        {
-          pipeline: softmax,
-          group: gpu.bindGroup(`${NAME}.softmax`, softmax, { 0: params, 5: s }),
-          grid: grids.softmax,
-        },
-        {
-          pipeline: pv,
-          group: gpu.bindGroup(`${NAME}.pv`, pv, { 0: params, 3: io.v, 5: s, 6: io.o }),
-          grid: grids.pv,
-        },
-      ],
-      [params, maskLayout, s],
-    );
-  },
+    async prepare(gpu, p, io) {
+      const tiled = options.tiled ?? !isSoftwareKind(gpu, options.adapterKind);
+      const scoreBytes = 4 * p.heads * p.seqQ * p.seqK;
+      checkBinding(gpu, `${name} scores S (heads × seqQ × seqK f32)`, scoreBytes);
+      const grids = {
+        scores: [Math.ceil(p.seqK / WORKGROUP_SIZE), tiled ? Math.ceil(p.seqQ / TILE_ROWS) : p.seqQ, p.heads],
+        softmax: [p.seqQ, p.heads, 1],
+        pv: [Math.ceil((p.seqQ * p.headDim) / WORKGROUP_SIZE), p.heads, 1],
+      } as const;
+      for (const [pass, grid] of Object.entries(grids)) checkDispatch(gpu, `${name}.${pass}`, grid);
 
-  cost(p) {
-    const pairs = p.heads * p.seqQ * p.seqK;
-    return { bytes: ioBytes(p) + 4 * 4 * pairs, flops: attentionFlops(pairs, p.headDim) };
-  },
-};
+      const constants = { WORKGROUP_SIZE };
+      const [scores, softmax, pv] = await Promise.all(
+        [tiled ? 'scores_tiled' : 'scores', 'softmax', 'pv'].map((entryPoint) =>
+          gpu.pipeline({ kernel: name, shader: SHADER, entryPoint, constants }),
+        ),
+      );
+      const params = gpu.uniform(`${name}.params`, attentionParams(UNFUSED_PARAMS, p, {}));
+      const maskLayout = maskLayoutBuffer(gpu, NAME, p);
+      const s = gpu.buffer(`${name}.scores`, scoreBytes);
+      // 'auto' layouts hold only the bindings an entry point uses, hence one list per pass.
+      return dispatchRun(
+        [
+          {
+            pipeline: scores,
+            group: gpu.bindGroup(`${name}.scores`, scores, {
+              0: params,
+              1: io.q,
+              2: io.k,
+              4: maskLayout,
+              5: s,
+            }),
+            grid: grids.scores,
+          },
+          {
+            pipeline: softmax,
+            group: gpu.bindGroup(`${name}.softmax`, softmax, { 0: params, 5: s }),
+            grid: grids.softmax,
+          },
+          {
+            pipeline: pv,
+            group: gpu.bindGroup(`${name}.pv`, pv, { 0: params, 3: io.v, 5: s, 6: io.o }),
+            grid: grids.pv,
+          },
+        ],
+        [params, maskLayout, s],
+      );
+    },
+
+    cost(p) {
+      const pairs = p.heads * p.seqQ * p.seqK;
+      return { bytes: ioBytes(p) + 4 * 4 * pairs, flops: attentionFlops(pairs, p.headDim) };
+    },
+  };
+}
+
+export const unfused = createUnfused();

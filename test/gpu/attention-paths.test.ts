@@ -12,7 +12,7 @@ import { createFlash } from '../../src/kernels/flash.ts';
 import { createFusedSoftmax } from '../../src/kernels/fused-softmax.ts';
 import { missingFeatures } from '../../src/kernels/registry.ts';
 import type { AttentionKernel } from '../../src/kernels/types.ts';
-import { unfused } from '../../src/kernels/unfused.ts';
+import { createUnfused } from '../../src/kernels/unfused.ts';
 import type { Tolerance } from '../../src/reference/compare.ts';
 import {
   type AttentionCase,
@@ -140,14 +140,33 @@ const fused = (name: string, options: Parameters<typeof createFusedSoftmax>[0]) 
 });
 
 const PATHS: Path[] = [
-  { name: 'unfused', kernel: unfused, cases: PREFILL },
-  fused('fused-softmax (workgroups of 64, tiles of 64 keys)', { name: 'fused-softmax' }),
-  fused('fused-softmax, workgroups of 16, tiles of 8 keys (rows scored twice)', {
+  { name: 'unfused, software default', kernel: createUnfused({ adapterKind: 'software' }), cases: PREFILL },
+  {
+    name: 'unfused, hardware default (coalesced K tiles)',
+    kernel: createUnfused({ adapterKind: 'hardware' }),
+    cases: PREFILL,
+  },
+  fused('fused-softmax, software default (run-time sizes)', {
+    name: 'fused-softmax',
+    adapterKind: 'software',
+  }),
+  fused('fused-softmax, hardware default (specialised)', { name: 'fused-softmax', adapterKind: 'hardware' }),
+  fused('fused-softmax, specialised, workgroups of 16, tiles of 8 keys (rows scored twice)', {
     name: 'fused-softmax',
     workgroupSize: 16,
     tileK: 8,
+    specialize: true,
   }),
-  fused('fused-softmax-subgroups (workgroups of 64)', { name: 'fused-softmax-subgroups', subgroups: true }),
+  fused('fused-softmax-subgroups, software default (workgroups of 64)', {
+    name: 'fused-softmax-subgroups',
+    subgroups: true,
+    adapterKind: 'software',
+  }),
+  fused('fused-softmax-subgroups, hardware default (specialised)', {
+    name: 'fused-softmax-subgroups',
+    subgroups: true,
+    adapterKind: 'hardware',
+  }),
   // 6 invocations: the second subgroup of 4 lanes is partial (2 lanes absent).
   fused('fused-softmax-subgroups, workgroups of 6 (a partial subgroup)', {
     name: 'fused-softmax-subgroups',
@@ -168,6 +187,14 @@ const PATHS: Path[] = [
     specialize: false,
     blockQ: 16,
     tileK: 7,
+  }),
+  // Keys split 3 ways (17 keys: splits of 7, 7 and 3), partials merged by the second pass.
+  flash('flash, staged, specialised, 3 key splits of tiles of 7 keys', {
+    name: 'flash',
+    staged: true,
+    specialize: true,
+    tileK: 7,
+    splits: 3,
   }),
   flash('flash, direct, specialised, blockQ 32', {
     name: 'flash',
