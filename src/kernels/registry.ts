@@ -27,7 +27,7 @@ import { ropeAppend } from './rope-append.ts';
 import { tiled } from './tiled-matmul.ts';
 import { defaultTolerance } from './tolerance.ts';
 import { topKMask } from './topk-mask.ts';
-import { decodeTunable, flashTunable, tiledTunable } from './tunables.ts';
+import { blockSparseTunable, decodeTunable, flashTunable, tiledTunable } from './tunables.ts';
 import type {
   AttentionKernel,
   AttentionProblem,
@@ -72,7 +72,7 @@ export const registry: readonly KernelEntry[] = Object.freeze([
   entry('dense', unfused, { roles: ['baseline'], auto: 4 }),
   entry('dense', fusedSoftmax, { roles: ['fused'] }),
   entry('dense', flash, { roles: ['fused', 'dense-baseline'], tunable: flashTunable, auto: 3 }),
-  entry('sparse', blockSparse, { auto: 2 }),
+  entry('sparse', blockSparse, { tunable: blockSparseTunable, auto: 2 }),
   entry('decode', decode, { roles: ['memory-bound'], tunable: decodeTunable, auto: 1 }),
   entry('dense', flashF16, { variantOf: 'flash', precision: 'f16' }),
   entry('sparse', blockSparseF16, { variantOf: 'block-sparse', precision: 'f16' }),

@@ -3,6 +3,7 @@
 // device's limits. Each registry entry names its tunable (registry.ts).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { createBlockSparse } from './block-sparse.ts';
 import { createDecode, decodeDefaults } from './decode.ts';
 import { createFlash, FLASH_DEFAULTS, MAX_TILE_K } from './flash.ts';
 import {
@@ -62,45 +63,99 @@ export const tiledTunable: Tunable = {
   },
 };
 
-/** Query rows per workgroup and keys per K/V tile worth trying for flash (the default first). */
-const FLASH_SWEEP: readonly { blockQ: number; tileK: number }[] = [
-  { blockQ: FLASH_DEFAULTS.blockQ, tileK: FLASH_DEFAULTS.tileK },
-  { blockQ: 32, tileK: 32 },
-  { blockQ: 64, tileK: 16 },
-  { blockQ: 128, tileK: 32 },
-];
-
-function flashCandidate(config: { blockQ: number; tileK: number }): TuneCandidate {
-  const label = `flash[q${config.blockQ},k${config.tileK}]`;
-  return { label, config: { ...config }, kernel: createFlash({ name: label, ...config }) };
+/**
+ * What the flash-style tunables set: the path (K/V tiles staged through workgroup memory or read
+ * directly), query rows per workgroup, keys per tile and (flash, staged) key splits (0 = chosen per
+ * problem to fill the GPU, 1 = none). The adapter-name heuristic gives the first candidate only.
+ */
+interface FlashConfig {
+  staged: boolean;
+  blockQ: number;
+  tileK: number;
+  splits: number;
 }
 
-function flashFits(gpu: Gpu, config: { blockQ: number; tileK: number }): boolean {
+/** The candidates: the adapter kind's default path, its sizes and split variants, then the other path. */
+function flashSweep(gpu: Gpu, sparse: boolean): FlashConfig[] {
+  const staged = !gpu.adapter.isSoftware;
+  const tileK = (onStaged: boolean) => (onStaged ? FLASH_DEFAULTS.tileK : FLASH_DEFAULTS.directTileK);
+  const sizes = [
+    { blockQ: sparse ? 16 : FLASH_DEFAULTS.blockQ, tileK: tileK(staged) },
+    { blockQ: 32, tileK: 32 },
+    { blockQ: 64, tileK: 16 },
+    { blockQ: 128, tileK: 32 },
+  ];
+  const configs: FlashConfig[] = sizes.map((size) => ({ staged, ...size, splits: 0 }));
+  if (staged && !sparse) configs.push({ ...configs[0], splits: 1 });
+  configs.push({ staged: !staged, blockQ: sizes[0].blockQ, tileK: tileK(!staged), splits: 0 });
+  return configs;
+}
+
+function flashLabel(kernel: string, c: FlashConfig): string {
+  const split = c.staged && kernel === 'flash' ? `,s${c.splits || 'auto'}` : '';
+  return `${kernel}[${c.staged ? 'staged' : 'direct'},q${c.blockQ},k${c.tileK}${split}]`;
+}
+
+function flashStyleCandidate(kernel: string, c: FlashConfig): TuneCandidate {
+  const label = flashLabel(kernel, c);
+  const options = { name: label, staged: c.staged, blockQ: c.blockQ, tileK: c.tileK };
+  return {
+    label,
+    config: { ...c },
+    kernel:
+      kernel === 'flash'
+        ? createFlash({ ...options, ...(c.splits ? { splits: c.splits } : {}) })
+        : createBlockSparse(options),
+  };
+}
+
+function flashFits(gpu: Gpu, config: FlashConfig): boolean {
   return (
+    typeof config.staged === 'boolean' &&
     Number.isInteger(config.blockQ) &&
     Number.isInteger(config.tileK) &&
+    Number.isInteger(config.splits) &&
     config.blockQ >= 1 &&
     config.blockQ <= gpu.limits.maxComputeInvocationsPerWorkgroup &&
     config.blockQ <= gpu.limits.maxComputeWorkgroupSizeX &&
     config.tileK >= 1 &&
-    config.tileK <= MAX_TILE_K
+    config.tileK <= MAX_TILE_K &&
+    config.splits >= 0 &&
+    config.splits <= 64
   );
 }
 
-export const flashTunable: Tunable = {
-  kernel: 'flash',
-  family: 'attention',
-  candidates: (gpu) => FLASH_SWEEP.filter((c) => flashFits(gpu, c)).map(flashCandidate),
-  fromConfig(gpu, raw) {
-    const config = { blockQ: Number(raw.blockQ), tileK: Number(raw.tileK) };
-    return flashFits(gpu, config) ? flashCandidate(config) : undefined;
-  },
-};
+function flashStyleTunable(kernel: 'flash' | 'block-sparse'): Tunable {
+  const sparse = kernel === 'block-sparse';
+  return {
+    kernel,
+    family: 'attention',
+    candidates: (gpu) =>
+      flashSweep(gpu, sparse)
+        .filter((c) => flashFits(gpu, c))
+        .map((c) => flashStyleCandidate(kernel, c)),
+    fromConfig(gpu, raw) {
+      const config = {
+        staged: raw.staged === true,
+        blockQ: Number(raw.blockQ),
+        tileK: Number(raw.tileK),
+        splits: Number(raw.splits ?? 0),
+      };
+      return flashFits(gpu, config) ? flashStyleCandidate(kernel, config) : undefined;
+    },
+  };
+}
+
+export const flashTunable: Tunable = flashStyleTunable('flash');
+/** block-sparse is tuned like its dense baseline: path, rows per workgroup, keys per tile. */
+export const blockSparseTunable: Tunable = flashStyleTunable('block-sparse');
 
 /** What decode's tunable sets: its split target and the values pass's columns per invocation. */
 interface DecodeConfig {
   minWorkgroups: number;
   lanes: number;
+  /** Invocations per workgroup of the scores pass (0 = the adapter kind's default). */
+  scoresWorkgroupSize: number;
 }
 
 const MAX_DECODE_WORKGROUPS = 1 << 16;
@@ -110,13 +165,21 @@ function decodeFits(config: DecodeConfig): boolean {
     Number.isInteger(config.minWorkgroups) &&
     config.minWorkgroups >= 1 &&
     config.minWorkgroups <= MAX_DECODE_WORKGROUPS &&
-    [1, 2, 4].includes(config.lanes)
+    [1, 2, 4].includes(config.lanes) &&
+    [0, 16, 32, 64, 128].includes(config.scoresWorkgroupSize)
   );
 }
 
 function decodeCandidate(config: DecodeConfig): TuneCandidate {
-  const label = `decode[w${config.minWorkgroups},l${config.lanes}]`;
-  return { label, config: { ...config }, kernel: createDecode({ name: label, ...config }) };
+  const { minWorkgroups, lanes, scoresWorkgroupSize } = config;
+  const label = `decode[w${minWorkgroups},l${lanes}${scoresWorkgroupSize ? `,s${scoresWorkgroupSize}` : ''}]`;
+  const kernel = createDecode({
+    name: label,
+    minWorkgroups,
+    lanes,
+    ...(scoresWorkgroupSize ? { scoresWorkgroupSize } : {}),
+  });
+  return { label, config: { ...config }, kernel };
 }
 
 /**
@@ -130,12 +193,19 @@ export const decodeTunable: Tunable = {
   family: 'attention',
   shape: 'decode',
   candidates(gpu) {
-    const d = decodeDefaults(gpu.adapter.isSoftware);
+    const d = { ...decodeDefaults(gpu.adapter.isSoftware), scoresWorkgroupSize: 0 };
+    // The other adapter kind's path too: its split target, columns and scores workgroups.
+    const other = decodeDefaults(!gpu.adapter.isSoftware);
+    const otherScores = gpu.adapter.isSoftware ? 64 : 16;
     const otherLanes = d.lanes === 1 ? 4 : 1;
     const splits = [d.minWorkgroups, Math.max(1, d.minWorkgroups / 4), d.minWorkgroups * 4];
-    const configs = [
+    const configs: DecodeConfig[] = [
       d,
-      ...splits.flatMap((minWorkgroups) => [d.lanes, otherLanes].map((lanes) => ({ minWorkgroups, lanes }))),
+      ...splits.flatMap((minWorkgroups) =>
+        [d.lanes, otherLanes].map((lanes) => ({ minWorkgroups, lanes, scoresWorkgroupSize: 0 })),
+      ),
+      { ...d, scoresWorkgroupSize: otherScores },
+      { ...other, scoresWorkgroupSize: otherScores },
     ];
     const seen = new Set<string>();
     return configs.filter(decodeFits).flatMap((config) => {
@@ -146,7 +216,11 @@ export const decodeTunable: Tunable = {
     });
   },
   fromConfig(_gpu, raw) {
-    const config = { minWorkgroups: Number(raw.minWorkgroups), lanes: Number(raw.lanes) };
+    const config = {
+      minWorkgroups: Number(raw.minWorkgroups),
+      lanes: Number(raw.lanes),
+      scoresWorkgroupSize: Number(raw.scoresWorkgroupSize ?? 0),
+    };
     return decodeFits(config) ? decodeCandidate(config) : undefined;
   },
 };

@@ -155,9 +155,27 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         ...dense(seq),
         mask: { pattern, density, blockSize: config.blockSize, seed: 1 + index },
       };
-      add(attentionJob('sparse', 'attention', denseBaseline, c));
-      const flashId = jobs[jobs.length - 1].id;
-      for (const kernel of sparseKernels) add(attentionJob('sparse', 'attention', kernel, c, flashId));
+      // Each sparse kernel against the dense baseline of its own precision (block-sparse-f16 against
+      // flash-f16), timed just before it.
+      const denseOf = (kernel: string) => {
+        const precision = entriesOf('sparse', registries).find((e) => e.name === kernel)?.precision;
+        const same = entriesOf('dense', registries).find(
+          (e) =>
+            (e.name === denseBaseline || e.variantOf === denseBaseline) &&
+            e.precision === precision &&
+            (!allowed || allowed.has(e.name)),
+        );
+        return same?.name ?? denseBaseline;
+      };
+      const baselineIds = new Map<string, string>();
+      for (const kernel of sparseKernels) {
+        const dense = denseOf(kernel);
+        if (!baselineIds.has(dense)) {
+          add(attentionJob('sparse', 'attention', dense, c));
+          baselineIds.set(dense, jobs[jobs.length - 1].id);
+        }
+        add(attentionJob('sparse', 'attention', kernel, c, baselineIds.get(dense)));
+      }
     });
   }
 

@@ -340,6 +340,24 @@ describe('what a run plans (iterating the registries)', () => {
     }
   });
 
+  it('a sparse kernel of another precision is compared with the dense baseline of that precision', () => {
+    const withF16 = [
+      ...registries,
+      entry('dense', fakeAttention('flash-half'), { variantOf: 'flash', precision: 'f16' }),
+      entry('sparse', fakeAttention('sparse-half'), { precision: 'f16' }),
+    ];
+    const planned = planJobs(config, { registries: withF16, copySizes: [1024], fmaBytes: 1024 });
+    const half = planned.filter((j) => j.kernel === 'sparse-half');
+    expect(half.length).toBeGreaterThan(0);
+    for (const job of half) {
+      const baseline = planned.find((j) => j.id === job.baseline);
+      expect(baseline?.kernel).toBe('flash-half');
+      expect(baseline?.what).toEqual(job.what);
+    }
+    for (const job of planned.filter((j) => j.kernel === 'sparse-new'))
+      expect(planned.find((j) => j.id === job.baseline)?.kernel).toBe('flash');
+  });
+
   it('sparse decode is compared with dense decode on the same KV length', () => {
     const sparse = jobs.filter((j) => j.kernel === 'decode-new' && j.params.pattern);
     expect(sparse.length).toBe(config.decodeKv.length);

@@ -1,26 +1,37 @@
-// What autotune may sweep for decode: distinct, valid candidates with the adapter's defaults first,
-// and cached configurations read back or refused.
+// What autotune may sweep: distinct, valid candidates with the adapter's defaults first, the other
+// adapter kind's path among them (the name heuristic only picks the first), and cached
+// configurations read back or refused.
 
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { decodeDefaults } from '../../src/kernels/decode.ts';
-import { decodeTunable } from '../../src/kernels/tunables.ts';
+import { blockSparseTunable, decodeTunable, flashTunable } from '../../src/kernels/tunables.ts';
 
-const adapter = (isSoftware: boolean) => ({ adapter: { isSoftware } }) as unknown as Gpu;
+const adapter = (isSoftware: boolean) =>
+  ({
+    adapter: { isSoftware },
+    limits: { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 },
+  }) as unknown as Gpu;
 
 describe('decode tunable', () => {
   it.each([true, false])(
-    'software adapter: %s — the defaults first, then distinct splits and column counts',
+    'software adapter: %s — the defaults first, then distinct splits, column counts and the other path',
     (isSoftware) => {
       const gpu = adapter(isSoftware);
       const candidates = decodeTunable.candidates(gpu);
       const d = decodeDefaults(isSoftware);
-      expect(candidates[0].config).toEqual(d);
+      expect(candidates[0].config).toEqual({ ...d, scoresWorkgroupSize: 0 });
       expect(new Set(candidates.map((c) => c.label)).size).toBe(candidates.length);
-      expect(candidates.length).toBe(6);
+      expect(candidates.length).toBe(8);
+      const other = decodeDefaults(!isSoftware);
+      expect(
+        candidates.some(
+          (c) => c.config.minWorkgroups === other.minWorkgroups && c.config.lanes === other.lanes,
+        ),
+      ).toBe(true);
       for (const c of candidates) {
         expect(c.kernel.name).toBe(c.label);
-        expect(c.label).toBe(`decode[w${c.config.minWorkgroups},l${c.config.lanes}]`);
+        expect(c.label).toMatch(/^decode\[w\d+,l[124](,s\d+)?\]$/);
         expect([1, 2, 4]).toContain(c.config.lanes);
         expect(Number.isInteger(c.config.minWorkgroups) && Number(c.config.minWorkgroups) >= 1).toBe(true);
       }
@@ -31,9 +42,49 @@ describe('decode tunable', () => {
   it('reads a cached configuration back, and refuses one it no longer allows', () => {
     const gpu = adapter(true);
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1 })?.label).toBe('decode[w16,l1]');
+    expect(
+      decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, scoresWorkgroupSize: 64 })?.label,
+    ).toBe('decode[w16,l1,s64]');
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 3 })).toBeUndefined();
+    expect(
+      decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, scoresWorkgroupSize: 7 }),
+    ).toBeUndefined();
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 0, lanes: 1 })).toBeUndefined();
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 2.5, lanes: 1 })).toBeUndefined();
     expect(decodeTunable.fromConfig(gpu, {})).toBeUndefined();
   });
+});
+
+describe.each([
+  ['flash', flashTunable],
+  ['block-sparse', blockSparseTunable],
+])('%s tunable', (kernel, tunable) => {
+  it.each([true, false])(
+    'software adapter: %s — its own path first, the other path swept too',
+    (isSoftware) => {
+      const candidates = tunable.candidates(adapter(isSoftware));
+      expect(candidates[0].config.staged).toBe(!isSoftware);
+      expect(candidates.some((c) => c.config.staged === isSoftware)).toBe(true);
+      expect(new Set(candidates.map((c) => c.label)).size).toBe(candidates.length);
+      for (const c of candidates) {
+        expect(c.kernel.name).toBe(c.label);
+        expect(c.label.startsWith(`${kernel}[`)).toBe(true);
+      }
+    },
+  );
+
+  it('reads a cached configuration back, and refuses one it no longer allows', () => {
+    const gpu = adapter(false);
+    const back = tunable.fromConfig(gpu, { staged: true, blockQ: 32, tileK: 16, splits: 0 });
+    expect(back?.config).toEqual({ staged: true, blockQ: 32, tileK: 16, splits: 0 });
+    expect(tunable.fromConfig(gpu, { staged: true, blockQ: 512, tileK: 16, splits: 0 })).toBeUndefined();
+    expect(tunable.fromConfig(gpu, { staged: false, blockQ: 32, tileK: 65, splits: 0 })).toBeUndefined();
+    expect(tunable.fromConfig(gpu, {})).toBeUndefined();
+  });
+});
+
+it('flash on a hardware adapter also tries no key split', () => {
+  const labels = flashTunable.candidates(adapter(false)).map((c) => c.label);
+  expect(labels).toContain('flash[staged,q64,k32,s1]');
+  expect(labels).toContain('flash[staged,q64,k32,sauto]');
 });
