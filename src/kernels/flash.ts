@@ -216,7 +216,8 @@ export function createFlash(options: FlashOptions): AttentionKernel {
       );
       const maskLayout = maskLayoutBuffer(gpu, name, p);
       const kv = await kvBindings(gpu, name, p, io, format);
-      const part = splits > 1 ? gpu.buffer(`${name}.partials`, partBytes) : undefined;
+      // `main` declares the partials whether or not it splits: a placeholder when it does not.
+      const part = plan.staged ? gpu.buffer(`${name}.partials`, splits > 1 ? partBytes : 16) : undefined;
       const entries: Record<number, GPUBuffer> = {
         0: params,
         1: io.q,
