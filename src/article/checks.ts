@@ -167,7 +167,7 @@ export function checkBandwidthUtilisation(ctx: CheckContext): ClaimCheck {
       detail: `No memory-bound result (GEMV, decode attention, decode step) in these results was timed interleaved with the read probe at a working set of at least ${UNCACHED_WORKING_SET_BYTES / 2 ** 20} MiB and stayed at or under 100% of it.${inflatedLine}${unpairedLine}${softwareNote(ctx)}`,
     };
   }
-  const steps = large.filter((entry) => (entry.result.op as string) === 'decode-step');
+  const steps = large.filter((entry) => entry.result.op === 'decode-step');
   const pool = steps.length > 0 ? steps : large;
   const best = pool.reduce((a, b) => (b.share.estimate > a.share.estimate ? b : a));
   const verdict = againstThreshold(best.share, 0.88, 'higher');

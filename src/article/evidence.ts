@@ -1,33 +1,16 @@
 // Picking the evidence a claim may use out of a results file: verified attnscope results only, chosen
-// by what a result is (its op and parameters) rather than by kernel names wherever the results say
-// enough. The fields of the decode-step and GEMV results (ops, projection, ceilingPair) are read
-// through the narrow types below, so a file from before they existed simply offers no such evidence.
+// by what a result is (its op, parameters and registry roles) rather than by kernel names. A file from
+// before the decode-step and GEMV fields (ops, projection, ceilingPair) existed simply offers no such
+// evidence.
 
 import { kernelNames } from '../kernels/registry.ts';
-import type { Projection } from '../model/projection.ts';
 import type { BenchResult, LatencyStats, ParamValue, ResultsFile } from '../results/types.ts';
 import type { Interval } from './verdicts.ts';
 
 export type TimedResult = BenchResult & { latencyMs: LatencyStats };
 
-/** A kernel timed interleaved with the read probe at the same working set (NOTES: ceilingPair). */
-export interface CeilingPair {
-  probe: string;
-  ratio: number;
-  ci95: [number, number];
-  workingSetBytes: number;
-}
-
-/** The optional fields that memory-bound results (GEMV, decode step) carry. */
-export interface MemoryBoundFields {
-  ceilingPair?: CeilingPair;
-  ops?: { op: string; ms: number; bytes: number }[];
-  projection?: Projection;
-  /** 95% CI of the paired speed-up against the dense baseline (sparse results). */
-  speedupCi95?: [number, number];
-}
-
-export type Evidence = TimedResult & MemoryBoundFields;
+/** Every result a claim may read; the decode-step and GEMV fields (ops, projection, ceilingPair) included. */
+export type Evidence = TimedResult;
 
 /** Ops whose time is bound by memory traffic: each call streams its operands once. */
 export const MEMORY_BOUND_OPS: readonly string[] = ['gemv', 'decode', 'decode-step'];

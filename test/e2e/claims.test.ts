@@ -2,7 +2,6 @@
 // data-state=ready before any run; a shared link's claims speak of "the sender's GPU", carry the
 // link's inputs, and render the decoder section.
 
-import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTICLE } from '../../src/article/article.ts';
@@ -11,8 +10,9 @@ import { encodeInputs } from '../../src/article/inputs.ts';
 import { selfAudit } from '../../src/article/self-audit.ts';
 import { VERDICTS } from '../../src/article/verdicts.ts';
 import { encodeShareLink } from '../../src/results/share-link.ts';
+import { decodeStep, readProbe } from '../unit/article-fixtures.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
-import { newContext, SCREENSHOTS, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
+import { newContext, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 const browser = useBrowser();
@@ -78,7 +78,36 @@ describe('a shared link', () => {
     expect(await page.locator('[data-testid="chip-table"] tbody tr').count()).toBeGreaterThanOrEqual(9);
     expect(watched.pageErrors).toEqual([]);
     await screenshot(page, 'claims-shared');
-    await decoder.screenshot({ path: join(SCREENSHOTS, 'decoder-section.png') });
+    await page.close();
+  });
+
+  it('renders the decoder section from a shared decode step: per-op bar, projection, the sender’s row', async () => {
+    const file = quickPresetRun();
+    file.results.push(decodeStep({ medianMs: 0.6, ci95: [0.55, 0.7] }), readProbe(900));
+    const watched = await watchedPage(context, baseUrl);
+    const { page } = watched;
+    await page.goto(await encodeShareLink(file, baseUrl));
+    await page.getByTestId('decoder').waitFor({ state: 'visible' });
+    expect(
+      await page
+        .locator('[data-testid="decoder-ops"] [data-op]')
+        .evaluateAll((spans) => spans.map((s) => s.getAttribute('data-op'))),
+    ).toEqual(['qkv', 'attention', 'out', 'ffn']);
+    expect(await page.getByTestId('decoder-projection').textContent()).toMatch(
+      /ms per token, projected.*95% CI/,
+    );
+    expect(await page.getByTestId('decoder-projection').textContent()).toContain('120 ms on its A100, 85 ms');
+    expect(await page.locator('[data-testid="chip-table"] tr[data-chip="measured"]').textContent()).toMatch(
+      /The sender’s GPU.*900(\.\d)? GB\/s \(read probe, measured\)/,
+    );
+    // A software adapter measured it: the latency claim shows the projection and gives no verdict.
+    expect(
+      await page.locator('[data-testid="claims"] [data-claim="latency-120-85"]').getAttribute('data-verdict'),
+    ).toBe('software');
+    expect(
+      await page.locator('[data-testid="claims"] [data-claim="latency-120-85"] .measured').textContent(),
+    ).toMatch(/projected [\d.,]+ ms \(95% CI .*\) per token on 1 card/);
+    expect(watched.pageErrors).toEqual([]);
     await page.close();
   });
 

@@ -127,11 +127,11 @@ describe('?run=quick', () => {
     expect(await page.locator('[data-testid="chip-table"] tbody tr').count()).toBeGreaterThanOrEqual(10);
     // When the run measured a GLM-130B decode step, the section shows its per-op split in one of its formats.
     const steps = shown.results.filter(
-      (r) => (r.op as string) === 'decode-step' && r.verified && r.params.model === 'glm-130b',
+      (r) => r.op === 'decode-step' && r.verified && r.params.model === 'glm-130b',
     );
     if (steps.length > 0) {
       await page.locator('#claim-input-format').selectOption(String(steps[0].params.format));
-      const ops = (steps[0] as { ops?: unknown[] }).ops ?? [];
+      const ops = steps[0].ops ?? [];
       expect(await page.locator('[data-testid="decoder-ops"] [data-op]').count()).toBe(ops.length);
       expect(await page.getByTestId('decoder-projection').textContent()).toMatch(/ms per token, projected/);
     }

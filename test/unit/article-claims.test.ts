@@ -118,7 +118,7 @@ describe('bandwidth utilisation 65% → 88%: memory-bound, paired with the read 
       op: 'gemv',
       kernel: 'gemv-int4',
       id: 'gemv',
-    } as unknown as BenchResult;
+    } as BenchResult;
     const result = outcome('bandwidth-utilisation-65-88', resultsOn([gemv, step(0.7, [0.68, 0.72])]));
     expect(result.verdict).toBe('not-reproduced');
     expect(result.detail).toContain('cache-inflated and not counted: gemv gemv-int4 130%');

@@ -41,7 +41,7 @@ export function decodeStep(options: StepOptions): BenchResult {
       bytes: 130_000_000,
       flops: 0,
     }),
-    op: 'decode-step' as BenchResult['op'],
+    op: 'decode-step',
     ceilingPair: {
       probe: 'read',
       ratio: share,
