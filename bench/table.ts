@@ -25,7 +25,7 @@ function density(x: unknown): string {
   return String(Number(Number(x).toFixed(2)));
 }
 
-/** "h=2 s=256 d=64 sliding-window(w=5) 0.53", "256×256×256 +bias+gelu", "16 MiB". */
+/** "h=2 s=256 d=64 sliding-window(w=5) 0.53", "256×256×256 +bias+gelu", "16 MiB", "12288×12288 int4/g32 ×1 read 93%". */
 export function formatProblem(r: BenchResult): string {
   const p = r.params;
   if (r.op === 'probe') return `${Number(p.bytes) / (1024 * 1024)} MiB`;
@@ -35,6 +35,10 @@ export function formatProblem(r: BenchResult): string {
     const kv = p.kv === 'sparse' ? ` kv ${density(p.kvDensity)}` : '';
     const share = r.ceilingPair ? ` read ${(100 * r.ceilingPair.ratio).toFixed(0)}%` : '';
     return `${p.model} ${p.format}${group} ctx=${p.context} b=${p.batch}${tp}${kv}${share}`;
+  }
+  if (r.op === 'gemv') {
+    const share = r.ceilingPair ? ` read ${(100 * r.ceilingPair.ratio).toFixed(0)}%` : '';
+    return `${p.k}×${p.n} ${p.format}${p.groupSize ? `/g${p.groupSize}` : ''} ×${p.rows}${share}`;
   }
   if (r.op === 'matmul') {
     const epilogue = p.bias ? ` +bias${p.activation === 'gelu' ? '+gelu' : ''}` : '';

@@ -81,18 +81,17 @@ export const registry: readonly KernelEntry[] = Object.freeze([
   entry('matmul', naive, { roles: ['baseline'], auto: 2 }),
   entry('matmul', tiled, { roles: ['epilogue'], tunable: tiledTunable, auto: 1 }),
   // GEMV: checked against the f64 reference on the dequantised weights, so f32 summation is the only
-  // error. In no preset until the run plan has a gemv suite.
+  // error. The quick preset runs the three packed formats; f32 (the baseline) and native f16 from standard on.
   entry('gemv', gemvF32, {
     roles: ['memory-bound'],
     tolerance: defaultTolerance('gemv', 'f32'),
-    presets: 'none',
+    presets: 'standard',
     auto: 1,
   }),
   entry('gemv', gemvF16, {
     precision: 'f16',
     roles: ['memory-bound'],
     tolerance: defaultTolerance('gemv', 'f32'),
-    presets: 'none',
     auto: 1,
   }),
   entry('gemv', gemvF16Native, {
@@ -100,20 +99,17 @@ export const registry: readonly KernelEntry[] = Object.freeze([
     precision: 'f16',
     roles: ['memory-bound'],
     tolerance: defaultTolerance('gemv', 'f32'),
-    presets: 'none',
   }),
   entry('gemv', gemvInt8, {
     precision: 'int8',
     roles: ['memory-bound'],
     tolerance: defaultTolerance('gemv', 'f32'),
-    presets: 'none',
     auto: 1,
   }),
   entry('gemv', gemvInt4, {
     precision: 'int4',
     roles: ['memory-bound'],
     tolerance: defaultTolerance('gemv', 'f32'),
-    presets: 'none',
     auto: 1,
   }),
   entry('probe', copy, { roles: ['bandwidth-ceiling', 'streams-memory'] }),

@@ -40,6 +40,7 @@ import {
   toleranceFor,
   verificationCase,
 } from './cases.ts';
+import { gemvBenchCase, runGemvBench } from './gemv-bench.ts';
 import type { Job, Registries } from './plan.ts';
 import {
   kernelSampler,
@@ -792,6 +793,13 @@ export async function runJob(ctx: JobContext, job: Job, budgetMs: number): Promi
         return await runProbe(ctx, job, job.what.bytes, budgetMs);
       case 'peer':
         return await runPeer(ctx, job, job.what.peer, job.what.case, budgetMs);
+      case 'gemv': {
+        // The gemv suite verifies and times itself (paired with the read probe): gemv-bench.ts.
+        const entry = lookup(ctx.registries, job.kernel, ['gemv']);
+        const c = gemvBenchCase(ctx.gpu.adapter.isSoftware, job.what.format, job.what.rows);
+        const result = await runGemvBench(ctx, entry, c, budgetMs);
+        return { result: { ...result, id: job.id } };
+      }
     }
   } catch (error) {
     if (isFatal(ctx.gpu, error)) throw error;

@@ -92,7 +92,10 @@ export async function verifyGemv(
   const x = seededArray(c.rows * k, 0x79b9);
   const layout = gemvLayout(problem);
   const owned: GPUBuffer[] = [];
-  const own = (b: GPUBuffer) => (owned.push(b), b);
+  const own = (b: GPUBuffer) => {
+    owned.push(b);
+    return b;
+  };
   let run: KernelRun | undefined;
   try {
     const io = {

@@ -5,6 +5,7 @@
 
 import { entriesOf, kernelNames } from '../kernels/registry.ts';
 import type { KernelEntry, KernelKind } from '../kernels/types.ts';
+import type { WeightFormat } from '../model/shapes.ts';
 import type { PeerName } from '../peers/types.ts';
 import type { Impl, Op, ParamValue } from '../results/types.ts';
 import type { AttentionCase, Case, MatmulCase } from './cases.ts';
@@ -17,6 +18,8 @@ export type JobKind =
   | { kind: 'attention'; case: AttentionCase }
   | { kind: 'matmul'; case: MatmulCase; bias: boolean; activation: 'none' | 'gelu' }
   | { kind: 'probe'; bytes: number }
+  /** A GEMV kernel on the suite's matrix (gemv-bench.ts picks it for the adapter) at `rows` rows. */
+  | { kind: 'gemv'; format: WeightFormat; rows: number }
   | { kind: 'peer'; peer: PeerName; case: Case };
 
 export interface Job {
@@ -245,6 +248,25 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         label: `${kernel} ${shortProblem(c)} +bias+gelu`,
         params: { m: size, k: size, n: size, bias: true, activation: 'gelu' },
       });
+  }
+
+  if (suites.has('gemv')) {
+    for (const entry of entriesOf('gemv', registries)) {
+      if (!names('gemv').includes(entry.name)) continue;
+      const format = entry.precision as WeightFormat;
+      for (const rows of config.gemvRows ?? [1]) {
+        add({
+          id: `gemv/${entry.name}/r${rows}`,
+          suite: 'gemv',
+          op: 'gemv',
+          impl: 'attnscope',
+          kernel: entry.name,
+          what: { kind: 'gemv', format, rows },
+          label: `${entry.name} ${rows} row${rows > 1 ? 's' : ''}`,
+          params: { rows, format },
+        });
+      }
+    }
   }
 
   if (suites.has('peers') && config.peers) {

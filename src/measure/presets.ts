@@ -2,12 +2,13 @@
 // adapters, which run shaders on the CPU) and the validation of a custom config from the page's form
 // or the command line, with messages that name the field and the limit.
 
+import { GEMV_MAX_ROWS } from '../kernels/gemv-common.ts';
 import { registry } from '../kernels/registry.ts';
 import { MAX_HEAD_DIM } from '../kernels/validate.ts';
 import type { AdapterDescription } from '../results/types.ts';
 
 export type PresetName = 'quick' | 'standard' | 'full';
-export type Suite = 'attention' | 'sparse' | 'decode' | 'matmul' | 'probes' | 'peers' | 'model';
+export type Suite = 'attention' | 'sparse' | 'decode' | 'matmul' | 'gemv' | 'probes' | 'peers' | 'model';
 export type PeerOp = 'matmul' | 'attention';
 
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'standard', 'full'];
@@ -16,6 +17,7 @@ export const SUITES: readonly Suite[] = [
   'sparse',
   'decode',
   'matmul',
+  'gemv',
   'probes',
   'peers',
   // A decoder layer's decode step (src/model/model-suite.ts: its configurations per preset).
@@ -42,6 +44,8 @@ export interface RunConfig {
   decodeDensity?: number;
   /** Square matmul sizes. */
   matmulSizes: number[];
+  /** Activation rows of the gemv suite's cases (1 … 16; default [1]); its matrix is fixed (gemv-bench.ts). */
+  gemvRows?: number[];
   peers: boolean;
   /** Which operations the peers run (default both; the quick preset keeps matmul only). */
   peerOps?: PeerOp[];
@@ -70,6 +74,7 @@ const HARDWARE: Record<PresetName, RunConfig> = {
     decodeKv: [8192],
     decodeDensity: 0.6,
     matmulSizes: [512],
+    gemvRows: [1],
     peers: true,
     peerOps: ['matmul'],
     suites: ALL_SUITES,
@@ -86,6 +91,7 @@ const HARDWARE: Record<PresetName, RunConfig> = {
     decodeKv: [4096, 16384, 65536],
     decodeDensity: 0.6,
     matmulSizes: [512, 1024, 2048],
+    gemvRows: [1, 16],
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 300_000,
@@ -102,6 +108,7 @@ const HARDWARE: Record<PresetName, RunConfig> = {
     decodeKv: [8192, 32768, 131072],
     decodeDensity: 0.6,
     matmulSizes: [1024, 2048, 4096],
+    gemvRows: [1, 4, 16],
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 900_000,
@@ -121,6 +128,7 @@ const SOFTWARE: Record<PresetName, RunConfig> = {
     decodeKv: [2048],
     decodeDensity: 0.6,
     matmulSizes: [128],
+    gemvRows: [1],
     peers: true,
     peerOps: ['matmul'],
     suites: ALL_SUITES,
@@ -137,6 +145,7 @@ const SOFTWARE: Record<PresetName, RunConfig> = {
     decodeKv: [2048, 8192],
     decodeDensity: 0.6,
     matmulSizes: [128, 256],
+    gemvRows: [1],
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 240_000,
@@ -152,6 +161,7 @@ const SOFTWARE: Record<PresetName, RunConfig> = {
     decodeKv: [2048, 8192, 32768],
     decodeDensity: 0.6,
     matmulSizes: [128, 256, 512],
+    gemvRows: [1, 16],
     peers: true,
     suites: ALL_SUITES,
     budgetMs: 600_000,
@@ -167,6 +177,7 @@ function copyConfig(c: RunConfig): RunConfig {
     densities: [...c.densities],
     decodeKv: [...c.decodeKv],
     matmulSizes: [...c.matmulSizes],
+    gemvRows: c.gemvRows ? [...c.gemvRows] : undefined,
     suites: [...c.suites],
     peerOps: c.peerOps ? [...c.peerOps] : undefined,
     kernels: c.kernels ? [...c.kernels] : undefined,
@@ -212,6 +223,7 @@ const FIELDS: readonly (keyof RunConfig)[] = [
   'decodeKv',
   'decodeDensity',
   'matmulSizes',
+  'gemvRows',
   'peers',
   'peerOps',
   'suites',
@@ -315,6 +327,10 @@ export function validateRunConfig(
   const matmulSizes = list('matmulSizes', input.matmulSizes, (f, v) =>
     integer(f, v, 1, CONFIG_LIMITS.matmulSize),
   );
+  const gemvRows =
+    input.gemvRows === undefined
+      ? undefined
+      : list('gemvRows', input.gemvRows, (f, v) => integer(f, v, 1, GEMV_MAX_ROWS));
   if (typeof input.peers !== 'boolean') fail('peers', `expected true or false, got ${describe(input.peers)}`);
   const peerOps =
     input.peerOps === undefined
@@ -368,6 +384,7 @@ export function validateRunConfig(
       decodeKv,
       decodeDensity,
       matmulSizes,
+      ...(gemvRows ? { gemvRows: [...new Set(gemvRows)] } : {}),
       peers: input.peers as boolean,
       peerOps: peerOps ? [...new Set(peerOps)] : undefined,
       suites: [...new Set(suites)],

@@ -39,6 +39,7 @@ const SUITE_TEXT: Record<Exclude<Suite, 'peers'>, string> = {
   sparse: 'block-sparse attention',
   decode: 'decode (one query, long KV)',
   matmul: 'matmul (naive, tiled)',
+  gemv: 'GEMV (decode-time weights: f32, f16, int8, int4) against the read probe',
   probes: 'ceilings (copy and read bandwidth, FMA compute)',
   model: 'a decoder layer’s decode step (GLM-130B, Llama-3-8B shapes)',
 };
@@ -57,6 +58,7 @@ export function describeConfig(config: RunConfig): string {
       : '',
     config.suites.includes('decode') ? `decode KV ${list(config.decodeKv)}` : '',
     config.suites.includes('matmul') ? `matmul ${list(config.matmulSizes)}` : '',
+    config.suites.includes('gemv') ? `GEMV rows ${list(config.gemvRows ?? [1])}` : '',
     config.peers && config.suites.includes('peers') ? 'with peer libraries' : 'no peers',
   ];
   return parts.filter(Boolean).join(' · ');
