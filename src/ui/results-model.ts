@@ -54,6 +54,14 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     }
     if (p.bias === true) detail.push('bias');
     if (typeof p.activation === 'string' && p.activation !== 'none') detail.push(p.activation);
+  } else if (result.op === 'gemv') {
+    const [k, n, rows, group] = [num(p, 'k'), num(p, 'n'), num(p, 'rows'), num(p, 'groupSize')];
+    if (k !== undefined && n !== undefined) main.push(`${integer(k)} × ${integer(n)}`);
+    if (typeof p.format === 'string') main.push(group ? `${p.format}/g${group}` : p.format);
+    if (rows !== undefined) main.push(`${rows} row${rows > 1 ? 's' : ''}`);
+    if (typeof p.model === 'string')
+      detail.push(`${p.model} ${typeof p.matrix === 'string' ? p.matrix : ''}`.trim());
+    if (result.ceilingPair) detail.push(`${sig(result.ceilingPair.ratio * 100, 2)} % of the read probe`);
   } else if (result.op === 'probe') {
     const size = num(p, 'bytes');
     if (size !== undefined) main.push(bytes(size));

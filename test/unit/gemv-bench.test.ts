@@ -6,6 +6,8 @@ import { gemvLayout } from '../../src/kernels/gemv-common.ts';
 import { gemvKernels } from '../../src/kernels/registry.ts';
 import { GEMV_WORKING_SET_BYTES, gemvBenchCase } from '../../src/measure/gemv-bench.ts';
 import { matrixBytes, WEIGHT_FORMATS } from '../../src/model/shapes.ts';
+import { problemLabel } from '../../src/ui/results-model.ts';
+import { makeResult } from './results-fixtures.ts';
 
 describe('gemv suite cases', () => {
   it.each(WEIGHT_FORMATS)(
@@ -45,5 +47,25 @@ describe('gemv suite cases', () => {
     const c = gemvBenchCase(false, 'int4', 16);
     const cost = gemvKernels['gemv-int4'].cost(c);
     expect(cost.bytes).toBe(matrixBytes(12288, 12288, 'int4', 32) + 4 * 16 * (12288 + 12288));
+  });
+
+  it('the page labels a gemv result by matrix, format, rows and share of the read probe', () => {
+    const result = makeResult({
+      op: 'gemv',
+      kernel: 'gemv-int4',
+      params: {
+        k: 12288,
+        n: 12288,
+        rows: 1,
+        format: 'int4',
+        groupSize: 32,
+        model: 'glm-130b',
+        matrix: 'out',
+      },
+      ceilingPair: { probe: 'read', ratio: 0.93, ci95: [0.9, 0.95], workingSetBytes: 1 << 28 },
+    });
+    expect(problemLabel(result)).toBe(
+      '12,288 × 12,288 · int4/g32 · 1 row · glm-130b out · 93 % of the read probe',
+    );
   });
 });
