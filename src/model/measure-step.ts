@@ -29,8 +29,8 @@ export const LAYER_TOLERANCE = { atol: 2e-4, rtol: 2e-4 };
 const MAX_REFERENCE_MACS = 60e6;
 /** Memory of one card for the result's default projection: the article's A100 (80 GB assumed). */
 export const PROJECTION_CARD_GB = 80;
-/** Layers recorded per per-op sample (one pass per op, timestamps around each). */
-const OP_REPEATS = 8;
+/** Layers timed op by op (one pass per op, timestamps around each): fewer on CPU adapters, where a layer is slow. */
+const OP_REPEATS = { hardware: 8, software: 3 } as const;
 
 export interface StepContext {
   gpu: Gpu;
@@ -80,6 +80,7 @@ function proxyCase(c: StepCase): DecodeStepOptions {
 /** One layer's time split by op: one pass per op with timestamps, medians over repeats. */
 async function timeOps(gpu: Gpu, step: DecodeStep): Promise<OpTime[] | undefined> {
   if (!gpu.features.has('timestamp-query')) return undefined;
+  const repeats = gpu.adapter.isSoftware ? OP_REPEATS.software : OP_REPEATS.hardware;
   const stages = step.stages(0);
   const count = 2 * stages.length;
   const querySet = gpu.device.createQuerySet({ label: 'decodeStep.ops', type: 'timestamp', count });
@@ -90,7 +91,7 @@ async function timeOps(gpu: Gpu, step: DecodeStep): Promise<OpTime[] | undefined
   });
   const samples: number[][] = stages.map(() => []);
   try {
-    for (let r = 0; r < OP_REPEATS; r++) {
+    for (let r = 0; r < repeats; r++) {
       const layer = r % step.plan.layersCycled;
       const encoder = gpu.device.createCommandEncoder({ label: 'decodeStep.ops' });
       step.stages(layer).forEach((stage, i) => {

@@ -134,7 +134,7 @@ export async function fillSmallCustomRun(page: Page, seqLens: string): Promise<v
   await page.locator('#preset-custom').check();
   await page.locator('#cfg-seqLens').fill(seqLens);
   await page.locator('#cfg-heads').fill('1');
-  for (const suite of ['sparse', 'decode', 'matmul', 'probes'])
+  for (const suite of ['sparse', 'decode', 'matmul', 'probes', 'model'])
     await page.locator(`#cfg-suites-${suite}`).uncheck();
   await page.locator('#cfg-peers').uncheck();
   await page.locator('#cfg-budget').fill('5');

@@ -2,6 +2,7 @@
 // and the paired read-probe share parse, survive a link, and hostile values are refused by field.
 
 import { describe, expect, it } from 'vitest';
+import { decodeStepMarkdown } from '../../scripts/decode-step-md.ts';
 import { projectDecode } from '../../src/model/projection.ts';
 import { models } from '../../src/model/shapes.ts';
 import { parseResults } from '../../src/results/schema.ts';
@@ -16,7 +17,7 @@ function decodeStepResult(overrides: Partial<BenchResult> = {}): BenchResult {
     context: 2048,
     batch: 1,
     cards: 8,
-    layerMs: 0.2345678,
+    layerMs: 1.25,
     measuredTp: 8,
     memoryGBPerCard: 80,
   });
@@ -119,5 +120,37 @@ describe('decode-step results in the schema', () => {
     expect(result.projection?.msPerToken).toBe(file.results[0].projection?.msPerToken);
     expect(result.projection?.formulas).toEqual(file.results[0].projection?.formulas);
     expect(result.ceilingPair?.ratio).toBe(0.8123);
+  });
+});
+
+describe('the decode-step section of BENCHMARKS.md', () => {
+  it('lists each verified step with its share of read, ops and the projection arithmetic', () => {
+    const lines = decodeStepMarkdown(makeResultsFile([decodeStepResult(), makeResult()]));
+    const text = lines.join('\n');
+    expect(text).toContain('## Decode step (one decoder layer)');
+    expect(text).toContain('| glm-130b int4/g32, ctx 2048, batch 1, 1/8 slice | 2 | 1.250 ± 0.030 | 4.194 MB | 3.36 |');
+    expect(text).toContain('81.2% (80.0–83.0%)');
+    expect(text).toMatch(/\| norm \| qkv \|/);
+    expect(text).toContain(
+      '- full layer on one GPU = 1.25 ms × 8 = 10 ms (a 1/8 tensor-parallel slice was measured)',
+    );
+  });
+
+  it('sparse KV: time saved against bytes saved, from the dense twin', () => {
+    const dense = decodeStepResult();
+    const sparse = decodeStepResult({
+      id: 'sparse',
+      params: { ...dense.params, kv: 'sparse', kvDensity: 0.6 },
+      bytes: dense.bytes * 0.5,
+      latencyMs: { median: 0.75, p10: 0.7, p90: 0.8, ci95: [0.74, 0.76], samples: 30 },
+    });
+    const text = decodeStepMarkdown(makeResultsFile([dense, sparse])).join('\n');
+    expect(text).toContain('time saved 40.0% for 50.0% of the layer');
+    expect(text).toContain('ratio 0.80; target ≥ 0.9');
+  });
+
+  it('control: no section without a verified decode step', () => {
+    expect(decodeStepMarkdown(makeResultsFile([makeResult()]))).toEqual([]);
+    expect(decodeStepMarkdown(makeResultsFile([decodeStepResult({ verified: false })]))).toEqual([]);
   });
 });

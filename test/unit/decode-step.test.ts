@@ -11,6 +11,7 @@ import {
   stepBytes,
   tpChoices,
 } from '../../src/model/decode-plan.ts';
+import { fittingTp, layersToCycle, modelCases } from '../../src/model/model-suite.ts';
 import { layerWeightBytes, matrixBytes, models } from '../../src/model/shapes.ts';
 import { q4At, q8At, streamKey, valueAt } from '../../src/model/synthetic.ts';
 import { matrixSpecs, weightAt } from '../../src/model/weights.ts';
@@ -195,5 +196,46 @@ describe('synthetic weights: the CPU twin', () => {
     const scales = [0, 31, 32, 63].map((i) => (q4At(down.key, i * down.n + 5) === 0 ? Number.NaN : ratio(i)));
     if (!Number.isNaN(scales[0]) && !Number.isNaN(scales[1])) expect(scales[0]).toBe(scales[1]);
     if (!Number.isNaN(scales[2]) && !Number.isNaN(scales[3])) expect(scales[2]).toBe(scales[3]);
+  });
+});
+
+describe('the model suite: configurations per adapter', () => {
+  const GPU_LIMITS = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 } as GPUSupportedLimits;
+  const SMALL_LIMITS = {
+    maxBufferSize: 256 * 2 ** 20,
+    maxStorageBufferBindingSize: 128 * 2 ** 20,
+  } as GPUSupportedLimits;
+
+  it('the real width where the buffers fit, else the smallest slice that fits', () => {
+    const c = { model: 'glm-130b', format: 'int4' as const, context: 2048, batch: 1 };
+    expect(fittingTp({ limits: GPU_LIMITS }, c)).toBe(1);
+    // 256 MiB buffers: the up matrix (12288 × 65536 int4 ≈ 403 MB) must be cut at least in two.
+    const tp = fittingTp({ limits: SMALL_LIMITS }, c);
+    expect(tp).toBeGreaterThan(1);
+    expect(tpChoices(models['glm-130b'])).toContain(tp);
+    expect(layerWeightBytes(sliceShape(models['glm-130b'], tp), 'int4')).toBeLessThan(6 * 2 ** 30);
+  });
+
+  it('cycles enough layers to stream 512 MiB, one when a layer alone is larger', () => {
+    expect(layersToCycle({ model: 'glm-130b', format: 'f16', context: 2048, batch: 1 })).toBe(1);
+    const small = layersToCycle({ model: 'test', format: 'f16', context: 512, batch: 1 });
+    expect(small).toBe(64);
+    const llama = layersToCycle({ model: 'llama-3-8b', format: 'int4', context: 8192, batch: 1, tp: 1 });
+    expect(
+      llama *
+        stepBytes(planDecodeStep({ model: 'llama-3-8b', format: 'int4', context: 8192, batch: 1 })).total,
+    ).toBeGreaterThanOrEqual(512 * 2 ** 20);
+  });
+
+  it('software adapters get scaled-down cases, said so; every case plans', () => {
+    for (const preset of ['quick', 'standard', 'full'] as const) {
+      const soft = modelCases({ limits: GPU_LIMITS, adapter: { isSoftware: true } as never }, preset);
+      expect(soft.every((c) => c.scaledForSoftware)).toBe(true);
+      const hard = modelCases({ limits: GPU_LIMITS, adapter: { isSoftware: false } as never }, preset);
+      expect(hard.some((c) => c.scaledForSoftware)).toBe(false);
+      for (const c of [...soft, ...hard]) expect(() => planDecodeStep(c)).not.toThrow();
+    }
+    const quick = modelCases({ limits: GPU_LIMITS, adapter: { isSoftware: true } as never }, 'quick');
+    expect(quick.map((c) => c.model)).toEqual(['test', 'llama-3-8b']);
   });
 });
