@@ -128,7 +128,9 @@ describe('the decode-step section of BENCHMARKS.md', () => {
     const lines = decodeStepMarkdown(makeResultsFile([decodeStepResult(), makeResult()]));
     const text = lines.join('\n');
     expect(text).toContain('## Decode step (one decoder layer)');
-    expect(text).toContain('| glm-130b int4/g32, ctx 2048, batch 1, 1/8 slice | 2 | 1.250 ± 0.030 | 4.194 MB | 3.36 |');
+    expect(text).toContain(
+      '| glm-130b int4/g32, ctx 2048, batch 1, 1/8 slice | 2 | 1.250 ± 0.030 | 4.194 MB | 3.36 |',
+    );
     expect(text).toContain('81.2% (80.0–83.0%)');
     expect(text).toMatch(/\| norm \| qkv \|/);
     expect(text).toContain(
