@@ -49,8 +49,8 @@ export function layersToCycle(c: DecodeStepOptions): number {
 const SOFTWARE_CASES: Record<ModelPreset, DecodeStepOptions[]> = {
   quick: [
     { model: 'test', format: 'f16', context: 256, batch: 1, layersCycled: 2 },
-    // A real width (hidden 4096) at half the CPU reference of GLM-130B's narrowest slice.
-    { model: 'llama-3-8b', format: 'int4', context: 128, batch: 1, tp: 8, layersCycled: 1 },
+    // GLM-130B at its real width (hidden 12288), its narrowest slice: the page's decoder section reads it.
+    { model: 'glm-130b', format: 'int4', context: 64, batch: 1, tp: 32, layersCycled: 1 },
   ],
   standard: [
     { model: 'test', format: 'f16', context: 512, batch: 1, layersCycled: 2 },

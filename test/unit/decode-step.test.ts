@@ -236,6 +236,6 @@ describe('the model suite: configurations per adapter', () => {
       for (const c of [...soft, ...hard]) expect(() => planDecodeStep(c)).not.toThrow();
     }
     const quick = modelCases({ limits: GPU_LIMITS, adapter: { isSoftware: true } as never }, 'quick');
-    expect(quick.map((c) => c.model)).toEqual(['test', 'llama-3-8b']);
+    expect(quick.map((c) => c.model)).toEqual(['test', 'glm-130b']);
   });
 });
