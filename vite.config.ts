@@ -7,7 +7,9 @@ import { defineConfig, type Plugin } from 'vite';
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  // ONNX Runtime Web (a peer, loaded on demand) compiles its WebAssembly from our own origin; this allows
+  // WebAssembly compilation only, not eval of JavaScript.
+  "script-src 'self' 'wasm-unsafe-eval'",
   // uPlot positions its cursor and legend with inline style attributes.
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
@@ -36,6 +38,8 @@ function contentSecurityPolicy(): Plugin {
 
 export default defineConfig({
   plugins: [contentSecurityPolicy()],
+  // Pre-bundling would move ONNX Runtime Web's module away from the .wasm it loads by import.meta.url.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: { host: 'localhost', port: 5173, strictPort: false },
   preview: { host: 'localhost', port: 4173, strictPort: false },
   build: {

@@ -270,10 +270,17 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
   }
 
   if (suites.has('peers') && config.peers) {
-    const available = options.peers ?? ['tfjs-webgpu', 'gpu.js'];
+    const available = options.peers ?? [
+      'tfjs-webgpu',
+      'gpu.js',
+      'onnxruntime-web',
+      'onnxruntime-web-composed',
+    ];
     const ops = new Set(config.peerOps ?? ['matmul', 'attention']);
     for (const peer of available) {
-      for (const size of ops.has('matmul') ? config.matmulSizes : []) {
+      // The composed ORT line is attention only (its MatMul is the 'onnxruntime-web' line's).
+      const matmulSizes = peer === 'onnxruntime-web-composed' ? [] : config.matmulSizes;
+      for (const size of ops.has('matmul') ? matmulSizes : []) {
         const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
         add({
           id: `matmul/${peer}:matMul/${size}`,
@@ -294,6 +301,20 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
           id: attentionId('attention', `${peer}:attention`, c),
           suite: 'peers',
           op: 'attention',
+          impl: peer,
+          kernel: 'attention',
+          what: { kind: 'peer', peer, case: c },
+          label: `${peer} attention ${shortProblem(c)}`,
+          params: attentionParams(c),
+        });
+      }
+      // ONNX Runtime Web's attention also on the decode problems (one query row against the cache).
+      for (const kv of ops.has('attention') && peer.startsWith('onnxruntime-web') ? config.decodeKv : []) {
+        const c: AttentionCase = { ...dense(1), seqK: kv };
+        add({
+          id: attentionId('decode', `${peer}:attention`, c),
+          suite: 'peers',
+          op: 'decode',
           impl: peer,
           kernel: 'attention',
           what: { kind: 'peer', peer, case: c },

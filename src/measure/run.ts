@@ -337,8 +337,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   }
   if (config.scaledForSoftware) {
     for (const r of results) {
-      if (r.impl === 'attnscope' || r.impl === 'tfjs-webgpu' || r.impl === 'gpu.js')
-        r.params.scaledForSoftware = true;
+      r.params.scaledForSoftware = true;
     }
   }
 

@@ -1,5 +1,5 @@
 // The peer libraries the harness compares attnscope with, loaded on demand (dynamic imports keep
-// TensorFlow.js and gpu.js out of the page's first load). They are optional dependencies of the
+// TensorFlow.js, gpu.js and ONNX Runtime Web out of the page's first load). They are optional dependencies of the
 // package: one that is not installed becomes a clear error for that peer's results.
 
 import type { Gpu } from '../gpu/gpu.ts';
@@ -8,12 +8,19 @@ import type { Peer, PeerName } from './types.ts';
 
 export type { Peer, PeerLoader, PeerModule, PeerName, PeerOp } from './types.ts';
 
-export const peerNames: readonly PeerName[] = ['tfjs-webgpu', 'gpu.js'];
+export const peerNames: readonly PeerName[] = [
+  'tfjs-webgpu',
+  'gpu.js',
+  'onnxruntime-web',
+  'onnxruntime-web-composed',
+];
 
 /** The npm packages each peer needs (optionalDependencies in package.json). */
 const PACKAGES: Record<PeerName, string> = {
   'tfjs-webgpu': '@tensorflow/tfjs-core @tensorflow/tfjs-backend-webgpu',
   'gpu.js': 'gpu.js',
+  'onnxruntime-web': 'onnxruntime-web onnx-proto',
+  'onnxruntime-web-composed': 'onnxruntime-web onnx-proto',
 };
 
 function isMissingModule(error: unknown): boolean {
@@ -29,6 +36,9 @@ export async function createPeer(name: PeerName, gpu: Gpu, timing?: TimingInfo):
         return await (await import('./tfjs.ts')).createTfjsPeer(gpu, timing);
       case 'gpu.js':
         return await (await import('./gpujs.ts')).createGpujsPeer();
+      case 'onnxruntime-web':
+      case 'onnxruntime-web-composed':
+        return await (await import('./onnxruntime.ts')).createOrtPeer(name, gpu);
       default:
         throw new Error(`unknown peer '${String(name)}'`);
     }

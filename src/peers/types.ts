@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import type { AttentionCase, AttentionData, MatmulCase, MatmulData } from '../measure/cases.ts';
 import type { ParamValue, TimingInfo } from '../results/types.ts';
 
-export type PeerName = 'tfjs-webgpu' | 'gpu.js';
+export type PeerName = 'tfjs-webgpu' | 'gpu.js' | 'onnxruntime-web' | 'onnxruntime-web-composed';
 
 export interface PeerOp {
   /** What really ran and how it is timed, for the result's notes. */

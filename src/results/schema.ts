@@ -209,7 +209,7 @@ const resultSchema = strict({
   id: text(RESULTS_CAPS.id),
   op: oneOf(['attention', 'decode', 'matmul', 'probe', 'gemv', 'decode-step']),
   kernel: text(RESULTS_CAPS.id),
-  impl: oneOf(['attnscope', 'tfjs-webgpu', 'gpu.js']),
+  impl: oneOf(['attnscope', 'tfjs-webgpu', 'gpu.js', 'onnxruntime-web', 'onnxruntime-web-composed']),
   params: cappedRecord(paramValue, RESULTS_CAPS.paramKeys),
   latencyMs: v.optional(latencySchema),
   bytes: finiteNumber(0, MAX_AMOUNT),

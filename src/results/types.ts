@@ -6,7 +6,7 @@ import type { Projection } from '../model/projection.ts';
 export const RESULTS_SCHEMA = 'attnscope.results/1';
 
 export type Op = 'attention' | 'decode' | 'matmul' | 'probe' | 'gemv' | 'decode-step';
-export type Impl = 'attnscope' | 'tfjs-webgpu' | 'gpu.js';
+export type Impl = 'attnscope' | 'tfjs-webgpu' | 'gpu.js' | 'onnxruntime-web' | 'onnxruntime-web-composed';
 export type Runtime = 'browser' | 'node';
 
 export interface LatencyStats {
