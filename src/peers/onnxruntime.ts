@@ -45,15 +45,21 @@ function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
-let nodePrepared = false;
+let liftoffOnly = false;
+/** Queues whose writeBuffer copies SharedArrayBuffer-backed data (one per device ORT has run on). */
+const patchedQueues = new WeakSet<GPUQueue>();
 
 /** Node only: baseline wasm compiler, and SharedArrayBuffer-backed writes copied (see header). */
 async function prepareNode(gpu: Gpu): Promise<void> {
-  if (nodePrepared || !isNode()) return;
-  const v8Name = 'node:v8';
-  const v8: typeof import('node:v8') = await import(/* @vite-ignore */ v8Name);
-  v8.setFlagsFromString('--liftoff-only');
+  if (!isNode()) return;
+  if (!liftoffOnly) {
+    const v8Name = 'node:v8';
+    const v8: typeof import('node:v8') = await import(/* @vite-ignore */ v8Name);
+    v8.setFlagsFromString('--liftoff-only');
+    liftoffOnly = true;
+  }
   const queue = gpu.device.queue;
+  if (patchedQueues.has(queue)) return;
   const write = queue.writeBuffer.bind(queue) as (...args: unknown[]) => undefined;
   const copyIfShared = (
     buffer: GPUBuffer,
@@ -75,7 +81,7 @@ async function prepareNode(gpu: Gpu): Promise<void> {
     return write(buffer, offset, data, dataOffset, size);
   };
   Object.defineProperty(queue, 'writeBuffer', { value: copyIfShared, configurable: true, writable: true });
-  nodePrepared = true;
+  patchedQueues.add(queue);
 }
 
 /** Creates one of the two ORT Web peers on gpu's device. */

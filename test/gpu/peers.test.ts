@@ -1,5 +1,6 @@
-// The peer libraries on tiny problems: TF.js WebGPU on attnscope's own device and gpu.js (its mode as
-// really run), each checked against the same f64 reference as attnscope's kernels, and timed.
+// The peer libraries on tiny problems: TF.js WebGPU and ONNX Runtime Web (fused and composed lines) on
+// attnscope's own device and gpu.js (its mode as really run), each checked against the same f64
+// reference as attnscope's kernels, and timed.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { attentionData, matmulData } from '../../src/measure/cases.ts';
@@ -28,6 +29,11 @@ describe.each(peerNames.map((name) => ({ name })))('peer $name', ({ name }) => {
     { label: 'uneven 17×33×9', m: 17, k: 33, n: 9 },
   ])('matmul $label matches the f64 reference', async ({ m, k, n }) => {
     const p = await getPeer();
+    if (name === 'onnxruntime-web-composed') {
+      // Attention only: ORT's MatMul is the 'onnxruntime-web' line's.
+      expect(p.matmul).toBeUndefined();
+      return;
+    }
     const c = { kind: 'matmul' as const, m, k, n };
     const data = matmulData(c);
     const op = await p.matmul!(c, data);
@@ -42,9 +48,12 @@ describe.each(peerNames.map((name) => ({ name })))('peer $name', ({ name }) => {
     }
   });
 
-  it('composed attention matches the f64 reference', async () => {
+  it.each([
+    { label: 'prefill 2×19×19×8', seqQ: 19, seqK: 19 },
+    { label: 'decode 2×1×37×8', seqQ: 1, seqK: 37 },
+  ])('attention $label matches the f64 reference', async ({ seqQ, seqK }) => {
     const p = await getPeer();
-    const c = { kind: 'attention' as const, heads: 2, seqQ: 19, seqK: 19, headDim: 8, causal: false };
+    const c = { kind: 'attention' as const, heads: 2, seqQ, seqK, headDim: 8, causal: false };
     const data = attentionData(c);
     const scale = 1 / Math.sqrt(8);
     const op = await p.attention!(c, data, scale);
@@ -60,9 +69,20 @@ describe.each(peerNames.map((name) => ({ name })))('peer $name', ({ name }) => {
   it('records what really ran', async () => {
     const p = await getPeer();
     const c = { kind: 'matmul' as const, m: 8, k: 8, n: 8 };
-    const op = await p.matmul!(c, matmulData(c));
+    const a = { kind: 'attention' as const, heads: 1, seqQ: 4, seqK: 4, headDim: 8, causal: false };
+    const op = p.matmul ? await p.matmul(c, matmulData(c)) : await p.attention!(a, attentionData(a), 0.5);
     try {
-      if (name === 'tfjs-webgpu') {
+      if (name.startsWith('onnxruntime-web')) {
+        // The version and execution provider that ran (sessions refuse CPU fallback).
+        expect(op.params).toMatchObject({
+          backend: 'webgpu',
+          ep: 'webgpu',
+          ortVersion: '1.30.0',
+          device: 'shared',
+        });
+        expect(op.notes).toMatch(/WebGPU execution provider on attnscope's own GPUDevice/);
+        expect(op.notes).toMatch(name === 'onnxruntime-web' ? /MatMul/ : /Softmax/);
+      } else if (name === 'tfjs-webgpu') {
         expect(op.params).toMatchObject({ backend: 'webgpu', device: 'shared' });
         expect(op.notes).toMatch(/attnscope's own GPUDevice/);
       } else {
@@ -92,13 +112,16 @@ describe('peers in a run', () => {
         matmulSizes: [24],
         peers: true,
         suites: ['peers'],
-        budgetMs: 4_000,
+        // Nine peer configurations (four libraries' lines, ORT's also on the decode problem).
+        budgetMs: 10_000,
       },
       registry: [],
     });
     expect(file.status).toBe('complete');
     const impls = new Set(file.results.map((r) => r.impl));
-    expect(impls).toEqual(new Set(['tfjs-webgpu', 'gpu.js']));
+    expect(impls).toEqual(new Set(['tfjs-webgpu', 'gpu.js', 'onnxruntime-web', 'onnxruntime-web-composed']));
+    // ORT's fused line also on the decode problem.
+    expect(file.results.some((r) => r.impl === 'onnxruntime-web' && r.op === 'decode')).toBe(true);
     for (const r of file.results) {
       expect(r.verified, `${r.id}: ${r.error}`).toBe(true);
       expect(r.latencyMs?.samples).toBeGreaterThanOrEqual(10);
