@@ -92,6 +92,23 @@ describe('?run=quick', () => {
     expect(failedRows.length).toBe(results.results.filter((r) => !r.verified).length);
   });
 
+  it('ran ONNX Runtime Web from our own origin: its MatMul verified and in the table', async () => {
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    const ort = results.results.filter((r) => r.impl === 'onnxruntime-web');
+    expect(ort.length).toBeGreaterThan(0);
+    for (const r of ort) {
+      expect(r.verified, `${r.id}: ${r.error}`).toBe(true);
+      expect(r.params).toMatchObject({ ep: 'webgpu', ortVersion: '1.30.0' });
+      expect(r.notes).toMatch(/\(browser\)/);
+    }
+    const origin = new URL(baseUrl).origin;
+    const wasm = watched.requests.filter((url) => url.endsWith('.wasm'));
+    expect(wasm.some((url) => /ort-wasm-simd-threaded\.asyncify/.test(url))).toBe(true);
+    expect(wasm.every((url) => new URL(url).origin === origin)).toBe(true);
+    const rows = await tableRows(page);
+    expect(rows.some((cells) => cells.some((cell) => cell.includes('onnxruntime-web')))).toBe(true);
+  });
+
   it('sorts the table by a column when its header is clicked', async () => {
     await page.locator('[data-testid="results"] th[data-col="median"] button').click();
     expect(
