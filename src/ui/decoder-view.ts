@@ -12,14 +12,25 @@ import { duration } from './format.ts';
 
 const OP_COLOURS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#9d755d'];
 
-function opsBar(estimate: DecoderEstimate, gpu: string): HTMLElement {
+// "Llama-3-8B int4, test shape f16": the decode steps these results hold, for a hint when none fits.
+function measuredSteps(file: ResultsFile): string {
+  const names = file.results
+    .filter((r) => r.op === 'decode-step' && r.verified)
+    .map(
+      (r) => `${models[String(r.params.model)]?.name ?? String(r.params.model)} ${String(r.params.format)}`,
+    );
+  return [...new Set(names)].join(', ');
+}
+
+function opsBar(file: ResultsFile, estimate: DecoderEstimate, gpu: string): HTMLElement {
   const ops = estimate.step?.result.ops ?? [];
   if (ops.length === 0) {
+    const measured = measuredSteps(file);
     return h(
       'p',
       { class: 'muted', testid: 'decoder-ops' },
       estimate.step === undefined
-        ? `No ${estimate.model.name} decode step in ${estimate.inputs.format} in these results${estimate.measuredFormats.length > 0 ? `; measured in: ${estimate.measuredFormats.join(', ')} (choose that precision above)` : ' (run the model suite)'}.`
+        ? `No ${estimate.model.name} decode step in ${estimate.inputs.format} in these results; ${measured ? `they hold: ${measured} (choose that model and precision)` : 'run the model suite'}.`
         : 'This decode step has no per-op times (the adapter gave no per-pass timestamps).',
     );
   }
@@ -160,7 +171,7 @@ function chipTable(estimate: DecoderEstimate, gpu: string): HTMLElement {
 
 /** The decoder section for the shown results; `onModel` is called when another model is chosen. */
 export function decoderSection(
-  _file: ResultsFile,
+  file: ResultsFile,
   estimate: DecoderEstimate,
   gpu: string,
   onModel: (modelId: string) => void,
@@ -188,7 +199,7 @@ export function decoderSection(
       select,
       ` — precision, context, batch and cards are the inputs above. The claims always use GLM-130B, the article’s 130B model.`,
     ),
-    opsBar(estimate, gpu),
+    opsBar(file, estimate, gpu),
     projectionBlock(estimate, gpu),
     chipTable(estimate, gpu),
     h(
