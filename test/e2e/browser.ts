@@ -1,5 +1,7 @@
-// Debian's Chromium, headless, with WebGPU on SwiftShader (flags from ../shared/platform.md), driven by
-// playwright-core. Each page records its console errors, uncaught exceptions and every request that
+// Debian's Chromium, headless, with WebGPU (flags from ../shared/platform.md), driven by playwright-core.
+// Chromium is pointed at SwiftShader (the only adapter on a machine without a GPU) unless
+// ATTNSCOPE_E2E_ADAPTER=default, which leaves it to offer whatever adapter it finds; the tests assert
+// software specifics only when the adapter the page reports is software (adapterOf). Each page records its console errors, uncaught exceptions and every request that
 // leaves the page's origin, so tests can assert that none happened.
 
 import { mkdirSync } from 'node:fs';
@@ -7,15 +9,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { describeAdapter } from '../../src/gpu/adapter-info.ts';
+import type { AdapterDescription } from '../../src/results/types.ts';
 
 export const CHROMIUM = process.env.ATTNSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Flags that point Chromium's WebGPU and ANGLE at SwiftShader. */
+const SWIFTSHADER_FLAGS = ['--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',
   '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
+  ...(process.env.ATTNSCOPE_E2E_ADAPTER === 'default' ? [] : SWIFTSHADER_FLAGS),
   '--enable-webgpu-developer-features',
   '--disable-background-networking',
   '--disable-component-update',
@@ -138,4 +144,19 @@ export async function fillSmallCustomRun(page: Page, seqLens: string): Promise<v
     await page.locator(`#cfg-suites-${suite}`).uncheck();
   await page.locator('#cfg-peers').uncheck();
   await page.locator('#cfg-budget').fill('5');
+}
+
+/**
+ * The adapter the page's navigator.gpu offers, described as the results schema does (isSoftware by
+ * the same rule as the library), or undefined without one.
+ */
+export async function adapterOf(page: Page): Promise<AdapterDescription | undefined> {
+  const info = await page.evaluate(async () => {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) return undefined;
+    const { vendor, architecture, device, description } = adapter.info;
+    const isFallbackAdapter = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+    return { vendor, architecture, device, description, isFallbackAdapter };
+  });
+  return info ? describeAdapter(info as GPUAdapterInfo) : undefined;
 }
