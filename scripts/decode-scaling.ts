@@ -15,11 +15,11 @@ import { adapterName } from '../src/gpu/adapter-info.ts';
 import type { Gpu } from '../src/gpu/gpu.ts';
 import { openGpu } from '../src/gpu/open.ts';
 import { decode } from '../src/kernels/decode.ts';
+import { attentionBuffers, prepareCall, runOnce } from '../src/kernels/launch.ts';
 import { entriesOf } from '../src/kernels/registry.ts';
 import type { AttentionProblem, KernelRun } from '../src/kernels/types.ts';
 import { BlockMask } from '../src/masks/block-mask.ts';
 import { type AttentionCase, attentionData, buildMask, toleranceFor } from '../src/measure/cases.ts';
-import { prepareAttention, runOnce } from '../src/measure/execute.ts';
 import { summarize } from '../src/measure/stats.ts';
 import { createTimer, type Timer } from '../src/measure/timing.ts';
 import { attentionReference } from '../src/reference/attention.ts';
@@ -97,7 +97,7 @@ async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: Bloc
     scale: 1 / Math.sqrt(c.headDim),
     mask,
   };
-  const prepared = await prepareAttention(gpu, decode, problem, data, name);
+  const prepared = await prepareCall(gpu, name, attentionBuffers(gpu, decode, problem, data));
   const check = compareToReference(
     await runOnce(gpu, name, prepared),
     attentionReference(data.q, data.k, data.v, problem),

@@ -4,10 +4,9 @@ import type { Gpu } from './gpu/gpu.ts';
 import { gemvLayout } from './kernels/gemv-common.ts';
 import { checkGemvFits, planGemv } from './kernels/gemv-plan.ts';
 import { type GemvInput, packActivations, padRows, validateGemv } from './kernels/gemv-validate.ts';
-import { formatBytes } from './kernels/limits.ts';
+import { attentionBuffers, callOnce, matmulBuffers } from './kernels/launch.ts';
 import type { QuantizedMatrix } from './kernels/quantize.ts';
 import { selectAttentionKernel, selectGemvKernel, selectMatmulKernel } from './kernels/registry.ts';
-import type { KernelRun } from './kernels/types.ts';
 import {
   type AttentionInput,
   type MatmulInput,
@@ -28,16 +27,7 @@ export async function attention(
 ): Promise<Float32Array> {
   const problem = validateAttention(input, gpu.limits);
   const kernel = selectAttentionKernel(gpu, problem, options.kernel ?? 'auto');
-  const outputBytes = 4 * problem.heads * problem.seqQ * problem.headDim;
-  return runOnce(gpu, `attention(${kernel.name})`, outputBytes, async (owned) => {
-    const io = {
-      q: owned(gpu.upload(`${kernel.name}.q`, input.q)),
-      k: owned(gpu.upload(`${kernel.name}.k`, input.k)),
-      v: owned(gpu.upload(`${kernel.name}.v`, input.v)),
-      o: owned(gpu.buffer(`${kernel.name}.o`, outputBytes)),
-    };
-    return { run: await kernel.prepare(gpu, problem, io), output: io.o };
-  });
+  return callOnce(gpu, `attention(${kernel.name})`, attentionBuffers(gpu, kernel, problem, input));
 }
 
 /** act(a·b + bias) on the GPU; a is (m, k), b is (k, n); returns c (m, n). */
@@ -49,16 +39,11 @@ export async function matmul(
 ): Promise<Float32Array> {
   const problem = validateMatmul(a, b, options, gpu.limits);
   const kernel = selectMatmulKernel(gpu, problem, options.kernel ?? 'auto');
-  const outputBytes = 4 * problem.m * problem.n;
-  return runOnce(gpu, `matmul(${kernel.name})`, outputBytes, async (owned) => {
-    const io = {
-      a: owned(gpu.upload(`${kernel.name}.a`, a)),
-      b: owned(gpu.upload(`${kernel.name}.b`, b)),
-      c: owned(gpu.buffer(`${kernel.name}.c`, outputBytes)),
-      bias: options.bias ? owned(gpu.upload(`${kernel.name}.bias`, options.bias)) : undefined,
-    };
-    return { run: await kernel.prepare(gpu, problem, io), output: io.c };
-  });
+  return callOnce(
+    gpu,
+    `matmul(${kernel.name})`,
+    matmulBuffers(gpu, kernel, problem, { a, b, bias: options.bias }),
+  );
 }
 
 /**
@@ -78,7 +63,7 @@ export async function gemv(
   const layout = gemvLayout(problem);
   const xPadded = packActivations(x, problem, layout);
   const outputBytes = 4 * rows * layout.nPadded;
-  const y = await runOnce(gpu, `gemv(${kernel.name})`, outputBytes, async (owned) => {
+  const y = await callOnce(gpu, `gemv(${kernel.name})`, async (owned) => {
     const io = {
       x: owned(gpu.upload(`${kernel.name}.x`, xPadded)),
       weights: owned(gpu.upload(`${kernel.name}.weights`, qw.weights)),
@@ -89,44 +74,9 @@ export async function gemv(
         : undefined,
       y: owned(gpu.buffer(`${kernel.name}.y`, outputBytes)),
     };
-    return { run: await kernel.prepare(gpu, problem, io), output: io.y };
+    return { run: await kernel.prepare(gpu, problem, io), output: io.y, outputBytes };
   });
   const out = new Float32Array(rows * n);
   for (let r = 0; r < rows; r++) out.set(y.subarray(r * layout.nPadded, r * layout.nPadded + n), r * n);
   return out;
-}
-
-function describeSizes(buffers: GPUBuffer[]): string {
-  const total = buffers.reduce((sum, b) => sum + b.size, 0);
-  return `${formatBytes(total)} (${buffers.map((b) => `${b.label} ${formatBytes(b.size)}`).join(', ')})`;
-}
-
-type Setup = (owned: (buffer: GPUBuffer) => GPUBuffer) => Promise<{ run: KernelRun; output: GPUBuffer }>;
-
-/** Allocates, encodes one call in one pass, submits and reads back, inside error scopes; frees everything. */
-async function runOnce(gpu: Gpu, what: string, outputBytes: number, setup: Setup): Promise<Float32Array> {
-  const buffers: GPUBuffer[] = [];
-  let run: KernelRun | undefined;
-  try {
-    const output = await gpu.scoped(
-      () => `${what}, buffers of ${describeSizes(buffers)}`,
-      async () => {
-        const prepared = await setup((buffer) => {
-          buffers.push(buffer);
-          return buffer;
-        });
-        run = prepared.run;
-        const encoder = gpu.device.createCommandEncoder({ label: what });
-        const pass = encoder.beginComputePass({ label: what });
-        prepared.run.encode(pass);
-        pass.end();
-        gpu.device.queue.submit([encoder.finish()]);
-        return prepared.output;
-      },
-    );
-    return new Float32Array(await gpu.read(output, outputBytes));
-  } finally {
-    run?.destroy();
-    for (const buffer of buffers) buffer.destroy();
-  }
 }

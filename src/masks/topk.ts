@@ -11,6 +11,7 @@
 // With causal only key blocks up to the diagonal are allowed.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { prepareCall, runOnce } from '../kernels/launch.ts';
 import { checkBinding } from '../kernels/limits.ts';
 import { blockGrid, type TopKIO, type TopKProblem, topKMask } from '../kernels/topk-mask.ts';
 import { type AttentionInput, checkSize } from '../kernels/validate.ts';
@@ -65,35 +66,23 @@ export async function topKOnGpu(gpu: Gpu, input: TopKInput): Promise<TopKResult>
   checkBinding(gpu, 'blockMask.topK: q', input.q.byteLength);
   checkBinding(gpu, 'blockMask.topK: k', input.k.byteLength);
   const { rows, cols } = blockGrid(p);
-  const owned: GPUBuffer[] = [];
-  const make = (buffer: GPUBuffer) => {
-    owned.push(buffer);
-    return buffer;
-  };
-  let run: Awaited<ReturnType<typeof topKMask.prepare>> | undefined;
+  let scores: GPUBuffer | undefined;
+  const call = await prepareCall(gpu, 'blockMask.topK', async (own) => {
+    const io: TopKIO = {
+      q: own(gpu.upload(`${NAME}.q`, input.q)),
+      k: own(gpu.upload(`${NAME}.k`, input.k)),
+      layout: own(gpu.buffer(`${NAME}.layout`, 4 * rows * cols)),
+      scores: own(gpu.buffer(`${NAME}.scores`, 4 * rows * cols)),
+    };
+    scores = io.scores;
+    return { run: await topKMask.prepare(gpu, p, io), output: io.layout };
+  });
   try {
-    const io = await gpu.scoped('blockMask.topK', async () => {
-      const buffers: TopKIO = {
-        q: make(gpu.upload(`${NAME}.q`, input.q)),
-        k: make(gpu.upload(`${NAME}.k`, input.k)),
-        layout: make(gpu.buffer(`${NAME}.layout`, 4 * rows * cols)),
-        scores: make(gpu.buffer(`${NAME}.scores`, 4 * rows * cols)),
-      };
-      run = await topKMask.prepare(gpu, p, buffers);
-      const encoder = gpu.device.createCommandEncoder({ label: NAME });
-      const pass = encoder.beginComputePass({ label: NAME });
-      run.encode(pass);
-      pass.end();
-      gpu.device.queue.submit([encoder.finish()]);
-      return buffers;
-    });
-    const words = new Uint32Array(await gpu.read(io.layout, 4 * rows * cols));
-    const scores = new Float32Array(await gpu.read(io.scores!, 4 * rows * cols));
-    const mask = new BlockMask(Uint8Array.from(words), p, topKPattern(p));
-    return { mask, scores };
+    const words = new Uint32Array((await runOnce(gpu, 'blockMask.topK', call)).buffer);
+    const ranked = new Float32Array(await gpu.read(scores as GPUBuffer, 4 * rows * cols));
+    return { mask: new BlockMask(Uint8Array.from(words), p, topKPattern(p)), scores: ranked };
   } finally {
-    run?.destroy();
-    for (const buffer of owned) buffer.destroy();
+    call.destroy();
   }
 }
 

@@ -36,13 +36,23 @@ export interface MatmulCase {
   n: number;
 }
 
+/** A ceiling probe's problem: buffers of `bytes`. */
+export interface ProbeCase {
+  kind: 'probe';
+  bytes: number;
+}
+
 export type Case = AttentionCase | MatmulCase;
+
+/** Any problem a job verifies and times: an attention or matmul case, or a probe's buffers. */
+export type AnyCase = Case | ProbeCase;
 
 /** Multiply-adds above which the CPU reference is computed on a smaller problem of the same kind. */
 export const MAX_REFERENCE_MACS = 1.2e8;
 
-export function caseKey(c: Case): string {
+export function caseKey(c: AnyCase): string {
   if (c.kind === 'matmul') return `mm:${c.m}x${c.k}x${c.n}`;
+  if (c.kind === 'probe') return `probe:${c.bytes}`;
   const m = c.mask ? `:${c.mask.pattern}@${c.mask.density}/b${c.mask.blockSize}#${c.mask.seed}` : '';
   return `att:h${c.heads}:q${c.seqQ}:k${c.seqK}:d${c.headDim}${c.causal ? ':causal' : ''}${m}`;
 }
@@ -173,8 +183,9 @@ export async function buildMask(gpu: Gpu, c: AttentionCase, data: AttentionData)
   }
 }
 
-export function referenceMacs(c: Case): number {
+export function referenceMacs(c: AnyCase): number {
   if (c.kind === 'matmul') return c.m * c.k * c.n;
+  if (c.kind === 'probe') return c.bytes / 4;
   return 2 * c.heads * c.seqQ * c.seqK * c.headDim * (c.mask ? c.mask.density : 1);
 }
 
@@ -183,8 +194,8 @@ export function referenceMacs(c: Case): number {
  * the same kernel and configuration on fewer heads, then shorter sequences (same block size,
  * pattern and density), or a smaller matmul.
  */
-export function verificationCase<C extends Case>(c: C, maxMacs = MAX_REFERENCE_MACS): C {
-  if (referenceMacs(c) <= maxMacs) return c;
+export function verificationCase<C extends AnyCase>(c: C, maxMacs = MAX_REFERENCE_MACS): C {
+  if (referenceMacs(c) <= maxMacs || c.kind === 'probe') return c;
   if (c.kind === 'matmul') {
     let { m, k, n } = c;
     while (m * k * n > maxMacs && Math.max(m, k, n) > 16) {
@@ -205,14 +216,15 @@ export function verificationCase<C extends Case>(c: C, maxMacs = MAX_REFERENCE_M
   return smaller as C;
 }
 
-export function describeCase(c: Case): string {
+export function describeCase(c: AnyCase): string {
   if (c.kind === 'matmul') return `m=${c.m} k=${c.k} n=${c.n}`;
+  if (c.kind === 'probe') return `${c.bytes} bytes`;
   const seq = c.seqQ === c.seqK ? `s=${c.seqQ}` : `q=${c.seqQ} kv=${c.seqK}`;
   return `h=${c.heads} ${seq} d=${c.headDim}${c.causal ? ' causal' : ''}`;
 }
 
 /** The tolerance of a registered kernel (or a peer: its kind's f32 rule) on a case. */
-export function toleranceFor(rule: ToleranceRule, c: Case): Tolerance {
+export function toleranceFor(rule: ToleranceRule, c: AnyCase): Tolerance {
   return rule(c.kind === 'matmul' ? { k: c.k } : {});
 }
 

@@ -1,0 +1,118 @@
+// The one verify-then-time path every job takes, whatever its family: resolve the job through its
+// family adapter (a skip when the device lacks a feature or the kernel declines the case), prepare a
+// call on the verification case (the job's own, or a smaller one of the same kind when the CPU
+// reference would take too long), check its output against the f64 reference, and only then time
+// the call on the job's case — interleaved with its dense baseline when it has a verified one.
+// Any failure becomes a result with verified: false and `error`; cancellation and device loss are
+// thrown for the run to handle.
+
+import type { BenchResult } from '../results/types.ts';
+import { adapterFor } from './adapters.ts';
+import { type JobContext, setup } from './context.ts';
+import { lookupEntry, type Runnable, type Subject } from './family.ts';
+import { isFatal } from './fatal.ts';
+import { gemvBenchCase, runGemvBench } from './gemv-bench.ts';
+import { checkedTiming, timeWithBaseline } from './pairing.ts';
+import type { Job } from './plan.ts';
+import {
+  failedResult,
+  joinNotes,
+  message,
+  mismatchResult,
+  timedResult,
+  type Verified,
+  verifiedOn,
+} from './result.ts';
+import { measure } from './sample.ts';
+
+export type JobOutcome = { result: BenchResult } | { skipped: string };
+
+/** Runs one job within its time budget (ms). */
+export async function runJob(ctx: JobContext, job: Job, budgetMs: number): Promise<JobOutcome> {
+  let subject: Subject | { skipped: string };
+  try {
+    if (job.what.kind === 'gemv') {
+      // The gemv suite verifies and times itself, paired with the read probe (gemv-bench.ts).
+      const entry = lookupEntry(ctx.registries, job.kernel, ['gemv']);
+      const c = gemvBenchCase(ctx.gpu.adapter.isSoftware, job.what.format, job.what.rows);
+      return { result: { ...(await runGemvBench(ctx, entry, c, budgetMs)), id: job.id } };
+    }
+    subject = await adapterFor(job).resolve(ctx, job);
+  } catch (error) {
+    if (isFatal(ctx.gpu, error)) throw error;
+    return { result: failedResult(job, message(error)) };
+  }
+  if ('skipped' in subject) return subject;
+  return { result: await verifyThenTime(ctx, job, subject, budgetMs) };
+}
+
+async function verifyThenTime(
+  ctx: JobContext,
+  job: Job,
+  subject: Subject,
+  budgetMs: number,
+): Promise<BenchResult> {
+  const { cost, params } = subject;
+  let call: Runnable | undefined;
+  let notes: string | undefined;
+  try {
+    const checked = subject.verifyOn;
+    const own = checked === subject.case;
+    const target = await setup(ctx, () =>
+      subject.prepare(checked, own ? job.label : `${job.label} (verification)`),
+    );
+    notes = target.notes;
+    let verified: Verified;
+    try {
+      const { comparison, notes: checkNotes = [] } = await subject.check(checked, await target.output());
+      const where = verifiedOn(subject.case, checked);
+      verified = {
+        check: comparison,
+        tolerance: subject.tolerance,
+        notes: [...where.notes, ...checkNotes],
+        params: { ...where.params, ...target.params },
+      };
+    } finally {
+      if (own) call = target;
+      else target.destroy();
+    }
+    if (!verified.check.ok) return mismatchResult(job, cost, verified, params, [notes]);
+
+    call ??= await setup(ctx, () => subject.prepare(subject.case, job.label));
+    const timed = call;
+    notes = timed.notes;
+    const tuned = job.impl === 'attnscope' ? ctx.tuning?.(job.kernel) : undefined;
+    const assemble = (measurement: Parameters<typeof timedResult>[3], notesBefore: (string | undefined)[]) =>
+      timedResult(job, cost, verified, measurement, {
+        params: { ...params, ...timed.params },
+        density: subject.density,
+        notesBefore: [timed.notes, ...notesBefore],
+        tuned,
+      });
+
+    const base = job.baseline ? ctx.verifiedBaseline?.(job) : undefined;
+    if (base) {
+      const paired = await timeWithBaseline(ctx, job, timed, base, budgetMs);
+      if ('ratio' in paired) {
+        const result = assemble(paired.measurement, [paired.note]);
+        result.speedupVsDense = paired.ratio.median;
+        result.speedupCi95 = [paired.ratio.ci95[0], paired.ratio.ci95[1]];
+        return result;
+      }
+      const alone = await measureAlone(ctx, job, timed, budgetMs);
+      return assemble(alone, [paired.unpaired]);
+    }
+    return assemble(await measureAlone(ctx, job, timed, budgetMs), []);
+  } catch (error) {
+    if (isFatal(ctx.gpu, error)) throw error;
+    return failedResult(job, message(error), cost, joinNotes([notes]), params);
+  } finally {
+    call?.destroy();
+  }
+}
+
+function measureAlone(ctx: JobContext, job: Job, call: Runnable, budgetMs: number) {
+  return checkedTiming(ctx, () =>
+    measure(call.sampler(job.label), job.label, { budgetMs, signal: ctx.signal }),
+  );
+}
