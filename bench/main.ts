@@ -87,6 +87,7 @@ async function main(): Promise<number> {
 
     const progress = createProgress(err);
     const file = await runBenchmarks(gpu, {
+      peers: () => import('../src/peers/index.ts'),
       preset: options.preset,
       only: options.only,
       signal: controller.signal,

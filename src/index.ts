@@ -29,7 +29,6 @@ export type {
 } from './kernels/types.ts';
 export type { AttentionInput, MatmulInput } from './kernels/validate.ts';
 export {
-  type ApproximationError,
   type BigBirdOptions,
   BlockMask,
   blockMask,
@@ -37,7 +36,6 @@ export {
   type SlidingWindowOptions,
   type StridedOptions,
   type TopKInput,
-  topKApproximationError,
 } from './masks/index.ts';
 export {
   INT4_GROUP_SIZES,
@@ -49,4 +47,5 @@ export {
 export { attentionReference } from './reference/attention.ts';
 export { gemvReference } from './reference/gemv.ts';
 export { matmulReference } from './reference/matmul.ts';
+export { type ApproximationError, topKApproximationError } from './reference/topk-error.ts';
 export type * from './results/types.ts';

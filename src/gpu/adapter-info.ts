@@ -1,6 +1,16 @@
 // Describes an adapter in the results schema's terms and tells a software rasteriser from a GPU.
 
-import type { AdapterDescription } from '../results/types.ts';
+/** Where attnscope runs. */
+export type Runtime = 'browser' | 'node';
+
+/** The adapter as the results JSON records it (the results' types re-export it). */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isSoftware: boolean;
+}
 
 const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
 

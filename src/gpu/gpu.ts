@@ -1,7 +1,7 @@
 // One open WebGPU device and everything attnscope does with it: pipelines (cached, compiled inside a
 // validation scope that names the kernel), buffers, uploads, readback, error scopes, device loss.
 
-import type { AdapterDescription, Runtime } from '../results/types.ts';
+import type { AdapterDescription, Runtime } from './adapter-info.ts';
 import { DeviceLostError, GpuScopeError, KernelCompileError } from './errors.ts';
 import { loadShader } from './shader-source.ts';
 

@@ -5,8 +5,8 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
-import type { Gating } from '../model/shapes.ts';
 import { elementGrid } from './elementwise.ts';
+import type { Gating } from './formats.ts';
 import { checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { Kernel } from './types.ts';

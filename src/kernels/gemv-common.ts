@@ -24,7 +24,7 @@ import {
   matrixBytes,
   WEIGHT_FORMATS,
   type WeightFormat,
-} from '../model/shapes.ts';
+} from './formats.ts';
 import type { Kernel } from './types.ts';
 
 /** Most activation rows one call takes (a decode batch). */

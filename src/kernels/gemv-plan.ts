@@ -21,7 +21,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, type UniformValues, uniformLayout } from '../gpu/uniform.ts';
-import type { WeightFormat } from '../model/shapes.ts';
+import type { WeightFormat } from './formats.ts';
 import {
   checkFormat,
   GATE_ACTIVATIONS,

@@ -7,7 +7,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
-import type { NormKind } from '../model/shapes.ts';
+import type { NormKind } from './formats.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { Kernel } from './types.ts';

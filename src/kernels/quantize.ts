@@ -10,7 +10,7 @@
 // below ~4e-6) gives q = 0. Weights must be finite and representable: |w| ≤ 65504 for f16, and
 // max |w| / 127 (or / 7) ≤ 65504 for the scales.
 
-import type { WeightFormat } from '../model/shapes.ts';
+import type { WeightFormat } from './formats.ts';
 import { checkFormat, gemvLayout } from './gemv-common.ts';
 import { checkSize } from './validate.ts';
 

@@ -1,10 +1,8 @@
 // Input validation for attention() and matmul(): every field is checked, with a message that names
 // the field and the limit, before anything is allocated on the GPU.
 
-import type { BlockMask } from '../masks/block-mask.ts';
-import type { Activation } from '../reference/matmul.ts';
 import { formatBytes } from './limits.ts';
-import type { AttentionProblem, MatmulProblem } from './types.ts';
+import type { Activation, AttentionProblem, BlockLayout, MatmulProblem } from './types.ts';
 
 /** Largest head dimension any attention kernel accepts (flash keeps a query row in registers). */
 export const MAX_HEAD_DIM = 256;
@@ -23,7 +21,7 @@ export interface AttentionInput {
   kvHeads?: number;
   causal?: boolean;
   scale?: number;
-  mask?: BlockMask;
+  mask?: BlockLayout;
 }
 
 export interface MatmulInput {

@@ -19,13 +19,11 @@ export {
   type StridedOptions,
 } from './builders.ts';
 export {
-  type ApproximationError,
   pooledBlockScores,
   selectTopKLayout,
   type TopKInput,
   type TopKIO,
   type TopKProblem,
-  topKApproximationError,
   topKOnGpu,
 } from './topk.ts';
 

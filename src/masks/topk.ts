@@ -1,6 +1,6 @@
 // blockMask.topK: a block mask chosen from the data on the GPU by the registered kernel topk-mask
-// (src/kernels/topk-mask.ts), plus its CPU twin for tests and the error of top-k attention against
-// full attention.
+// (src/kernels/topk-mask.ts), plus its CPU twin for tests. How far top-k attention is from full
+// attention: topKApproximationError in src/reference/topk-error.ts.
 //
 // Selection rule (the same on GPU and CPU): Q and K are mean-pooled per block and head; the score of
 // (query block r, key block c) is the mean over heads of dot(pooledQ[h][r], pooledK[h][c]). One
@@ -14,8 +14,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { prepareCall, runOnce } from '../kernels/launch.ts';
 import { checkBinding } from '../kernels/limits.ts';
 import { blockGrid, type TopKIO, type TopKProblem, topKMask } from '../kernels/topk-mask.ts';
-import { type AttentionInput, checkSize } from '../kernels/validate.ts';
-import { attentionReference } from '../reference/attention.ts';
+import { checkSize } from '../kernels/validate.ts';
 import { BlockMask, checkMaskShape } from './block-mask.ts';
 import { diagonalBlock } from './builders.ts';
 
@@ -152,41 +151,4 @@ export function selectTopKLayout(scores: ArrayLike<number>, problem: TopKProblem
     for (const c of candidates.slice(0, p.keep)) layout[r * cols + c] = 1;
   }
   return layout;
-}
-
-export interface ApproximationError {
-  /** max |o_topk − o_full| over all outputs. */
-  maxAbsErr: number;
-  /** ‖o_topk − o_full‖₂ / ‖o_full‖₂. */
-  relativeL2: number;
-}
-
-/**
- * How far attention restricted to `mask` is from full attention on the same data (both computed by
- * the f64 CPU reference): top-k attention approximates, and this says by how much.
- */
-export function topKApproximationError(
-  input: Omit<AttentionInput, 'mask'>,
-  mask: BlockMask,
-): ApproximationError {
-  const shape = {
-    heads: input.heads,
-    seqQ: input.seqQ,
-    seqK: input.seqK,
-    headDim: input.headDim,
-    causal: input.causal ?? false,
-    scale: input.scale ?? 1 / Math.sqrt(input.headDim),
-  };
-  const full = attentionReference(input.q, input.k, input.v, shape);
-  const sparse = attentionReference(input.q, input.k, input.v, { ...shape, mask });
-  let maxAbsErr = 0;
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < full.length; i++) {
-    const e = Math.abs(sparse[i] - full[i]);
-    if (e > maxAbsErr) maxAbsErr = e;
-    diff += e * e;
-    norm += full[i] * full[i];
-  }
-  return { maxAbsErr, relativeL2: norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff) };
 }

@@ -3,12 +3,12 @@
 // sweep, sparse ones against the dense baseline, decode ones (with the dense baseline beside them),
 // matmuls and the ceiling probes.
 
+import type { WeightFormat } from '../kernels/formats.ts';
 import { entriesOf, kernelNames } from '../kernels/registry.ts';
 import type { KernelEntry, KernelKind } from '../kernels/types.ts';
-import type { WeightFormat } from '../model/shapes.ts';
-import type { PeerName } from '../peers/types.ts';
 import type { Impl, Op, ParamValue } from '../results/types.ts';
 import type { AttentionCase, Case, MatmulCase } from './cases.ts';
+import type { PeerName } from './peer.ts';
 import type { RunConfig, Suite } from './presets.ts';
 
 /** The registered kernels a run may use (tests pass a registry with faulty or missing kernels). */

@@ -9,7 +9,6 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { registry as defaultRegistry } from '../kernels/registry.ts';
 import type { KernelEntry } from '../kernels/types.ts';
 import { modelCases, runModelSuite } from '../model/model-suite.ts';
-import type { Peer, PeerLoader, PeerModule, PeerName } from '../peers/types.ts';
 import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/types.ts';
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
 import { type Case, ReferenceCache } from './cases.ts';
@@ -17,6 +16,7 @@ import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
 import { describeEnvironment } from './environment.ts';
 import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
 import { applyCeilings, speedup } from './models.ts';
+import type { Peer, PeerLoader, PeerModule, PeerName } from './peer.ts';
 import { type Job, planJobs, type Registries } from './plan.ts';
 import {
   type PresetName,
@@ -28,8 +28,8 @@ import {
 } from './presets.ts';
 import { createTimer, RunCancelledError, type TimerOptions, untilAborted } from './timing.ts';
 
-export type { PeerLoader, PeerModule } from '../peers/types.ts';
 export { memoryTuneStore, type Tunable, type TuneRecord, type TuneStore } from './autotune.ts';
+export type { PeerLoader, PeerModule } from './peer.ts';
 export type { Registries } from './plan.ts';
 export {
   PATTERNS,
@@ -62,7 +62,11 @@ export interface RunOptions {
   /** Cancel: stops within about a second; the returned file has status 'cancelled'. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  /** Where peers come from (a dynamic import, so the page loads fast). */
+  /**
+   * Where peers come from: `() => import('…/peers/index.ts')`, a dynamic import so the
+   * page loads fast (peers sit above measure: the caller names them). Without it the peers suite
+   * reports that no peers were loaded.
+   */
   peers?: PeerLoader;
   /** Replaces the kernel registry (tests inject a faulty kernel, or leave the probes out, this way). */
   registry?: Registries;
@@ -78,8 +82,6 @@ export interface RunOptions {
   /** The tunable kernels (default: those the registry's entries name). */
   tunables?: readonly Tunable[];
 }
-
-const defaultPeers: PeerLoader = () => import('../peers/index.ts');
 
 /**
  * A run whose measuring time (set-up excluded: pipeline compiles take seconds each on SwiftShader)
@@ -130,7 +132,8 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   let peerLoadError: string | undefined;
   if (config.peers && config.suites.includes('peers')) {
     try {
-      peerModule = await (options.peers ?? defaultPeers)();
+      if (!options.peers) throw new Error('no peer loader was given (RunOptions.peers)');
+      peerModule = await options.peers();
     } catch (error) {
       peerLoadError = `the peer libraries could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
     }

@@ -3,16 +3,19 @@
 // derives from: the weight matrices of one decoder layer, their bytes in each weight format, and the
 // KV cache. One place for these facts; nothing else restates a model's dimensions.
 
-/** Weight storage formats of the decode-time GEMV kernels (exact formats: README "Weight formats"). */
-export const WEIGHT_FORMATS = ['f32', 'f16', 'int8', 'int4'] as const;
-export type WeightFormat = (typeof WEIGHT_FORMATS)[number];
+import { type Gating, matrixBytes, type NormKind, type WeightFormat } from '../kernels/formats.ts';
 
-/** Group sizes along k that int4 offers (one f16 scale per group of one output column). */
-export const INT4_GROUP_SIZES = [32, 64, 128] as const;
-export const DEFAULT_INT4_GROUP_SIZE = 32;
-
-export type Gating = 'geglu' | 'swiglu';
-export type NormKind = 'layernorm' | 'rmsnorm';
+// The weight formats and the op kinds are the kernels' (src/kernels/formats.ts); restated here for
+// the model's users.
+export {
+  DEFAULT_INT4_GROUP_SIZE,
+  type Gating,
+  INT4_GROUP_SIZES,
+  matrixBytes,
+  type NormKind,
+  WEIGHT_FORMATS,
+  type WeightFormat,
+} from '../kernels/formats.ts';
 
 export interface ModelShape {
   /** Stable id used in results, links and the CLI ('glm-130b', 'llama-3-8b', 'test'). */
@@ -132,29 +135,6 @@ export function layerParams(shape: ModelShape): number {
 /** Parameters of the whole model: layers, token embedding and (when not tied to it) the LM head. */
 export function modelParams(shape: ModelShape): number {
   return shape.layers * layerParams(shape) + (shape.tiedEmbeddings ? 1 : 2) * shape.vocab * shape.hidden;
-}
-
-/**
- * Bytes of a k × n weight matrix stored in `format`, scales included: f32 4 B, f16 2 B per weight;
- * int8 1 B per weight + one f16 scale per column; int4 ½ B per weight + one f16 scale per group of
- * `groupSize` k in each column (the last group may be short), i.e. 4.5 bits per weight at group 32.
- */
-export function matrixBytes(
-  k: number,
-  n: number,
-  format: WeightFormat,
-  groupSize = DEFAULT_INT4_GROUP_SIZE,
-): number {
-  switch (format) {
-    case 'f32':
-      return 4 * k * n;
-    case 'f16':
-      return 2 * k * n;
-    case 'int8':
-      return k * n + 2 * n;
-    case 'int4':
-      return Math.ceil((k * n) / 2) + 2 * n * Math.ceil(k / groupSize);
-  }
 }
 
 /** Bytes of one layer's weights in `format`. */

@@ -3,19 +3,10 @@
 // grouped-query attention, query head h reads KV head floor(h / (heads / kvHeads))); o is
 // (heads, seqQ, headDim).
 
-import type { BlockMask } from '../masks/block-mask.ts';
+import type { AttentionProblem } from '../kernels/types.ts';
 
-export interface AttentionShape {
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
-  /** Divides heads; absent: heads. */
-  kvHeads?: number;
-  causal: boolean;
-  scale: number;
-  mask?: BlockMask;
-}
+/** The problem the reference computes: the kernels' own (one type for an attention shape). */
+export type AttentionShape = AttentionProblem;
 
 /** Whether query i may attend to key j: causal is bottom-right aligned (j <= i + seqK - seqQ). */
 export function isAllowed(p: AttentionShape, i: number, j: number): boolean {

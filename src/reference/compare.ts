@@ -1,10 +1,9 @@
 // Compares a GPU result with an f64 reference: |gpu − ref| ≤ atol + rtol·|ref| element by element.
 // Pure; returns the error figures and, on failure, a small table around the first mismatch.
 
-export interface Tolerance {
-  atol: number;
-  rtol: number;
-}
+import type { Tolerance } from '../kernels/types.ts';
+
+export type { Tolerance } from '../kernels/types.ts';
 
 export interface Comparison {
   maxAbsErr: number;

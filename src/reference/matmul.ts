@@ -1,7 +1,9 @@
 // CPU reference for matmul with the optional feed-forward epilogue, accumulating in f64.
 // a is (m, k), b is (k, n), bias is (n), c is (m, n); all row-major.
 
-export type Activation = 'none' | 'gelu';
+import type { Activation } from '../kernels/types.ts';
+
+export type { Activation } from '../kernels/types.ts';
 
 export interface MatmulShape {
   m: number;

@@ -1,13 +1,14 @@
 // The results JSON (contract: ../shared/design.md "Results JSON"). Every speed figure the page, the CLI
 // and share links show is one of these records; field names here are relied on outside the code.
 
+import type { AdapterDescription, Runtime } from '../gpu/adapter-info.ts';
 import type { Projection } from '../model/projection.ts';
 
 export const RESULTS_SCHEMA = 'attnscope.results/1';
 
 export type Op = 'attention' | 'decode' | 'matmul' | 'probe' | 'gemv' | 'decode-step';
 export type Impl = 'attnscope' | 'tfjs-webgpu' | 'gpu.js' | 'onnxruntime-web' | 'onnxruntime-web-composed';
-export type Runtime = 'browser' | 'node';
+export type { AdapterDescription, Runtime } from '../gpu/adapter-info.ts';
 
 export interface LatencyStats {
   /** Milliseconds of GPU time per call. */
@@ -29,14 +30,6 @@ export interface TimingInfo {
   quantized: boolean;
   /** Smallest time step the timer can show, in milliseconds. */
   resolutionMs: number;
-}
-
-export interface AdapterDescription {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isSoftware: boolean;
 }
 
 export interface Environment {

@@ -10,5 +10,5 @@ export type { Progress as HarnessProgress, RunOptions as HarnessOptions } from '
 /** Runs the benchmarks through the harness: verify, then time, every configuration. */
 export async function runBenchmarks(gpu: Gpu, options: RunOptions): Promise<ResultsFile> {
   const harness = await import('../measure/run.ts');
-  return harness.runBenchmarks(gpu, options);
+  return harness.runBenchmarks(gpu, { peers: () => import('../peers/index.ts'), ...options });
 }

@@ -116,6 +116,7 @@ describe('peers in a run', () => {
         budgetMs: 10_000,
       },
       registry: [],
+      peers: () => import('../../src/peers/index.ts'),
     });
     expect(file.status).toBe('complete');
     const impls = new Set(file.results.map((r) => r.impl));

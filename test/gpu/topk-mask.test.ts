@@ -9,11 +9,11 @@ import {
   diagonalBlock,
   pooledBlockScores,
   selectTopKLayout,
-  topKApproximationError,
   topKOnGpu,
 } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference } from '../../src/reference/compare.ts';
+import { topKApproximationError } from '../../src/reference/topk-error.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 describe('blockMask.topK on the GPU', () => {

@@ -3,13 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
-import {
-  type BlockMask,
-  blockMask,
-  diagonalBlock,
-  selectTopKLayout,
-  topKApproximationError,
-} from '../../src/masks/index.ts';
+import { type BlockMask, blockMask, diagonalBlock, selectTopKLayout } from '../../src/masks/index.ts';
+import { topKApproximationError } from '../../src/reference/topk-error.ts';
 
 /** A layout as one string per query block ("1100"), easy to read in a failure. */
 function rowsOf(mask: BlockMask): string[] {

@@ -1,0 +1,43 @@
+// How far attention restricted to a block mask (top-k, say) is from full attention on the same data,
+// both computed by the f64 CPU reference.
+
+import type { BlockLayout } from '../kernels/types.ts';
+import type { AttentionInput } from '../kernels/validate.ts';
+import { attentionReference } from './attention.ts';
+
+export interface ApproximationError {
+  /** max |o_topk − o_full| over all outputs. */
+  maxAbsErr: number;
+  /** ‖o_topk − o_full‖₂ / ‖o_full‖₂. */
+  relativeL2: number;
+}
+
+/**
+ * How far attention restricted to `mask` is from full attention on the same data (both computed by
+ * the f64 CPU reference): top-k attention approximates, and this says by how much.
+ */
+export function topKApproximationError(
+  input: Omit<AttentionInput, 'mask'>,
+  mask: BlockLayout,
+): ApproximationError {
+  const shape = {
+    heads: input.heads,
+    seqQ: input.seqQ,
+    seqK: input.seqK,
+    headDim: input.headDim,
+    causal: input.causal ?? false,
+    scale: input.scale ?? 1 / Math.sqrt(input.headDim),
+  };
+  const full = attentionReference(input.q, input.k, input.v, shape);
+  const sparse = attentionReference(input.q, input.k, input.v, { ...shape, mask });
+  let maxAbsErr = 0;
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < full.length; i++) {
+    const e = Math.abs(sparse[i] - full[i]);
+    if (e > maxAbsErr) maxAbsErr = e;
+    diff += e * e;
+    norm += full[i] * full[i];
+  }
+  return { maxAbsErr, relativeL2: norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff) };
+}
