@@ -57,6 +57,37 @@ export function formatKernel(r: BenchResult): string {
   return r.impl === 'attnscope' ? r.kernel : `${r.impl} ${r.kernel}`;
 }
 
+/**
+ * "1.42× vs 3.78 paired": the median of the per-pair ratios, and the dense baseline's median (ms) in
+ * the same interleaved pairs that gave this row's median; "1.42× separate" when the two rows' own
+ * medians gave it.
+ */
+export function speedupCell(r: BenchResult): string {
+  if (r.speedupVsDense === undefined) return '';
+  const value = `${r.speedupVsDense.toFixed(2)}×`;
+  return r.pairedBaselineMs !== undefined
+    ? `${value} vs ${num(r.pairedBaselineMs, 4)} paired`
+    : `${value} separate`;
+}
+
+/** The lines under the table that say which samples each speed-up comes from (none without one). */
+export function speedupFootnote(results: readonly BenchResult[]): string[] {
+  const shown = results.filter((r) => r.verified && r.latencyMs && r.speedupVsDense !== undefined);
+  if (shown.length === 0) return [];
+  const lines = [
+    'speed-up: sparse kernels against their dense baseline (block-sparse: flash; sparse decode: decode).',
+  ];
+  if (shown.some((r) => r.pairedBaselineMs !== undefined))
+    lines.push(
+      '  "vs X paired": timed interleaved with the baseline; the ratio is the median of the per-pair ratios and',
+      "  X is the baseline's median (ms) in those same pairs, beside this row's median from them. The",
+      "  baseline's own row is a separate measurement, so its median can differ.",
+    );
+  if (shown.some((r) => r.pairedBaselineMs === undefined))
+    lines.push('  "separate": the ratio of the two rows\' own medians (the pair could not be timed).');
+  return lines;
+}
+
 function row(r: BenchResult): string[] {
   if (!r.verified || !r.latencyMs) {
     const error = (r.error ?? 'not verified').split('\n')[0];
@@ -66,7 +97,7 @@ function row(r: BenchResult): string[] {
   const halfWidth = Math.max(l.median - l.ci95[0], l.ci95[1] - l.median);
   const median = `${num(l.median, 4)} ± ${num(halfWidth, 2)}${l.noisy ? ' noisy' : ''}`;
   const pct = r.bwUtil === undefined ? '—' : `${(100 * r.bwUtil).toFixed(1)}%`;
-  const speedup = r.speedupVsDense === undefined ? '' : `${r.speedupVsDense.toFixed(2)}×`;
+  const speedup = speedupCell(r);
   return [formatKernel(r), formatProblem(r), median, num(r.gbps), pct, num(r.gflops), speedup, '✓'];
 }
 
@@ -84,5 +115,10 @@ export function formatTable(file: Pick<ResultsFile, 'results'>, maxWidth = 160):
       .slice(0, maxWidth)
       .trimEnd();
   const header = line(COLUMNS);
-  return [header, '-'.repeat(Math.min(header.length, maxWidth)), ...rows.map(line)].join('\n');
+  return [
+    header,
+    '-'.repeat(Math.min(header.length, maxWidth)),
+    ...rows.map(line),
+    ...speedupFootnote(file.results),
+  ].join('\n');
 }

@@ -44,7 +44,7 @@ function timePair(
 }
 
 export type PairOutcome =
-  | { measurement: Measurement; ratio: PairedRatio; note: string }
+  | { measurement: Measurement; ratio: PairedRatio; baselineMs: number; note: string }
   | { unpaired: string };
 
 /**
@@ -77,7 +77,12 @@ export async function timeWithBaseline(
       { label: base.label, call: other },
       budgetMs,
     );
-    return { measurement: paired.candidate, ratio: paired.ratio, note: pairNote(base, paired) };
+    return {
+      measurement: paired.candidate,
+      ratio: paired.ratio,
+      baselineMs: paired.baseline.latencyMs.median,
+      note: pairNote(base, paired),
+    };
   } finally {
     other?.destroy();
   }

@@ -427,6 +427,7 @@ export function linkSparseResults(results: BenchResult[], jobs: readonly Job[]):
     const separate = speedup(sparse, dense);
     if (separate === undefined) {
       delete sparse.speedupVsDense;
+      delete sparse.pairedBaselineMs;
       continue;
     }
     const paired = sparse.speedupVsDense !== undefined;

@@ -96,6 +96,7 @@ async function verifyThenTime(
       if ('ratio' in paired) {
         const result = assemble(paired.measurement, [paired.note]);
         result.speedupVsDense = paired.ratio.median;
+        result.pairedBaselineMs = paired.baselineMs;
         result.speedupCi95 = [paired.ratio.ci95[0], paired.ratio.ci95[1]];
         return result;
       }

@@ -221,6 +221,7 @@ const resultSchema = strict({
   intensity: v.optional(finiteNumber(0, MAX_AMOUNT)),
   density: v.optional(finiteNumber(0, 1)),
   speedupVsDense: v.optional(finiteNumber(0, MAX_RATIO)),
+  pairedBaselineMs: v.optional(finiteNumber(0, MAX_MS)),
   maxAbsErr: finiteNumber(0, MAX_ERROR),
   maxRelErr: finiteNumber(0, MAX_ERROR),
   verified: boolean,

@@ -66,6 +66,12 @@ export interface BenchResult {
   intensity?: number;
   density?: number;
   speedupVsDense?: number;
+  /**
+   * When speedupVsDense comes from samples timed interleaved with the dense baseline: the baseline's
+   * median in those pairs (ms). This result's latencyMs comes from the same pairs; the baseline's own
+   * result is a separate measurement.
+   */
+  pairedBaselineMs?: number;
   maxAbsErr: number;
   maxRelErr: number;
   verified: boolean;

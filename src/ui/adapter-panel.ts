@@ -36,9 +36,11 @@ const LIMIT_MEANING: [keyof GPUSupportedLimits, string, 'bytes' | 'count'][] = [
   ['maxStorageBuffersPerShaderStage', 'storage buffers per kernel', 'count'],
 ];
 
-/** The name a person recognises: the driver's description when there is one, else vendor and architecture. */
+/** The adapter by vendor and architecture, with the driver's description when the runtime gives one. */
 export function displayName(a: AdapterDescription): string {
-  return a.description || a.device || adapterName(a);
+  // Vendor and architecture first: a browser and Node describe one adapter with the same two words
+  // ("google swiftshader"), while only Node fills in the driver's description.
+  return adapterName(a);
 }
 
 /** The software-adapter warning, reused by the results view for shared runs. */

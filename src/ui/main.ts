@@ -14,6 +14,7 @@ import { takeInputsFromLink } from './article-inputs.ts';
 import { articleView } from './article-view.ts';
 import type { DrawnCharts } from './charts.ts';
 import { claimsView } from './claims-view.ts';
+import { compareView } from './compare-view.ts';
 import { byId, h, replaceChildren, show } from './dom.ts';
 import { messageOf, showError } from './error-area.ts';
 import { duration, integer, sig, when } from './format.ts';
@@ -24,7 +25,7 @@ import { detectMissingApi, explainMissingWebGpu, type MissingWebGpu } from './no
 import { keepWorkingOffline } from './offline.ts';
 import { environmentOf, partialFile } from './results-model.ts';
 import type { TableState } from './results-table.ts';
-import { compareView, type Origin, resultsView } from './results-view.ts';
+import { type Origin, resultsView } from './results-view.ts';
 import { type RunPanel, type RunRequest, runPanel } from './run-panel.ts';
 import { loadOwnRuns, saveOwnRun } from './store.ts';
 import { VERIFY_PROBLEM, VERIFY_TOLERANCE, verifyUnfused } from './verify.ts';

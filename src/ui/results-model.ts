@@ -5,6 +5,7 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { ceilingsFrom } from '../measure/ceilings.ts';
 import { describeEnvironment } from '../measure/environment.ts';
+import { applyCeilings } from '../measure/models.ts';
 import type { BenchResult, Environment, ParamValue, ResultsFile } from '../results/types.ts';
 import { RESULTS_SCHEMA } from '../results/types.ts';
 import { bytes, integer, sig } from './format.ts';
@@ -120,6 +121,20 @@ export interface SpeedUp {
   against: string;
   /** For block-sparse: the ideal 1/density. */
   ideal?: number;
+  /**
+   * Which samples the ratio comes from: 'paired' (timed interleaved with the baseline: the median of the
+   * per-pair ratios, the baseline's median in those pairs beside it) or 'separate' (the two rows' medians).
+   */
+  samples: 'paired' | 'separate';
+  /** The baseline's median time in the samples the ratio comes from (ms). */
+  baselineMs?: number;
+  /** This result's median time in those samples (ms): its own median. */
+  candidateMs: number;
+}
+
+/** The dense kernel a sparse result's speedupVsDense is taken against, by op (run.ts linkSparseResults). */
+export function denseBaselineName(result: BenchResult): string {
+  return result.op === 'decode' ? 'dense decode' : 'dense flash';
 }
 
 /** The baseline kernel a result's speed-up is measured against, by op. */
@@ -132,10 +147,14 @@ const BASELINE: Record<string, string> = { attention: 'unfused', matmul: 'naive'
 export function speedUpOf(result: BenchResult, all: readonly BenchResult[]): SpeedUp | undefined {
   if (!result.verified || !result.latencyMs) return undefined;
   if (result.speedupVsDense !== undefined) {
+    const paired = result.pairedBaselineMs !== undefined;
     return {
       value: result.speedupVsDense,
-      against: 'dense flash',
+      against: denseBaselineName(result),
       ideal: result.density ? 1 / result.density : undefined,
+      samples: paired ? 'paired' : 'separate',
+      baselineMs: paired ? result.pairedBaselineMs : result.latencyMs.median * result.speedupVsDense,
+      candidateMs: result.latencyMs.median,
     };
   }
   const baselineName = BASELINE[result.op];
@@ -153,7 +172,13 @@ export function speedUpOf(result: BenchResult, all: readonly BenchResult[]): Spe
       shapeKey(other) === key,
   );
   if (!baseline?.latencyMs || result.latencyMs.median <= 0) return undefined;
-  return { value: baseline.latencyMs.median / result.latencyMs.median, against: baselineName };
+  return {
+    value: baseline.latencyMs.median / result.latencyMs.median,
+    against: baselineName,
+    samples: 'separate',
+    baselineMs: baseline.latencyMs.median,
+    candidateMs: result.latencyMs.median,
+  };
 }
 
 export type RunStatus = 'running' | 'complete' | 'cancelled' | 'failed' | 'unknown';
@@ -181,7 +206,11 @@ export function environmentOf(gpu: Gpu): Environment {
   });
 }
 
-/** A results file from the results seen so far (the probes give the ceilings when they ran). */
+/**
+ * A results file from the results seen so far. The harness fills GB/s, GFLOP/s and the shares of the
+ * ceilings only at the end; here they are derived as the harness does, from the probes seen so far
+ * (the results passed in are copied, not changed), so that a run in progress shows them too.
+ */
 export function partialFile(
   environment: Environment,
   results: BenchResult[],
@@ -189,6 +218,13 @@ export function partialFile(
   preset: string | undefined,
   version: string,
 ): ResultsFile {
+  // As the harness does: the best verified probe of each kind.
+  const ceilings = ceilingsFrom(results);
+  const derived = results.map((result) => ({ ...result }));
+  applyCeilings(
+    derived.filter((result) => (result.latencyMs?.median ?? 0) > 0),
+    ceilings,
+  );
   return {
     schema: RESULTS_SCHEMA,
     createdAt: new Date().toISOString(),
@@ -196,9 +232,8 @@ export function partialFile(
     status,
     preset,
     environment,
-    // As the harness does: the best verified probe of each kind.
-    ceilings: ceilingsFrom(results),
-    results,
+    ceilings,
+    results: derived,
   };
 }
 

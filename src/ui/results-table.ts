@@ -83,11 +83,31 @@ function checkCell(row: Row): Child[] {
   ];
 }
 
+/** Where a speed-up comes from, in words: which samples, and the two medians that give it. */
+export function speedUpSource(speedUp: SpeedUp): string {
+  const base = speedUp.baselineMs !== undefined ? duration(speedUp.baselineMs) : '—';
+  if (speedUp.samples === 'paired') {
+    return (
+      `${speedUp.against} ${base} and this ${duration(speedUp.candidateMs)}, timed interleaved in the same pairs ` +
+      `(same load); the speed-up is the median of the per-pair ratios. The ${speedUp.against} row is a separate measurement.`
+    );
+  }
+  return `${speedUp.against} ${base} ÷ this ${duration(speedUp.candidateMs)}: the two rows’ medians, same problem, same run`;
+}
+
 function speedUpCell(row: Row): Child[] {
   const speedUp = row.speedUp;
   if (!speedUp) return [''];
+  const source = speedUpSource(speedUp);
   return [
-    h('span', { title: `against ${speedUp.against} on the same problem, same run` }, ratio(speedUp.value)),
+    h('span', { title: source, 'data-speedup': String(speedUp.value) }, ratio(speedUp.value)),
+    speedUp.samples === 'paired' && speedUp.baselineMs !== undefined
+      ? h(
+          'span',
+          { class: 'sub muted small', title: source, 'data-paired-baseline': String(speedUp.baselineMs) },
+          `dense ${duration(speedUp.baselineMs)} in pairs`,
+        )
+      : null,
     speedUp.ideal !== undefined
       ? h('span', { class: 'sub muted small' }, `ideal ${ratio(speedUp.ideal)}`)
       : null,
@@ -145,7 +165,8 @@ const COLUMNS: Column[] = [
   {
     key: 'speedup',
     label: 'Speed-up',
-    title: 'Block-sparse against dense flash; other attention kernels against unfused; matmul against naive',
+    title:
+      'Block-sparse against dense flash, sparse decode against dense decode (timed interleaved in pairs: the baseline’s median in those pairs is shown beside); other attention kernels against unfused; matmul against naive (the two rows’ medians)',
     numeric: true,
     value: (r) => r.speedUp?.value,
     cell: speedUpCell,

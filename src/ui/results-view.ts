@@ -1,6 +1,5 @@
 // One results file on the page: where it was measured and how the run ended, the actions that take it
-// elsewhere (link, JSON, CSV), the table, and the charts. Also the side-by-side view of a shared run
-// and the same preset run here.
+// elsewhere (link, JSON, CSV), the table, and the charts.
 
 import { readGBps } from '../measure/ceilings.ts';
 import type { ResultsFile } from '../results/types.ts';
@@ -9,14 +8,7 @@ import { displayName, softwareWarning } from './adapter-panel.ts';
 import { h } from './dom.ts';
 import { messageOf } from './error-area.ts';
 import { duration, integer, sig, when } from './format.ts';
-import {
-  configurationKey,
-  kernelLabel,
-  problemLabel,
-  STATUS_TEXT,
-  statusOf,
-  tally,
-} from './results-model.ts';
+import { STATUS_TEXT, statusOf, tally } from './results-model.ts';
 import { resultsTable, type TableState } from './results-table.ts';
 import { copyText, downloadCsv, downloadJson, shareLinkFor } from './share.ts';
 
@@ -185,89 +177,4 @@ export function resultsView(
     chartSlot,
   );
   return { element, chartSlot };
-}
-
-/** Side by side: the shared run and the same configurations measured here, with the ratio per row. */
-export function compareView(theirs: ResultsFile, ours: ResultsFile): HTMLElement {
-  // The harness's ids name a configuration; the parameter key is the fallback for files without them.
-  const byId = new Map(ours.results.map((r) => [r.id, r]));
-  const byKey = new Map(ours.results.map((r) => [configurationKey(r), r]));
-  const rows: HTMLElement[] = [];
-  const ratios: number[] = [];
-  let matched = 0;
-  for (const their of theirs.results) {
-    const candidate = byId.get(their.id);
-    const our =
-      candidate && candidate.kernel === their.kernel && candidate.impl === their.impl
-        ? candidate
-        : byKey.get(configurationKey(their));
-    if (!our) continue;
-    matched++;
-    const a = their.verified ? their.latencyMs?.median : undefined;
-    const b = our.verified ? our.latencyMs?.median : undefined;
-    const speed = a !== undefined && b !== undefined && a > 0 && b > 0 ? a / b : undefined;
-    if (speed !== undefined) ratios.push(speed);
-    rows.push(
-      h(
-        'tr',
-        {},
-        h('td', {}, kernelLabel(their)),
-        h('td', {}, problemLabel(their)),
-        h('td', { class: 'num' }, a !== undefined ? duration(a) : their.verified ? '—' : '✗ failed'),
-        h('td', { class: 'num' }, b !== undefined ? duration(b) : our.verified ? '—' : '✗ failed'),
-        h(
-          'td',
-          { class: 'num' },
-          speed === undefined
-            ? '—'
-            : h(
-                'span',
-                { class: speed >= 1.05 ? 'ok-text' : speed <= 0.95 ? 'danger-text' : undefined },
-                `${speed.toFixed(2)}×`,
-              ),
-        ),
-      ),
-    );
-  }
-  const geomean =
-    ratios.length > 0 ? Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length) : undefined;
-  return h(
-    'div',
-    { class: 'compare', testid: 'compare' },
-    h(
-      'p',
-      {},
-      `${integer(matched)} configurations ran in both. `,
-      'The ratio is the shared time ÷ the time here: above 1× this GPU is faster. ',
-      geomean !== undefined ? h('strong', {}, `Geometric mean: ${geomean.toFixed(2)}×.`) : null,
-    ),
-    matched === 0
-      ? h(
-          'p',
-          { class: 'callout warn' },
-          'No configuration matches: the two runs used different sizes (a software adapter runs a scaled-down preset).',
-        )
-      : h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'results' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'col' }, 'Kernel'),
-                h('th', { scope: 'col' }, 'Problem'),
-                h('th', { scope: 'col', class: 'num' }, `Shared: ${displayName(theirs.environment.adapter)}`),
-                h('th', { scope: 'col', class: 'num' }, `Here: ${displayName(ours.environment.adapter)}`),
-                h('th', { scope: 'col', class: 'num' }, 'Shared ÷ here'),
-              ),
-            ),
-            h('tbody', {}, ...rows),
-          ),
-        ),
-  );
 }

@@ -110,6 +110,23 @@ describe('?run=quick', () => {
     expect(rows.some((cells) => cells.some((cell) => cell.includes('onnxruntime-web')))).toBe(true);
   });
 
+  it('shows each sparse speed-up beside the medians of the samples it comes from', async () => {
+    const rows = await page.$$eval('[data-testid="results"] tbody tr', (trs) =>
+      trs.flatMap((tr) => {
+        const speedup = tr.querySelector('[data-speedup]')?.getAttribute('data-speedup');
+        const baseline = tr.querySelector('[data-paired-baseline]')?.getAttribute('data-paired-baseline');
+        const median = tr.querySelectorAll('td')[2]?.textContent ?? '';
+        return speedup && baseline ? [{ speedup: Number(speedup), baseline: Number(baseline), median }] : [];
+      }),
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    for (const row of rows) {
+      const median = parseDuration(row.median) ?? Number.NaN;
+      // The median of per-pair ratios and the ratio of the pairs' medians agree closely.
+      expect(Math.abs(Math.log(row.baseline / median / row.speedup))).toBeLessThan(Math.log(1.25));
+    }
+  });
+
   it('sorts the table by a column when its header is clicked', async () => {
     await page.locator('[data-testid="results"] th[data-col="median"] button').click();
     expect(
@@ -127,6 +144,14 @@ describe('?run=quick', () => {
       figures.map((figure) => figure.getAttribute('data-chart')),
     );
     expect(drawn).toEqual(expect.arrayContaining(['latency', 'roofline', 'bandwidth']));
+    // Every verified configuration with FLOPs and bytes is a point on the roofline, none overwritten.
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    const onRoofline = results.results.filter(
+      (r) => r.verified && r.latencyMs && r.op !== 'probe' && r.flops > 0 && r.bytes > 0,
+    ).length;
+    expect(Number(await page.locator('[data-chart="roofline"]').getAttribute('data-points'))).toBe(
+      onRoofline,
+    );
     expect(await page.locator('[data-testid="charts"] canvas').count()).toBeGreaterThanOrEqual(2);
     const verdicts = await page.$$eval('[data-testid="claims"] tbody tr', (rows) =>
       rows.map((row) => [row.getAttribute('data-claim') ?? '', row.getAttribute('data-verdict') ?? '']),
@@ -237,7 +262,7 @@ describe('side by side', () => {
     await waitForState(page, ['ready']);
     await page.getByTestId('view-compare').click();
     const ratios = await page.$$eval('[data-testid="compare"] tbody tr td:last-child', (cells) =>
-      cells.map((cell) => cell.textContent ?? ''),
+      cells.map((cell) => cell.querySelector('[data-ratio]')?.getAttribute('data-ratio') ?? '—'),
     );
     const own = (await page.evaluate(() =>
       JSON.parse(localStorage.getItem('attnscope.own-runs.v1') ?? '[]'),
@@ -245,8 +270,10 @@ describe('side by side', () => {
     // Every configuration of the run matches itself across the link.
     expect(ratios.length).toBe(own[0].results.length);
     // The same run on both sides: every ratio is 1× up to the link's rounding.
-    for (const text of ratios.filter((t) => t !== '—'))
-      expect(Number(text.replace('×', ''))).toBeCloseTo(1, 1);
+    for (const text of ratios.filter((t) => t !== '—')) expect(Number(text)).toBeCloseTo(1, 1);
+    expect(await page.getByTestId('compare-verdict').getAttribute('data-indistinguishable')).toBe('true');
+    expect(await page.getByTestId('compare-same-adapter').isVisible()).toBe(true);
+    expect(await page.getByTestId('compare-software').isVisible()).toBe(true);
     await screenshot(page, 'side-by-side');
     await page.goto(baseUrl);
     await waitForState(page, ['ready']);
