@@ -42,8 +42,28 @@ export function runEnded(
   );
 }
 
+const RUN_PRESETS = ['quick', 'standard', 'full'] as const;
+
 /** The preset asked for by `?run=quick|standard|full`, if any. */
-export function requestedRun(search: string): 'quick' | 'standard' | 'full' | undefined {
+export function requestedRun(search: string): (typeof RUN_PRESETS)[number] | undefined {
   const value = new URLSearchParams(search).get('run');
-  return value === 'quick' || value === 'standard' || value === 'full' ? value : undefined;
+  return RUN_PRESETS.find((preset) => preset === value);
+}
+
+/** Why `?run=` cannot start anything (an unknown value), or undefined when it is absent or valid. */
+export function runParameterProblem(search: string): string | undefined {
+  const value = new URLSearchParams(search).get('run');
+  if (value === null || requestedRun(search)) return undefined;
+  const shown = value.length > 40 ? `${value.slice(0, 39)}…` : value;
+  return `The address asks for ?run=${shown}, which is not a preset: use ?run=quick, ?run=standard or ?run=full. Nothing was started.`;
+}
+
+/**
+ * The address without `run` in its query, the rest (path, other parameters, fragment) kept: a run starts
+ * once from the address, and a reload (after Cancel, say) does not start another.
+ */
+export function addressWithoutRun(href: string): string {
+  const url = new URL(href);
+  url.searchParams.delete('run');
+  return `${url.pathname}${url.search}${url.hash}`;
 }
