@@ -32,10 +32,27 @@ export const CSV_COLUMNS = [
   'computeUtil',
   'density',
   'speedupVsDense',
+  'pairedBaselineMs',
   'maxAbsErr',
   'maxRelErr',
   'verified',
   'error',
+  'noisy',
+  'cv',
+  'notes',
+  // Where and how the run was measured: the same on every row, so that each row stands on its own
+  // in a spreadsheet (filtered, sorted, pasted beside another run's).
+  'createdAt',
+  'status',
+  'preset',
+  'runtime',
+  'adapter',
+  'adapterIsSoftware',
+  'timingSource',
+  'timingQuantized',
+  'copyGBps',
+  'fmaGflops',
+  'toolVersion',
 ] as const;
 
 type CsvCell = string | number | boolean | undefined;
@@ -69,7 +86,26 @@ function formatParams(params: Record<string, ParamValue>): string {
     .join(';');
 }
 
-function csvRow(result: BenchResult): CsvCell[] {
+function environmentCells(file: ResultsFile): CsvCell[] {
+  const { adapter, runtime, timing } = file.environment;
+  const name = [adapter.vendor, adapter.architecture].filter(Boolean).join(' ');
+  const extra = adapter.description || adapter.device;
+  return [
+    file.createdAt,
+    file.status,
+    file.preset,
+    runtime,
+    extra && !name.includes(extra) ? `${name} (${extra})`.trim() : name,
+    adapter.isSoftware,
+    timing.source,
+    timing.quantized,
+    file.ceilings.copyGBps,
+    file.ceilings.fmaGflops,
+    file.tool.version,
+  ];
+}
+
+function csvRow(result: BenchResult, environment: CsvCell[]): CsvCell[] {
   // A result that was not verified is never shown as a speed (design.md "Measures"): its timing columns stay empty.
   const timed = result.verified ? result : undefined;
   const latency = timed?.latencyMs;
@@ -93,21 +129,28 @@ function csvRow(result: BenchResult): CsvCell[] {
     timed?.computeUtil,
     result.density,
     timed?.speedupVsDense,
+    timed?.pairedBaselineMs,
     result.maxAbsErr,
     result.maxRelErr,
     result.verified,
     result.error,
+    latency?.noisy,
+    latency?.cv,
+    result.notes,
+    ...environment,
   ];
 }
 
 /**
- * One row per result under a header of CSV_COLUMNS (RFC 4180 quoting, `\n` line ends). Text cells that a
+ * One row per result under a header of CSV_COLUMNS (RFC 4180 quoting, `\n` line ends); each row also
+ * carries the run's environment (date, status, adapter, software flag, timer, ceilings, version). Text cells that a
  * spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading `'`. Results that
  * were not verified keep their ids, sizes and errors but leave the timing and speed columns empty.
  */
 export function toCsv(results: ResultsFile): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const result of results.results) lines.push(csvRow(result).map(formatCell).join(','));
+  const environment = environmentCells(results);
+  for (const result of results.results) lines.push(csvRow(result, environment).map(formatCell).join(','));
   return `${lines.join('\n')}\n`;
 }
 

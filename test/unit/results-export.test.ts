@@ -157,16 +157,37 @@ describe('toCsv', () => {
       computeUtil: '0.0859',
       density: '',
       speedupVsDense: '',
+      pairedBaselineMs: '',
       maxAbsErr: '1.2e-7',
       maxRelErr: '0.0000034',
       verified: 'true',
       error: '',
+      noisy: '',
+      cv: '',
+      notes: '',
+      createdAt: '2026-06-01T12:00:00.000Z',
+      status: 'complete',
+      preset: 'quick',
+      runtime: 'browser',
+      adapter: 'google swiftshader (SwiftShader device (Subzero))',
+      adapterIsSoftware: 'true',
+      timingSource: 'timestamp-query',
+      timingQuantized: 'true',
+      copyGBps: '412.734219',
+      fmaGflops: '18934.21875',
+      toolVersion: '0.1.0',
     });
   });
 
   it('never writes an unverified result as a speed', () => {
     const cells = csvCells(
-      makeResult({ verified: false, speedupVsDense: 2, density: 0.5, error: 'mismatch' }),
+      makeResult({
+        verified: false,
+        speedupVsDense: 2,
+        pairedBaselineMs: 3,
+        density: 0.5,
+        error: 'mismatch',
+      }),
     );
     for (const column of [
       'medianMs',
@@ -180,6 +201,7 @@ describe('toCsv', () => {
       'bwUtil',
       'computeUtil',
       'speedupVsDense',
+      'pairedBaselineMs',
     ]) {
       expect(cells[column], column).toBe('');
     }
