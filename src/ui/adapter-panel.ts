@@ -152,7 +152,7 @@ export function adapterPanel(
       { class: 'more' },
       h('summary', {}, 'Features and limits the kernels use'),
       featureList(gpu),
-      limitTable(gpu),
+      h('div', { class: 'table-wrap' }, limitTable(gpu)),
     ),
   );
 }

@@ -239,7 +239,7 @@ export function resultsTable(
             const content = c.cell(row);
             return h(
               'td',
-              { class: c.numeric ? 'num' : undefined },
+              { class: c.numeric ? 'num' : undefined, 'data-col': c.key, 'data-label': c.label },
               ...(Array.isArray(content) ? content : [content]),
             );
           }),
