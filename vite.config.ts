@@ -1,5 +1,6 @@
 // The page's build: `npm start` serves it on localhost (WebGPU needs a secure context, and localhost is
-// one), `npm run build` writes dist/. The built page loads nothing from another origin; a
+// one), `npm run build` writes dist/: a static site with a relative base, so it works from any static
+// file server and under any sub-path (GitHub Pages serves it at /<repository>/). The built page loads nothing from another origin; a
 // Content-Security-Policy in the built HTML holds it to that and forbids inline scripts, so even a
 // string that slipped past the share-link decoder into the DOM could not run.
 
@@ -37,6 +38,8 @@ function contentSecurityPolicy(): Plugin {
 }
 
 export default defineConfig({
+  // Relative URLs throughout the build: the same dist/ works at / and at /any/sub/path/.
+  base: './',
   plugins: [contentSecurityPolicy()],
   // Pre-bundling would move ONNX Runtime Web's module away from the .wasm it loads by import.meta.url.
   optimizeDeps: { exclude: ['onnxruntime-web'] },

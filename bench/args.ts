@@ -2,8 +2,10 @@
 // argv into options or an error that names the bad option or value (the caller exits with code 2).
 
 import { PRESET_NAMES, type PresetName, SUITES, type Suite } from '../src/measure/presets.ts';
+import { checkPageUrl, PAGE_URL } from '../src/results/page-url.ts';
 
-export const DEFAULT_BASE_URL = 'http://localhost:5173/';
+/** The canonical page (package.json `homepage`): share links open there unless --base-url says otherwise. */
+export const DEFAULT_BASE_URL = PAGE_URL;
 
 export const USAGE = `usage: npm run bench -- [--preset quick|standard|full] [--only ${SUITES.join(',')}]
                       [--json FILE] [--csv FILE] [--base-url URL]
@@ -12,7 +14,8 @@ export const USAGE = `usage: npm run bench -- [--preset quick|standard|full] [--
   --only      comma-separated suites to keep (default all)
   --json      write the results JSON (attnscope.results/1) to FILE
   --csv       write one CSV row per result to FILE
-  --base-url  page URL of the share link printed last (default ${DEFAULT_BASE_URL})
+  --base-url  page URL of the share link printed last (default ${DEFAULT_BASE_URL},
+              the hosted page; give your own copy's address, or http://localhost:5173/ for npm start)
   --help      show this text
 
 Exit code 0 only when every result printed was verified; 2 for bad options; 130 when cancelled.`;
@@ -79,16 +82,9 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
     only = [...new Set(parts as Suite[])];
   }
-  const baseUrl = values['--base-url'] ?? DEFAULT_BASE_URL;
-  let parsedUrl: URL | undefined;
-  try {
-    parsedUrl = new URL(baseUrl);
-  } catch {
-    parsedUrl = undefined;
-  }
-  if (!parsedUrl || (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')) {
-    return { ok: false, error: `--base-url: '${baseUrl}' is not an http(s) URL` };
-  }
+  const checked = checkPageUrl(values['--base-url'] ?? DEFAULT_BASE_URL, '--base-url');
+  if (!checked.ok) return { ok: false, error: checked.error };
+  const baseUrl = checked.url;
   return {
     ok: true,
     options: {

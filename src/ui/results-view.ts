@@ -8,6 +8,7 @@ import { displayName, softwareWarning } from './adapter-panel.ts';
 import { h } from './dom.ts';
 import { messageOf } from './error-area.ts';
 import { duration, integer, sig, when } from './format.ts';
+import { linkSetting } from './link-setting.ts';
 import { STATUS_TEXT, statusOf, tally } from './results-model.ts';
 import { resultsTable, type TableState } from './results-table.ts';
 import { copyText, downloadCsv, downloadJson, shareLinkFor } from './share.ts';
@@ -155,7 +156,13 @@ export function resultsActions(file: ResultsFile, options: ViewOptions): HTMLEle
   json.addEventListener('click', () => downloadJson(file));
   const csv = h('button', { type: 'button', class: 'secondary', testid: 'export-csv' }, 'Export CSV');
   csv.addEventListener('click', () => downloadCsv(file));
-  return h('div', { class: 'share' }, h('div', { class: 'actions' }, copy, json, csv, note), output);
+  const setting = linkSetting(() => {
+    output.hidden = true;
+    output.value = '';
+    delete copy.dataset.href;
+    note.textContent = '';
+  });
+  return h('div', { class: 'share' }, h('div', { class: 'actions' }, copy, json, csv, note), output, setting);
 }
 
 /** Summary, actions and table of one file; the charts go in the returned chart slot. */

@@ -3,15 +3,55 @@
 // which are hostile input exactly like links.
 
 import { IMPORT_MAX_CHARS, parseImportedJson, toCsv, toJson } from '../results/export.ts';
+import { checkPageUrl, defaultLinkBase, PAGE_URL, pageAddress } from '../results/page-url.ts';
 import type { ParseResult } from '../results/schema.ts';
 import { encodeShareLink } from '../results/share-link.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { withInputs } from './article-inputs.ts';
 
-/** The link for these results on this page, `…#r=1.<payload>&a=1.<inputs beside the claims>`. */
-export async function shareLinkFor(file: ResultsFile): Promise<string> {
-  return withInputs(await encodeShareLink(file, `${location.origin}${location.pathname}`));
+/** Which page share links open: the default (see page-url.ts), this page, or an address of one's own. */
+export type LinkBaseSetting = { kind: 'default' } | { kind: 'this-page' } | { kind: 'custom'; url: string };
+
+const LINK_BASE_KEY = 'attnscope.link-base.v1';
+
+export function loadLinkBaseSetting(): LinkBaseSetting {
+  try {
+    const saved = JSON.parse(localStorage.getItem(LINK_BASE_KEY) ?? 'null') as LinkBaseSetting | null;
+    if (saved?.kind === 'this-page') return saved;
+    if (saved?.kind === 'custom' && typeof saved.url === 'string') {
+      const checked = checkPageUrl(saved.url, 'link address');
+      if (checked.ok) return { kind: 'custom', url: checked.url };
+    }
+  } catch {
+    // Unreadable or blocked storage: the default.
+  }
+  return { kind: 'default' };
 }
+
+export function saveLinkBaseSetting(setting: LinkBaseSetting): void {
+  try {
+    localStorage.setItem(LINK_BASE_KEY, JSON.stringify(setting));
+  } catch {
+    // Storage blocked: the setting lasts until the page is closed.
+  }
+}
+
+/** The page address share links made here point to, under `setting`. */
+export function linkBaseFor(setting: LinkBaseSetting, currentHref: string): string {
+  if (setting.kind === 'this-page') return pageAddress(currentHref);
+  if (setting.kind === 'custom') return setting.url;
+  return defaultLinkBase(currentHref);
+}
+
+/**
+ * The link for these results, `<page>#r=1.<payload>&a=1.<inputs beside the claims>`, on the page the
+ * link setting names.
+ */
+export async function shareLinkFor(file: ResultsFile): Promise<string> {
+  return withInputs(await encodeShareLink(file, linkBaseFor(loadLinkBaseSetting(), location.href)));
+}
+
+export { PAGE_URL };
 
 /** Copies text to the clipboard; false when the browser refused (the caller shows it to select). */
 export async function copyText(text: string): Promise<boolean> {

@@ -193,6 +193,8 @@ describe('?run=quick', () => {
 
 describe('share link', () => {
   it('opens in a fresh context with the same numbers and the shared banner', async () => {
+    // Served from 127.0.0.1, links point at the canonical hosted page by default; here, at this page.
+    await page.getByTestId('link-base').selectOption('this-page');
     await page.getByTestId('share-link').click();
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),

@@ -1,0 +1,198 @@
+// What a new visitor meets: the built page hosted under a sub-path of a plain static server (as GitHub
+// Pages serves it), share links that open on the canonical page unless the link setting says otherwise,
+// `?run=` that starts once and says so when it is unknown, and a 390 px phone screen with no sideways
+// scrolling of the document.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PAGE_URL } from '../../src/results/page-url.ts';
+import { encodeShareLink } from '../../src/results/share-link.ts';
+import type { ResultsFile } from '../../src/results/types.ts';
+import { quickPresetRun } from '../unit/results-fixtures.ts';
+import { fillSmallCustomRun, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
+import { serveFolder } from './static-server.ts';
+
+const baseUrl = inject('baseUrl');
+const distDir = inject('distDir');
+const browser = useBrowser();
+const SUB_PATH = '/lab/tools/attnscope/';
+let server: Server;
+let hostedUrl: string;
+
+beforeAll(async () => {
+  server = await serveFolder(distDir, SUB_PATH);
+  hostedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${SUB_PATH}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((done) => server?.close(() => done()));
+});
+
+async function openContext(width = 1280): Promise<BrowserContext> {
+  return browser().newContext({ viewport: { width, height: 900 }, deviceScaleFactor: 1 });
+}
+
+/** Records every response of the page with a status of 400 or more. */
+function failedResponses(page: Page): string[] {
+  const failed: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+  });
+  return failed;
+}
+
+describe('hosted under a sub-path of a static server', () => {
+  it('loads every file of the page from under the sub-path and reaches "ready"', async () => {
+    const context = await openContext();
+    try {
+      const watched = await watchedPage(context, hostedUrl);
+      const failed = failedResponses(watched.page);
+      await watched.page.goto(hostedUrl);
+      expect(await waitForState(watched.page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
+      expect(failed).toEqual([]);
+      const paths = watched.requests.map((url) => new URL(url).pathname);
+      expect(paths.filter((path) => !path.startsWith(SUB_PATH))).toEqual([]);
+      // The style sheet applied: the masthead is dark, not the browser's default white.
+      const background = await watched.page.$eval('.masthead', (el) => getComputedStyle(el).backgroundColor);
+      expect(background).not.toBe('rgba(0, 0, 0, 0)');
+      expect(watched.pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('share links open the canonical page by default; the link setting can point them here', async () => {
+    const context = await openContext();
+    try {
+      const shared = await encodeShareLink(quickPresetRun(), hostedUrl);
+      const watched = await watchedPage(context, hostedUrl);
+      const page = watched.page;
+      await page.goto(shared);
+      await waitForState(page, ['ready', 'no-webgpu', 'error']);
+      expect(await page.getByTestId('shared-banner').isVisible()).toBe(true);
+
+      await page.getByTestId('share-link').click();
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
+      );
+      const canonical = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+      expect(canonical.startsWith(`${PAGE_URL}#r=1.`)).toBe(true);
+
+      await page.getByTestId('link-base').selectOption('this-page');
+      await page.getByTestId('share-link').click();
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
+      );
+      const here = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+      expect(here.startsWith(`${hostedUrl}#r=1.`)).toBe(true);
+
+      await page.getByTestId('link-base').selectOption('custom');
+      await page.getByTestId('link-base-url').fill('ftp://example.org/');
+      expect(await page.locator('#link-base-error').textContent()).toMatch(
+        /Link address: .* is not an http\(s\) URL/,
+      );
+      await page.getByTestId('link-base-url').fill('https://example.org/mine/');
+      await page.getByTestId('share-link').click();
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
+      );
+      expect(await page.getByTestId('share-link').getAttribute('data-href')).toMatch(
+        /^https:\/\/example\.org\/mine\/#r=1\./,
+      );
+
+      // The link made for this page opens here, in a fresh context, with the shared results.
+      const fresh = await openContext();
+      try {
+        const other = await watchedPage(fresh, hostedUrl);
+        await other.page.goto(here);
+        await waitForState(other.page, ['ready', 'no-webgpu', 'error']);
+        expect(await other.page.getByTestId('shared-banner').textContent()).toMatch(
+          /shared, not measured here/,
+        );
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('?run=', () => {
+  it('an unknown value is said, and nothing starts', async () => {
+    const context = await openContext();
+    try {
+      const { page } = await watchedPage(context, baseUrl);
+      await page.goto(`${baseUrl}?run=fast`);
+      expect(await waitForState(page, ['ready', 'no-webgpu', 'error', 'running'])).toBe('ready');
+      expect(await page.getByTestId('error').textContent()).toMatch(/\?run=fast.*not a preset/);
+      expect(await page.evaluate(() => location.search)).toBe('');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('is consumed when the run starts, so a reload after Cancel starts nothing', async () => {
+    const context = await openContext();
+    try {
+      const { page } = await watchedPage(context, baseUrl);
+      await page.goto(`${baseUrl}?run=quick`);
+      await waitForState(page, ['running']);
+      expect(await page.evaluate(() => location.search)).toBe('');
+      await page.getByTestId('cancel').click();
+      expect(await waitForState(page, ['cancelled', 'done', 'error'], 60_000)).toBe('cancelled');
+      await page.reload();
+      expect(await waitForState(page, ['ready', 'running', 'error'])).toBe('ready');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a 390 px phone screen', () => {
+  it('never scrolls the document sideways: results, charts, claims, the custom form', async () => {
+    const context = await openContext(390);
+    try {
+      const file: ResultsFile = quickPresetRun();
+      const { page } = await watchedPage(context, baseUrl);
+      await page.goto(await encodeShareLink(file, baseUrl));
+      await waitForState(page, ['ready', 'no-webgpu', 'error']);
+      await page.waitForSelector('[data-testid="charts"] figure[data-drawn="true"]', { timeout: 30_000 });
+      await page.waitForSelector('[data-testid="claims"]');
+      await fillSmallCustomRun(page, '64, 96');
+      const overflow = () =>
+        page.evaluate(() => {
+          const root = document.documentElement;
+          const wide = [...document.querySelectorAll('body *')]
+            .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+            // Inside a box that scrolls or clips on its own (a wide table), the document does not move.
+            .filter((el) => {
+              for (let box = el.parentElement; box && box !== document.body; box = box.parentElement)
+                if (getComputedStyle(box).overflowX !== 'visible') return false;
+              return true;
+            })
+            .slice(0, 5)
+            .map(
+              (el) =>
+                `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`,
+            );
+          return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide };
+        });
+      const measured = await overflow();
+      await screenshot(page, 'phone-390');
+      expect(measured.wide).toEqual([]);
+      expect(measured.scrollWidth).toBeLessThanOrEqual(measured.clientWidth);
+      // Each result starts with what matters most, on screen: its kernel and its time.
+      const firstCells = await page.$$eval(
+        '[data-testid="results"] tbody tr:first-child td:is([data-col="kernel"], [data-col="median"])',
+        (cells) => cells.map((cell) => cell.getBoundingClientRect().right),
+      );
+      expect(firstCells.length).toBe(2);
+      for (const right of firstCells) expect(right).toBeLessThanOrEqual(390);
+    } finally {
+      await context.close();
+    }
+  });
+});
