@@ -45,8 +45,14 @@ export function formatProblem(r: BenchResult): string {
     return `${p.m}×${p.k}×${p.n}${epilogue}`;
   }
   const seq = p.seqQ === p.seqK ? `s=${p.seqK}` : `q=${p.seqQ} kv=${p.seqK}`;
+  const asked =
+    typeof p.targetDensity === 'number' &&
+    typeof p.maskDensity === 'number' &&
+    Math.abs(p.maskDensity - p.targetDensity) > 0.05
+      ? ` (asked ${density(p.targetDensity)})`
+      : '';
   const mask = p.mask
-    ? ` ${String(p.mask)} ${density(p.maskDensity)}`
+    ? ` ${String(p.mask)} ${density(p.maskDensity)}${asked}`
     : p.pattern
       ? ` ${String(p.pattern)} ~${density(p.targetDensity)}`
       : '';

@@ -20,6 +20,22 @@ function num(params: Record<string, ParamValue>, key: string): number | undefine
   return typeof value === 'number' ? value : undefined;
 }
 
+/** How far a mask's density may sit from the one asked for before the table says so (absolute). */
+const DENSITY_SLACK = 0.05;
+
+/**
+ * "asked 30 %: sliding-window reaches 17 %" when a pattern could not give the density asked for (its
+ * blocks come in whole windows, strides or rows); undefined when it came close.
+ */
+export function densityShortfall(result: BenchResult): string | undefined {
+  const asked = result.params.targetDensity;
+  const got = result.density;
+  if (typeof asked !== 'number' || got === undefined || Math.abs(got - asked) <= DENSITY_SLACK)
+    return undefined;
+  const pattern = typeof result.params.pattern === 'string' ? result.params.pattern : 'the pattern';
+  return `asked ${sig(asked * 100, 2)} %: ${pattern} reaches ${sig(got * 100, 2)} %`;
+}
+
 /** The problem in a few words: main "h8 · 512 × 512 · d64", detail "bigbird · 25 % of blocks · block 64". */
 export function problemParts(result: BenchResult): { main: string; detail: string } {
   const p = result.params;
@@ -42,6 +58,8 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     if (p.causal === true) main.push('causal');
     if (typeof p.pattern === 'string') detail.push(p.pattern);
     if (result.density !== undefined) detail.push(`${sig(result.density * 100, 2)} % of blocks`);
+    const shortfall = densityShortfall(result);
+    if (shortfall) detail.push(shortfall);
     const blockSize = num(p, 'blockSize');
     if (blockSize !== undefined) detail.push(`block ${blockSize}`);
   } else if (result.op === 'matmul') {

@@ -13,6 +13,7 @@ import {
 } from '../measure/presets.ts';
 import type { AdapterDescription } from '../results/types.ts';
 import { h, replaceChildren } from './dom.ts';
+import { formMessage, requiredMessage } from './form-messages.ts';
 import { bytes, eta, integer } from './format.ts';
 
 export type RunRequest =
@@ -268,6 +269,17 @@ export function runPanel(
     budget.value = String(Math.round(config.budgetMs / 1000));
   }
 
+  /** Fields the run needs that are empty: said as "required" rather than as a bad value. */
+  function emptyRequired(): Set<string> {
+    const empty = new Set<string>();
+    for (const field of FIELDS) {
+      if (field.key === 'decodeDensity') continue; // optional: the preset's default
+      if ((inputs.get(field.key)?.value ?? '').trim() === '') empty.add(field.key);
+    }
+    if (budget.value.trim() === '') empty.add('budgetMs');
+    return empty;
+  }
+
   function rawConfig(): Record<string, unknown> {
     const raw: Record<string, unknown> = {};
     for (const field of FIELDS) {
@@ -300,18 +312,24 @@ export function runPanel(
     } else {
       customValid = undefined;
       const unplaced: string[] = [];
+      const empty = emptyRequired();
+      const said = new Set<string>();
       for (const error of result.errors) {
         const base = error.field.split('[')[0];
+        // An empty field fails for its emptiness, not its value: one "required", and only if it matters.
+        if (empty.has(base) && said.has(base)) continue;
+        const message = empty.has(base) ? requiredMessage(base) : formMessage(error.field, error.message);
+        said.add(base);
         const element = errors.get(base);
         if (!element) {
-          unplaced.push(error.message);
+          unplaced.push(message);
           continue;
         }
-        element.textContent = element.textContent ? `${element.textContent} ${error.message}` : error.message;
+        element.textContent = element.textContent ? `${element.textContent} ${message}` : message;
         (base === 'budgetMs' ? budget : inputs.get(base))?.setAttribute('aria-invalid', 'true');
       }
       formErrors.textContent =
-        `${result.errors.length} problem${result.errors.length === 1 ? '' : 's'} to fix before running` +
+        `${said.size} field${said.size === 1 ? '' : 's'} to fix before running` +
         (unplaced.length ? `: ${unplaced.join(' ')}` : '.');
     }
     updateButtons();

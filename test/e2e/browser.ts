@@ -135,7 +135,11 @@ export function doneEvents(page: Page): Promise<{ state: string; status?: string
   );
 }
 
-/** Chooses Custom and types a small configuration: attention only, one head, no peers, 5 s budget. */
+/**
+ * Chooses Custom and types a small configuration: attention only, one head, no peers. The budget (60 s)
+ * is far more than it needs, so that a run is still going when a test cancels it or loses its device,
+ * however loaded the machine (a run that passes twice its budget stops by itself).
+ */
 export async function fillSmallCustomRun(page: Page, seqLens: string): Promise<void> {
   await page.locator('#preset-custom').check();
   await page.locator('#cfg-seqLens').fill(seqLens);
@@ -143,7 +147,7 @@ export async function fillSmallCustomRun(page: Page, seqLens: string): Promise<v
   for (const suite of ['sparse', 'decode', 'matmul', 'probes', 'model'])
     await page.locator(`#cfg-suites-${suite}`).uncheck();
   await page.locator('#cfg-peers').uncheck();
-  await page.locator('#cfg-budget').fill('5');
+  await page.locator('#cfg-budget').fill('60');
 }
 
 /**

@@ -260,7 +260,9 @@ describe('export', () => {
 describe('side by side', () => {
   it('compares a shared run with the last run measured here, ratio per configuration', async () => {
     const link = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
-    await page.goto(link.replace('?run=quick', ''));
+    // The link is this page's address plus a fragment: leave the page first, so that it loads afresh.
+    await page.goto('about:blank');
+    await page.goto(link);
     await waitForState(page, ['ready']);
     await page.getByTestId('view-compare').click();
     const ratios = await page.$$eval('[data-testid="compare"] tbody tr td:last-child', (cells) =>
@@ -301,22 +303,33 @@ describe('cancel and device loss', () => {
   it('validates the custom form as typed, naming the field and the limit', async () => {
     await page.locator('#preset-custom').check();
     await page.locator('#cfg-heads').fill('0');
-    expect(await page.locator('#cfg-heads-error').textContent()).toMatch(/heads: must be at least 1/);
+    expect(await page.locator('#cfg-heads-error').textContent()).toMatch(
+      /^Heads: must be at least 1, got 0$/,
+    );
     expect(await page.locator('#cfg-heads').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('run').isDisabled()).toBe(true);
     await page.locator('#cfg-heads').fill('64');
     await page.locator('#cfg-seqLens').fill('64, 100000000');
     expect(await page.locator('#cfg-seqLens-error').textContent()).toMatch(
-      /seqLens\[1\]: 100000000 exceeds the limit/,
+      /Sequence lengths, value 2: 100000000 exceeds the limit/,
     );
     await page.locator('#cfg-seqLens').fill('64, 1048576');
     expect(await page.locator('#cfg-seqLens-error').textContent()).toMatch(/maxStorageBufferBindingSize/);
     await page.locator('#cfg-seqLens').fill('64, abc');
     expect(await page.locator('#cfg-seqLens-error').textContent()).toMatch(
-      /seqLens\[1\]: expected an integer/,
+      /Sequence lengths, value 2: expected an integer/,
     );
     await page.locator('#cfg-seqLens').fill('64');
     expect(await page.locator('#cfg-seqLens-error').textContent()).toBe('');
+    // The form's labels and units, and "required" for an empty field.
+    await page.locator('#cfg-heads').fill('');
+    expect(await page.locator('#cfg-heads-error').textContent()).toBe('Heads: required');
+    await page.locator('#cfg-heads').fill('1');
+    await page.locator('#cfg-budget').fill('-1');
+    expect(await page.locator('#cfg-budget-error').textContent()).toBe(
+      'Time budget: must be at least 1 s, got -1 s',
+    );
+    await page.locator('#cfg-budget').fill('60');
   });
 
   it('Cancel stops a run: state "cancelled", the results labelled partial', async () => {
