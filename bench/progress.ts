@@ -16,7 +16,10 @@ function eta(ms: number | undefined): string {
 }
 
 export function createProgress(stream: NodeJS.WriteStream): ProgressSink {
-  if (!stream.isTTY) {
+  // Under `npm run bench` standard error is a pipe (scripts/setup.mjs filters Dawn's noise from it);
+  // the set-up says whether the pipe ends in a terminal.
+  const terminal = stream.isTTY || process.env.ATTNSCOPE_STDERR_TTY === '1';
+  if (!terminal) {
     let lastDone = -1;
     return {
       update(p) {
@@ -31,7 +34,7 @@ export function createProgress(stream: NodeJS.WriteStream): ProgressSink {
   let drawn = false;
   return {
     update(p) {
-      const columns = stream.columns ?? 80;
+      const columns = stream.columns ?? (Number(process.env.COLUMNS) || 80);
       const width = Math.max(10, Math.min(30, columns - 60));
       const filled = p.total ? Math.round((width * p.done) / p.total) : 0;
       const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${eta(p.etaMs)} `;

@@ -4,15 +4,23 @@
 // make sure a WebGPU adapter exists for Node and for Chromium. On Debian/Ubuntu without a GPU that is
 // SwiftShader's Vulkan driver, shipped in the `chromium` package, plus the Vulkan loader `libvulkan1`:
 // installed here when running as root, otherwise we stop with the exact command to run.
+// `node scripts/setup.mjs --for=X -- command args…` then runs the command with a private
+// XDG_RUNTIME_DIR and its standard error filtered of Dawn's known harmless lines (setup-lib.mjs).
 // Plain Node, no dependencies: it runs before node_modules exists.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { aptInstallCommand, createDawnNoiseFilter } from './setup-lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const purpose = (process.argv.find((a) => a.startsWith('--for=')) ?? '--for=start').slice(6);
+const separator = process.argv.indexOf('--');
+const ownArgs = separator >= 0 ? process.argv.slice(2, separator) : process.argv.slice(2);
+const childCommand = separator >= 0 ? process.argv.slice(separator + 1) : [];
+const purpose = (ownArgs.find((a) => a.startsWith('--for=')) ?? '--for=start').slice(6);
 
 function run(command, args) {
   console.log(`[setup] ${command} ${args.join(' ')}`);
@@ -52,12 +60,11 @@ function ensureBrowserAndSwiftShader() {
   if (!have(CHROMIUM) || !have(SWIFTSHADER_ICD)) missing.push('chromium');
   if (!have(VULKAN_LOADER)) missing.push('libvulkan1');
   if (missing.length === 0) return;
-  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
     console.error(
       `\n[setup] The tests need Chromium (for the page and SwiftShader's Vulkan driver) and the Vulkan loader.\n` +
-        `[setup] Missing: ${missing.join(', ')}. Install them, then run npm test again:\n\n    sudo ${command}\n`,
+        `[setup] Missing: ${missing.join(', ')}. Install them, then run npm test again:\n\n    ${aptInstallCommand(missing, isRoot)}\n`,
     );
     process.exit(1);
   }
@@ -65,5 +72,48 @@ function ensureBrowserAndSwiftShader() {
   run('apt-get', ['install', '-y', '-qq', ...missing]);
 }
 
+/**
+ * Runs the command with a private XDG_RUNTIME_DIR (mode 0700, removed afterwards), its standard error
+ * line by line through the filter of Dawn's known harmless lines, and exits with its exit code. A
+ * terminal on standard error is passed on as ATTNSCOPE_STDERR_TTY/COLUMNS (the pipe hides it).
+ */
+function runFiltered(command) {
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'attnscope-xdg-'));
+  chmodSync(runtimeDir, 0o700);
+  const env = { ...process.env, XDG_RUNTIME_DIR: runtimeDir };
+  if (process.stderr.isTTY) {
+    env.ATTNSCOPE_STDERR_TTY = '1';
+    env.COLUMNS = String(process.stderr.columns ?? 80);
+  }
+  const child = spawn(command[0], command.slice(1), {
+    cwd: root,
+    env,
+    stdio: ['inherit', 'inherit', 'pipe'],
+    shell: process.platform === 'win32',
+  });
+  const filter = createDawnNoiseFilter();
+  const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on('line', (line) => {
+    if (filter.line(line)) process.stderr.write(`${line}\n`);
+  });
+  // Ctrl-C reaches the child from the terminal; this process waits for it to finish.
+  process.on('SIGINT', () => {});
+  const closed = new Promise((done) => lines.once('close', done));
+  child.on('error', (error) => {
+    console.error(`[setup] could not run ${command[0]}: ${error.message}`);
+    process.exit(127);
+  });
+  child.on('exit', async (code, signal) => {
+    await closed;
+    rmSync(runtimeDir, { recursive: true, force: true });
+    if (filter.hidden > 0)
+      process.stderr.write(
+        `[setup] hid ${filter.hidden} lines Dawn prints while it looks for adapters (XDG_RUNTIME_DIR, Vulkan shaderUniform*ArrayDynamicIndexing): known to be harmless.\n`,
+      );
+    process.exit(code ?? (signal ? 128 + 2 : 1));
+  });
+}
+
 ensureNpmPackages();
 if (purpose === 'test') ensureBrowserAndSwiftShader();
+if (childCommand.length > 0) runFiltered(childCommand);

@@ -32,13 +32,39 @@ export interface NodeAdapter {
 
 let loaded: Promise<WebgpuModule> | undefined;
 
+/**
+ * Dawn prints "XDG_RUNTIME_DIR is invalid or not set" (twice per instance) when the variable is
+ * missing or names no directory; it needs none for compute. A private, empty one (mode 0700, under
+ * the system's temporary folder) keeps that harmless line out of every Node run.
+ */
+async function ensureRuntimeDir(): Promise<void> {
+  const fsName = 'node:fs';
+  const osName = 'node:os';
+  const pathName = 'node:path';
+  const fs: typeof import('node:fs') = await import(/* @vite-ignore */ fsName);
+  const current = process.env.XDG_RUNTIME_DIR;
+  if (current && fs.existsSync(current) && fs.statSync(current).isDirectory()) return;
+  const os: typeof import('node:os') = await import(/* @vite-ignore */ osName);
+  const path: typeof import('node:path') = await import(/* @vite-ignore */ pathName);
+  try {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attnscope-xdg-'));
+    fs.chmodSync(dir, 0o700);
+    process.env.XDG_RUNTIME_DIR = dir;
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  } catch {
+    // No writable temporary folder: Dawn prints its line, and works all the same.
+  }
+}
+
 function loadWebgpu(): Promise<WebgpuModule> {
   // A computed specifier keeps bundlers from pulling the native addon into the page.
   const name = 'webgpu';
-  loaded ??= import(/* @vite-ignore */ name).then((m: WebgpuModule) => {
-    Object.assign(globalThis, m.globals);
-    return m;
-  });
+  loaded ??= ensureRuntimeDir()
+    .then(() => import(/* @vite-ignore */ name))
+    .then((m: WebgpuModule) => {
+      Object.assign(globalThis, m.globals);
+      return m;
+    });
   return loaded;
 }
 

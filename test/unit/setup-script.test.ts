@@ -1,0 +1,48 @@
+// The set-up's messages for a fresh clone: an install command that works as pasted without root, and
+// Dawn's known harmless start-up lines kept out of test and bench output (everything else kept).
+
+import { describe, expect, it } from 'vitest';
+import { aptInstallCommand, createDawnNoiseFilter } from '../../scripts/setup-lib.mjs';
+
+describe('the install hint (item 11)', () => {
+  it('puts both halves under sudo for a user without root', () => {
+    expect(aptInstallCommand(['chromium', 'libvulkan1'], false)).toBe(
+      "sudo sh -c 'apt-get update && apt-get install -y chromium libvulkan1'",
+    );
+  });
+
+  it('needs no sudo as root', () => {
+    expect(aptInstallCommand(['chromium'], true)).toBe('apt-get update && apt-get install -y chromium');
+  });
+});
+
+// What one Dawn instance printed on this machine (SwiftShader, lavapipe installed, no XDG_RUNTIME_DIR).
+const DAWN_START = [
+  'error: XDG_RUNTIME_DIR is invalid or not set in the environment.',
+  'error: XDG_RUNTIME_DIR is invalid or not set in the environment.',
+  'Warning: Vulkan shaderUniform*ArrayDynamicIndexing required.',
+  ' - While initializing adapter (backend=BackendType::Vulkan)',
+  '    at InitializeImpl (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/PhysicalDeviceVk.cpp:257)',
+  '',
+];
+
+describe("Dawn's harmless lines (item 12)", () => {
+  it('drops every line of the known start-up noise and counts them', () => {
+    const filter = createDawnNoiseFilter();
+    expect(DAWN_START.filter((line) => filter.line(line))).toEqual([]);
+    expect(filter.hidden).toBe(DAWN_START.length);
+  });
+
+  it('keeps everything else, including other Dawn warnings and errors and blank lines elsewhere', () => {
+    const filter = createDawnNoiseFilter();
+    const kept = [
+      'bench: cancelling',
+      '',
+      'Warning: Vulkan something else.',
+      ' - While initializing adapter (backend=BackendType::Vulkan)',
+      'Error: GPU error while timing: out of memory',
+    ];
+    const input = [...DAWN_START.slice(2, 5), ...kept];
+    expect(input.filter((line) => filter.line(line))).toEqual(kept);
+  });
+});
