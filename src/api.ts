@@ -17,6 +17,11 @@ import {
 export interface RunOptions {
   /** 'auto' or a name in attentionKernels / matmulKernels. */
   kernel?: string;
+  /**
+   * Called with the name of the kernel that runs, before it runs: what 'auto' chose (or the kernel
+   * named). The call still returns the output alone.
+   */
+  onKernel?: (name: string) => void;
 }
 
 /** softmax(scale·QKᵀ, masked)·V on the GPU; returns o (heads, seqQ, headDim). */
@@ -27,6 +32,7 @@ export async function attention(
 ): Promise<Float32Array> {
   const problem = validateAttention(input, gpu.limits);
   const kernel = selectAttentionKernel(gpu, problem, options.kernel ?? 'auto');
+  options.onKernel?.(kernel.name);
   return callOnce(gpu, `attention(${kernel.name})`, attentionBuffers(gpu, kernel, problem, input));
 }
 
@@ -39,6 +45,7 @@ export async function matmul(
 ): Promise<Float32Array> {
   const problem = validateMatmul(a, b, options, gpu.limits);
   const kernel = selectMatmulKernel(gpu, problem, options.kernel ?? 'auto');
+  options.onKernel?.(kernel.name);
   return callOnce(
     gpu,
     `matmul(${kernel.name})`,
@@ -59,6 +66,7 @@ export async function gemv(
   const problem = validateGemv(x, qw, options);
   const kernel = selectGemvKernel(gpu, problem, options.kernel ?? 'auto');
   checkGemvFits(gpu, kernel.name, problem, planGemv(gpu, problem));
+  options.onKernel?.(kernel.name);
   const { rows, n } = problem;
   const layout = gemvLayout(problem);
   const xPadded = packActivations(x, problem, layout);

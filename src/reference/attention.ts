@@ -4,6 +4,7 @@
 // (heads, seqQ, headDim).
 
 import type { AttentionProblem } from '../kernels/types.ts';
+import { type AttentionInput, validateAttention } from '../kernels/validate.ts';
 
 /** The problem the reference computes: the kernels' own (one type for an attention shape). */
 export type AttentionShape = AttentionProblem;
@@ -14,13 +15,32 @@ export function isAllowed(p: AttentionShape, i: number, j: number): boolean {
   return p.mask ? p.mask.allows(i, j) : true;
 }
 
-/** softmax(scale · QKᵀ, masked) · V in f64; a row with no allowed key gives zeros. */
+/**
+ * softmax(scale · QKᵀ, masked) · V in f64; a row with no allowed key gives zeros. Takes the input
+ * object of attention() (validated the same way, scale defaulting to 1/√headDim), or q, k, v and the
+ * shape separately.
+ */
+export function attentionReference(input: AttentionInput): Float64Array;
 export function attentionReference(
   q: Float32Array,
   k: Float32Array,
   v: Float32Array,
   p: AttentionShape,
+): Float64Array;
+export function attentionReference(
+  first: AttentionInput | Float32Array,
+  k?: Float32Array,
+  v?: Float32Array,
+  shape?: AttentionShape,
 ): Float64Array {
+  if (first instanceof Float32Array) {
+    if (!k || !v || !shape) throw new Error('attentionReference: expected q, k, v and the shape');
+    return reference(first, k, v, shape);
+  }
+  return reference(first.q, first.k, first.v, validateAttention(first));
+}
+
+function reference(q: Float32Array, k: Float32Array, v: Float32Array, p: AttentionShape): Float64Array {
   const { heads, seqQ, seqK, headDim: d } = p;
   const out = new Float64Array(heads * seqQ * d);
   const scores = new Float64Array(seqK);
