@@ -36,6 +36,26 @@ export function densityShortfall(result: BenchResult): string | undefined {
   return `asked ${sig(asked * 100, 2)} %: ${pattern} reaches ${sig(got * 100, 2)} %`;
 }
 
+/** Parameters that say how a result was made, not what problem it is: never part of its description. */
+const BOOKKEEPING = new Set(['scaledForSoftware', 'verifiedOn', 'seed', 'tuned', 'mask', 'maskDensity']);
+
+/** GEMV and the decode step: "1 row · 4,096 → 4,096" or "GLM-130B · context 2,048", then the weights. */
+function weightsParts(p: Record<string, ParamValue>, main: string[], detail: string[]): void {
+  if (typeof p.model === 'string') main.push(p.model);
+  const rows = num(p, 'rows') ?? num(p, 'batch');
+  if (rows !== undefined) main.push(`${integer(rows)} row${rows === 1 ? '' : 's'}`);
+  const [k, n] = [num(p, 'k'), num(p, 'n')];
+  if (k !== undefined && n !== undefined) main.push(`${integer(k)} → ${integer(n)}`);
+  const context = num(p, 'context');
+  if (context !== undefined) main.push(`context ${integer(context)}`);
+  if (typeof p.format === 'string') detail.push(p.format);
+  const groupSize = num(p, 'groupSize');
+  if (groupSize !== undefined) detail.push(`groups of ${groupSize}`);
+  if (p.kv === 'sparse') detail.push('sparse KV');
+  const tp = num(p, 'tp');
+  if (tp !== undefined && tp > 1) detail.push(`${tp} cards`);
+}
+
 /** The problem in a few words: main "h8 · 512 × 512 · d64", detail "bigbird · 25 % of blocks · block 64". */
 export function problemParts(result: BenchResult): { main: string; detail: string } {
   const p = result.params;
@@ -86,10 +106,13 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     if (size !== undefined) main.push(bytes(size));
     const threads = num(p, 'threads');
     if (threads !== undefined) main.push(`${integer(threads)} threads`);
+  } else if (result.op === 'gemv' || result.op === 'decode-step') {
+    weightsParts(p, main, detail);
   }
   if (main.length === 0 && detail.length === 0) {
     main.push(
       Object.entries(p)
+        .filter(([key]) => !BOOKKEEPING.has(key))
         .map(([key, value]) => `${key} ${typeof value === 'number' ? sig(value) : String(value)}`)
         .join(' · '),
     );
@@ -148,6 +171,8 @@ export interface SpeedUp {
   baselineMs?: number;
   /** This result's median time in those samples (ms): its own median. */
   candidateMs: number;
+  /** The paired ratio's 95 % interval, when the harness recorded it. */
+  ci95?: [number, number];
 }
 
 /** The dense kernel a sparse result's speedupVsDense is taken against, by op (run.ts linkSparseResults). */
@@ -173,6 +198,7 @@ export function speedUpOf(result: BenchResult, all: readonly BenchResult[]): Spe
       samples: paired ? 'paired' : 'separate',
       baselineMs: paired ? result.pairedBaselineMs : result.latencyMs.median * result.speedupVsDense,
       candidateMs: result.latencyMs.median,
+      ci95: result.speedupCi95,
     };
   }
   const baselineName = BASELINE[result.op];

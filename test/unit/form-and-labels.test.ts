@@ -65,3 +65,42 @@ describe('a density the pattern cannot reach', () => {
     expect(formatProblem(sliding)).toBe('h=1 s=256 d=64 sliding-window(w=3) 0.17 (asked 0.3)');
   });
 });
+
+describe('problems described as the results table does, never as a parameter dump (item 14)', () => {
+  it.each([
+    [
+      'matmul with an epilogue',
+      makeResult({
+        op: 'matmul',
+        kernel: 'tiled',
+        params: { m: 128, k: 128, n: 128, bias: true, activation: 'gelu', scaledForSoftware: true },
+      }),
+      '128³ · bias · gelu',
+    ],
+    [
+      'gemv',
+      makeResult({
+        op: 'gemv',
+        kernel: 'gemv-int4',
+        params: { rows: 1, k: 4096, n: 11008, format: 'int4', groupSize: 32, scaledForSoftware: true },
+      }),
+      '1 row · 4,096 → 11,008 · int4 · groups of 32',
+    ],
+    [
+      'decode step',
+      makeResult({
+        op: 'decode-step',
+        kernel: 'decode-step',
+        params: { model: 'GLM-130B', context: 2048, batch: 1, format: 'int8', kv: 'sparse', seed: 7 },
+      }),
+      'GLM-130B · 1 row · context 2,048 · int8 · sparse KV',
+    ],
+    [
+      'an op the table does not know',
+      makeResult({ op: 'probe', kernel: 'new', params: { widgets: 3, scaledForSoftware: true } }),
+      'widgets 3',
+    ],
+  ])('%s', (_name, result, label) => {
+    expect(problemLabel(result)).toBe(label);
+  });
+});
