@@ -89,7 +89,8 @@ export function speedUpSource(speedUp: SpeedUp): string {
   if (speedUp.samples === 'paired') {
     return (
       `${speedUp.against} ${base} and this ${duration(speedUp.candidateMs)}, timed interleaved in the same pairs ` +
-      `(same load); the speed-up is the median of the per-pair ratios. The ${speedUp.against} row is a separate measurement.`
+      `(same load); the speed-up is the median of the per-pair ratios${speedUp.ci95 ? `, 95 % CI ${ratio(speedUp.ci95[0])}–${ratio(speedUp.ci95[1])}` : ''}. ` +
+      `The ${speedUp.against} row is a separate measurement.`
     );
   }
   return `${speedUp.against} ${base} ÷ this ${duration(speedUp.candidateMs)}: the two rows’ medians, same problem, same run`;

@@ -111,19 +111,36 @@ describe('?run=quick', () => {
   });
 
   it('shows each sparse speed-up beside the medians of the samples it comes from', async () => {
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
     const rows = await page.$$eval('[data-testid="results"] tbody tr', (trs) =>
       trs.flatMap((tr) => {
         const speedup = tr.querySelector('[data-speedup]')?.getAttribute('data-speedup');
         const baseline = tr.querySelector('[data-paired-baseline]')?.getAttribute('data-paired-baseline');
-        const median = tr.querySelectorAll('td')[2]?.textContent ?? '';
-        return speedup && baseline ? [{ speedup: Number(speedup), baseline: Number(baseline), median }] : [];
+        const median = tr.querySelector('td[data-col="median"]')?.textContent ?? '';
+        const text = tr.querySelector('td[data-col="speedup"]')?.textContent ?? '';
+        return speedup && baseline
+          ? [{ speedup: Number(speedup), baseline: Number(baseline), median, text }]
+          : [];
       }),
     );
+    const paired = results.results.filter((r) => r.verified && r.pairedBaselineMs !== undefined);
+    expect(rows.length).toBe(paired.length);
     expect(rows.length).toBeGreaterThanOrEqual(1);
     for (const row of rows) {
-      const median = parseDuration(row.median) ?? Number.NaN;
-      // The median of per-pair ratios and the ratio of the pairs' medians agree closely.
-      expect(Math.abs(Math.log(row.baseline / median / row.speedup))).toBeLessThan(Math.log(1.25));
+      const result = paired.find((r) => r.speedupVsDense === row.speedup);
+      if (!result?.latencyMs || result.pairedBaselineMs === undefined) throw new Error('no paired result');
+      // The row's median, the baseline's median beside the ratio and the ratio come from the same pairs.
+      expect(row.baseline).toBe(result.pairedBaselineMs);
+      expect(parseDuration(row.median)).toBeCloseTo(result.latencyMs.median, 1);
+      expect(row.text).toMatch(/dense .* in pairs/);
+      // The ratio of the two medians lies within the ratio's 95 % interval, widened by the medians'
+      // own uncertainty (the median of per-pair ratios and the ratio of medians differ by noise only).
+      const [lo, hi] = result.speedupCi95 ?? [result.speedupVsDense ?? 0, result.speedupVsDense ?? 0];
+      const l = result.latencyMs;
+      const spread = Math.max(l.ci95[1] - l.median, l.median - l.ci95[0]) / l.median;
+      const ofMedians = result.pairedBaselineMs / l.median;
+      expect(ofMedians).toBeGreaterThanOrEqual(lo / (1 + spread));
+      expect(ofMedians).toBeLessThanOrEqual(hi * (1 + spread));
     }
   });
 
