@@ -3,10 +3,10 @@
 // override it. A page served from this machine (localhost, a loopback address) links to the canonical
 // page by default, since nobody else can open localhost; a copy hosted anywhere else links to itself.
 
-import { homepage } from '../../package.json';
+import packageJson from '../../package.json' with { type: 'json' };
 
 /** The canonical page URL (package.json `homepage`). */
-export const PAGE_URL: string = homepage;
+export const PAGE_URL: string = packageJson.homepage;
 
 /** Whether a page address can only be opened on this machine (localhost, loopback, a file). */
 export function isLocalAddress(href: string): boolean {
