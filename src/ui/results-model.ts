@@ -39,7 +39,7 @@ export function densityShortfall(result: BenchResult): string | undefined {
 /** Parameters that say how a result was made, not what problem it is: never part of its description. */
 const BOOKKEEPING = new Set(['scaledForSoftware', 'verifiedOn', 'seed', 'tuned', 'mask', 'maskDensity']);
 
-/** GEMV and the decode step: "1 row · 4,096 → 4,096" or "GLM-130B · context 2,048", then the weights. */
+/** The decode step: "GLM-130B · 1 row · context 2,048", then the weights' format and the KV cache. */
 function weightsParts(p: Record<string, ParamValue>, main: string[], detail: string[]): void {
   if (typeof p.model === 'string') main.push(p.model);
   const rows = num(p, 'rows') ?? num(p, 'batch');
@@ -106,7 +106,7 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     if (size !== undefined) main.push(bytes(size));
     const threads = num(p, 'threads');
     if (threads !== undefined) main.push(`${integer(threads)} threads`);
-  } else if (result.op === 'gemv' || result.op === 'decode-step') {
+  } else if (result.op === 'decode-step') {
     weightsParts(p, main, detail);
   }
   if (main.length === 0 && detail.length === 0) {

@@ -84,7 +84,7 @@ describe('problems described as the results table does, never as a parameter dum
         kernel: 'gemv-int4',
         params: { rows: 1, k: 4096, n: 11008, format: 'int4', groupSize: 32, scaledForSoftware: true },
       }),
-      '1 row · 4,096 → 11,008 · int4 · groups of 32',
+      '4,096 × 11,008 · int4/g32 · 1 row',
     ],
     [
       'decode step',
