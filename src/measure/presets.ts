@@ -20,7 +20,7 @@ export const SUITES: readonly Suite[] = [
   'gemv',
   'probes',
   'peers',
-  // A decoder layer's decode step (src/model/model-suite.ts: its configurations per preset).
+  // A decoder layer's decode step (src/measure/model-suite.ts: its configurations per preset).
   'model',
 ];
 /** Mask patterns the sparse suite can build. */

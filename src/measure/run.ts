@@ -8,13 +8,13 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { Gpu } from '../gpu/gpu.ts';
 import { registry as defaultRegistry } from '../kernels/registry.ts';
 import type { KernelEntry } from '../kernels/types.ts';
-import { modelCases, runModelSuite } from '../model/model-suite.ts';
 import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/types.ts';
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
 import { type Case, ReferenceCache } from './cases.ts';
 import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
 import { describeEnvironment } from './environment.ts';
 import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
+import { modelCases, runModelSuite } from './model-suite.ts';
 import { applyCeilings, speedup } from './models.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from './peer.ts';
 import { type Job, planJobs, type Registries } from './plan.ts';
@@ -213,7 +213,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   let tuningDone = false;
   const modelJobs = config.suites.includes('model') ? modelCases(gpu, options.preset ?? 'quick') : [];
 
-  /** The model suite: decode steps of the preset's model shapes, after the kernel jobs (src/model/model-suite.ts). */
+  /** The model suite: decode steps of the preset's model shapes, after the kernel jobs (src/measure/model-suite.ts). */
   const runModelJobs = async () => {
     const budgetMs = MODEL_BUDGET_SHARE * config.budgetMs;
     const onCase = (index: number, label: string, result?: BenchResult) =>

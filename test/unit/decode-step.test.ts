@@ -2,6 +2,7 @@
 // tensor-parallel slices, kept KV blocks, and the bytes per token op by op from the model shapes.
 
 import { describe, expect, it } from 'vitest';
+import { fittingTp, layersToCycle, modelCases } from '../../src/measure/model-suite.ts';
 import {
   type DecodeStepOptions,
   keptBlocks,
@@ -11,7 +12,6 @@ import {
   stepBytes,
   tpChoices,
 } from '../../src/model/decode-plan.ts';
-import { fittingTp, layersToCycle, modelCases } from '../../src/model/model-suite.ts';
 import { layerWeightBytes, matrixBytes, models } from '../../src/model/shapes.ts';
 import { q4At, q8At, streamKey, valueAt } from '../../src/model/synthetic.ts';
 import { matrixSpecs, weightAt } from '../../src/model/weights.ts';

@@ -6,22 +6,22 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { read } from '../kernels/read.ts';
-import { kernelSampler, measurePair } from '../measure/sample.ts';
-import { median } from '../measure/stats.ts';
-import type { Timer } from '../measure/timing.ts';
-import { compareToReference } from '../reference/compare.ts';
-import { decoderLayerReference } from '../reference/decoder-layer.ts';
-import type { BenchResult, OpTime, ParamValue } from '../results/types.ts';
 import {
   type DecodePlan,
   type DecodeStepOptions,
   keptBlocks,
   planDecodeStep,
   tpChoices,
-} from './decode-plan.ts';
-import { createDecodeStep, type DecodeStep } from './decode-step.ts';
-import { projectDecode } from './projection.ts';
-import { layerParams } from './shapes.ts';
+} from '../model/decode-plan.ts';
+import { createDecodeStep, type DecodeStep } from '../model/decode-step.ts';
+import { projectDecode } from '../model/projection.ts';
+import { layerParams } from '../model/shapes.ts';
+import { compareToReference } from '../reference/compare.ts';
+import { decoderLayerReference } from '../reference/decoder-layer.ts';
+import type { BenchResult, OpTime, ParamValue } from '../results/types.ts';
+import { kernelSampler, measurePair } from './sample.ts';
+import { median } from './stats.ts';
+import type { Timer } from './timing.ts';
 
 /** Tolerance of a layer against its f64 reference (f32 accumulation over k up to 32768). */
 export const LAYER_TOLERANCE = { atol: 2e-4, rtol: 2e-4 };

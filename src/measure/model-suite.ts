@@ -5,10 +5,16 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { gemvLayout } from '../kernels/gemv-common.ts';
+import {
+  type DecodeStepOptions,
+  planDecodeStep,
+  sliceShape,
+  stepBytes,
+  tpChoices,
+} from '../model/decode-plan.ts';
+import { layerMatrices, layerWeightBytes, modelShape } from '../model/shapes.ts';
 import type { BenchResult } from '../results/types.ts';
-import { type DecodeStepOptions, planDecodeStep, sliceShape, stepBytes, tpChoices } from './decode-plan.ts';
 import { measureDecodeStep, type StepCase, type StepContext } from './measure-step.ts';
-import { layerMatrices, layerWeightBytes, modelShape } from './shapes.ts';
 
 export type ModelPreset = 'quick' | 'standard' | 'full';
 
