@@ -148,7 +148,11 @@ export function checkBandwidthUtilisation(ctx: CheckContext): ClaimCheck {
   const large = paired.filter(
     (entry) => entry.share.estimate <= 1 && (isSoftware || entry.ws >= UNCACHED_WORKING_SET_BYTES),
   );
-  const label = (result: Evidence) => `${result.op} ${result.kernel}`;
+  // A decode step is named by its model and weight format; other results by op and kernel.
+  const label = (result: Evidence) =>
+    result.op === result.kernel
+      ? [result.op, result.params.model, result.params.format].filter((part) => part !== undefined).join(' ')
+      : `${result.op} ${result.kernel}`;
   const inflatedLine =
     inflated.length === 0
       ? ''

@@ -123,6 +123,11 @@ describe('bandwidth utilisation 65% → 88%: memory-bound, paired with the read 
     expect(result.verdict).toBe('not-reproduced');
     expect(result.detail).toContain('cache-inflated and not counted: gemv gemv-int4 130%');
   });
+
+  it('names a decode step by its model and weight format, not its op twice', () => {
+    const result = outcome('bandwidth-utilisation-65-88', resultsOn([step(0.7, [0.68, 0.72])]));
+    expect(result.measured).toMatch(/^decode-step glm-130b int4: 70%/);
+  });
 });
 
 describe('latency 120 → 85 ms: from the decode-step projection, never one attention kernel', () => {
