@@ -6,11 +6,22 @@
 // partials of a row are merged at the end. Dense, or (SPARSE) sparse by visiting only the key
 // quads listed in `visit_meta` (built from the mask's CSR by the module): one word per 4 positions,
 // so the loops are as flat as the dense ones, whatever the lengths of the runs of kept blocks.
-// Three dispatches, as ONNX Runtime's WebGPU decode, and no workgroup memory: a CPU adapter runs a
-// kernel that touches workgroup memory at all about 1.5× slower (SwiftShader), and a GPU needs none.
-//   scores:  one invocation per (range, group of ROWS query rows): scores of its keys, 4 at a time
-//            against the ROWS rows (K rows read as vec4), written to p; then in a second sweep over
-//            its own entries p = exp2(s − max) and the range's (max, sum) into the partial;
+// Three dispatches, as ONNX Runtime's WebGPU decode. The scores pass has two forms:
+//   scores_tiled (hardware adapters): one workgroup per (KV head, row group, range). Its invocations
+//            load the range's K rows TILE_KEYS at a time into workgroup memory, invocation t taking
+//            vec4 t, t + WORKGROUP_SIZE, … of the tile (the rows of a range lie back to back, so
+//            neighbouring lanes read neighbouring 16 bytes: the loads coalesce), then score the tile
+//            from workgroup memory, one invocation per (query head of the GQA group, quad of keys),
+//            ROWS rows each: the kv_group query heads sharing a KV head share that one K load.
+//            Then one invocation per (query head, row) sweeps the range's scores it wrote to p:
+//            p = exp2(s − max) and the range's (max, sum) into the partial. Workgroup memory:
+//            TILE_VEC4 vec4 (TILE_KEYS · hv ≤ TILE_VEC4, 16 KiB at most).
+//   scores (software adapters): no workgroup memory (a CPU adapter runs a kernel that touches
+//            workgroup memory at all about 1.5× slower: SwiftShader). One invocation per (range,
+//            group of ROWS query rows): scores of its keys, 4 at a time against the ROWS rows (K
+//            rows read as vec4; each invocation walks its own rows, which suits a CPU thread's cache
+//            and would not coalesce on a GPU), written to p; then in a second sweep over its own
+//            entries p = exp2(s − max) and the range's (max, sum) into the partial;
 //   values:  ceil(hv / LANES) invocations per (range, row group), hv = ceil(headDim / 4), each
 //            summing p · V over the range for LANES vec4 output columns, strided so that
 //            neighbours read neighbouring vec4 of a V row in every load (LANES = 4 on CPU
@@ -26,6 +37,8 @@ override ALIGNED: bool = true;  // headDim % 4 == 0: rows load as whole vec4, no
 override KV_F16: bool = false;
 override SPARSE: bool = false;  // positions come from the quad table in visit_meta (else position = key)
 override LANES: u32 = 1u;       // values pass: vec4 output columns per invocation, 1, 2 or 4 (1 when ROWS > 1)
+override TILE_KEYS: u32 = 16u;  // scores_tiled: key positions per tile, a multiple of 4
+override TILE_VEC4: u32 = 4u;   // scores_tiled: the tile's vec4 (TILE_KEYS · hv rounded up; sizes workgroup memory)
 
 const MAX_ROWS: u32 = 4u;
 const MASKED: f32 = -3.0e38;
@@ -257,6 +270,109 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       sum += pr.x + pr.y + pr.z + pr.w;
     }
     part[(part_row(h, i) + range) * (params.hv + 1u) + params.hv] = vec4<f32>(mr, sum, 0.0, 0.0);
+  }
+}
+
+// The range's K rows, TILE_KEYS positions at a time (scores_tiled only).
+var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4>;
+
+// Sweeps the scores of row i (row r of row group rg) of head h over one range: p = exp2(s − max),
+// and the range's (max, sum) into its partial.
+fn normalise_range(h: u32, rg: u32, r: u32, range: u32) {
+  let quads = params.range_keys / 4u;
+  let first = p_row(h, rg, r) + range * quads;
+  var m = MASKED;
+  for (var n = 0u; n < quads; n++) {
+    let s = p[first + n];
+    m = max(m, max(max(s.x, s.y), max(s.z, s.w)));
+  }
+  var sum = 0.0;
+  for (var n = 0u; n < quads; n++) {
+    let s = p[first + n];
+    let pr = select(exp2(s - vec4<f32>(m)), vec4<f32>(0.0), s <= vec4<f32>(MASKED_BELOW));
+    p[first + n] = pr;
+    sum += pr.x + pr.y + pr.z + pr.w;
+  }
+  part[(part_row(h, rg * ROWS + r) + range) * (params.hv + 1u) + params.hv] = vec4<f32>(m, sum, 0.0, 0.0);
+}
+
+// grid: (row_groups · ranges, KV heads folded into y and z); see the header.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scores_tiled(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let kh = wid.y + wid.z * groups.y;
+  let group = params.kv_group;
+  if (kh * group >= params.heads || wid.x >= params.row_groups * params.ranges) {
+    return;
+  }
+  let rg = wid.x / params.ranges;
+  let range = wid.x % params.ranges;
+  let row0 = rg * ROWS;
+  let hv = params.hv;
+  let key_base = kh * params.seq_k;
+  let quad0 = range * (params.range_keys / 4u);
+  let rows = params.ranges * (params.range_keys / 4u);
+
+  for (var t0 = 0u; t0 < params.range_keys; t0 += TILE_KEYS) {
+    let tile_quads = min(TILE_KEYS, params.range_keys - t0) / 4u;
+    // Cooperative load: vec4 `e` of the tile is vec4 e % hv of its position e / hv.
+    workgroupBarrier();
+    for (var e = lid; e < 4u * tile_quads * hv; e += WORKGROUP_SIZE) {
+      let at = e / hv;
+      let j = quad_keys(quad0 + t0 / 4u + at / 4u)[at % 4u];
+      k_tile[e] = load_k4(key_base + min(j, params.seq_k - 1u), e % hv);
+    }
+    workgroupBarrier();
+    // Scores: one item per (query head of the group, quad of the tile), all ROWS rows.
+    for (var item = lid; item < group * tile_quads; item += WORKGROUP_SIZE) {
+      let h = kh * group + item / tile_quads;
+      let n = item % tile_quads;
+      let quad = quad0 + t0 / 4u + n;
+      let j = quad_keys(quad);
+      let qb0 = q_base(h, row0);
+      let qb1 = q_base(h, row0 + 1u);
+      let qb2 = q_base(h, row0 + 2u);
+      let qb3 = q_base(h, row0 + 3u);
+      let at = 4u * n * hv;
+      var s0 = vec4<f32>(0.0);
+      var s1 = vec4<f32>(0.0);
+      var s2 = vec4<f32>(0.0);
+      var s3 = vec4<f32>(0.0);
+      for (var c4 = 0u; c4 < hv; c4++) {
+        let k0 = k_tile[at + c4];
+        let k1 = k_tile[at + hv + c4];
+        let k2 = k_tile[at + 2u * hv + c4];
+        let k3 = k_tile[at + 3u * hv + c4];
+        let q0 = load_q4(qb0, c4);
+        s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+        if (ROWS > 1u) {
+          let q1 = load_q4(qb1, c4);
+          let q2 = load_q4(qb2, c4);
+          let q3 = load_q4(qb3, c4);
+          s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
+          s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
+          s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
+        }
+      }
+      let pr0 = p_row(h, rg, 0u);
+      p[pr0 + quad] = quad_scores(s0, row0, j);
+      if (ROWS > 1u) {
+        p[pr0 + rows + quad] = quad_scores(s1, row0 + 1u, j);
+        p[pr0 + 2u * rows + quad] = quad_scores(s2, row0 + 2u, j);
+        p[pr0 + 3u * rows + quad] = quad_scores(s3, row0 + 3u, j);
+      }
+    }
+  }
+  // The range's scores, written by every invocation, are read back by one per (head, row).
+  storageBarrier();
+  for (var pair = lid; pair < group * ROWS; pair += WORKGROUP_SIZE) {
+    let r = pair % ROWS;
+    if (row0 + r < params.seq_q) {
+      normalise_range(kh * group + pair / ROWS, rg, r, range);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 // decode attention (shaders/decode-attention.wgsl): split-K for 1–16 query rows over a long key
-// sequence, in three dispatches without workgroup memory: `scores` (per range of keys: scores,
-// probabilities against the range's max, and its (max, sum)), `values` (p · V per range) and
-// `reduce` (merges a row's ranges). With a mask it visits only the key blocks kept for these rows
+// sequence, in three dispatches: `scores` (per range of keys: scores, probabilities against the
+// range's max, and its (max, sum)), `values` (p · V per range) and `reduce` (merges a row's ranges).
+// The scores pass has two paths: tiled (hardware default: a workgroup per KV head and range loads
+// the range's K rows into workgroup memory with neighbouring lanes reading neighbouring vec4, and
+// the query heads of a GQA group score from that one load) and direct (software default: one
+// invocation per range walks its own K rows, no workgroup memory). With a mask it visits only the key blocks kept for these rows
 // (the union of their CSR rows; elements are still checked against the layout when the rows span
 // several mask rows). Declines seqQ > 16.
 // Bytes model: Q read and O written once, K and V read once for the visited key rows (as packed
@@ -17,6 +20,9 @@
 //   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
 //                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
 //                  scores pass (4 on software adapters, 256 on hardware ones; autotune sweeps it)
+//   tiled          scores pass path: tiled (hardware) or direct (software), see above
+//   tileKeys       tiled: key positions per tile, a multiple of 4 (the range, or as many as fit
+//                  16 KiB of workgroup memory at hv vec4 each)
 //   lanes          values pass with one query row: vec4 output columns per invocation, 1, 2 or 4
 //                  (1 on hardware, 4 on software, where a table entry and a p load then serve four
 //                  columns; columns are strided, so neighbouring invocations read neighbouring vec4)
@@ -34,11 +40,12 @@ import {
   headGrid,
   isSoftwareKind,
   kvBytes,
+  kvHeadsOf,
   placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
 import { checkPackedKv, kvRows } from './kv-pack.ts';
-import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
+import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
@@ -71,9 +78,16 @@ export interface DecodeOptions {
   /** Values pass, one query row: vec4 output columns per invocation (1, 2 or 4); per adapter when absent. */
   lanes?: number;
   minWorkgroups?: number;
+  /** Scores pass through workgroup-memory tiles of K (hardware default) or direct (software default). */
+  tiled?: boolean;
+  /** Tiled scores pass: key positions per tile (a multiple of 4); as many as fit when absent. */
+  tileKeys?: number;
   /** Take this adapter kind's defaults instead of the device's own. */
   adapterKind?: AdapterKind;
 }
+
+/** Workgroup memory the tiled scores pass allows itself for a tile of K rows. */
+const TILE_BYTES = 16384;
 
 export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
 /** Range lengths and the scores-pass workgroups wanted, per adapter kind. */
@@ -160,13 +174,16 @@ export interface DecodePlan {
   ranges: number;
   /** Values pass: vec4 output columns per invocation. */
   lanes: number;
+  /** Tiled scores pass: key positions per tile (0: the direct path). */
+  tileKeys: number;
   grids: { scores: number[]; values: number[]; reduce: number[] };
 }
 
 /**
  * Picks the range length over the visited positions (the kept keys, not seqK): the longest
  * (fewest partials) whose scores pass still has minWorkgroups workgroups in flight, at least
- * minRange keys; a given rangeKeys wins.
+ * minRange keys; a given rangeKeys wins. Tiled: one scores workgroup per (KV head, row group,
+ * range), and tiles of tileKeys positions (given, or as many as TILE_BYTES holds, at most the range).
  */
 export function planDecode(
   gpu: Gpu,
@@ -175,18 +192,23 @@ export function planDecode(
   workgroupSize: { scores: number; values: number },
   limits: { minWorkgroups: number; minRange: number; maxRange: number; lanes: number },
   rangeKeys?: number,
+  tiled?: { tileKeys?: number },
 ): DecodePlan {
   const hv = Math.ceil(p.headDim / 4);
   const rows = p.seqQ === 1 ? 1 : ROWS_PER_GROUP;
   const rowGroups = Math.ceil(p.seqQ / rows);
   const [y, z] = headGrid(gpu, p.heads);
-  const scoresWorkgroups = (range: number) =>
-    Math.ceil((rowGroups * Math.max(1, Math.ceil(positions / range))) / workgroupSize.scores);
+  const kvHeads = kvHeadsOf(p);
+  const [kvY, kvZ] = headGrid(gpu, kvHeads);
+  const scoresWorkgroups = (range: number) => {
+    const items = rowGroups * Math.max(1, Math.ceil(positions / range));
+    return tiled ? items : Math.ceil(items / workgroupSize.scores);
+  };
   let range = rangeKeys;
   if (range === undefined) {
     range = limits.minRange;
     for (let candidate = limits.maxRange; candidate > limits.minRange; candidate /= 2) {
-      if (scoresWorkgroups(candidate) * p.heads >= limits.minWorkgroups) {
+      if (scoresWorkgroups(candidate) * (tiled ? kvHeads : p.heads) >= limits.minWorkgroups) {
         range = candidate;
         break;
       }
@@ -201,6 +223,20 @@ export function planDecode(
   }
   // Four query rows per group already share each table entry and p load four ways.
   const lanes = rows === 1 ? limits.lanes : 1;
+  let tileKeys = 0;
+  if (tiled) {
+    const fit =
+      Math.floor(Math.min(TILE_BYTES, gpu.limits.maxComputeWorkgroupStorageSize) / (16 * hv) / 4) * 4;
+    tileKeys = tiled.tileKeys ?? Math.min(range, fit);
+    if (!Number.isInteger(tileKeys) || tileKeys < 4 || tileKeys % 4 !== 0) {
+      throw new Error(`decode.tileKeys: expected a positive multiple of 4, got ${tileKeys}`);
+    }
+    checkWorkgroupMemory(
+      gpu,
+      `decode.tileKeys (${tileKeys} keys × headDim ${p.headDim})`,
+      16 * tileKeys * hv,
+    );
+  }
   return {
     hv,
     rows,
@@ -208,8 +244,9 @@ export function planDecode(
     rangeKeys: range,
     ranges,
     lanes,
+    tileKeys,
     grids: {
-      scores: [scoresWorkgroups(range), y, z],
+      scores: tiled ? [scoresWorkgroups(range), kvY, kvZ] : [scoresWorkgroups(range), y, z],
       values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize.values), y, z],
       reduce: [p.seqQ, y, z],
     },
@@ -237,7 +274,9 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const reason = declineLongQueries(p);
       if (reason) throw new UnsupportedProblemError(name, reason);
       const visit = visitOf(p);
-      const defaults = isSoftwareKind(gpu, options.adapterKind) ? DECODE_SOFTWARE : DECODE_HARDWARE;
+      const software = isSoftwareKind(gpu, options.adapterKind);
+      const defaults = software ? DECODE_SOFTWARE : DECODE_HARDWARE;
+      const tiled = options.tiled ?? !software;
       const scoresWorkgroupSize =
         options.scoresWorkgroupSize ?? options.workgroupSize ?? defaults.scoresWorkgroupSize;
       const plan = planDecode(
@@ -251,6 +290,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           lanes: options.lanes ?? defaults.lanes,
         },
         options.rangeKeys,
+        tiled ? { tileKeys: options.tileKeys } : undefined,
       );
       const partBytes = p.heads * p.seqQ * plan.ranges * (plan.hv + 1) * 16;
       const probBytes = 4 * p.heads * plan.rowGroups * plan.rows * plan.ranges * plan.rangeKeys;
@@ -269,13 +309,14 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         KV_F16: kvF16 ? 1 : 0,
         SPARSE: visit.quads ? 1 : 0,
         LANES: plan.lanes,
+        ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: plan.tileKeys * plan.hv } : {}),
       };
       const [scores, values, reduce] = await Promise.all(
         (['scores', 'values', 'reduce'] as const).map((entryPoint) =>
           gpu.pipeline({
             kernel: name,
             shader: SHADER,
-            entryPoint,
+            entryPoint: entryPoint === 'scores' && tiled ? 'scores_tiled' : entryPoint,
             // reduce: one invocation per vec4 column of a row, so at least hv of them.
             constants: {
               ...constants,

@@ -156,6 +156,8 @@ interface DecodeConfig {
   lanes: number;
   /** Invocations per workgroup of the scores pass (0 = the adapter kind's default). */
   scoresWorkgroupSize: number;
+  /** Scores pass path: through K tiles in workgroup memory (true), direct (false), or (absent) the adapter kind's. */
+  tiled?: boolean;
 }
 
 const MAX_DECODE_WORKGROUPS = 1 << 16;
@@ -166,18 +168,21 @@ function decodeFits(config: DecodeConfig): boolean {
     config.minWorkgroups >= 1 &&
     config.minWorkgroups <= MAX_DECODE_WORKGROUPS &&
     [1, 2, 4].includes(config.lanes) &&
-    [0, 16, 32, 64, 128].includes(config.scoresWorkgroupSize)
+    [0, 16, 32, 64, 128].includes(config.scoresWorkgroupSize) &&
+    (config.tiled === undefined || typeof config.tiled === 'boolean')
   );
 }
 
 function decodeCandidate(config: DecodeConfig): TuneCandidate {
-  const { minWorkgroups, lanes, scoresWorkgroupSize } = config;
-  const label = `decode[w${minWorkgroups},l${lanes}${scoresWorkgroupSize ? `,s${scoresWorkgroupSize}` : ''}]`;
+  const { minWorkgroups, lanes, scoresWorkgroupSize, tiled } = config;
+  const path = tiled === undefined ? '' : tiled ? ',tiled' : ',direct';
+  const label = `decode[w${minWorkgroups},l${lanes}${scoresWorkgroupSize ? `,s${scoresWorkgroupSize}` : ''}${path}]`;
   const kernel = createDecode({
     name: label,
     minWorkgroups,
     lanes,
     ...(scoresWorkgroupSize ? { scoresWorkgroupSize } : {}),
+    ...(tiled === undefined ? {} : { tiled }),
   });
   return { label, config: { ...config }, kernel };
 }
@@ -186,7 +191,7 @@ function decodeCandidate(config: DecodeConfig): TuneCandidate {
  * decode's split and values pass: how many scores-pass workgroups its key ranges aim for (the planner
  * then picks each problem's range length, so one winner serves every KV length) and how many vec4
  * columns a values invocation sums. The adapter's defaults first, then a quarter and four times the
- * split, each with either column count.
+ * split, each with either column count, then the other kind's scores path (tiled or direct).
  */
 export const decodeTunable: Tunable = {
   kernel: 'decode',
@@ -198,6 +203,7 @@ export const decodeTunable: Tunable = {
     const other = decodeDefaults(!gpu.adapter.isSoftware);
     const otherScores = gpu.adapter.isSoftware ? 64 : 16;
     const otherLanes = d.lanes === 1 ? 4 : 1;
+    const otherPath = gpu.adapter.isSoftware;
     const splits = [d.minWorkgroups, Math.max(1, d.minWorkgroups / 4), d.minWorkgroups * 4];
     const configs: DecodeConfig[] = [
       d,
@@ -205,7 +211,8 @@ export const decodeTunable: Tunable = {
         [d.lanes, otherLanes].map((lanes) => ({ minWorkgroups, lanes, scoresWorkgroupSize: 0 })),
       ),
       { ...d, scoresWorkgroupSize: otherScores },
-      { ...other, scoresWorkgroupSize: otherScores },
+      { ...d, tiled: otherPath },
+      { ...other, scoresWorkgroupSize: otherScores, tiled: otherPath },
     ];
     const seen = new Set<string>();
     return configs.filter(decodeFits).flatMap((config) => {
@@ -220,6 +227,7 @@ export const decodeTunable: Tunable = {
       minWorkgroups: Number(raw.minWorkgroups),
       lanes: Number(raw.lanes),
       scoresWorkgroupSize: Number(raw.scoresWorkgroupSize ?? 0),
+      ...(raw.tiled === undefined ? {} : { tiled: raw.tiled as boolean }),
     };
     return decodeFits(config) ? decodeCandidate(config) : undefined;
   },

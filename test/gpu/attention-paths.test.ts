@@ -231,8 +231,25 @@ const PATHS: Path[] = [
     kvF16: true,
     adapterKind: 'hardware',
   }),
-  decode('decode, software default', { name: 'decode', adapterKind: 'software' }),
-  decode('decode, hardware default', { name: 'decode', adapterKind: 'hardware' }),
+  decode('decode, software default (direct scores)', { name: 'decode', adapterKind: 'software' }),
+  decode('decode, hardware default (scores from coalesced K tiles)', {
+    name: 'decode',
+    adapterKind: 'hardware',
+  }),
+  // Ranges of 20 keys in tiles of 8 (8, 8, then a partial 4); workgroups of 4 loop over the items
+  // (query heads × quads) and over the (head, row) sweeps.
+  decode('decode, tiled scores, tiles of 8 keys, ranges of 20, scores workgroups of 4', {
+    name: 'decode',
+    tiled: true,
+    tileKeys: 8,
+    rangeKeys: 20,
+    scoresWorkgroupSize: 4,
+  }),
+  decode('decode, hardware defaults with direct scores', {
+    name: 'decode',
+    adapterKind: 'hardware',
+    tiled: false,
+  }),
   decode('decode, 2 vec4 columns per values invocation', { name: 'decode', lanes: 2 }),
   decode('decode, workgroups of 128, ranges of 12 keys', {
     name: 'decode',
@@ -275,6 +292,14 @@ describe('attention kernel paths', () => {
       {
         kernel: createDecode({ name: 'decode', rangeKeys: 6 }),
         message: /decode.rangeKeys: expected a positive multiple of 4, got 6/,
+      },
+      {
+        kernel: createDecode({ name: 'decode', tiled: true, tileKeys: 10 }),
+        message: /decode.tileKeys: expected a positive multiple of 4, got 10/,
+      },
+      {
+        kernel: createDecode({ name: 'decode', tiled: true, tileKeys: 4096 }),
+        message: /decode.tileKeys \(4096 keys × headDim 64\): tiles need 1048576 bytes of workgroup memory/,
       },
       {
         kernel: createFusedSoftmax({ name: 'fused-softmax-subgroups', subgroups: true, workgroupSize: 0 }),

@@ -22,16 +22,20 @@ describe('decode tunable', () => {
       const d = decodeDefaults(isSoftware);
       expect(candidates[0].config).toEqual({ ...d, scoresWorkgroupSize: 0 });
       expect(new Set(candidates.map((c) => c.label)).size).toBe(candidates.length);
-      expect(candidates.length).toBe(8);
+      expect(candidates.length).toBe(9);
       const other = decodeDefaults(!isSoftware);
       expect(
         candidates.some(
-          (c) => c.config.minWorkgroups === other.minWorkgroups && c.config.lanes === other.lanes,
+          (c) =>
+            c.config.minWorkgroups === other.minWorkgroups &&
+            c.config.lanes === other.lanes &&
+            c.config.tiled === isSoftware,
         ),
       ).toBe(true);
+      expect(candidates.filter((c) => c.config.tiled !== undefined).length).toBe(2);
       for (const c of candidates) {
         expect(c.kernel.name).toBe(c.label);
-        expect(c.label).toMatch(/^decode\[w\d+,l[124](,s\d+)?\]$/);
+        expect(c.label).toMatch(/^decode\[w\d+,l[124](,s\d+)?(,tiled|,direct)?\]$/);
         expect([1, 2, 4]).toContain(c.config.lanes);
         expect(Number.isInteger(c.config.minWorkgroups) && Number(c.config.minWorkgroups) >= 1).toBe(true);
       }
@@ -45,6 +49,10 @@ describe('decode tunable', () => {
     expect(
       decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, scoresWorkgroupSize: 64 })?.label,
     ).toBe('decode[w16,l1,s64]');
+    expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, tiled: true })?.label).toBe(
+      'decode[w16,l1,tiled]',
+    );
+    expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, tiled: 1 })).toBeUndefined();
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 3 })).toBeUndefined();
     expect(
       decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, scoresWorkgroupSize: 7 }),
