@@ -1,8 +1,10 @@
 enable f16;
 
-// gemv-f16-native: y = x · W (+ r), W in the f16 layout of gemv-f16, but each word is bitcast to
-// vec2<f16> and widened (needs the shader-f16 feature). The products and sums stay f32 (the
-// contract: f32 accumulation), so it differs from gemv-f16 only in how a half is decoded.
+// gemv-f16-native: y = x · W (+ r), W in the f16 layout of gemv-f16 (gemv.wgsl's main_f16), but
+// each word is bitcast to vec2<f16> and widened (needs the shader-f16 feature). The products and
+// sums stay f32 (the contract: f32 accumulation), so it differs from gemv-f16 only in how a half is
+// decoded. It is a file of its own because `enable f16` makes a module invalid on adapters without
+// shader-f16; the rest is gemv.wgsl's, and must be kept the same.
 // Work mapping: lane c of the grid owns columns 4c … 4c+3 (consecutive lanes, consecutive 16-byte
 // words: one coalesced vec4<u32> load per lane and word row) for all ROWS rows, accumulating in f32
 // registers; the grid's second axis splits k into ranges of steps_per_split steps (split-k), so a

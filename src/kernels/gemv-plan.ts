@@ -1,6 +1,7 @@
 // The host side every GEMV kernel shares: checking a problem, planning the dispatches (split-k,
 // weight bindings of at most the binding limit) and recording them — the optional gate pass, one
-// main pass per weight binding, the optional reduce pass (shaders/gemv-passes.wgsl).
+// main pass per weight binding (shaders/gemv.wgsl, gemv-f16-native.wgsl), the optional reduce pass
+// (shaders/gemv-passes.wgsl).
 //
 // Tunables (GemvTunables; defaults per adapter kind):
 //   workgroupSize  lanes per workgroup, each owning 4 columns: 64 on GPUs (a workgroup reads 1 KiB
@@ -69,6 +70,8 @@ export interface GemvKernelSpec {
   name: string;
   format: WeightFormat;
   shader: URL;
+  /** The shader's entry point for this format's main pass. */
+  entryPoint: string;
   summary: string;
   features?: readonly GPUFeatureName[];
 }
@@ -179,7 +182,7 @@ export function planGemv(gpu: Gpu, p: GemvProblem, options: GemvTunables = {}): 
   return { layout, config, stepsPerSplit, totalSplits: splitBase, rowsPerBinding, pieces, columnGroups };
 }
 
-/** `struct Params` of the gemv-<format>.wgsl shaders. */
+/** `struct Params` of gemv.wgsl and gemv-f16-native.wgsl. */
 export const GEMV_PARAMS = uniformLayout('Params', [
   ['nq', 'u32'],
   ['x_stride4', 'u32'],
@@ -284,7 +287,7 @@ async function prepareGemv(
   const main = await gpu.pipeline({
     kernel: name,
     shader: spec.shader,
-    entryPoint: 'main',
+    entryPoint: spec.entryPoint,
     constants: { WORKGROUP_SIZE: config.workgroupSize, ROWS: p.rows, UNROLL: config.unroll ? 1 : 0 },
   });
   const owned: { destroy(): void }[] = [];
@@ -337,6 +340,7 @@ async function prepareGemv(
       { binding: 4, resource: { buffer: residual } },
       { binding: 5, resource: { buffer: out } },
     ];
+    // Only the int8 and int4 entry points use binding 3 ('auto' layouts hold what an entry point uses).
     if (io.scales && layout.scaleWords) entries.push({ binding: 3, resource: { buffer: io.scales } });
     const group = gpu.device.createBindGroup({
       label: `${name}.main`,

@@ -1,7 +1,13 @@
-// gemv-int4: y = x · W (+ r) for 1–16 activation rows, W stored as int4 with one f16 scale per group
-// of group_size consecutive k in each column (symmetric: value = q · s), dequantised in registers
-// (a nibble sign-extended by two shifts; the scale applied once per word and row); 4.5 bits per
-// weight at group 32.
+// gemv: y = x · W (+ r) for 1–16 activation rows, one entry point per weight format, each decoding
+// its words in registers into the same f32 accumulation and write-back:
+//   main_f32   W as f32 (the baseline the packed formats are measured against);
+//   main_f16   W as IEEE f16 in packed pairs, decoded with unpack2x16float (every adapter: no
+//              shader-f16 needed; gemv-f16-native.wgsl decodes the same words through the f16 type);
+//   main_int8  W as int8 with one f16 scale per output column (symmetric: value = q · s_j; a byte
+//              sign-extended by two shifts, the column scale applied once, to the sum);
+//   main_int4  W as int4 with one f16 scale per group of group_size consecutive k in each column
+//              (value = q · s; a nibble sign-extended by two shifts, the scale applied once per word
+//              and row); 4.5 bits per weight at group 32.
 // Work mapping: lane c of the grid owns columns 4c … 4c+3 (consecutive lanes, consecutive 16-byte
 // words: one coalesced vec4<u32> load per lane and word row) for all ROWS rows, accumulating in f32
 // registers; the grid's second axis splits k into ranges of steps_per_split steps (split-k), so a
@@ -14,10 +20,12 @@
 // caches broadcast it). Fused: the residual epilogue (y = x·W + r, has_residual); the gated prologue
 // (x = act(a)·b) runs as the gate entry of gemv-passes.wgsl before this pass.
 // Layout (gemv-common.ts, README "Weight formats"): x is (rows, x_stride) f32, y and r (rows, nPadded)
-// f32, nPadded = 4·nq; the weights are a word grid (kPadded / P rows) × nPadded, row-major,
-// P = 8 values of one column per word: nibble t (bits 4t … 4t+3) holds k = 8m + t (two's
-// complement, −8 … 7); scales: ceil(k / groupSize) rows of nPadded f16 in pairs (even column low),
-// row g for k in [g·groupSize, (g+1)·groupSize).
+// f32, nPadded = 4·nq; the weights are a word grid (kPadded / P rows) × nPadded, row-major, P values
+// of one column per word: f32 P = 1 (the f32 bits); f16 P = 2 (k = 2m in the low half, 2m + 1 in the
+// high half); int8 P = 4 (byte t holds k = 4m + t, two's complement); int4 P = 8 (nibble t, bits
+// 4t … 4t+3, holds k = 8m + t, two's complement −8 … 7). Scales (f16 in pairs, even column low):
+// int8 one per column; int4 ceil(k / groupSize) rows of nPadded, row g for k in [g·groupSize,
+// (g+1)·groupSize). An entry point uses only its own format's bindings (f32 and f16 bind no scales).
 
 override WORKGROUP_SIZE: u32 = 64u; // lanes along columns: one group of 4 columns each
 override ROWS: u32 = 1u;            // activation rows, 1 … 16
@@ -41,6 +49,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> scales: array<vec2<u32>>; // int8, int4: f16 column scales
 @group(0) @binding(4) var<storage, read> residual: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
 
@@ -135,9 +144,130 @@ fn finish(c: u32, split: u32, column_scale: vec4<f32>) {
   }
 }
 
-@group(0) @binding(3) var<storage, read> scales: array<vec2<u32>>;
 
-// The lane's 4 words (one per column) as q for k 8m … 8m+3 (lo) and 8m+4 … 8m+7 (hi): nibble t
+// The k steps of this lane's split: [first, last).
+fn split_steps(split: u32) -> vec2<u32> {
+  let first = params.step_begin + split * params.steps_per_split;
+  return vec2(first, min(first + params.steps_per_split, params.step_end));
+}
+
+// The f16 scales of 4 columns (two packed words).
+fn column_scales(pair: vec2<u32>) -> vec4<f32> {
+  return vec4(unpack2x16float(pair.x), unpack2x16float(pair.y));
+}
+
+// grid (every entry point): (ceil(nq / WORKGROUP_SIZE), splits of this dispatch).
+
+// f32: a step is 4 word rows (k 4·step … +3), already 64 bytes in flight per lane (UNROLL unused).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let c = gid.x;
+  let nq = params.nq;
+  if (c >= nq) {
+    return;
+  }
+  let range = split_steps(wid.y);
+  for (var step = range.x; step < range.y; step++) {
+    let i = (4u * step - params.row_base) * nq + c;
+    let d = Quad(
+      bitcast<vec4<f32>>(w[i]),
+      bitcast<vec4<f32>>(w[i + nq]),
+      bitcast<vec4<f32>>(w[i + 2u * nq]),
+      bitcast<vec4<f32>>(w[i + 3u * nq]),
+    );
+    accumulate(step, d);
+  }
+  finish(c, wid.y, vec4(1.0));
+}
+
+// f16: word rows m and m + 1 of the lane's 4 columns (k 2m … 2m+3) as four k rows.
+fn quad_f16(w0: vec4<u32>, w1: vec4<u32>) -> Quad {
+  let p0 = unpack2x16float(w0.x);
+  let p1 = unpack2x16float(w0.y);
+  let p2 = unpack2x16float(w0.z);
+  let p3 = unpack2x16float(w0.w);
+  let q0 = unpack2x16float(w1.x);
+  let q1 = unpack2x16float(w1.y);
+  let q2 = unpack2x16float(w1.z);
+  let q3 = unpack2x16float(w1.w);
+  return Quad(
+    vec4(p0.x, p1.x, p2.x, p3.x),
+    vec4(p0.y, p1.y, p2.y, p3.y),
+    vec4(q0.x, q1.x, q2.x, q3.x),
+    vec4(q0.y, q1.y, q2.y, q3.y),
+  );
+}
+
+// f16: a step is 2 word rows (k 4·step … +3).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_f16(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let c = gid.x;
+  let nq = params.nq;
+  if (c >= nq) {
+    return;
+  }
+  let range = split_steps(wid.y);
+  var step = range.x;
+  // Two steps (four word rows) per trip, loaded before any is used: 64 bytes in flight per lane.
+  for (; UNROLL && step + 2u <= range.y; step += 2u) {
+    let i = (2u * step - params.row_base) * nq + c;
+    let w0 = w[i];
+    let w1 = w[i + nq];
+    let w2 = w[i + 2u * nq];
+    let w3 = w[i + 3u * nq];
+    accumulate(step, quad_f16(w0, w1));
+    accumulate(step + 1u, quad_f16(w2, w3));
+  }
+  for (; step < range.y; step++) {
+    let i = (2u * step - params.row_base) * nq + c;
+    accumulate(step, quad_f16(w[i], w[i + nq]));
+  }
+  finish(c, wid.y, vec4(1.0));
+}
+
+// int8: one word row m of the lane's 4 columns (k 4m … 4m+3, a byte each) as four k rows of q: byte
+// t sign-extended by shifting it to the top and back (constant shifts: cheaper than extractBits on
+// a CPU adapter).
+fn quad_int8(word: vec4<u32>) -> Quad {
+  let v = bitcast<vec4<i32>>(word);
+  return Quad(
+    vec4<f32>((v << vec4(24u)) >> vec4(24u)),
+    vec4<f32>((v << vec4(16u)) >> vec4(24u)),
+    vec4<f32>((v << vec4(8u)) >> vec4(24u)),
+    vec4<f32>(v >> vec4(24u)),
+  );
+}
+
+// int8: a step is 1 word row (k 4·step … +3). The column scale multiplies the sum once at the end
+// (Σ x·q·s = s·Σ x·q).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_int8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let c = gid.x;
+  let nq = params.nq;
+  if (c >= nq) {
+    return;
+  }
+  let range = split_steps(wid.y);
+  var step = range.x;
+  // Four word rows per trip, loaded before any is used: 64 bytes in flight per lane.
+  for (; UNROLL && step + 4u <= range.y; step += 4u) {
+    let i = (step - params.row_base) * nq + c;
+    let w0 = w[i];
+    let w1 = w[i + nq];
+    let w2 = w[i + 2u * nq];
+    let w3 = w[i + 3u * nq];
+    accumulate(step, quad_int8(w0));
+    accumulate(step + 1u, quad_int8(w1));
+    accumulate(step + 2u, quad_int8(w2));
+    accumulate(step + 3u, quad_int8(w3));
+  }
+  for (; step < range.y; step++) {
+    accumulate(step, quad_int8(w[(step - params.row_base) * nq + c]));
+  }
+  finish(c, wid.y, column_scales(scales[c]));
+}
+
+// int4: the lane's 4 words (one per column) as q for k 8m … 8m+3 (lo) and 8m+4 … 8m+7 (hi): nibble t
 // sign-extended by shifting it to the top and back (constant shifts: cheaper than extractBits on
 // a CPU adapter).
 fn nibble(v: vec4<i32>, t: u32) -> vec4<f32> {
@@ -176,23 +306,17 @@ fn accumulate8(kq: u32, v: vec4<i32>, s: vec4<f32>) {
   if (ROWS > 15u) { a15 = row_fma8(a15, x[15u * st + kq], x[15u * st + kq + 1u], dlo, dhi, s); }
 }
 
-// The f16 scales of 4 columns (two packed words).
-fn column_scales(pair: vec2<u32>) -> vec4<f32> {
-  return vec4(unpack2x16float(pair.x), unpack2x16float(pair.y));
-}
-
-// grid: (ceil(nq / WORKGROUP_SIZE), splits of this dispatch). A step is 1 word row (k 8·step … +7);
-// the outer loop walks scale groups (group_steps steps each), loading a group's scales once.
+// int4: a step is 1 word row (k 8·step … +7); the outer loop walks scale groups (group_steps steps each), loading a group's scales once.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn main_int4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let c = gid.x;
   let nq = params.nq;
   if (c >= nq) {
     return;
   }
-  let first = params.step_begin + wid.y * params.steps_per_split;
-  let last = min(first + params.steps_per_split, params.step_end);
-  var step = first;
+  let range = split_steps(wid.y);
+  let last = range.y;
+  var step = range.x;
   while (step < last) {
     let group = step / params.group_steps;
     let group_end = min((group + 1u) * params.group_steps, last);
