@@ -1,7 +1,8 @@
 // Uniform layouts described once: a shader's `struct Params` as a list of named 4-byte scalars, in
 // order. The layout gives each field's offset, and packUniform() fills a buffer by field name (never
-// by position). test/unit/uniform-layouts.test.ts parses every shader's struct and checks it against
-// the layout its module uses, so a shader edit that moves a field fails a test.
+// by position). test/unit/uniform-layouts.test.ts prepares every registered kernel, sees which
+// layout each pipeline's uniform was packed in (packedLayout) and checks it against the struct its
+// shader declares, so a shader edit that moves a field fails a test.
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
 
@@ -52,6 +53,14 @@ const LIMITS: Record<ScalarType, [number, number]> = {
   f32: [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
 };
 
+/** The layout each packed buffer was packed in (so a test can check what a kernel binds). */
+const packedLayouts = new WeakMap<ArrayBuffer, UniformLayout>();
+
+/** The layout packUniform() packed these bytes in; undefined for bytes it did not make. */
+export function packedLayout(bytes: ArrayBuffer): UniformLayout | undefined {
+  return packedLayouts.get(bytes);
+}
+
 /** Packs values into the layout's bytes; a value that does not fit its field's type throws, naming it. */
 export function packUniform<N extends string>(
   layout: UniformLayout<N>,
@@ -74,5 +83,6 @@ export function packUniform<N extends string>(
     else if (field.type === 'i32') view.setInt32(field.offset, value, true);
     else view.setFloat32(field.offset, value, true);
   }
+  packedLayouts.set(bytes, layout as UniformLayout);
   return bytes;
 }

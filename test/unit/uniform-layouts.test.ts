@@ -6,22 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Gpu, PipelineSpec } from '../../src/gpu/gpu.ts';
-import type { UniformLayout } from '../../src/gpu/uniform.ts';
+import { Gpu as GpuClass } from '../../src/gpu/gpu.ts';
+import { packedLayout, type UniformLayout } from '../../src/gpu/uniform.ts';
 import { ATTENTION_FIELDS } from '../../src/kernels/attention-common.ts';
-import { DECODE_PARAMS } from '../../src/kernels/decode.ts';
-import { FLASH_PARAMS } from '../../src/kernels/flash.ts';
-import { FMA_PARAMS } from '../../src/kernels/fma.ts';
-import { FUSED_SOFTMAX_PARAMS } from '../../src/kernels/fused-softmax.ts';
-import { GATE_PARAMS } from '../../src/kernels/gate.ts';
-import { GEMV_PARAMS, GEMV_PASS_PARAMS } from '../../src/kernels/gemv-plan.ts';
-import { KV_PACK_SHAPE } from '../../src/kernels/kv-pack.ts';
-import { MATMUL_PARAMS } from '../../src/kernels/matmul-common.ts';
-import { NORM_PARAMS } from '../../src/kernels/norm.ts';
-import { registry } from '../../src/kernels/registry.ts';
-import { ROPE_APPEND_PARAMS } from '../../src/kernels/rope-append.ts';
-import { TOPK_PARAMS } from '../../src/kernels/topk-mask.ts';
+import { ATTENTION_KINDS, registry } from '../../src/kernels/registry.ts';
 import type { KernelEntry } from '../../src/kernels/types.ts';
-import { UNFUSED_PARAMS } from '../../src/kernels/unfused.ts';
 import { blockMask } from '../../src/masks/index.ts';
 import { WEIGHT_FILL_PARAMS } from '../../src/model/synthetic.ts';
 
@@ -48,75 +37,44 @@ function uniformStruct(wgsl: string): string | undefined {
   return /var<uniform>\s+\w+\s*:\s*(\w+)/.exec(withoutComments(wgsl))?.[1];
 }
 
-const LAYOUTS: [file: string, layout: UniformLayout][] = [
-  ['unfused-attention.wgsl', UNFUSED_PARAMS],
-  ['fused-softmax-attention.wgsl', FUSED_SOFTMAX_PARAMS],
-  ['fused-softmax-subgroups.wgsl', FUSED_SOFTMAX_PARAMS],
-  ['flash-attention.wgsl', FLASH_PARAMS],
-  ['decode-attention.wgsl', DECODE_PARAMS],
-  ['naive-matmul.wgsl', MATMUL_PARAMS],
-  ['tiled-matmul.wgsl', MATMUL_PARAMS],
-  ['fma.wgsl', FMA_PARAMS],
-  ['kv-pack.wgsl', KV_PACK_SHAPE],
-  ['topk-mask.wgsl', TOPK_PARAMS],
-  ['gemv.wgsl', GEMV_PARAMS],
-  ['gemv-f16-native.wgsl', GEMV_PARAMS],
-  ['gemv-passes.wgsl', GEMV_PASS_PARAMS],
-  ['gate.wgsl', GATE_PARAMS],
-  ['rmsnorm.wgsl', NORM_PARAMS],
-  ['layernorm.wgsl', NORM_PARAMS],
-  ['rope-append.wgsl', ROPE_APPEND_PARAMS],
-  ['weight-fill.wgsl', WEIGHT_FILL_PARAMS],
-];
+/** What a stand-in GPU saw while kernels prepared: pipelines asked for, uniforms bound at binding 0. */
+interface Recording {
+  specs: PipelineSpec[];
+  /** Shader file → the layout of the uniform bound at binding 0 of a pipeline made from it. */
+  bound: [file: string, layout: UniformLayout][];
+  /** Labels of uniforms whose bytes packUniform() did not make (filled by position). */
+  unpacked: string[];
+}
 
-describe('uniform layouts', () => {
-  it('every shader with a uniform has its layout described here', () => {
-    const withUniform = readdirSync(SHADERS)
-      .filter((file) => file.endsWith('.wgsl'))
-      .filter((file) => uniformStruct(source(file)) !== undefined);
-    expect(withUniform.sort()).toEqual([...new Set(LAYOUTS.map(([file]) => file))].sort());
-  });
+const fileOf = (spec: PipelineSpec) => spec.shader.pathname.split('/').pop() as string;
 
-  it.each(LAYOUTS)('%s: the uniform struct matches its TypeScript layout', (file, layout) => {
-    const wgsl = source(file);
-    expect(uniformStruct(wgsl)).toBe(layout.struct);
-    const fields = parseStruct(wgsl, layout.struct);
-    expect(fields).toEqual(layout.fields.map(({ name, type }) => ({ name, type })));
-    expect(layout.fields.map((f) => f.offset)).toEqual(layout.fields.map((_, i) => 4 * i));
-    expect(layout.byteLength % 16).toBe(0);
-    expect(layout.byteLength).toBeGreaterThanOrEqual(4 * layout.fields.length);
-  });
-
-  it('the attention shaders all open with the shared fields', () => {
-    for (const layout of [UNFUSED_PARAMS, FUSED_SOFTMAX_PARAMS, FLASH_PARAMS, DECODE_PARAMS]) {
-      expect(layout.fields.slice(0, ATTENTION_FIELDS.length).map((f) => [f.name, f.type])).toEqual(
-        ATTENTION_FIELDS.map(([name, type]) => [name, type]),
-      );
-    }
-  });
-
-  it.each([
-    [
-      'a moved field',
-      (wgsl: string) => wgsl.replace('seq_q: u32,\n  seq_k: u32,', 'seq_k: u32,\n  seq_q: u32,'),
-    ],
-    ['a changed type', (wgsl: string) => wgsl.replace('scale: f32', 'scale: u32')],
-    ['an added field', (wgsl: string) => wgsl.replace('kv_group: u32,', 'kv_group: u32,\n  extra: u32,')],
-  ])('control: %s in a shader no longer matches', (_, edit) => {
-    const edited = edit(source('unfused-attention.wgsl'));
-    expect(edited).not.toBe(source('unfused-attention.wgsl'));
-    expect(parseStruct(edited, 'Params')).not.toEqual(
-      UNFUSED_PARAMS.fields.map(({ name, type }) => ({ name, type })),
-    );
-  });
-});
-
-/** A stand-in GPU that records the pipelines prepare() asks for and returns inert objects. */
-function recordingGpu(features: string[] = []): { gpu: Gpu; specs: PipelineSpec[] } {
-  const specs: PipelineSpec[] = [];
+/**
+ * A stand-in GPU that records the pipelines prepare() asks for and the uniform each bind group puts
+ * at binding 0 (with the layout it was packed in), returning inert objects otherwise.
+ */
+function recordingGpu(features: string[] = []): { gpu: Gpu; seen: Recording } {
+  const seen: Recording = { specs: [], bound: [], unpacked: [] };
   const inert: unknown = new Proxy(() => inert, {
     get: (_, key) => (key === 'then' ? undefined : key === 'size' ? 1 << 20 : inert),
     apply: () => inert,
+  });
+  /** An inert object that also answers the given keys. */
+  const tagged = (tags: Record<string, unknown>): unknown =>
+    new Proxy(() => inert, {
+      get: (_, key) =>
+        typeof key === 'string' && key in tags ? tags[key] : key === 'then' ? undefined : inert,
+      apply: () => inert,
+    });
+  const layouts = new WeakMap<object, UniformLayout>();
+  const device = tagged({
+    createBindGroup: (desc: GPUBindGroupDescriptor) => {
+      const spec = (desc.layout as unknown as { spec?: PipelineSpec }).spec;
+      const entry = [...desc.entries].find((e) => e.binding === 0);
+      const buffer = (entry?.resource as GPUBufferBinding | undefined)?.buffer;
+      const layout = buffer ? layouts.get(buffer) : undefined;
+      if (spec && layout) seen.bound.push([fileOf(spec), layout]);
+      return inert;
+    },
   });
   const limits = {
     maxComputeWorkgroupsPerDimension: 65535,
@@ -131,17 +89,23 @@ function recordingGpu(features: string[] = []): { gpu: Gpu; specs: PipelineSpec[
     limits,
     features: new Set(features),
     adapter: { isSoftware: false },
-    device: inert,
+    device,
     pipeline: async (spec: PipelineSpec) => {
-      specs.push(spec);
-      return inert;
+      seen.specs.push(spec);
+      return tagged({ getBindGroupLayout: () => ({ spec }) });
     },
     buffer: () => inert,
-    uniform: () => inert,
+    uniform: (label: string, words: ArrayBuffer) => {
+      const buffer = tagged({});
+      const layout = packedLayout(words);
+      if (layout) layouts.set(buffer as object, layout);
+      else seen.unpacked.push(label);
+      return buffer;
+    },
     upload: () => inert,
-    bindGroup: () => inert,
+    bindGroup: GpuClass.prototype.bindGroup,
   } as unknown as Gpu;
-  return { gpu, specs };
+  return { gpu, seen };
 }
 
 const mask = blockMask.slidingWindow({ blockSize: 16, seqQ: 64, seqK: 64 }, { window: 3 });
@@ -189,30 +153,115 @@ function overrides(wgsl: string): { all: Set<string>; required: Set<string> } {
   return { all, required };
 }
 
+/** What preparing a registered kernel on a small problem of its kind records. */
+async function prepared(entry: KernelEntry): Promise<Recording> {
+  const { gpu, seen } = recordingGpu([...(entry.kernel.features ?? [])]);
+  const problem = entry.kind === 'gemv' ? gemvProblem(entry) : PROBLEMS[entry.kind];
+  const run = await entry.kernel.prepare(gpu, problem as never, new Proxy({}, { get: () => ({}) }) as never);
+  expect(run, `${entry.name}: prepare() returned a run`).toBeDefined();
+  return seen;
+}
+
+const RECORDED = new Map<string, Recording>();
+for (const entry of registry) RECORDED.set(entry.name, await prepared(entry));
+
+/** Shaders no registered kernel prepares (the decode step's synthetic weights), with their layouts. */
+const UNREGISTERED: [file: string, layout: UniformLayout][] = [['weight-fill.wgsl', WEIGHT_FILL_PARAMS]];
+
+/** Every (shader, layout) pair a kernel binds, once each: derived from the registry, not listed. */
+const LAYOUTS: (readonly [file: string, layout: UniformLayout])[] = [
+  ...new Map(
+    [...[...RECORDED.values()].flatMap((seen) => seen.bound), ...UNREGISTERED].map(
+      ([file, layout]) => [`${file}|${layout.fields.map((f) => f.name).join(',')}`, [file, layout]] as const,
+    ),
+  ).values(),
+].sort(([a], [b]) => a.localeCompare(b));
+
+const layoutOf = (file: string) => {
+  const found = LAYOUTS.find(([name]) => name === file);
+  if (!found) throw new Error(`${file}: no registered kernel binds its uniform`);
+  return found[1];
+};
+
+describe('uniform layouts', () => {
+  it('every shader with a uniform has its layout bound by a registered kernel (or listed as unregistered)', () => {
+    const withUniform = readdirSync(SHADERS)
+      .filter((file) => file.endsWith('.wgsl'))
+      .filter((file) => uniformStruct(source(file)) !== undefined);
+    expect(withUniform.sort()).toEqual([...new Set(LAYOUTS.map(([file]) => file))].sort());
+  });
+
+  it.each(LAYOUTS)('%s: the uniform struct matches its TypeScript layout', (file, layout) => {
+    const wgsl = source(file);
+    expect(uniformStruct(wgsl)).toBe(layout.struct);
+    const fields = parseStruct(wgsl, layout.struct);
+    expect(fields).toEqual(layout.fields.map(({ name, type }) => ({ name, type })));
+    expect(layout.fields.map((f) => f.offset)).toEqual(layout.fields.map((_, i) => 4 * i));
+    expect(layout.byteLength % 16).toBe(0);
+    expect(layout.byteLength).toBeGreaterThanOrEqual(4 * layout.fields.length);
+  });
+
+  it('every uniform a registered kernel binds was packed by name (packUniform)', () => {
+    const unpacked = [...RECORDED].flatMap(([name, seen]) =>
+      seen.unpacked.map((label) => `${name}: ${label}`),
+    );
+    expect(unpacked).toEqual([]);
+  });
+
+  it('every attention kernel’s Params opens with the shared fields (helper passes’ structs aside)', () => {
+    const attention = registry.filter((e) => (ATTENTION_KINDS as readonly string[]).includes(e.kind));
+    expect(attention.length).toBeGreaterThan(0);
+    for (const entry of attention) {
+      const params = (RECORDED.get(entry.name)?.bound ?? []).filter(
+        ([, layout]) => layout.struct === 'Params',
+      );
+      expect(params.length, `${entry.name} binds a Params uniform`).toBeGreaterThan(0);
+      for (const [file, layout] of params) {
+        expect(
+          layout.fields.slice(0, ATTENTION_FIELDS.length).map((f) => [f.name, f.type]),
+          `${entry.name} (${file})`,
+        ).toEqual(ATTENTION_FIELDS.map(([name, type]) => [name, type]));
+      }
+    }
+  });
+
+  it.each([
+    [
+      'a moved field',
+      (wgsl: string) => wgsl.replace('seq_q: u32,\n  seq_k: u32,', 'seq_k: u32,\n  seq_q: u32,'),
+    ],
+    ['a changed type', (wgsl: string) => wgsl.replace('scale: f32', 'scale: u32')],
+    ['an added field', (wgsl: string) => wgsl.replace('kv_group: u32,', 'kv_group: u32,\n  extra: u32,')],
+  ])('control: %s in a shader no longer matches', (_, edit) => {
+    const edited = edit(source('unfused-attention.wgsl'));
+    expect(edited).not.toBe(source('unfused-attention.wgsl'));
+    const layout = layoutOf('unfused-attention.wgsl');
+    expect(parseStruct(source('unfused-attention.wgsl'), 'Params')).toEqual(
+      layout.fields.map(({ name, type }) => ({ name, type })),
+    );
+    expect(parseStruct(edited, 'Params')).not.toEqual(
+      layout.fields.map(({ name, type }) => ({ name, type })),
+    );
+  });
+});
+
 describe.each(registry.map((e) => [e.name, e] as const))(
   '%s: its pipelines against their shaders',
-  (_, entry) => {
-    it('every entry point exists, every constant passed is an override, every override without a default is passed', async () => {
-      const { gpu, specs } = recordingGpu([...(entry.kernel.features ?? [])]);
-      const problem = entry.kind === 'gemv' ? gemvProblem(entry) : PROBLEMS[entry.kind];
-      const run = await entry.kernel.prepare(
-        gpu,
-        problem as never,
-        new Proxy({}, { get: () => ({}) }) as never,
-      );
-      expect(run).toBeDefined();
+  (name) => {
+    it('every entry point exists, every constant passed is an override, every override without a default is passed', () => {
+      const specs = RECORDED.get(name)?.specs ?? [];
       expect(specs.length).toBeGreaterThan(0);
       for (const spec of specs) {
-        const file = spec.shader.pathname.split('/').pop() as string;
+        const file = fileOf(spec);
         const wgsl = withoutComments(source(file));
         expect(wgsl, `${file}: @compute fn ${spec.entryPoint}`).toMatch(
           new RegExp(`@compute[^;{]*fn\\s+${spec.entryPoint}\\s*\\(`),
         );
         const { all, required } = overrides(wgsl);
-        for (const name of Object.keys(spec.constants ?? {}))
-          expect(all, `${file}: override ${name}`).toContain(name);
-        for (const name of required)
-          expect(Object.keys(spec.constants ?? {}), `${file}: ${name} passed`).toContain(name);
+        for (const constant of Object.keys(spec.constants ?? {}))
+          expect(all, `${file}: override ${constant}`).toContain(constant);
+        for (const constant of required)
+          expect(Object.keys(spec.constants ?? {}), `${file}: ${constant} passed`).toContain(constant);
       }
     });
   },
