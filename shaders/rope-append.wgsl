@@ -12,8 +12,14 @@
 // position: no f32 argument reduction of large angles on the GPU).
 // Work: one invocation per element of qkv; neighbouring invocations read and write neighbouring
 // elements (coalesced). Each reads its element and its rotation partner (from cache), writes one.
+// KV_F16 = 1: the caches hold packed f16 (the layout decode-f16 reads in place as k16/v16: per row
+// hv = ceil(headDim / 4) vec2<u32>, 4 values per slot, even value in the low half; headDim even, so
+// a pair (d, d + 1), d even, never straddles a word). The invocation of an even d of a K or V head
+// rounds its element and the next to f16 (pack2x16float) and writes one word; the odd one returns.
+// KV_F16 = 0: f32 caches, (batch · kvHeads, capacity, headDim), each element stored as its bits.
 
 override WORKGROUP_SIZE: u32 = 256u;
+override KV_F16: u32 = 0u;
 
 struct Params {
   batch: u32,
@@ -30,8 +36,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> q: array<f32>;
-@group(0) @binding(4) var<storage, read_write> k_cache: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v_cache: array<f32>;
+// f32 bits (KV_F16 = 0) or packed f16 pairs (KV_F16 = 1).
+@group(0) @binding(4) var<storage, read_write> k_cache: array<u32>;
+@group(0) @binding(5) var<storage, read_write> v_cache: array<u32>;
 
 fn rotated(base: u32, d: u32) -> f32 {
   let half = params.head_dim / 2u;
@@ -63,10 +70,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   let kv = head - params.heads;
   let cache_head = b * params.kv_heads + kv % params.kv_heads;
-  let at = (cache_head * params.capacity + params.position) * params.head_dim + d;
+  let row = cache_head * params.capacity + params.position;
+  if (KV_F16 == 1u) {
+    if (d % 2u == 1u) {
+      return;
+    }
+    let at = row * 2u * ((params.head_dim + 3u) / 4u) + d / 2u;
+    if (kv < params.kv_heads) {
+      k_cache[at] = pack2x16float(vec2<f32>(rotated(base, d), rotated(base, d + 1u)));
+    } else {
+      v_cache[at] = pack2x16float(vec2<f32>(qkv[g], qkv[g + 1u]));
+    }
+    return;
+  }
+  let at = row * params.head_dim + d;
   if (kv < params.kv_heads) {
-    k_cache[at] = rotated(base, d);
+    k_cache[at] = bitcast<u32>(rotated(base, d));
   } else {
-    v_cache[at] = qkv[g];
+    v_cache[at] = bitcast<u32>(qkv[g]);
   }
 }

@@ -27,6 +27,8 @@ export interface StepEvidence {
   tp: number;
   /** Layer time at the inputs' context and batch ÷ the measured layer time (1 when they match). */
   scale: number;
+  /** Bytes per cached K or V value of the measured step (its params.kvCache; f32 before it had one). */
+  kvBytesPerValue: number;
   /** How the measured layer was scaled, when it was. */
   scaleFormula?: string;
 }
@@ -74,8 +76,9 @@ function layerSliceBytes(
   context: number,
   batch: number,
   tp: number,
+  kvBytesPerValue: number,
 ): number {
-  const kvPerLayer = kvBytesPerToken(model) / model.layers;
+  const kvPerLayer = kvBytesPerToken(model, kvBytesPerValue) / model.layers;
   return (layerWeightBytes(model, format, groupSize) + kvPerLayer * context * batch) / tp;
 }
 
@@ -98,14 +101,16 @@ export function pickStep(
   const batch = num(best.params.batch, 1);
   const tp = num(best.params.tp, 1);
   const groupSize = groupOf(inputs.format, best.params.groupSize);
+  // The step's KV cache precision (results from before the f16 cache have none: they kept f32).
+  const kvBytesPerValue = best.params.kvCache === 'f16' ? 2 : 4;
   if (context === inputs.context && batch === inputs.batch) {
-    return { result: best, format: inputs.format, context, batch, tp, scale: 1 };
+    return { result: best, format: inputs.format, context, batch, tp, scale: 1, kvBytesPerValue };
   }
   const measuredBytes = significant(
-    layerSliceBytes(model, inputs.format, groupSize, context, batch, tp) / 1e6,
+    layerSliceBytes(model, inputs.format, groupSize, context, batch, tp, kvBytesPerValue) / 1e6,
   );
   const wantedBytes = significant(
-    layerSliceBytes(model, inputs.format, groupSize, inputs.context, inputs.batch, tp) / 1e6,
+    layerSliceBytes(model, inputs.format, groupSize, inputs.context, inputs.batch, tp, kvBytesPerValue) / 1e6,
   );
   const scale = significant(wantedBytes / measuredBytes);
   return {
@@ -115,6 +120,7 @@ export function pickStep(
     batch,
     tp,
     scale,
+    kvBytesPerValue,
     scaleFormula: `layer measured at context ${context}, batch ${batch}; scaled by its bytes: ${printed(wantedBytes)} MB ÷ ${printed(measuredBytes)} MB = ${printed(scale)}× (memory-bound)`,
   };
 }
@@ -194,6 +200,7 @@ export function estimateDecoder(
       layerMs: median * step.scale,
       measuredTp: step.tp,
       memoryGBPerCard: inputs.memoryGB,
+      kvBytesPerValue: step.kvBytesPerValue,
     });
     const [lo, hi] = step.result.latencyMs.ci95;
     estimate.step = step;

@@ -70,6 +70,11 @@ const ROWS_PER_GROUP = 4;
 export interface DecodeOptions {
   name: string;
   kvF16?: boolean;
+  /**
+   * With kvF16: io.k and io.v already hold packed f16 rows (kv-pack.ts's layout, e.g. a KV cache that
+   * rope-append appends to in place): read them where they are, no copy made at prepare.
+   */
+  kvPrepacked?: boolean;
   workgroupSize?: number;
   /** Invocations per workgroup of the scores pass (one per key range); per adapter when absent. */
   scoresWorkgroupSize?: number;
@@ -261,6 +266,7 @@ function declineLongQueries(p: AttentionProblem): string | undefined {
 /** A decode kernel with the given name, K/V storage and sizes. */
 export function createDecode(options: DecodeOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
+  const prepacked = kvF16 && options.kvPrepacked === true;
   const workgroupSize = options.workgroupSize ?? DECODE_DEFAULTS.workgroupSize;
   return {
     name,
@@ -300,7 +306,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       for (const [pass, grid] of Object.entries(plan.grids)) checkDispatch(gpu, `${name}.${pass}`, grid);
       checkBinding(gpu, `${name} partials (heads × seqQ × ${plan.ranges} ranges)`, partBytes);
       checkBinding(gpu, `${name} probabilities (heads × rows × visited keys)`, probBytes);
-      checkPackedKv(gpu, name, p, kvF16 ? 'f16' : undefined);
+      checkPackedKv(gpu, name, p, kvF16 && !prepacked ? 'f16' : undefined);
 
       const constants = {
         WORKGROUP_SIZE: workgroupSize,
@@ -344,7 +350,11 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const metaBuffer = gpu.upload(`${name}.meta`, meta.words);
       const part = gpu.buffer(`${name}.partials`, partBytes);
       const probs = gpu.buffer(`${name}.probabilities`, probBytes);
-      const packed = kvF16 ? await kvRows(gpu, name, p, io, 'f16') : undefined;
+      const packed = prepacked
+        ? { k: io.k, v: io.v, destroy() {} }
+        : kvF16
+          ? await kvRows(gpu, name, p, io, 'f16')
+          : undefined;
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
       const steps = [
         {

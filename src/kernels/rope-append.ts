@@ -1,8 +1,10 @@
 // rope-append (shaders/rope-append.wgsl): RoPE on q and k of the fused QKV output, and k and v
 // appended to the KV cache at `position`, in one pass. The cos/sin table of the position is computed
 // here in f64 (ropeTable) and uploaded once per prepared call.
+// The caches are f32 or (kvF16) packed f16 in the layout decode-f16 reads in place (kv-pack.ts:
+// hv = ceil(headDim / 4) vec2<u32> per row), rounded to nearest on the way in.
 // Bytes model: qkv read once, q written, one K row and one V row per KV head written into the
-// caches; the table (headDim/2 vec2) counted too. FLOP model: 3 per rotated element.
+// caches (4 or 2 bytes a value); the table (headDim/2 vec2) counted too. FLOP model: 3 per rotated element.
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
@@ -24,6 +26,8 @@ export interface RopeAppendProblem {
   position: number;
   /** RoPE base (10000 in GLM and Llama 2, 500000 in Llama 3). */
   base: number;
+  /** The caches hold packed f16 (decode-f16's k16/v16 layout) instead of f32. */
+  kvF16?: boolean;
 }
 
 export interface RopeAppendIO {
@@ -31,7 +35,7 @@ export interface RopeAppendIO {
   qkv: GPUBuffer;
   /** (batch, heads · headDim) */
   q: GPUBuffer;
-  /** (batch · kvHeads, capacity, headDim) each */
+  /** (batch · kvHeads, capacity, headDim) f32 each, or (batch · kvHeads, capacity, hv) vec2<u32> (kvF16) */
   kCache: GPUBuffer;
   vCache: GPUBuffer;
 }
@@ -84,6 +88,12 @@ export function checkRopeAppend(p: RopeAppendProblem): void {
     throw new Error(`${NAME}.base: expected a number above 1, got ${p.base}`);
 }
 
+/** Bytes of one cache (K or V) of the problem: f32 rows, or packed f16 rows of hv vec2<u32>. */
+export function ropeCacheBytes(p: RopeAppendProblem): number {
+  const rows = p.batch * p.kvHeads * p.capacity;
+  return p.kvF16 ? rows * 8 * Math.ceil(p.headDim / 4) : rows * 4 * p.headDim;
+}
+
 function elements(p: RopeAppendProblem): number {
   return p.batch * (p.heads + 2 * p.kvHeads) * p.headDim;
 }
@@ -96,15 +106,15 @@ export const ropeAppend: Kernel<RopeAppendProblem, RopeAppendIO> = {
     checkInvocations(gpu, NAME, WORKGROUP_SIZE);
     checkBinding(
       gpu,
-      `${NAME} KV cache (batch × kvHeads × capacity × headDim)`,
-      4 * p.batch * p.kvHeads * p.capacity * p.headDim,
+      `${NAME} KV cache (batch × kvHeads × capacity × headDim, ${p.kvF16 ? 'packed f16' : 'f32'})`,
+      ropeCacheBytes(p),
     );
     const grid = elementGrid(gpu, NAME, elements(p), WORKGROUP_SIZE);
     const pipeline = await gpu.pipeline({
       kernel: NAME,
       shader: SHADER,
       entryPoint: 'main',
-      constants: { WORKGROUP_SIZE },
+      constants: { WORKGROUP_SIZE, KV_F16: p.kvF16 ? 1 : 0 },
     });
     const params = gpu.uniform(
       `${NAME}.params`,
@@ -131,6 +141,8 @@ export const ropeAppend: Kernel<RopeAppendProblem, RopeAppendIO> = {
   cost(p) {
     const all = elements(p);
     const rotated = p.batch * (p.heads + p.kvHeads) * p.headDim;
-    return { bytes: 4 * (2 * all + p.headDim), flops: 3 * rotated };
+    const kvValues = 2 * p.batch * p.kvHeads * p.headDim;
+    const written = 4 * p.batch * p.heads * p.headDim + (p.kvF16 ? 2 : 4) * kvValues;
+    return { bytes: 4 * (all + p.headDim) + written, flops: 3 * rotated };
   },
 };

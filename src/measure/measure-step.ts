@@ -10,6 +10,7 @@ import {
   type DecodePlan,
   type DecodeStepOptions,
   keptBlocks,
+  kvValueBytes,
   planDecodeStep,
   tpChoices,
 } from '../model/decode-plan.ts';
@@ -149,6 +150,7 @@ function paramsOf(plan: DecodePlan, step: DecodeStep, c: StepCase): Record<strin
     batch: plan.batch,
     tp: plan.tp,
     kv: plan.kv,
+    kvCache: plan.kvCache,
     ...(plan.kvDensity === undefined ? {} : { kvDensity: plan.kvDensity }),
     layersCycled: plan.layersCycled,
     workingSetBytes: step.workingSetBytes,
@@ -238,7 +240,7 @@ export async function measureDecodeStep(
       layerMs: latencyMs.median,
       measuredTp: plan.tp,
       memoryGBPerCard: PROJECTION_CARD_GB,
-      kvBytesPerValue: 4,
+      kvBytesPerValue: kvValueBytes(plan.kvCache),
     });
     return {
       ...base,

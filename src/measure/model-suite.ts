@@ -7,6 +7,8 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { gemvLayout } from '../kernels/gemv-common.ts';
 import {
   type DecodeStepOptions,
+  defaultKvCache,
+  kvValueBytes,
   planDecodeStep,
   sliceShape,
   stepBytes,
@@ -33,7 +35,8 @@ export function fittingTp(gpu: Pick<Gpu, 'limits'>, c: DecodeStepOptions): numbe
       (m) =>
         gemvLayout({ k: m.k, n: m.n, format: c.format, groupSize: c.groupSize }).weightBytes <= maxBufferSize,
     );
-    const cache = 4 * c.batch * slice.kvHeads * c.context * slice.headDim;
+    const kvCache = c.kvCache ?? defaultKvCache(c.format);
+    const cache = kvValueBytes(kvCache) * c.batch * slice.kvHeads * c.context * slice.headDim;
     const layer = layerWeightBytes(slice, c.format, c.groupSize) + 2 * cache;
     if (
       weightsFit &&

@@ -36,6 +36,23 @@ export interface DecodeStepOptions {
   /** Distinct layers whose weights and caches the timing cycles through (default 1). */
   layersCycled?: number;
   seed?: number;
+  /**
+   * Precision of the KV cache: 'f16' (packed, what deployments of f16/int8/int4 weights keep) or
+   * 'f32'. Default: f32 with f32 weights, f16 otherwise.
+   */
+  kvCache?: KvCacheFormat;
+}
+
+export type KvCacheFormat = 'f16' | 'f32';
+
+/** Bytes of one cached K or V value. */
+export function kvValueBytes(kvCache: KvCacheFormat): number {
+  return kvCache === 'f16' ? 2 : 4;
+}
+
+/** The KV-cache precision a step of these weights keeps unless told: f32 only with f32 weights. */
+export function defaultKvCache(format: WeightFormat): KvCacheFormat {
+  return format === 'f32' ? 'f32' : 'f16';
 }
 
 export interface DecodePlan {
@@ -52,6 +69,8 @@ export interface DecodePlan {
   blockSize: number;
   layersCycled: number;
   seed: number;
+  /** The KV cache's precision (f16: packed rows that rope-append writes and decode-f16 reads in place). */
+  kvCache: KvCacheFormat;
   /** RoPE base: 500000 for Llama 3, 10000 otherwise. */
   ropeBase: number;
   eps: number;
@@ -149,10 +168,20 @@ export function planDecodeStep(options: DecodeStepOptions): DecodePlan {
       );
     }
   }
+  const kvCache = options.kvCache ?? defaultKvCache(format);
+  if (kvCache !== 'f16' && kvCache !== 'f32') {
+    throw new Error(`decodeStep.kvCache: expected 'f16' or 'f32', got '${String(kvCache)}'`);
+  }
+  if (kvCache === 'f16' && model.headDim % 4 !== 0) {
+    throw new Error(
+      `decodeStep.kvCache: an f16 cache needs headDim a multiple of 4, ${model.id} has ${model.headDim}`,
+    );
+  }
   return {
     model,
     slice,
     format,
+    kvCache,
     ...(groupSize === undefined ? {} : { groupSize }),
     context,
     batch,
@@ -213,8 +242,8 @@ export function keyRowsRead(plan: DecodePlan): number {
 
 /**
  * Bytes per token of one layer of the slice, op by op: every weight matrix once in its format, the
- * KV cache rows attention reads (K and V, f32), the appended K/V rows, and the activations each op
- * reads and writes (f32). With the gating fused into the down GEMV (gateFused) the gated vector
+ * KV cache rows attention reads (K and V, in the cache's precision), the appended K/V rows (same),
+ * and the activations each op reads and writes (f32). With the gating fused into the down GEMV (gateFused) the gated vector
  * never reaches memory; otherwise a 'gate' pass writes it and the down GEMV reads it.
  */
 export function stepBytes(
@@ -230,11 +259,17 @@ export function stepBytes(
   const norm = f * (2 * B * s.hidden + normVectors * s.hidden);
   const qkvCols = (s.heads + 2 * s.kvHeads) * s.headDim;
   const kvRows = B * s.kvHeads * keyRowsRead(plan);
-  const kvRead = 2 * f * kvRows * s.headDim;
+  const kvb = kvValueBytes(plan.kvCache);
+  const kvRead = 2 * kvb * kvRows * s.headDim;
+  const qCols = s.heads * s.headDim;
   const ops: OpBytes[] = [
     { op: 'norm', bytes: norm },
     { op: 'qkv', bytes: w('qkv') + f * B * (s.hidden + qkvCols) },
-    { op: 'rope-append', bytes: f * (2 * B * qkvCols + s.headDim) },
+    // qkv read, q written (f32), one K and one V row per KV head appended; the cos/sin table.
+    {
+      op: 'rope-append',
+      bytes: f * (B * qkvCols + B * qCols + s.headDim) + kvb * 2 * B * s.kvHeads * s.headDim,
+    },
     { op: 'attention', bytes: kvRead + 2 * f * B * s.heads * s.headDim },
     { op: 'out', bytes: w('out') + f * B * (s.heads * s.headDim + 2 * s.hidden) },
     { op: 'norm2', bytes: norm },

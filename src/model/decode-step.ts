@@ -4,19 +4,22 @@
 // → up GEMV → gating (in the down GEMV's prologue, or a pass of its own) → down GEMV + residual.
 // Weights, norm vectors, caches and the input are synthetic, filled on the GPU from hash streams
 // (src/model/weights.ts), one set per cycled layer so that a timing streams them from memory.
+// The KV cache is f32 or (plan.kvCache 'f16', the default for f16/int8/int4 weights) packed f16:
+// rope-append rounds the new K/V rows to f16 and writes them into the layout decode-f16 reads, and
+// decode-f16 reads the cache in place (no copy at prepare).
 // The residual stream ping-pongs: layer input x → (after attention) mid → x. Each layer's stages are
 // recorded in order into one compute pass (WebGPU orders dependent dispatches within a pass), and a
 // token's layers into one command buffer.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { decode } from '../kernels/decode.ts';
+import { createDecode, decode } from '../kernels/decode.ts';
 import { gate } from '../kernels/gate.ts';
 import { checkBinding } from '../kernels/limits.ts';
 import { normKernels } from '../kernels/norm.ts';
 import { ropeAppend } from '../kernels/rope-append.ts';
 import type { AttentionProblem, KernelRun } from '../kernels/types.ts';
 import { BlockMask } from '../masks/block-mask.ts';
-import { type DecodePlan, keptBlocks, type OpBytes, stepBytes } from './decode-plan.ts';
+import { type DecodePlan, keptBlocks, kvValueBytes, type OpBytes, stepBytes } from './decode-plan.ts';
 import { createWeights, registryGemv, type StepGemv, type WeightBuffers } from './step-gemv.ts';
 import { fillOnGpu } from './synthetic.ts';
 import { BETA_EXP0, inputKey, layerStreams, matrixSpecs, UNIT_EXP0 } from './weights.ts';
@@ -58,6 +61,9 @@ export interface DecodeStepInit {
 
 type Owned = { destroy(): void };
 
+/** decode-f16 over a cache already in its packed layout (rope-append writes it in place). */
+const decodeF16InPlace = createDecode({ name: 'decode-f16', kvF16: true, kvPrepacked: true });
+
 /** Allocates, fills and prepares every layer of the plan. Throws (naming the limit) before allocating when a buffer cannot fit. */
 export async function createDecodeStep(
   gpu: Gpu,
@@ -68,8 +74,9 @@ export async function createDecodeStep(
   const s = plan.slice;
   const B = plan.batch;
   const qkvCols = (s.heads + 2 * s.kvHeads) * s.headDim;
-  const cacheBytes = 4 * B * s.kvHeads * plan.context * s.headDim;
-  checkBinding(gpu, `decodeStep KV cache (batch × kvHeads × context × headDim f32)`, cacheBytes);
+  const f16Cache = plan.kvCache === 'f16';
+  const cacheBytes = kvValueBytes(plan.kvCache) * B * s.kvHeads * plan.context * s.headDim;
+  checkBinding(gpu, `decodeStep KV cache (batch × kvHeads × context × headDim ${plan.kvCache})`, cacheBytes);
   const specs0 = matrixSpecs(s, plan.format, plan.seed, 0, plan.groupSize);
   const gateFused = gemv.fusesGate;
   const owned: Owned[] = [];
@@ -147,15 +154,17 @@ export async function createDecodeStep(
       };
       const kCache = buffer(`${tag}.kCache`, cacheBytes);
       const vCache = buffer(`${tag}.vCache`, cacheBytes);
-      const cacheCount = cacheBytes / 4;
+      // The fill's values are f16 numbers: the f16 cache holds them exactly, packed in pairs (headDim
+      // is a multiple of 4, so the pairs are decode-f16's rows of hv vec2<u32> with no padding).
+      const cacheCount = B * s.kvHeads * plan.context * s.headDim;
       await fillOnGpu(gpu, `${tag}.kCache`, kCache, {
-        kind: 'f32',
+        kind: plan.kvCache,
         key: streams.kCache,
         count: cacheCount,
         exp0: UNIT_EXP0,
       });
       await fillOnGpu(gpu, `${tag}.vCache`, vCache, {
-        kind: 'f32',
+        kind: plan.kvCache,
         key: streams.vCache,
         count: cacheCount,
         exp0: UNIT_EXP0,
@@ -186,13 +195,19 @@ export async function createDecodeStep(
             capacity: plan.context,
             position: plan.context - 1,
             base: plan.ropeBase,
+            kvF16: f16Cache,
           },
           { qkv: act.qkv, q: act.q, kCache, vCache },
         ),
       );
       add(
         'attention',
-        await decode.prepare(gpu, attentionProblem, { q: act.q, k: kCache, v: vCache, o: act.o }),
+        await (f16Cache ? decodeF16InPlace : decode).prepare(gpu, attentionProblem, {
+          q: act.q,
+          k: kCache,
+          v: vCache,
+          o: act.o,
+        }),
       );
       add('out', await gemv.prepare(gpu, specs[1], wout, { rows: B, x: act.o, y: act.mid, residual: act.x }));
       add(

@@ -97,6 +97,15 @@ function wholeInRange(field: string, value: number, min: number, max: number): n
   return value;
 }
 
+/** How the memory line names the cache's precision. */
+function kvPrecision(bytesPerValue: number): string {
+  return bytesPerValue === 2
+    ? 'f16 K/V'
+    : bytesPerValue === 4
+      ? 'f32 K/V'
+      : `${bytesPerValue} B per K/V value`;
+}
+
 /** The largest card count the projection accepts. */
 export const MAX_CARDS = 64;
 /** The largest batch the projection accepts. */
@@ -148,7 +157,7 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
       : `LM head = ${printed(lmHeadMs)} ms (measured)`,
     `ms per token = ${model.layers} layers × ${printed(perCardLayerMs)} ms + ${printed(lmHeadMs)} ms ÷ ${cards} = ${printed(layersMs)} ms + ${printed(perCardHeadMs)} ms = ${printed(msPerToken)} ms`,
     `tokens/s = ${batch} × 1,000 ÷ ${printed(msPerToken)} ms = ${printed(tokensPerSecond)}`,
-    `memory = ${printed(weightsGB)} GB weights + ${printed(kvCacheGB)} GB KV cache (${context} tokens × ${batch} sequences) = ${printed(totalGB)} GB against ${cards} × ${printed(memoryGBPerCard)} GB = ${printed(capacityGB)} GB`,
+    `memory = ${printed(weightsGB)} GB weights + ${printed(kvCacheGB)} GB KV cache (${context} tokens × ${batch} sequences, ${kvPrecision(inputs.kvBytesPerValue ?? 2)}) = ${printed(totalGB)} GB against ${cards} × ${printed(memoryGBPerCard)} GB = ${printed(capacityGB)} GB`,
   ];
   const caveats = [
     'projected from one measured layer, not measured end to end',

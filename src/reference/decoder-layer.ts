@@ -4,6 +4,7 @@
 // blocks) → output projection + residual → norm → up → gating → down + residual.
 // Also the single ops, for the ops' own GPU tests.
 
+import { toF16 } from '../kernels/quantize.ts';
 import { ropeTable } from '../kernels/rope-append.ts';
 import type { Gating, ModelShape, NormKind, WeightFormat } from '../model/shapes.ts';
 import { valueAt } from '../model/synthetic.ts';
@@ -113,6 +114,11 @@ export interface LayerReferenceInput {
   eps: number;
   /** Sparse KV: kept key blocks (block size, 0/1 per block); absent: dense. */
   kept?: { blockSize: number; layout: Uint8Array };
+  /**
+   * The KV cache's precision (default 'f32'). 'f16': the appended K and V rows are rounded to f16
+   * (nearest even) as rope-append stores them; the filled rows are f16 numbers either way.
+   */
+  kvCache?: 'f16' | 'f32';
 }
 
 /** The cache's value at (cache head, row, d) as filled (before the append). */
@@ -125,6 +131,7 @@ export function decoderLayerReference(p: LayerReferenceInput): { out: Float64Arr
   const { shape, batch, context } = p;
   const { hidden, heads, kvHeads, headDim } = shape;
   const position = context - 1;
+  const stored = p.kvCache === 'f16' ? toF16 : (v: number) => v;
   const [wqkv, wout, wup, wdown] = matrixSpecs(shape, p.format, p.seed, p.layer, p.groupSize);
   const streams = layerStreams(p.seed, p.layer);
   const vector = (key: number, exp0: number, n: number) =>
@@ -155,8 +162,8 @@ export function decoderLayerReference(p: LayerReferenceInput): { out: Float64Arr
         headDim,
         position,
         p.ropeBase,
-      );
-      const vNew = qkv.subarray(b * cols + (heads + kvHeads + kvh) * headDim);
+      ).map(stored);
+      const vNew = qkv.subarray(b * cols + (heads + kvHeads + kvh) * headDim).map(stored);
       const scores: number[] = [];
       const rows: number[] = [];
       for (let j = 0; j < context; j++) {

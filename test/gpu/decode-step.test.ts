@@ -1,10 +1,16 @@
 // One decoder layer's decode step on a real adapter against the f64 reference layer: the test shape
 // (grouped-query attention) and narrow tensor-parallel slices of the real shapes (GLM-130B: multi-head
-// at hidden 12288; Llama-3-8B: grouped-query at hidden 4096), dense and sparse KV, several cycled
-// layers, and the output after a full token of cycled layers.
+// at hidden 12288; Llama-3-8B: grouped-query at hidden 4096), dense and sparse KV, f32 and f16 KV
+// caches (f16: rope-append appends packed f16 rows that decode-f16 reads in place; the reference
+// rounds the appended K/V to f16 the same way), several cycled layers.
 
 import { describe, expect, it } from 'vitest';
-import { type DecodeStepOptions, keptBlocks, planDecodeStep } from '../../src/model/decode-plan.ts';
+import {
+  type DecodeStepOptions,
+  keptBlocks,
+  keyRowsRead,
+  planDecodeStep,
+} from '../../src/model/decode-plan.ts';
 import { createDecodeStep } from '../../src/model/decode-step.ts';
 import { compareToReference } from '../../src/reference/compare.ts';
 import { decoderLayerReference } from '../../src/reference/decoder-layer.ts';
@@ -19,6 +25,14 @@ describe('decode step: one layer against the f64 reference layer', () => {
     { note: 'test shape (GQA 4/2), control', model: 'test', format: 'f32', context: 37, batch: 1 },
     { note: 'test shape, f16 weights', model: 'test', format: 'f16', context: 37, batch: 1 },
     { note: 'test shape, int8 weights', model: 'test', format: 'int8', context: 37, batch: 1 },
+    {
+      note: 'test shape, f16 weights, f32 cache (asked for)',
+      model: 'test',
+      format: 'f16',
+      context: 37,
+      batch: 1,
+      kvCache: 'f32',
+    },
     {
       note: 'test shape, int4 weights (group 64)',
       model: 'test',
@@ -37,6 +51,16 @@ describe('decode step: one layer against the f64 reference layer', () => {
       format: 'f32',
       context: 300,
       batch: 1,
+      kv: 'sparse',
+      kvDensity: 0.5,
+      blockSize: 32,
+    },
+    {
+      note: 'test shape, sparse KV, f16 cache, batch 2',
+      model: 'test',
+      format: 'int8',
+      context: 300,
+      batch: 2,
       kv: 'sparse',
       kvDensity: 0.5,
       blockSize: 32,
@@ -84,6 +108,12 @@ describe('decode step: one layer against the f64 reference layer', () => {
       const expected = decoderLayerReference({ ...plan, shape: plan.slice, layer, kept });
       const result = compareToReference(got, expected.out, TOL);
       expect(result.failure, result.failure).toBeUndefined();
+      expect(plan.kvCache).toBe(options.kvCache ?? (options.format === 'f32' ? 'f32' : 'f16'));
+      // The cache's bytes in the step's bytes model follow its precision.
+      const attention = step.opBytes.find((o) => o.op === 'attention')?.bytes ?? 0;
+      const kvRows = plan.batch * plan.slice.kvHeads * keyRowsRead(plan);
+      const qo = 2 * 4 * plan.batch * plan.slice.heads * plan.slice.headDim;
+      expect(attention - qo).toBe(2 * (plan.kvCache === 'f16' ? 2 : 4) * kvRows * plan.slice.headDim);
       if (layer > 0) {
         const other = decoderLayerReference({ ...plan, shape: plan.slice, layer: 0, kept });
         expect(compareToReference(got, other.out, TOL).ok, 'control: layer 0 differs').toBe(false);

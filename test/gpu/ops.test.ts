@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { gate } from '../../src/kernels/gate.ts';
 import { normKernels } from '../../src/kernels/norm.ts';
-import { dequantize } from '../../src/kernels/quantize.ts';
+import { dequantize, f16Value, toF16 } from '../../src/kernels/quantize.ts';
 import { ropeAppend } from '../../src/kernels/rope-append.ts';
 import type { KernelRun } from '../../src/kernels/types.ts';
 import { models } from '../../src/model/shapes.ts';
@@ -145,7 +145,23 @@ describe.each(['rmsnorm', 'layernorm'] as const)('%s against the f64 reference',
   });
 });
 
-describe('rope-append against the f64 reference', () => {
+/** A cache of `rows` rows in the rope-append layout: f32 rows, or packed f16 rows of hv vec2<u32>. */
+function cacheLayout(kvF16: boolean, headDim: number) {
+  const stride = kvF16 ? 4 * Math.ceil(headDim / 4) : headDim;
+  return { stride, bytesPerRow: kvF16 ? 2 * stride : 4 * stride };
+}
+
+/** The cache's values, unpacked: f32 as read, or each f16 half (low half first) as its value. */
+function cacheValues(bytes: ArrayBuffer, kvF16: boolean): Float64Array {
+  if (!kvF16) return Float64Array.from(new Float32Array(bytes));
+  const halves = new Uint16Array(bytes);
+  return Float64Array.from(halves, (h) => f16Value(h));
+}
+
+describe.each([
+  { kvF16: false, cache: 'f32 cache' },
+  { kvF16: true, cache: 'packed f16 cache (decode-f16 layout)' },
+])('rope-append against the f64 reference, $cache', ({ kvF16 }) => {
   const gpu = useGpu();
 
   it.each([
@@ -157,7 +173,7 @@ describe('rope-append against the f64 reference', () => {
       headDim: 6,
       capacity: 5,
       position: 2,
-      note: 'MHA, batch 3, middle row',
+      note: 'MHA, batch 3, middle row (headDim 6: padded slots)',
     },
     {
       batch: 2,
@@ -173,24 +189,31 @@ describe('rope-append against the f64 reference', () => {
     const base = 10000;
     const cols = (heads + 2 * kvHeads) * headDim;
     const qkv = randomArray(batch * cols, 21);
-    const cacheLength = batch * kvHeads * capacity * headDim;
-    const sentinel = new Float32Array(cacheLength).fill(7);
+    const { stride, bytesPerRow } = cacheLayout(kvF16, headDim);
+    const rows = batch * kvHeads * capacity;
+    // Sentinel 7 everywhere (as f32, or as f16 halves 0x4700): rows and padding not written keep it.
+    const sentinel = kvF16
+      ? new Uint32Array((rows * bytesPerRow) / 4).fill(0x47004700)
+      : new Float32Array(rows * stride).fill(7);
     const io = {
       qkv: gpu().upload('test.qkv', qkv),
       q: gpu().buffer('test.q', 4 * batch * heads * headDim),
       kCache: gpu().upload('test.k', sentinel),
       vCache: gpu().upload('test.v', sentinel),
     };
-    const problem = { batch, heads, kvHeads, headDim, capacity, position, base };
+    const problem = { batch, heads, kvHeads, headDim, capacity, position, base, kvF16 };
     await runOnce(gpu(), await ropeAppend.prepare(gpu(), problem, io));
     const q = new Float32Array(await gpu().read(io.q, 4 * batch * heads * headDim));
-    const k = new Float32Array(await gpu().read(io.kCache, 4 * cacheLength));
-    const v = new Float32Array(await gpu().read(io.vCache, 4 * cacheLength));
+    const k = cacheValues(await gpu().read(io.kCache, rows * bytesPerRow), kvF16);
+    const v = cacheValues(await gpu().read(io.vCache, rows * bytesPerRow), kvF16);
     for (const b of Object.values(io)) b.destroy();
 
+    // The cache holds f16 values: the reference rounds K and V to f16 (nearest even) as they go in.
+    const stored = kvF16 ? (x: number) => toF16(x) : (x: number) => x;
     const qRef = new Float64Array(q.length);
-    const kRef = Float64Array.from(sentinel);
-    const vRef = Float64Array.from(sentinel);
+    const kRef = new Float64Array(rows * stride).fill(7);
+    const kExact = new Float64Array(rows * stride).fill(7);
+    const vRef = new Float64Array(rows * stride).fill(7);
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < heads; h++) {
         qRef.set(
@@ -199,20 +222,23 @@ describe('rope-append against the f64 reference', () => {
         );
       }
       for (let h = 0; h < kvHeads; h++) {
-        const at = ((b * kvHeads + h) * capacity + position) * headDim;
-        kRef.set(ropeReference(qkv.subarray(b * cols + (heads + h) * headDim), headDim, position, base), at);
-        vRef.set(
-          qkv.subarray(
-            b * cols + (heads + kvHeads + h) * headDim,
-            b * cols + (heads + kvHeads + h + 1) * headDim,
-          ),
-          at,
-        );
+        const at = ((b * kvHeads + h) * capacity + position) * stride;
+        const kRow = ropeReference(qkv.subarray(b * cols + (heads + h) * headDim), headDim, position, base);
+        const vRow = qkv.subarray(b * cols + (heads + kvHeads + h) * headDim);
+        for (let d = 0; d < headDim; d++) {
+          kRef[at + d] = stored(kRow[d]);
+          kExact[at + d] = kRow[d];
+          vRef[at + d] = stored(vRow[d]);
+        }
       }
     }
     expectClose(q, qRef);
-    expectClose(k, kRef);
-    expectClose(v, vRef);
+    // f16: pack2x16float may round either way at a tie's neighbourhood; one f16 ulp (2^-10 relative).
+    const cacheTol = kvF16 ? { atol: 1e-6, rtol: 2 ** -10 } : TOL;
+    expectClose(k, kRef, cacheTol);
+    expectClose(v, vRef, cacheTol);
+    // Control: an f16 cache does not hold the unrounded f32 values (an f32 one does, exactly).
+    expect(compareToReference(k, kExact, { atol: 1e-6, rtol: 1e-5 }).ok).toBe(!kvF16);
   });
 
   it.each([

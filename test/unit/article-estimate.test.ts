@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateDecoder } from '../../src/article/estimate.ts';
 import { DEFAULT_INPUTS } from '../../src/article/inputs.ts';
 import { printed } from '../../src/model/projection.ts';
+import { kvBytesPerToken } from '../../src/model/shapes.ts';
 import type { BenchResult } from '../../src/results/types.ts';
 import { decodeStep, readProbe, resultsOn } from './article-fixtures.ts';
 
@@ -39,6 +40,24 @@ describe('estimateDecoder', () => {
     expect(estimate.step?.scale).toBeGreaterThan(1);
     expect(estimate.projection?.layerMs).toBe(Number((0.5 * num(scale)).toPrecision(4)));
   });
+
+  it.each([
+    { kvCache: 'f16', bytes: 2 },
+    { kvCache: 'f32', bytes: 4 },
+    { kvCache: undefined, bytes: 4 },
+  ])(
+    'the memory fit follows the step’s KV cache precision ($kvCache → $bytes B a value)',
+    ({ kvCache, bytes }) => {
+      const base = decodeStep({ medianMs: 0.5 });
+      const step = { ...base, params: { ...base.params, ...(kvCache ? { kvCache } : {}) } } as BenchResult;
+      const estimate = estimateDecoder(resultsOn([step]), DEFAULT_INPUTS);
+      const model = estimate.model;
+      const expected = (kvBytesPerToken(model, bytes) * DEFAULT_INPUTS.context * DEFAULT_INPUTS.batch) / 1e9;
+      expect(estimate.step?.kvBytesPerValue).toBe(bytes);
+      expect(estimate.projection?.kvCacheGB).toBe(Number(expected.toPrecision(4)));
+      expect(estimate.projection?.formulas.join('\n')).toContain(bytes === 2 ? 'f16 K/V' : 'f32 K/V');
+    },
+  );
 
   it('picks the nearest context among steps of the inputs’ format, never a sparse one or another format', () => {
     const near = decodeStep({ medianMs: 0.7, context: 1024 });

@@ -148,7 +148,12 @@ const FORMULAS: Record<string, (e: KernelEntry) => Case[]> = {
         // floats) read; 3 FLOPs per rotated element of q and k.
         const r = { batch: 2, heads: 4, kvHeads: 2, headDim: 8, capacity: 16, position: 3, base: 10000 };
         const all = 2 * (4 + 2 * 2) * 8;
-        return [{ problem: r, expected: { bytes: 4 * (2 * all + 8), flops: 3 * 2 * (4 + 2) * 8 } }];
+        // With the f16 cache the K and V rows cost 2 bytes a value (q stays f32).
+        const kv16 = 4 * (all + 8) + 4 * 2 * 4 * 8 + 2 * (2 * 2 * 2 * 8);
+        return [
+          { problem: r, expected: { bytes: 4 * (2 * all + 8), flops: 3 * 2 * (4 + 2) * 8 } },
+          { problem: { ...r, kvF16: true }, expected: { bytes: kv16, flops: 3 * 2 * (4 + 2) * 8 } },
+        ];
       }
       default:
         return [];

@@ -52,6 +52,10 @@ describe('planDecodeStep: bad input throws naming the field and the limit', () =
       message: /kvDensity: expected a fraction above 0 and at most 1, got 1\.5/,
     },
     {
+      change: { kvCache: 'int8' },
+      message: /decodeStep\.kvCache: expected 'f16' or 'f32', got 'int8'/,
+    },
+    {
       change: { layersCycled: 0 },
       message: /decodeStep\.layersCycled: expected a whole number from 1 to 256, got 0/,
     },
@@ -124,7 +128,7 @@ describe('kept KV blocks', () => {
 });
 
 describe('bytes per token of one layer', () => {
-  it('weights in the format, KV rows read, activations: test shape, f16, batch 1', () => {
+  it('weights in the format, KV rows read (f16 cache), activations: test shape, f16, batch 1', () => {
     const plan = planDecodeStep({ ...BASE, context: 64 });
     const s = models.test;
     const bytes = stepBytes(plan);
@@ -135,11 +139,13 @@ describe('bytes per token of one layer', () => {
       matrixBytes(344, 256, 'f16');
     expect(bytes.weights).toBe(weights);
     expect(bytes.weights).toBe(layerWeightBytes(s, 'f16'));
-    expect(bytes.kvRead).toBe(2 * 4 * 2 * 64 * 64);
+    // f16 weights keep an f16 cache: 2 bytes per K or V value read and appended.
+    expect(plan.kvCache).toBe('f16');
+    expect(bytes.kvRead).toBe(2 * 2 * 2 * 64 * 64);
     const activations =
       4 * (2 * 256 + 256) * 2 +
       4 * (256 + 512) +
-      4 * (2 * 512 + 64) +
+      (4 * (512 + 256 + 64) + 2 * (2 * 2 * 64)) +
       4 * 2 * 256 +
       4 * (256 + 512) +
       4 * (256 + 688) +
@@ -157,6 +163,17 @@ describe('bytes per token of one layer', () => {
     ]);
   });
 
+  it('an f32 cache (f32 weights, or asked for) moves 4 bytes per K/V value', () => {
+    const f16 = stepBytes(planDecodeStep({ ...BASE, context: 64 }));
+    const f32 = stepBytes(planDecodeStep({ ...BASE, context: 64, kvCache: 'f32' }));
+    expect(planDecodeStep({ ...BASE, format: 'f32' }).kvCache).toBe('f32');
+    expect(planDecodeStep({ ...BASE, format: 'int4' }).kvCache).toBe('f16');
+    expect(f32.kvRead).toBe(2 * f16.kvRead);
+    const rope = (b: typeof f16) => b.ops.find((o) => o.op === 'rope-append')?.bytes;
+    expect(rope(f32)).toBe(4 * (2 * 512 + 64));
+    expect(f32.total - f16.total).toBe(f16.kvRead + 2 * (2 * 2 * 64));
+  });
+
   it('a standalone gate pass adds its traffic', () => {
     const plan = planDecodeStep(BASE);
     const fused = stepBytes(plan, true);
@@ -168,7 +185,7 @@ describe('bytes per token of one layer', () => {
   it('GLM-130B int4 at 2048 tokens: weights dominate', () => {
     const bytes = stepBytes(planDecodeStep({ model: 'glm-130b', format: 'int4', context: 2048, batch: 1 }));
     expect(bytes.weights).toBe(layerWeightBytes(models['glm-130b'], 'int4', 32));
-    expect(bytes.kvRead).toBe(2 * 4 * 96 * 2048 * 128);
+    expect(bytes.kvRead).toBe(2 * 2 * 96 * 2048 * 128);
     expect(bytes.weights / bytes.total).toBeGreaterThan(0.8);
   });
 });
