@@ -18,6 +18,8 @@ import {
 } from './cases.ts';
 import type { JobContext } from './context.ts';
 import { type FamilyAdapter, kernelCall, lookupEntry, type Runnable, unavailable } from './family.ts';
+import { rotatingCall, workingSetFor } from './rotation.ts';
+import { randomFloats } from './working-set.ts';
 
 /** The problem of a case: its mask built (or taken from the run's cache), the default scale. */
 export async function attentionProblem(
@@ -59,6 +61,35 @@ export async function attentionCall(
   return kernelCall(ctx, label, attentionBuffers(ctx.gpu, kernel, problem, data));
 }
 
+/**
+ * A decode kernel prepared over a working set no cache can serve: set 0 holds the case's data (what
+ * verification checks), the other sets the same q with random K and V.
+ */
+export async function decodeWorkingSetCall(
+  ctx: JobContext,
+  kernel: AttentionKernel,
+  c: AttentionCase,
+  label: string,
+): Promise<Runnable> {
+  const data = attentionData(c);
+  const problem = await attentionProblem(ctx, c, data);
+  const plan = workingSetFor(ctx.gpu, kernel.cost(problem).bytes);
+  return rotatingCall(ctx, label, plan, (set) =>
+    attentionBuffers(
+      ctx.gpu,
+      kernel,
+      problem,
+      set === 0
+        ? data
+        : {
+            q: data.q,
+            k: randomFloats(data.k.length, 0x4b00 + 2 * set),
+            v: randomFloats(data.v.length, 0x5600 + 2 * set + 1),
+          },
+    ),
+  );
+}
+
 export const attentionAdapter: FamilyAdapter = {
   async resolve(ctx, job) {
     if (job.what.kind !== 'attention') throw new Error(`${job.id}: not an attention job`);
@@ -76,15 +107,23 @@ export const attentionAdapter: FamilyAdapter = {
       params.mask = problem.mask.pattern.slice(0, 200);
       params.maskDensity = problem.mask.density;
     }
+    const cost = kernel.cost(problem);
+    // Decode streams its KV cache: timed over a rotating working set, beside the read probe.
+    const streams = job.op === 'decode';
+    const sets = streams ? workingSetFor(ctx.gpu, cost.bytes).sets : 1;
     return {
       case: c,
       verifyOn: verificationCase(c),
-      cost: kernel.cost(problem),
+      cost,
+      ...(streams ? { ceiling: { bytes: cost.bytes, sets } } : {}),
       tolerance: toleranceFor(entry.tolerance, c),
       params,
       // Only jobs compared with a dense baseline report a density (speedupVsDense's ideal 1/density).
       density: job.baseline ? problem.mask?.density : undefined,
-      prepare: (checked, label) => attentionCall(ctx, kernel, checked as AttentionCase, label),
+      prepare: (checked, label) =>
+        streams && checked === c
+          ? decodeWorkingSetCall(ctx, kernel, c, label)
+          : attentionCall(ctx, kernel, checked as AttentionCase, label),
       async check(checked, output) {
         const small = checked as AttentionCase;
         const smallData = small === c ? data : attentionData(small);

@@ -1,11 +1,14 @@
 // Ceiling probes: a seeded source buffer, one call checked bit for bit against the probe's CPU
 // reference (a copy, integer sums, FMA chains are exact), or for finite values where it has none;
-// always verified on its own problem.
+// always verified on its own problem. The streaming probes (copy, read) are timed over a rotating
+// working set no cache can serve (rotation.ts): set 0 is the seeded source, the others random.
 
 import { compareToReference } from '../reference/compare.ts';
 import { seededArray } from '../util/random.ts';
 import type { ProbeCase } from './cases.ts';
 import { type FamilyAdapter, kernelCall, lookupEntry, unavailable } from './family.ts';
+import { rotatingCall, workingSetFor } from './rotation.ts';
+import { randomFloats } from './working-set.ts';
 
 export const probeAdapter: FamilyAdapter = {
   async resolve(ctx, job) {
@@ -20,20 +23,26 @@ export const probeAdapter: FamilyAdapter = {
     const tolerance = entry.tolerance({});
     const self: ProbeCase = { kind: 'probe', bytes };
     const { gpu } = ctx;
+    const cost = kernel.cost(problem);
+    const streams = entry.roles.includes('streams-memory');
+    const setupOf = (set: number) => async (own: (b: GPUBuffer) => GPUBuffer) => {
+      const data = set === 0 ? src : randomFloats(bytes / 4, 0xc0b1 + set);
+      const io = {
+        src: own(gpu.upload(`${kernel.name}.src`, data)),
+        dst: own(gpu.buffer(`${kernel.name}.dst`, bytes)),
+      };
+      return { run: await kernel.prepare(gpu, problem, io), output: io.dst };
+    };
     return {
       case: self,
       verifyOn: self,
-      cost: kernel.cost(problem),
+      cost,
       tolerance,
       params: {},
       prepare: (_, label) =>
-        kernelCall(ctx, label, async (own) => {
-          const io = {
-            src: own(gpu.upload(`${kernel.name}.src`, src)),
-            dst: own(gpu.buffer(`${kernel.name}.dst`, bytes)),
-          };
-          return { run: await kernel.prepare(gpu, problem, io), output: io.dst };
-        }),
+        streams
+          ? rotatingCall(ctx, label, workingSetFor(gpu, cost.bytes), setupOf)
+          : kernelCall(ctx, label, setupOf(0)),
       async check(_, output) {
         if (kernel.reference) {
           const reference = kernel.reference(src, problem, gpu.adapter);

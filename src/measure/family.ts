@@ -44,6 +44,11 @@ export interface Subject {
   density?: number;
   /** Prepares a call on `c` (the job's case or verifyOn). */
   prepare(c: Case, label: string): Promise<Runnable>;
+  /**
+   * Bandwidth-bound jobs (decode): time the call interleaved with the read probe streaming `bytes`
+   * per call over `sets` buffer sets (the call's own working set), for its ceilingPair.
+   */
+  ceiling?: { bytes: number; sets: number };
   /** Compares a call's output on `c` with the reference; notes say how, where that needs saying. */
   check(c: Case, output: Float32Array): Promise<{ comparison: Comparison; notes?: string[] }>;
 }

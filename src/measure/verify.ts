@@ -23,6 +23,7 @@ import {
   type Verified,
   verifiedOn,
 } from './result.ts';
+import { timeWithCeiling } from './rotation.ts';
 import { measure } from './sample.ts';
 
 export type JobOutcome = { result: BenchResult } | { skipped: string };
@@ -91,17 +92,33 @@ async function verifyThenTime(
       });
 
     const base = job.baseline ? ctx.verifiedBaseline?.(job) : undefined;
+    // A bandwidth-bound job is also timed beside its ceiling (the read probe, same working set): with
+    // a baseline as well, the two pairs share the budget.
+    const { ceiling } = subject;
+    const ceilingBudget = ceiling && base ? budgetMs / 2 : budgetMs;
+    const besideCeiling = async () =>
+      ceiling ? timeWithCeiling(ctx, job.label, timed, cost.bytes, ceiling.sets, ceilingBudget) : undefined;
     if (base) {
-      const paired = await timeWithBaseline(ctx, job, timed, base, budgetMs);
+      const paired = await timeWithBaseline(ctx, job, timed, base, budgetMs - (ceiling ? ceilingBudget : 0));
+      const beside = await besideCeiling();
       if ('ratio' in paired) {
-        const result = assemble(paired.measurement, [paired.note]);
+        const result = assemble(paired.measurement, [paired.note, beside?.note]);
         result.speedupVsDense = paired.ratio.median;
         result.pairedBaselineMs = paired.baselineMs;
         result.speedupCi95 = [paired.ratio.ci95[0], paired.ratio.ci95[1]];
+        if (beside) result.ceilingPair = beside.ceilingPair;
         return result;
       }
-      const alone = await measureAlone(ctx, job, timed, budgetMs);
-      return assemble(alone, [paired.unpaired]);
+      const alone = beside?.measurement ?? (await measureAlone(ctx, job, timed, budgetMs));
+      const result = assemble(alone, [paired.unpaired, beside?.note]);
+      if (beside) result.ceilingPair = beside.ceilingPair;
+      return result;
+    }
+    const beside = await besideCeiling();
+    if (beside) {
+      const result = assemble(beside.measurement, [beside.note]);
+      result.ceilingPair = beside.ceilingPair;
+      return result;
     }
     return assemble(await measureAlone(ctx, job, timed, budgetMs), []);
   } catch (error) {

@@ -9,6 +9,7 @@ import { findEntry, matmulKernels, registry } from '../../src/kernels/registry.t
 import { tiledTunable } from '../../src/kernels/tunables.ts';
 import { memoryTuneStore, type Progress, type RunConfig, runBenchmarks } from '../../src/measure/run.ts';
 import { createTimer } from '../../src/measure/timing.ts';
+import { MAX_SETS, WORKING_SET_HARDWARE, WORKING_SET_SOFTWARE } from '../../src/measure/working-set.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import type { ResultsFile } from '../../src/results/types.ts';
 import { useGpu } from './gpu-harness.ts';
@@ -121,6 +122,36 @@ describe('runBenchmarks on a tiny config', () => {
     expect(Number(pair![3])).toBeGreaterThanOrEqual(speedup - 0.005);
     expect(notes).toMatch(/ideal 1\/density/);
     expect(notes).not.toMatch(/not paired/);
+  });
+
+  it('times the bandwidth-bound results over rotating working sets, decode beside the read probe', () => {
+    const streaming = file.results.filter((r) => r.op === 'decode' || r.kernel === 'copy');
+    expect(streaming.length).toBeGreaterThanOrEqual(4); // copy ×2, decode dense and sparse
+    const target = gpu().adapter.isSoftware ? WORKING_SET_SOFTWARE : WORKING_SET_HARDWARE;
+    for (const r of streaming) {
+      const ws = Number(r.params.workingSetBytes);
+      // Enough sets of the bytes one call streams to reach the target (or the most sets allowed).
+      expect(ws, r.id).toBeGreaterThanOrEqual(Math.min(target, MAX_SETS * r.bytes));
+      expect(ws % r.bytes, r.id).toBe(0);
+      expect(r.notes, r.id).toMatch(
+        /working set [\d.]+ [KMG]iB \(\d+ × [\d.]+ [KMG]?i?B, rotated per call, random data\)/,
+      );
+      if (gpu().adapter.isSoftware) expect(r.notes, r.id).toMatch(/scaled down on a software adapter/);
+    }
+    for (const r of streaming.filter((r) => r.op === 'decode')) {
+      const pair = r.ceilingPair;
+      expect(pair?.probe, r.id).toBe('read');
+      expect(pair!.ratio).toBeGreaterThan(0);
+      expect(pair!.ci95[0]).toBeLessThanOrEqual(pair!.ratio);
+      expect(pair!.ci95[1]).toBeGreaterThanOrEqual(pair!.ratio);
+      // The probe streams the same bytes per call (rounded up to 16) over as many sets.
+      const ws = Number(r.params.workingSetBytes);
+      expect(pair!.workingSetBytes).toBeGreaterThanOrEqual(ws);
+      expect(pair!.workingSetBytes).toBeLessThan(ws + 16 * (ws / r.bytes));
+      expect(r.notes).toMatch(
+        /timed interleaved with the read probe over \d+ × \d+ bytes \(\d+ pairs, same load\)/,
+      );
+    }
   });
 
   it('ids are unique', () => {
