@@ -72,6 +72,13 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
 
   const sparse = steps.filter((r) => r.params.kv === 'sparse');
   for (const s of sparse) {
+    const pair = s.sparseKv;
+    if (pair) {
+      lines.push(
+        `- Sparse KV (${slice(s)}), timed interleaved with the same layer over dense KV (${pair.pairs} pairs): time saved ${(100 * pair.timeSaved).toFixed(1)}% for ${(100 * pair.bytesSaved).toFixed(1)}% of the layer's bytes saved (ratio ${pair.ratio.toFixed(2)}, 95% CI ${pair.ci95[0].toFixed(2)}–${pair.ci95[1].toFixed(2)}; target ≥ 0.9).`,
+      );
+      continue;
+    }
     const dense = steps.find((d) => d.params.kv === 'dense' && sameButKv(d, s));
     if (!dense) continue;
     const timeSaved = 1 - s.latencyMs.median / dense.latencyMs.median;

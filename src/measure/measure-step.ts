@@ -10,6 +10,7 @@ import {
   type DecodePlan,
   type DecodeStepOptions,
   keptBlocks,
+  keyRowsRead,
   kvValueBytes,
   planDecodeStep,
   tpChoices,
@@ -22,6 +23,7 @@ import { decoderLayerReference } from '../reference/decoder-layer.ts';
 import type { BenchResult, OpTime, ParamValue } from '../results/types.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { median } from './stats.ts';
+import { layerSampler, timeSparseAgainstDense } from './step-pairs.ts';
 import type { Timer } from './timing.ts';
 
 /** Tolerance of a layer against its f64 reference (f32 accumulation over k up to 32768). */
@@ -62,6 +64,25 @@ export async function verifyLayer(gpu: Gpu, step: DecodeStep, layer = 0) {
   const expected = decoderLayerReference({ ...plan, shape: plan.slice, layer, kept });
   await step.resetInput();
   return compareToReference(got, expected.out, LAYER_TOLERANCE);
+}
+
+/**
+ * Where the layer's f64 reference would take too long on the CPU: verifies the narrowest slice of the
+ * same model and format instead (and says so in notes). Undefined: verify the step itself.
+ */
+async function verifyOnProxy(gpu: Gpu, c: StepCase, plan: DecodePlan, notes: string[]) {
+  if (referenceMacs(plan) <= MAX_REFERENCE_MACS) return undefined;
+  const proxy = planDecodeStep(proxyCase(c));
+  const proxyStep = await createDecodeStep(gpu, proxy);
+  try {
+    const check = await verifyLayer(gpu, proxyStep, 0);
+    notes.push(
+      `verified on the 1/${proxy.tp} slice at context ${proxy.context} (the full layer's f64 reference is too slow on the CPU)`,
+    );
+    return check;
+  } finally {
+    proxyStep.destroy();
+  }
 }
 
 /** The narrowest slice of the same model and format (short context) whose reference is cheap. */
@@ -166,24 +187,16 @@ export async function measureDecodeStep(
 ): Promise<BenchResult> {
   const { gpu, timer } = ctx;
   const plan = planDecodeStep(c);
+  // Sparse KV: the same layer over dense KV, verified too, and timed interleaved with it.
+  const dense = plan.kv === 'sparse' ? planDecodeStep({ ...c, kv: 'dense' }) : undefined;
   const id = `decode-step/${plan.model.id}/${plan.format}${plan.groupSize ? `-g${plan.groupSize}` : ''}/c${plan.context}/b${plan.batch}/tp${plan.tp}/${plan.kv}${plan.kvDensity ? plan.kvDensity : ''}`;
   const notes: string[] = [];
   const flops =
     2 * referenceMacs(plan) + 4 * plan.batch * plan.slice.heads * plan.slice.headDim * plan.context;
-  let check: { maxAbsErr: number; maxRelErr: number; ok: boolean; failure?: string };
-  if (referenceMacs(plan) > MAX_REFERENCE_MACS) {
-    const proxy = planDecodeStep(proxyCase(c));
-    const proxyStep = await createDecodeStep(gpu, proxy);
-    try {
-      check = await verifyLayer(gpu, proxyStep, 0);
-    } finally {
-      proxyStep.destroy();
-    }
-    notes.push(
-      `verified on the 1/${proxy.tp} slice at context ${proxy.context} (the full layer's f64 reference is too slow on the CPU)`,
-    );
-  }
+  let check = await verifyOnProxy(gpu, c, plan, notes);
+  let denseCheck = dense ? await verifyOnProxy(gpu, { ...c, kv: 'dense' }, dense, []) : undefined;
   const step = await createDecodeStep(gpu, plan);
+  let denseStep: DecodeStep | undefined;
   let probe: Awaited<ReturnType<typeof prepareProbe>> | undefined;
   const base = {
     id,
@@ -195,6 +208,11 @@ export async function measureDecodeStep(
   };
   try {
     check ??= await verifyLayer(gpu, step, plan.layersCycled - 1);
+    if (check.ok && dense) {
+      denseStep = await createDecodeStep(gpu, dense);
+      denseCheck ??= await verifyLayer(gpu, denseStep, dense.layersCycled - 1);
+      if (!denseCheck.ok) check = { ...denseCheck, failure: `the dense-KV twin: ${denseCheck.failure}` };
+    }
     if (!check.ok) {
       return {
         ...base,
@@ -206,14 +224,17 @@ export async function measureDecodeStep(
       };
     }
     probe = await prepareProbe(gpu, step.workingSetBytes);
-    let layer = 0;
-    const stepSampler = kernelSampler(timer, 'decode-step', (pass) => {
-      step.encodeLayer(pass, layer);
-      layer = (layer + 1) % plan.layersCycled;
-    });
     const probeRun = probe.run;
     const probeSampler = kernelSampler(timer, 'read', (pass) => probeRun.encode(pass));
-    const paired = await measurePair(stepSampler, probeSampler, id, { budgetMs, signal: ctx.signal });
+    const share = denseStep ? budgetMs / 2 : budgetMs;
+    const paired = await measurePair(layerSampler(timer, 'decode-step', step), probeSampler, id, {
+      budgetMs: share,
+      signal: ctx.signal,
+    });
+    const sparseKv = denseStep
+      ? await timeSparseAgainstDense(timer, step, denseStep, id, { budgetMs: share, signal: ctx.signal })
+      : undefined;
+    if (sparseKv) notes.push(sparseKv.note);
     const latencyMs = paired.candidate.latencyMs;
     const gbps = step.bytes / latencyMs.median / 1e6;
     const bytesRatio = step.bytes / probe.bytes;
@@ -260,10 +281,19 @@ export async function measureDecodeStep(
         ci95: [paired.ratio.ci95[0] * bytesRatio, paired.ratio.ci95[1] * bytesRatio],
         workingSetBytes: probe.bytes,
       },
+      ...(sparseKv
+        ? {
+            sparseKv: sparseKv.pair,
+            density: keyRowsRead(plan) / plan.context,
+            speedupVsDense: 1 / (1 - sparseKv.pair.timeSaved),
+            pairedBaselineMs: sparseKv.pair.denseMs,
+          }
+        : {}),
       notes: notes.join('; '),
     };
   } finally {
     probe?.destroy();
+    denseStep?.destroy();
     step.destroy();
   }
 }

@@ -164,10 +164,29 @@ const latencySchema = strict({
 const interval = (max: number) =>
   v.strictTuple([finiteNumber(0, max), finiteNumber(0, max)], 'expected [lo, hi]');
 
+const residencySchema = strict({
+  ratio: finiteNumber(0, MAX_RATIO),
+  ci95: interval(MAX_RATIO),
+  residentBytes: finiteNumber(0, MAX_AMOUNT),
+});
+
 const opTimeSchema = strict({
   op: text(RESULTS_CAPS.id),
   ms: finiteNumber(0, MAX_MS),
   bytes: finiteNumber(0, MAX_AMOUNT),
+  residency: v.optional(residencySchema),
+});
+
+const sparseKvSchema = strict({
+  denseMs: finiteNumber(0, MAX_MS),
+  timeSaved: finiteNumber(-MAX_RATIO, 1),
+  bytesSaved: finiteNumber(0, 1),
+  ratio: finiteNumber(-MAX_RATIO, MAX_RATIO),
+  ci95: v.strictTuple(
+    [finiteNumber(-MAX_RATIO, MAX_RATIO), finiteNumber(-MAX_RATIO, MAX_RATIO)],
+    'expected [lo, hi]',
+  ),
+  pairs: wholeNumber(MAX_COUNT),
 });
 
 const ceilingPairSchema = strict({
@@ -233,6 +252,8 @@ const resultSchema = strict({
   ops: v.optional(cappedArray(opTimeSchema, RESULTS_CAPS.ops)),
   projection: v.optional(projectionSchema),
   ceilingPair: v.optional(ceilingPairSchema),
+  sparseKv: v.optional(sparseKvSchema),
+  residency: v.optional(residencySchema),
 });
 
 const resultsFileSchema = strict({

@@ -87,6 +87,36 @@ export interface BenchResult {
   projection?: Projection;
   /** The kernel timed interleaved with the read probe at the same working set: its share of the probe. */
   ceilingPair?: CeilingPair;
+  /** decode-step with sparse KV: the layer timed interleaved with the same layer over dense KV. */
+  sparseKv?: SparseKvPair;
+  /** gemv: the same kernel on a cache-resident working set against the streamed one, timed interleaved. */
+  residency?: Residency;
+}
+
+/**
+ * Time per byte of a kernel on a small working set reused from cache ÷ on the streamed one, from
+ * interleaved pairs: ≈ 1 when the kernel runs no faster from cache (compute-bound on this adapter),
+ * well below 1 when memory limits it.
+ */
+export interface Residency {
+  ratio: number;
+  ci95: [number, number];
+  /** Bytes of the resident working set (reused call after call). */
+  residentBytes: number;
+}
+
+/** Sparse KV against dense KV in one decode layer, timed interleaved (same load). */
+export interface SparseKvPair {
+  /** The dense-KV layer's median in the pairs, ms. */
+  denseMs: number;
+  /** 1 − sparse ÷ dense time (from the median of the per-pair ratios). */
+  timeSaved: number;
+  /** 1 − sparse ÷ dense bytes per token of the layer. */
+  bytesSaved: number;
+  /** timeSaved ÷ bytesSaved (1 = time falls as much as the bytes; target ≥ 0.9). */
+  ratio: number;
+  ci95: [number, number];
+  pairs: number;
 }
 
 /** One op of a decode step: median ms per layer and bytes per token. */
@@ -94,6 +124,8 @@ export interface OpTime {
   op: string;
   ms: number;
   bytes: number;
+  /** The op on a cache-resident working set against the streamed one (see Residency). */
+  residency?: Residency;
 }
 
 /** gbps ÷ the read probe's GB/s, from samples of both taken in turn in the same run. */

@@ -3,12 +3,23 @@
 
 import { describe, expect, it } from 'vitest';
 import { decodeStepMarkdown } from '../../scripts/decode-step-md.ts';
+import { sparseKvPair } from '../../src/measure/step-pairs.ts';
 import { projectDecode } from '../../src/model/projection.ts';
 import { models } from '../../src/model/shapes.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import { decodeShareFragment, encodeShareLink } from '../../src/results/share-link.ts';
 import type { BenchResult } from '../../src/results/types.ts';
 import { makeResult, makeResultsFile } from './results-fixtures.ts';
+
+const SPARSE_PAIR = {
+  denseMs: 2,
+  timeSaved: 0.2,
+  bytesSaved: 0.25,
+  ratio: 0.8,
+  ci95: [0.7, 0.9] as [number, number],
+  pairs: 12,
+};
+const RESIDENCY = { ratio: 0.97, ci95: [0.95, 0.99] as [number, number], residentBytes: 1 << 20 };
 
 function decodeStepResult(overrides: Partial<BenchResult> = {}): BenchResult {
   const projection = projectDecode({
@@ -56,6 +67,18 @@ describe('decode-step results in the schema', () => {
     expect(parsed.ok ? parsed.value : parsed.error).toEqual(file);
   });
 
+  it('sparseKv, per-op residency and a gemv residency parse to the same object', () => {
+    const file = makeResultsFile([
+      decodeStepResult({
+        sparseKv: SPARSE_PAIR,
+        ops: [{ op: 'qkv', ms: 0.05, bytes: 28_311_552, residency: RESIDENCY }],
+      }),
+      makeResult({ op: 'gemv', kernel: 'gemv-int4', id: 'gemv/x', residency: RESIDENCY }),
+    ]);
+    const parsed = parseResults(JSON.parse(JSON.stringify(file)));
+    expect(parsed.ok ? parsed.value : parsed.error).toEqual(file);
+  });
+
   it('control: a file without the new fields still parses', () => {
     expect(parseResults(makeResultsFile()).ok).toBe(true);
   });
@@ -75,6 +98,18 @@ describe('decode-step results in the schema', () => {
       field: 'ops too long',
       change: { ops: Array.from({ length: 33 }, () => ({ op: 'a', ms: 1, bytes: 1 })) },
       message: /results\[0\]\.ops: expected at most 32 items, got 33/,
+    },
+    {
+      field: 'sparseKv.bytesSaved above 1',
+      change: { sparseKv: { ...SPARSE_PAIR, bytesSaved: 1.5 } },
+      message: /results\[0\]\.sparseKv\.bytesSaved: expected a number ≤ 1/,
+    },
+    {
+      field: 'ops[0].residency extra',
+      change: {
+        ops: [{ op: 'qkv', ms: 1, bytes: 1, residency: { ratio: 1, ci95: [1, 1], residentBytes: 1, x: 2 } }],
+      },
+      message: /results\[0\]\.ops\[0\]\.residency\.x: unknown field/,
     },
     {
       field: 'ceilingPair.ci95',
@@ -154,5 +189,33 @@ describe('the decode-step section of BENCHMARKS.md', () => {
   it('control: no section without a verified decode step', () => {
     expect(decodeStepMarkdown(makeResultsFile([makeResult()]))).toEqual([]);
     expect(decodeStepMarkdown(makeResultsFile([decodeStepResult({ verified: false })]))).toEqual([]);
+  });
+});
+
+describe('sparse KV against dense KV, paired', () => {
+  it('time saved from the per-pair ratio, against bytes saved, with the CI mapped through', () => {
+    // dense ÷ sparse = 1.25 → time saved 0.2; bytes 75 of 100 → 0.25 saved; ratio 0.8.
+    const pair = sparseKvPair({ median: 1.25, ci95: [1.2, 1.3], pairs: 14 }, 3, 75, 100);
+    expect(pair.timeSaved).toBeCloseTo(0.2, 12);
+    expect(pair.bytesSaved).toBeCloseTo(0.25, 12);
+    expect(pair.ratio).toBeCloseTo(0.8, 12);
+    expect(pair.ci95[0]).toBeCloseTo((1 - 1 / 1.2) / 0.25, 12);
+    expect(pair.ci95[1]).toBeCloseTo((1 - 1 / 1.3) / 0.25, 12);
+    expect(pair).toMatchObject({ denseMs: 3, pairs: 14 });
+  });
+
+  it('a sparse layer that saves no bytes is refused', () => {
+    expect(() => sparseKvPair({ median: 1, ci95: [1, 1], pairs: 10 }, 1, 100, 100)).toThrow(
+      /sparse KV saves no bytes \(100 of 100\)/,
+    );
+  });
+
+  it('BENCHMARKS.md reports the paired figure with its CI', () => {
+    const sparse = decodeStepResult({ sparseKv: SPARSE_PAIR });
+    sparse.params = { ...sparse.params, kv: 'sparse', kvDensity: 0.6 };
+    const text = decodeStepMarkdown(makeResultsFile([sparse])).join('\n');
+    expect(text).toContain(
+      "timed interleaved with the same layer over dense KV (12 pairs): time saved 20.0% for 25.0% of the layer's bytes saved (ratio 0.80, 95% CI 0.70–0.90; target ≥ 0.9)",
+    );
   });
 });
