@@ -45,6 +45,7 @@ export function formatProblem(r: BenchResult): string {
     return `${p.m}×${p.k}×${p.n}${epilogue}`;
   }
   const seq = p.seqQ === p.seqK ? `s=${p.seqK}` : `q=${p.seqQ} kv=${p.seqK}`;
+  const readShare = r.ceilingPair ? ` read ${(100 * r.ceilingPair.ratio).toFixed(0)}%` : '';
   const asked =
     typeof p.targetDensity === 'number' &&
     typeof p.maskDensity === 'number' &&
@@ -56,7 +57,7 @@ export function formatProblem(r: BenchResult): string {
     : p.pattern
       ? ` ${String(p.pattern)} ~${density(p.targetDensity)}`
       : '';
-  return `h=${p.heads} ${seq} d=${p.headDim}${p.causal ? ' causal' : ''}${mask}`;
+  return `h=${p.heads} ${seq} d=${p.headDim}${p.causal ? ' causal' : ''}${mask}${readShare}`;
 }
 
 export function formatKernel(r: BenchResult): string {
@@ -104,7 +105,14 @@ function row(r: BenchResult): string[] {
   const median = `${num(l.median, 4)} ± ${num(halfWidth, 2)}${l.noisy ? ' noisy' : ''}`;
   const pct = r.bwUtil === undefined ? '—' : `${(100 * r.bwUtil).toFixed(1)}%`;
   const speedup = speedupCell(r);
-  return [formatKernel(r), formatProblem(r), median, num(r.gbps), pct, num(r.gflops), speedup, '✓'];
+  const check = r.aboveCeiling ? '✓ ABOVE ITS CEILING (see below)' : '✓';
+  return [formatKernel(r), formatProblem(r), median, num(r.gbps), pct, num(r.gflops), speedup, check];
+}
+
+/** The lines under the table naming each result above 100 % of its paired ceiling, and why (none without one). */
+export function ceilingFootnote(results: readonly BenchResult[]): string[] {
+  const flagged = results.filter((r) => r.verified && r.latencyMs && r.aboveCeiling);
+  return flagged.map((r) => `! ${formatKernel(r)} ${formatProblem(r)}: ${r.aboveCeiling}`);
 }
 
 /** The results as an aligned text table. */
@@ -126,5 +134,6 @@ export function formatTable(file: Pick<ResultsFile, 'results'>, maxWidth = 160):
     '-'.repeat(Math.min(header.length, maxWidth)),
     ...rows.map(line),
     ...speedupFootnote(file.results),
+    ...ceilingFootnote(file.results),
   ].join('\n');
 }

@@ -3,6 +3,7 @@
 // the ceilings measured by the probes in the same run. Pure.
 
 import type { BenchResult, Ceilings } from '../results/types.ts';
+import { aboveCeiling } from './working-set.ts';
 
 export interface Derived {
   gbps: number;
@@ -27,7 +28,10 @@ export function derive(bytes: number, flops: number, medianMs: number, ceilings:
   return derived;
 }
 
-/** Fills gbps, gflops, intensity, bwUtil, computeUtil of every timed result (ceilings known at the end). */
+/**
+ * Fills gbps, gflops, intensity, bwUtil, computeUtil of every timed result (ceilings known at the end),
+ * and aboveCeiling where a result is above 100 % of its paired ceiling.
+ */
 export function applyCeilings(results: BenchResult[], ceilings: Ceilings): void {
   for (const r of results) {
     if (!r.verified || !r.latencyMs) continue;
@@ -39,7 +43,15 @@ export function applyCeilings(results: BenchResult[], ceilings: Ceilings): void 
     else delete r.bwUtil;
     if (d.computeUtil !== undefined) r.computeUtil = d.computeUtil;
     else delete r.computeUtil;
+    flagAboveCeiling(r);
   }
+}
+
+/** Sets (or clears) aboveCeiling from the result's paired ceiling share. */
+export function flagAboveCeiling(r: BenchResult): void {
+  const flag = r.ceilingPair ? aboveCeiling(r.ceilingPair.ratio, r.ceilingPair.ci95) : undefined;
+  if (flag) r.aboveCeiling = flag;
+  else delete r.aboveCeiling;
 }
 
 /** Speed-up of a sparse result over its dense baseline: baseline median / sparse median. */

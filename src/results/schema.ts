@@ -254,6 +254,7 @@ const resultSchema = strict({
   ceilingPair: v.optional(ceilingPairSchema),
   sparseKv: v.optional(sparseKvSchema),
   residency: v.optional(residencySchema),
+  aboveCeiling: v.optional(text(RESULTS_CAPS.longText)),
 });
 
 const resultsFileSchema = strict({

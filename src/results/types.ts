@@ -91,6 +91,11 @@ export interface BenchResult {
   sparseKv?: SparseKvPair;
   /** gemv: the same kernel on a cache-resident working set against the streamed one, timed interleaved. */
   residency?: Residency;
+  /**
+   * Set when the result is above 100 % of its ceiling (ceilingPair.ratio > 1): why that is not a
+   * bandwidth figure. The CLI and the page show it beside the result.
+   */
+  aboveCeiling?: string;
 }
 
 /**

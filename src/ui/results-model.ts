@@ -100,7 +100,6 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     if (rows !== undefined) main.push(`${rows} row${rows > 1 ? 's' : ''}`);
     if (typeof p.model === 'string')
       detail.push(`${p.model} ${typeof p.matrix === 'string' ? p.matrix : ''}`.trim());
-    if (result.ceilingPair) detail.push(`${sig(result.ceilingPair.ratio * 100, 2)} % of the read probe`);
   } else if (result.op === 'probe') {
     const size = num(p, 'bytes');
     if (size !== undefined) main.push(bytes(size));
@@ -108,6 +107,9 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     if (threads !== undefined) main.push(`${integer(threads)} threads`);
   } else if (result.op === 'decode-step') {
     weightsParts(p, main, detail);
+  }
+  if (result.ceilingPair && (result.op === 'gemv' || result.op === 'decode')) {
+    detail.push(`${sig(result.ceilingPair.ratio * 100, 2)} % of the read probe`);
   }
   if (main.length === 0 && detail.length === 0) {
     main.push(
@@ -118,6 +120,16 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
     );
   }
   return { main: main.join(' · '), detail: detail.join(' · ') };
+}
+
+/**
+ * The warning a result above 100 % of its paired ceiling carries on the page (its label, and the
+ * result's aboveCeiling text as the explanation); undefined for every other result.
+ */
+export function ceilingWarning(result: BenchResult): { label: string; title: string } | undefined {
+  if (!result.verified || !result.latencyMs || !result.aboveCeiling) return undefined;
+  const share = result.ceilingPair ? ` (${sig(result.ceilingPair.ratio * 100, 3)} % of the read probe)` : '';
+  return { label: `⚠ above its ceiling${share}`, title: result.aboveCeiling };
 }
 
 /** The problem on one line. */

@@ -5,7 +5,14 @@
 import type { BenchResult, ResultsFile } from '../results/types.ts';
 import { type Child, h, replaceChildren } from './dom.ts';
 import { duration, percent, ratio, sig } from './format.ts';
-import { kernelLabel, problemLabel, problemParts, type SpeedUp, speedUpOf } from './results-model.ts';
+import {
+  ceilingWarning,
+  kernelLabel,
+  problemLabel,
+  problemParts,
+  type SpeedUp,
+  speedUpOf,
+} from './results-model.ts';
 
 interface Row {
   index: number;
@@ -67,9 +74,17 @@ function checkCell(row: Row): Child[] {
   const result = row.result;
   const errors = `max abs error ${sig(result.maxAbsErr, 2)}, max rel error ${sig(result.maxRelErr, 2)}`;
   if (result.verified) {
+    const warning = ceilingWarning(result);
     return [
       h('span', { class: 'check ok', title: errors }, '✓ matches'),
       result.latencyMs ? null : h('span', { class: 'muted' }, ' (not timed)'),
+      warning
+        ? h(
+            'span',
+            { class: 'sub above-ceiling', title: warning.title, 'data-above-ceiling': 'true' },
+            warning.label,
+          )
+        : null,
     ];
   }
   const message = result.error ?? 'did not match the reference';
