@@ -82,6 +82,14 @@ function layerSliceBytes(
   return (layerWeightBytes(model, format, groupSize) + kvPerLayer * context * batch) / tp;
 }
 
+/** The LM head measurement a decode-step result carries (params lmHeadSliceMs, lmHeadSlices), if any. */
+function lmHeadOf(params: Record<string, unknown>): { lmHeadMs?: number; lmHeadSlices?: number } {
+  const ms = params.lmHeadSliceMs;
+  const slices = params.lmHeadSlices;
+  if (typeof ms !== 'number' || !(ms > 0) || typeof slices !== 'number') return {};
+  return { lmHeadMs: ms, lmHeadSlices: slices };
+}
+
 /** The decode step of `model` measured in `format`, at the context and batch nearest the inputs'. */
 export function pickStep(
   file: ResultsFile,
@@ -201,6 +209,8 @@ export function estimateDecoder(
       measuredTp: step.tp,
       memoryGBPerCard: inputs.memoryGB,
       kvBytesPerValue: step.kvBytesPerValue,
+      // The LM head as the step's run measured it (its column slice and scaling), when it did.
+      ...lmHeadOf(step.result.params),
     });
     const [lo, hi] = step.result.latencyMs.ci95;
     estimate.step = step;

@@ -21,6 +21,7 @@ import { layerParams } from '../model/shapes.ts';
 import { compareToReference } from '../reference/compare.ts';
 import { decoderLayerReference } from '../reference/decoder-layer.ts';
 import type { BenchResult, OpTime, ParamValue } from '../results/types.ts';
+import { measureLmHead } from './lm-head.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { median } from './stats.ts';
 import { layerSampler, timeSparseAgainstDense } from './step-pairs.ts';
@@ -226,7 +227,8 @@ export async function measureDecodeStep(
     probe = await prepareProbe(gpu, step.workingSetBytes);
     const probeRun = probe.run;
     const probeSampler = kernelSampler(timer, 'read', (pass) => probeRun.encode(pass));
-    const share = denseStep ? budgetMs / 2 : budgetMs;
+    // The LM head gets a fifth of the budget; the pairings share the rest.
+    const share = (0.8 * budgetMs) / (denseStep ? 2 : 1);
     const paired = await measurePair(layerSampler(timer, 'decode-step', step), probeSampler, id, {
       budgetMs: share,
       signal: ctx.signal,
@@ -235,6 +237,8 @@ export async function measureDecodeStep(
       ? await timeSparseAgainstDense(timer, step, denseStep, id, { budgetMs: share, signal: ctx.signal })
       : undefined;
     if (sparseKv) notes.push(sparseKv.note);
+    const lmHead = await measureLmHead(ctx, plan, 0.2 * budgetMs);
+    notes.push(lmHead.note);
     const latencyMs = paired.candidate.latencyMs;
     const gbps = step.bytes / latencyMs.median / 1e6;
     const bytesRatio = step.bytes / probe.bytes;
@@ -248,7 +252,7 @@ export async function measureDecodeStep(
       notes.push(`read probe capped at one binding (${probe.bytes} bytes)`);
     notes.push(
       `gating fused into the down GEMV: ${step.gateFused ? 'yes' : 'no'}; GEMV ${step.gemv}`,
-      `projection: 1 card of ${PROJECTION_CARD_GB} GB (the article's A100 80 GB assumed), LM head estimated`,
+      `projection: 1 card of ${PROJECTION_CARD_GB} GB (the article's A100 80 GB assumed), LM head measured`,
       ...paired.candidate.notes,
     );
     const projection = projectDecode({
@@ -261,11 +265,13 @@ export async function measureDecodeStep(
       layerMs: latencyMs.median,
       measuredTp: plan.tp,
       memoryGBPerCard: PROJECTION_CARD_GB,
+      lmHeadMs: lmHead.sliceMs,
+      lmHeadSlices: lmHead.slices,
       kvBytesPerValue: kvValueBytes(plan.kvCache),
     });
     return {
       ...base,
-      params: paramsOf(plan, step, c),
+      params: { ...paramsOf(plan, step, c), lmHeadSliceMs: lmHead.sliceMs, lmHeadSlices: lmHead.slices },
       latencyMs,
       gbps,
       gflops: flops / latencyMs.median / 1e6,

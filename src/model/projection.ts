@@ -29,8 +29,13 @@ export interface ProjectionInputs {
   layerMs: number;
   /** The measured layer was a tensor-parallel slice of 1/measuredTp of the layer (1 = the full layer). */
   measuredTp: number;
-  /** Measured time of the full LM head, ms; absent: estimated at the layer's measured bandwidth. */
+  /**
+   * Measured time of the LM head, ms: the whole head, or (lmHeadSlices > 1) a 1/lmHeadSlices column
+   * slice of it, scaled by lmHeadSlices; absent: estimated at the layer's measured bandwidth.
+   */
   lmHeadMs?: number;
+  /** The measured LM head was a 1/lmHeadSlices column slice (default 1: the whole head). */
+  lmHeadSlices?: number;
   /** Memory of one card, GB (10⁹ bytes). */
   memoryGBPerCard: number;
   /** Bytes per cached K or V value (2 for f16). */
@@ -131,8 +136,10 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
   const layerBytes = layerWeightBytes(model, format, groupSize);
   const headBytes = lmHeadBytes(model, format, groupSize);
   const lmHeadEstimated = inputs.lmHeadMs === undefined;
+  const lmHeadSlices = wholeInRange('lmHeadSlices', inputs.lmHeadSlices ?? 1, 1, model.vocab);
+  const lmHeadSliceMs = lmHeadEstimated ? 0 : significant(positive('lmHeadMs', inputs.lmHeadMs));
   const lmHeadMs = significant(
-    lmHeadEstimated ? (fullLayerMs * headBytes) / layerBytes : positive('lmHeadMs', inputs.lmHeadMs),
+    lmHeadEstimated ? (fullLayerMs * headBytes) / layerBytes : lmHeadSliceMs * lmHeadSlices,
   );
   const perCardHeadMs = significant(lmHeadMs / cards);
   const layersMs = significant(model.layers * perCardLayerMs);
@@ -154,7 +161,9 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
     `layer per card = ${printed(fullLayerMs)} ms ÷ ${cards} card${cards === 1 ? '' : 's'} = ${printed(perCardLayerMs)} ms`,
     lmHeadEstimated
       ? `LM head = ${printed(fullLayerMs)} ms × ${printed(headBytes / 1e6)} MB ÷ ${printed(layerBytes / 1e6)} MB = ${printed(lmHeadMs)} ms (estimated at the layer's bandwidth)`
-      : `LM head = ${printed(lmHeadMs)} ms (measured)`,
+      : lmHeadSlices === 1
+        ? `LM head = ${printed(lmHeadMs)} ms (measured)`
+        : `LM head = ${printed(lmHeadSliceMs)} ms × ${lmHeadSlices} = ${printed(lmHeadMs)} ms (measured on a 1/${lmHeadSlices} column slice, scaled by its columns)`,
     `ms per token = ${model.layers} layers × ${printed(perCardLayerMs)} ms + ${printed(lmHeadMs)} ms ÷ ${cards} = ${printed(layersMs)} ms + ${printed(perCardHeadMs)} ms = ${printed(msPerToken)} ms`,
     `tokens/s = ${batch} × 1,000 ÷ ${printed(msPerToken)} ms = ${printed(tokensPerSecond)}`,
     `memory = ${printed(weightsGB)} GB weights + ${printed(kvCacheGB)} GB KV cache (${context} tokens × ${batch} sequences, ${kvPrecision(inputs.kvBytesPerValue ?? 2)}) = ${printed(totalGB)} GB against ${cards} × ${printed(memoryGBPerCard)} GB = ${printed(capacityGB)} GB`,

@@ -10,7 +10,7 @@ import { type LayerMatrix, layerMatrices, type ModelShape, type WeightFormat } f
 import { exponentFor, q4At, q8At, streamKey, valueAt } from './synthetic.ts';
 
 export interface MatrixSpec {
-  name: LayerMatrix['name'];
+  name: LayerMatrix['name'] | 'lm-head';
   k: number;
   n: number;
   format: WeightFormat;
@@ -51,6 +51,34 @@ export function matrixSpecs(
       scaleExp0: exponentFor(scale / qmax),
     };
   });
+}
+
+/**
+ * The LM head (hidden × vocab) in `format` — f16 when the model ties it to the embedding table — or
+ * its 1/slices column slice (vocab ÷ slices columns, the first ones), with its own streams.
+ */
+export function lmHeadSpec(
+  shape: ModelShape,
+  format: WeightFormat,
+  seed: number,
+  slices = 1,
+  groupSize?: number,
+): MatrixSpec {
+  const headFormat: WeightFormat = shape.tiedEmbeddings ? 'f16' : format;
+  const k = shape.hidden;
+  const scale = 1 / Math.sqrt(k);
+  const qmax = headFormat === 'int8' ? 127 : headFormat === 'int4' ? 7 : 1;
+  return {
+    name: 'lm-head',
+    k,
+    n: shape.vocab / slices,
+    format: headFormat,
+    ...(headFormat === 'int4' ? { groupSize } : {}),
+    key: streamKey(seed, 'lm-head'),
+    exp0: exponentFor(scale),
+    scaleKey: streamKey(seed, 'lm-head', 'scale'),
+    scaleExp0: exponentFor(scale / qmax),
+  };
 }
 
 /** W[i][j] as the GPU holds it (dequantised). */

@@ -38,6 +38,13 @@ describe('measureDecodeStep', () => {
     expect(result.speedupVsDense).toBeCloseTo(1 / (1 - (pair?.timeSaved ?? 0)), 9);
     expect(result.notes).toMatch(/timed interleaved with the same layer over dense KV/);
     expect(result.ceilingPair?.probe).toBe('read');
+    // The LM head was measured (the whole 256 × 1000 int8 head here), and the projection uses it.
+    expect(result.params).toMatchObject({ lmHeadSlices: 1 });
+    expect(result.params.lmHeadSliceMs).toBeGreaterThan(0);
+    expect(result.projection?.lmHeadEstimated).toBe(false);
+    expect(result.projection?.lmHeadMs).toBe(Number(Number(result.params.lmHeadSliceMs).toPrecision(4)));
+    expect(result.projection?.formulas[2]).toMatch(/^LM head = [\d.]+ ms \(measured\)$/);
+    expect(result.notes).toMatch(/LM head measured: the whole 256 × 1000 int8 GEMV/);
     const parsed = parseResults(JSON.parse(JSON.stringify(makeResultsFile([result]))));
     expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
   });

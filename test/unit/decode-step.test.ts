@@ -2,6 +2,7 @@
 // tensor-parallel slices, kept KV blocks, and the bytes per token op by op from the model shapes.
 
 import { describe, expect, it } from 'vitest';
+import { lmHeadSlices } from '../../src/measure/lm-head.ts';
 import { fittingTp, layersToCycle, modelCases } from '../../src/measure/model-suite.ts';
 import {
   type DecodeStepOptions,
@@ -14,7 +15,7 @@ import {
 } from '../../src/model/decode-plan.ts';
 import { layerWeightBytes, matrixBytes, models } from '../../src/model/shapes.ts';
 import { q4At, q8At, streamKey, valueAt } from '../../src/model/synthetic.ts';
-import { matrixSpecs, weightAt } from '../../src/model/weights.ts';
+import { lmHeadSpec, matrixSpecs, weightAt } from '../../src/model/weights.ts';
 
 const BASE: DecodeStepOptions = { model: 'test', format: 'f16', context: 64, batch: 1 };
 
@@ -254,5 +255,39 @@ describe('the model suite: configurations per adapter', () => {
     }
     const quick = modelCases({ limits: GPU_LIMITS, adapter: { isSoftware: true } as never }, 'quick');
     expect(quick.map((c) => c.model)).toEqual(['test', 'glm-130b']);
+  });
+});
+
+describe('the LM head measured: its column slices', () => {
+  const GPU_LIMITS = { maxStorageBufferBindingSize: 2 ** 31 } as GPUSupportedLimits;
+  const plan = (model: string, format: 'f16' | 'int4') =>
+    planDecodeStep({ model, format, context: 64, batch: 1 });
+  it.each([
+    { model: 'glm-130b', format: 'int4' as const, maxBufferSize: 4 * 1024 ** 3, min: 1, slices: 1 },
+    // GLM-130B's head is its f16 embedding table (12288 × 150528 × 2 B = 3.70 GB) whatever the
+    // layers' format: 256 MiB buffers take 1/14 of the columns (1/12 is 308 MB; 13 does not divide 150528).
+    { model: 'glm-130b', format: 'int4' as const, maxBufferSize: 256 * 1024 ** 2, min: 1, slices: 14 },
+    { model: 'glm-130b', format: 'int4' as const, maxBufferSize: 4 * 1024 ** 3, min: 32, slices: 32 },
+    // Llama-3-8B's head is its own matrix, in the layers' format.
+    { model: 'glm-130b', format: 'f16' as const, maxBufferSize: 1024 ** 3, min: 1, slices: 4 },
+    { model: 'llama-3-8b', format: 'int4' as const, maxBufferSize: 4 * 1024 ** 3, min: 8, slices: 8 },
+  ])(
+    '$model $format, maxBufferSize $maxBufferSize, at least $min → $slices',
+    ({ model, format, maxBufferSize, min, slices }) => {
+      const p = plan(model, format);
+      const got = lmHeadSlices({ limits: { ...GPU_LIMITS, maxBufferSize } }, p, min);
+      expect(got).toBe(slices);
+      const m = lmHeadSpec(p.model, p.format, p.seed, got, p.groupSize);
+      expect(m.n * got).toBe(p.model.vocab);
+      expect(m.n % 4).toBe(0);
+    },
+  );
+
+  it('a head no slice of which fits names the limit', () => {
+    expect(() =>
+      lmHeadSlices({ limits: { ...GPU_LIMITS, maxBufferSize: 1024 } }, plan('glm-130b', 'int4'), 1),
+    ).toThrow(
+      /lmHead: no column slice of glm-130b's 150528-wide head fits this device's maxBufferSize of 1024 bytes/,
+    );
   });
 });

@@ -93,6 +93,21 @@ describe('projectDecode', () => {
     expect(p.lmHeadEstimated).toBe(false);
   });
 
+  it('a measured column slice of the LM head is scaled by its slices, the arithmetic printed', () => {
+    const p = projectDecode({ ...base, lmHeadMs: 0.123456, lmHeadSlices: 32 });
+    expect(p.lmHeadEstimated).toBe(false);
+    expect(p.lmHeadMs).toBe(significant(0.1235 * 32));
+    const line = p.formulas[2];
+    expect(line).toBe(
+      `LM head = 0.1235 ms × 32 = ${printed(p.lmHeadMs)} ms (measured on a 1/32 column slice, scaled by its columns)`,
+    );
+    expect(p.caveats.join(' ')).not.toMatch(/LM head estimated/);
+    // Control: without a measurement the head is estimated at the layer's bandwidth, and said so.
+    const estimated = projectDecode(base);
+    expect(estimated.lmHeadEstimated).toBe(true);
+    expect(estimated.formulas[2]).toMatch(/estimated at the layer's bandwidth/);
+  });
+
   it('divides by the cards and says the all-reduce is ignored', () => {
     const p = projectDecode({ ...base, cards: 4, lmHeadMs: 2 });
     expect(p.perCardLayerMs).toBe(2.47);
@@ -126,6 +141,11 @@ describe('projectDecode', () => {
     ['batch', { batch: 0 }, /batch: must be a whole number from 1 to 4096/],
     ['cards', { cards: 1.5 }, /cards: must be a whole number from 1 to 64/],
     ['layerMs', { layerMs: Number.NaN }, /layerMs: must be a finite number above 0/],
+    [
+      'lmHeadSlices',
+      { lmHeadMs: 1, lmHeadSlices: 0 },
+      /lmHeadSlices: must be a whole number from 1 to 150528/,
+    ],
   ])('bad %s names the field and the limit', (_field, patch, message) => {
     expect(() => projectDecode({ ...base, ...patch })).toThrow(message);
   });
