@@ -16,7 +16,7 @@ import { encodeShareLink } from '../src/results/share-link.ts';
 import type { ResultsFile } from '../src/results/types.ts';
 import { parseArgs, USAGE } from './args.ts';
 import { createProgress } from './progress.ts';
-import { formatTable } from './table.ts';
+import { formatTable, peerTargetLines } from './table.ts';
 
 const out = process.stdout;
 const err = process.stderr;
@@ -104,6 +104,8 @@ async function main(): Promise<number> {
         }${read > 0 ? ` (read-only probe: ${read.toPrecision(3)} GB/s)` : ''}.\n\n`,
     );
     out.write(`${formatTable(file, out.columns ? Math.max(100, out.columns) : 200)}\n\n`);
+    const targets = peerTargetLines(file.results);
+    if (targets.length) out.write(`${targets.join('\n')}\n\n`);
 
     const schemaCheck = parseResults(JSON.parse(JSON.stringify(file)));
     if (!schemaCheck.ok)

@@ -1,6 +1,7 @@
 // The table `npm run bench` prints at the end: one row per result, speeds only for verified ones.
 // Pure (string in, string out), so it can be tested and reused by scripts.
 
+import { formatPeerTarget, peerTargets } from '../src/peers/targets.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
 
 const COLUMNS = [
@@ -136,4 +137,20 @@ export function formatTable(file: Pick<ResultsFile, 'results'>, maxWidth = 160):
     ...speedupFootnote(file.results),
     ...ceilingFootnote(file.results),
   ].join('\n');
+}
+
+/**
+ * The targets against ONNX Runtime Web, one line each (ratio and problem, or why there is none);
+ * empty when the run has neither ORT results nor any of the three kernels they are held against.
+ */
+export function peerTargetLines(results: readonly BenchResult[]): string[] {
+  const targets = peerTargets(results);
+  const relevant = results.some(
+    (r) => r.impl.startsWith('onnxruntime-web') || targets.some((t) => t.ours === r.kernel),
+  );
+  if (!relevant) return [];
+  return [
+    'Targets against ONNX Runtime Web (ORT median ÷ ours at the largest problem both verified; ≥ 1.0× holds):',
+    ...targets.map((t) => `  ${formatPeerTarget(t)}`),
+  ];
 }

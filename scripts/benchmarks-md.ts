@@ -1,5 +1,5 @@
 // Turns a results JSON (from `npm run bench -- --preset standard --json FILE`) into BENCHMARKS.md:
-// the adapter, the key ratios against the targets of issue 7 (optionally before/after), and every
+// the adapter, the key ratios against the targets of issues 7 and 16 (optionally before/after), and every
 // result. Usage:
 //   npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...]
 //                                    [--out BENCHMARKS.md]
@@ -13,6 +13,7 @@ import { claimsMarkdown } from '../src/article/report.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
 import { kernelNames } from '../src/kernels/registry.ts';
 import { readGBps } from '../src/measure/ceilings.ts';
+import { peerTargets } from '../src/peers/targets.ts';
 import { parseResults } from '../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
 import { decodeStepMarkdown } from './decode-step-md.ts';
@@ -234,6 +235,21 @@ export function keyRatios(file: ResultsFile): Ratio[] {
         ? `kv=${kv}, density ${sparse?.density?.toFixed(2)}: time ${signed(-timeSaved)}, bytes ${signed(-bytesSaved)}`
         : 'not measured',
   });
+
+  // Issue 16: our kernels against ONNX Runtime Web on the same problems (src/peers/targets.ts).
+  for (const t of peerTargets(file.results)) {
+    const where = t.problem
+      ? `${t.problem}, ${t.against === 'onnxruntime-web-composed' ? 'ORT composed line' : 'ORT fused line'}; ORT median ÷ ours`
+      : '';
+    ratios.push({
+      name: t.name,
+      value: t.value,
+      sources: t.sources,
+      target: t.target,
+      unit: '×',
+      detail: [where, t.reason].filter(Boolean).join('; ') || 'not measured',
+    });
+  }
   return ratios;
 }
 
@@ -293,7 +309,7 @@ export function benchmarksMarkdown(
   );
   lines.push('');
 
-  lines.push('## Key ratios (targets of issue 7)', '');
+  lines.push('## Key ratios (targets of issues 7 and 16)', '');
   const now = keyRatios(file);
   const before = options.before ? keyRatios(options.before) : undefined;
   if (options.before) {

@@ -9,6 +9,7 @@ import { h } from './dom.ts';
 import { messageOf } from './error-area.ts';
 import { duration, integer, sig, when } from './format.ts';
 import { linkSetting } from './link-setting.ts';
+import { peerTargetsView } from './peer-targets-view.ts';
 import { STATUS_TEXT, statusOf, tally } from './results-model.ts';
 import { resultsTable, type TableState } from './results-table.ts';
 import { copyText, downloadCsv, downloadJson, shareLinkFor } from './share.ts';
@@ -181,6 +182,7 @@ export function resultsView(
     resultsSummary(file, options),
     options.running ? null : resultsActions(file, options),
     resultsTable(file, options.tableState),
+    peerTargetsView(file),
     chartSlot,
   );
   return { element, chartSlot };

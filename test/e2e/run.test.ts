@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { claims } from '../../src/article/claims.ts';
 import { VERDICTS } from '../../src/article/verdicts.ts';
+import { formatTargetValue, peerTargets } from '../../src/peers/targets.ts';
 import type { ResultsFile } from '../../src/results/types.ts';
 import {
   ARTIFACTS,
@@ -108,6 +109,36 @@ describe('?run=quick', () => {
     expect(wasm.every((url) => new URL(url).origin === origin)).toBe(true);
     const rows = await tableRows(page);
     expect(rows.some((cells) => cells.some((cell) => cell.includes('onnxruntime-web')))).toBe(true);
+  });
+
+  it('shows the targets against ONNX Runtime Web, each ratio from the two results in the table', async () => {
+    const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
+    const lines = await page.$$eval('[data-testid="peer-targets"] li', (items) =>
+      items.map((li) => ({
+        target: li.getAttribute('data-target') ?? '',
+        holds: li.getAttribute('data-holds') ?? '',
+        ratio: li.getAttribute('data-ratio'),
+        text: (li.textContent ?? '').trim(),
+      })),
+    );
+    const expected = peerTargets(results.results);
+    expect(lines.map((l) => l.target)).toEqual(expected.map((t) => t.ours));
+    expect(lines.length).toBe(3);
+    // The quick preset times ORT's MatMul beside our matmuls: that ratio is there, the others say why not.
+    const withRatio = expected.filter((t) => t.value !== undefined);
+    expect(withRatio.length).toBeGreaterThanOrEqual(1);
+    for (const [i, t] of expected.entries()) {
+      const line = lines[i];
+      if (t.value === undefined) {
+        expect(line.holds).toBe('unknown');
+        expect(line.text).toContain(t.reason ?? 'not measured');
+        continue;
+      }
+      const [peer, ours] = t.sources;
+      expect(Number(line.ratio)).toBe((peer.latencyMs?.median ?? 0) / (ours.latencyMs?.median ?? 1));
+      expect(line.holds).toBe(t.value >= 1 ? 'yes' : 'no');
+      expect(line.text).toContain(`${formatTargetValue(t.value)} at ${t.problem}`);
+    }
   });
 
   it('shows each sparse speed-up beside the medians of the samples it comes from', async () => {
