@@ -33,6 +33,7 @@ import {
   rowsToHeads,
   transposeLast,
 } from './onnx-models.ts';
+import { subgroupLanes } from './subgroup-lanes.ts';
 import type { Peer, PeerName, PeerOp } from './types.ts';
 
 type Ort = typeof import('onnxruntime-web');
@@ -82,6 +83,24 @@ async function prepareNode(gpu: Gpu): Promise<void> {
   };
   Object.defineProperty(queue, 'writeBuffer', { value: copyIfShared, configurable: true, writable: true });
   patchedQueues.add(queue);
+}
+
+/** Fewer lanes per subgroup than ORT's FlashAttention WGSL is written for. */
+export const ORT_MIN_SUBGROUP_LANES = 8;
+
+/**
+ * Said beside ORT's MultiHeadAttention results with more than one query row on a device whose
+ * subgroups are narrower than ORT's FlashAttention WGSL expects (measured: test/gpu/ort-attention.test.ts).
+ */
+export function narrowSubgroupNote(lanes: number, version: string): string {
+  return (
+    `known cause of wrong output here: this device's subgroups are ${lanes} lanes wide, and ORT ${version}'s ` +
+    `FlashAttention WGSL (in its wasm) is written for at least ${ORT_MIN_SUBGROUP_LANES}: it steps keys by ` +
+    'min(subgroup size, 16) yet scores 8 or 16 keys per step through subgroupShuffle, reading lanes the ' +
+    'subgroup does not have. Measured on SwiftShader (4 lanes): wrong from 32 query rows on, right below, right ' +
+    "at every size on the same adapter without the 'subgroups' feature, and ORT's CPU (wasm) EP on the same graph " +
+    'and inputs matches the f64 reference'
+  );
 }
 
 /** Creates one of the two ORT Web peers on gpu's device. */
@@ -167,6 +186,8 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
   }
 
   const shape = (c: AttentionCase) => ({ heads: c.heads, seqQ: c.seqQ, seqK: c.seqK, headDim: c.headDim });
+  const lanes = await subgroupLanes(gpu.device);
+  const narrow = lanes !== undefined && lanes < ORT_MIN_SUBGROUP_LANES;
 
   const peer: Peer = {
     name,
@@ -183,6 +204,8 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
       );
     peer.attention = (c: AttentionCase, data: AttentionData, scale: number) => {
       const { heads: h, seqQ, seqK, headDim: d } = c;
+      const what =
+        'com.microsoft MultiHeadAttention (fused; flash-attention path with present key/value), q/k/v as (1, seq, heads·headDim)';
       return op(
         multiHeadAttentionModel(shape(c), scale),
         {
@@ -191,7 +214,7 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
           value: { data: headsToRows(data.v, h, seqK, d), dims: [1, seqK, h * d] },
         },
         'output',
-        'com.microsoft MultiHeadAttention (fused; flash-attention path with present key/value), q/k/v as (1, seq, heads·headDim)',
+        narrow && lanes !== undefined && seqQ > 1 ? `${what}; ${narrowSubgroupNote(lanes, version)}` : what,
         (x) => rowsToHeads(x, h, seqQ, d),
       );
     };
