@@ -154,6 +154,10 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
     const release = (out: Record<string, Tensor>) => {
       for (const t of Object.values(out)) t.dispose();
     };
+    // One run at set-up: ORT creates and compiles its pipelines on the first session.run() (seconds on
+    // a software adapter), set-up as our kernels' pipeline compiles are, outside verification and timing.
+    release(await run());
+    await gpu.idle();
     return {
       notes: `${description}: ${what}; ${timingNote}`,
       params,
