@@ -4,19 +4,29 @@ import { attentionAdapter } from './adapter-attention.ts';
 import { matmulAdapter } from './adapter-matmul.ts';
 import { peerAdapter } from './adapter-peer.ts';
 import { probeAdapter } from './adapter-probe.ts';
-import type { FamilyAdapter } from './family.ts';
+import { decodeStepAdapter, gemvAdapter } from './adapter-runners.ts';
+import type { FamilyAdapter, SubjectAdapter } from './family.ts';
 import type { Job, JobKind } from './plan.ts';
 
-/** The adapter of each job kind (the gemv suite runs its own paired path: gemv-bench.ts). */
-export const ADAPTERS: Record<Exclude<JobKind['kind'], 'gemv'>, FamilyAdapter> = {
+/** The adapter of each job kind. */
+export const ADAPTERS: Record<JobKind['kind'], FamilyAdapter> = {
   attention: attentionAdapter,
   matmul: matmulAdapter,
   probe: probeAdapter,
   peer: peerAdapter,
+  gemv: gemvAdapter,
+  'decode-step': decodeStepAdapter,
 };
 
-/** The adapter of a job (the gemv suite has none: its runner pairs it with the read probe). */
+/** The adapter of a job. */
 export function adapterFor(job: Job): FamilyAdapter {
-  if (job.what.kind === 'gemv') throw new Error(`${job.id}: the gemv suite runs through gemv-bench.ts`);
   return ADAPTERS[job.what.kind];
+}
+
+/** The adapter of a job the verify-then-time path resolves itself (what pairing needs). */
+export function subjectAdapter(job: Job): SubjectAdapter {
+  const adapter = adapterFor(job);
+  if (!('resolve' in adapter))
+    throw new Error(`${job.id}: its family's runner verifies and times it whole; it cannot be paired here`);
+  return adapter;
 }

@@ -1,5 +1,7 @@
 // Family adapters: how each kind of job is prepared, run and checked. The one verify-then-time
 // algorithm (verify.ts) calls them through ADAPTERS (adapters.ts); pairing (pairing.ts) reuses them.
+// A family whose runner already verifies, times and pairs its jobs by itself (the gemv suite against
+// the read probe, the decode step op by op) is an adapter with run() instead of resolve().
 //
 // To add a family (say GEMV or a decode step): give its jobs a `what.kind` in plan.ts (JobKind),
 // write `adapter-<family>.ts` exporting a FamilyAdapter (this module's interface) whose resolve() looks its kernel up in
@@ -12,7 +14,7 @@ import { type CallSetup, type Own, type PreparedCall, prepareCall, runOnce } fro
 import { missingFeatures } from '../kernels/registry.ts';
 import type { CostModel, Kernel, KernelEntry, KernelKind } from '../kernels/types.ts';
 import type { Comparison, Tolerance } from '../reference/compare.ts';
-import type { ParamValue } from '../results/types.ts';
+import type { BenchResult, ParamValue } from '../results/types.ts';
 import type { AnyCase as Case } from './cases.ts';
 import type { JobContext } from './context.ts';
 import type { Job, Registries } from './plan.ts';
@@ -53,10 +55,19 @@ export interface Subject {
   check(c: Case, output: Float32Array): Promise<{ comparison: Comparison; notes?: string[] }>;
 }
 
-export interface FamilyAdapter {
+/** A family the one verify-then-time path runs: it resolves a job into a Subject. */
+export interface SubjectAdapter {
   /** The subject of a job, or why the job is skipped on this device. */
   resolve(ctx: JobContext, job: Job): Promise<Subject | { skipped: string }>;
 }
+
+/** A family whose runner verifies, then times (and pairs) a job by itself and assembles its result. */
+export interface RunnerAdapter {
+  /** The job's result: verified: false with the reason when it could not be verified or timed. */
+  run(ctx: JobContext, job: Job, budgetMs: number): Promise<BenchResult>;
+}
+
+export type FamilyAdapter = SubjectAdapter | RunnerAdapter;
 
 /** The registered entry of a job's kernel among some kinds; throws if it is not registered. */
 export function lookupEntry<K extends KernelKind>(

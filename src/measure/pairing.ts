@@ -4,7 +4,7 @@
 
 import { entry } from '../kernels/registry.ts';
 import type { AttentionKernel, MatmulKernel } from '../kernels/types.ts';
-import { adapterFor } from './adapters.ts';
+import { subjectAdapter } from './adapters.ts';
 import type { Case } from './cases.ts';
 import { type JobContext, setup } from './context.ts';
 import type { Runnable } from './family.ts';
@@ -62,7 +62,7 @@ export async function timeWithBaseline(
   let other: Runnable | undefined;
   try {
     try {
-      const subject = await adapterFor(base).resolve(ctx, base);
+      const subject = await subjectAdapter(base).resolve(ctx, base);
       if ('skipped' in subject) throw new Error(subject.skipped);
       other = await setup(ctx, () => subject.prepare(subject.case, base.label));
     } catch (error) {
@@ -136,7 +136,7 @@ export async function comparePair(
 ): Promise<PairedRatio> {
   const prepare = async (kernel: AttentionKernel | MatmulKernel): Promise<Runnable> => {
     const { job, registries } = kernelJob(c, kernel);
-    const subject = await adapterFor(job).resolve({ ...ctx, registries }, job);
+    const subject = await subjectAdapter(job).resolve({ ...ctx, registries }, job);
     if ('skipped' in subject) throw new Error(subject.skipped);
     return setup(ctx, () => subject.prepare(c, kernel.name));
   };

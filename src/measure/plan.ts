@@ -1,13 +1,15 @@
 // Turns a RunConfig into the list of configurations (jobs) a run measures, iterating the kernel
 // registry by kind and role so that new kernels appear by themselves: dense kernels in the attention
 // sweep, sparse ones against the dense baseline, decode ones (with the dense baseline beside them),
-// matmuls and the ceiling probes.
+// matmuls, the GEMV kernels, the ceiling probes, the peers and the model suite's decode steps (last).
 
 import type { WeightFormat } from '../kernels/formats.ts';
 import { entriesOf, kernelNames } from '../kernels/registry.ts';
 import type { KernelEntry, KernelKind } from '../kernels/types.ts';
 import type { Impl, Op, ParamValue } from '../results/types.ts';
 import type { AttentionCase, Case, MatmulCase } from './cases.ts';
+import type { StepCase } from './measure-step.ts';
+import { caseLabel } from './model-suite.ts';
 import type { PeerName } from './peer.ts';
 import type { RunConfig, Suite } from './presets.ts';
 
@@ -20,7 +22,9 @@ export type JobKind =
   | { kind: 'probe'; bytes: number }
   /** A GEMV kernel on the suite's matrix (gemv-bench.ts picks it for the adapter) at `rows` rows. */
   | { kind: 'gemv'; format: WeightFormat; rows: number }
-  | { kind: 'peer'; peer: PeerName; case: Case };
+  | { kind: 'peer'; peer: PeerName; case: Case }
+  /** One decoder layer of a model (measure-step.ts). */
+  | { kind: 'decode-step'; case: StepCase };
 
 export interface Job {
   id: string;
@@ -37,7 +41,15 @@ export interface Job {
   baseline?: string;
   /** Ceiling probes run first and always; their results are kept only with the probes suite. */
   ceiling?: boolean;
+  /**
+   * A time budget of its own (ms), outside the even split of the run's budget among the other jobs:
+   * the decode steps share MODEL_BUDGET_SHARE of it.
+   */
+  budgetMs?: number;
 }
+
+/** Share of the run's budget the model suite's decode steps may use, on top of the rest. */
+export const MODEL_BUDGET_SHARE = 0.3;
 
 const MiB = 1024 * 1024;
 
@@ -78,6 +90,8 @@ export interface PlanOptions {
   copySizes: number[];
   /** Bytes per buffer of the fma probe. */
   fmaBytes: number;
+  /** The model suite's decode-step configurations for this adapter (model-suite.ts modelCases). */
+  decodeSteps?: readonly StepCase[];
 }
 
 /** Every configuration of a run, in the order they run: ceilings first, then the suites. */
@@ -323,6 +337,28 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
         });
       }
     }
+  }
+
+  const steps = suites.has('model') ? (options.decodeSteps ?? []) : [];
+  for (const c of steps) {
+    add({
+      id: `decode-step/${c.model}/${c.format}/c${c.context}/b${c.batch}/tp${c.tp ?? 1}`,
+      suite: 'model',
+      op: 'decode-step',
+      impl: 'attnscope',
+      kernel: 'decode-step',
+      what: { kind: 'decode-step', case: c },
+      label: caseLabel(c),
+      params: {
+        model: c.model,
+        format: c.format,
+        context: c.context,
+        batch: c.batch,
+        tp: c.tp ?? 1,
+        kv: c.kv ?? 'dense',
+      },
+      budgetMs: (MODEL_BUDGET_SHARE * config.budgetMs) / steps.length,
+    });
   }
   return jobs;
 }

@@ -14,7 +14,7 @@ import { type Case, ReferenceCache } from './cases.ts';
 import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
 import { describeEnvironment } from './environment.ts';
 import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
-import { modelCases, runModelSuite } from './model-suite.ts';
+import { modelCases } from './model-suite.ts';
 import { applyCeilings, speedup } from './models.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from './peer.ts';
 import { type Job, planJobs, type Registries } from './plan.ts';
@@ -92,8 +92,6 @@ const HARD_BUDGET_FACTOR = 2;
 const MIN_JOB_BUDGET_MS = 400;
 /** …nor less than this share of an even split of the budget, when earlier ones overran theirs. */
 const MIN_JOB_SHARE = 0.5;
-/** Share of the run's budget the model suite's decode steps may use. */
-const MODEL_BUDGET_SHARE = 0.3;
 /** Share of the run's budget one autotune sweep may use. */
 const AUTOTUNE_BUDGET_SHARE = 0.08;
 
@@ -147,6 +145,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
     peers: peerModule?.peerNames,
     copySizes: copyProbeSizes(gpu.limits, gpu.adapter.isSoftware),
     fmaBytes: fmaProbeBytes(gpu.adapter.isSoftware),
+    decodeSteps: modelCases(gpu, options.preset ?? 'quick'),
   });
 
   const ctx: JobContext = {
@@ -211,31 +210,20 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
     }
   };
   let tuningDone = false;
-  const modelJobs = config.suites.includes('model') ? modelCases(gpu, options.preset ?? 'quick') : [];
-
-  /** The model suite: decode steps of the preset's model shapes, after the kernel jobs (src/measure/model-suite.ts). */
-  const runModelJobs = async () => {
-    const budgetMs = MODEL_BUDGET_SHARE * config.budgetMs;
-    const onCase = (index: number, label: string, result?: BenchResult) =>
-      report(
-        jobs.length + index + (result ? 1 : 0),
-        `${label}: ${result ? (result.verified ? 'done' : 'failed') : 'verifying and timing'}`,
-        result,
-      );
-    results.push(...(await runModelSuite({ gpu, timer, signal }, modelJobs, budgetMs, onCase)));
-  };
 
   const report = (done: number, step: string, result?: BenchResult) => {
     if (!onProgress) return;
     const mean = jobTimes.length ? jobTimes.reduce((a, b) => a + b, 0) / jobTimes.length : undefined;
     const etaMs = mean === undefined ? undefined : mean * (jobs.length - done);
     try {
-      onProgress({ done, total: jobs.length + modelJobs.length, step, etaMs, result });
+      onProgress({ done, total: jobs.length, step, etaMs, result });
     } catch {
       // A listener's bug must not end the measurement.
     }
   };
 
+  /** The jobs that split the run's budget among themselves. */
+  const sharing = jobs.filter((j) => j.budgetMs === undefined);
   try {
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
@@ -248,9 +236,10 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
         stopReason = gpu.lostInfo?.message ?? 'device lost';
         break;
       }
-      // Set-up (allocation, pipeline compiles) is not budgeted: it is outside the measurement.
+      // Set-up (allocation, pipeline compiles) is not budgeted: it is outside the measurement. Jobs
+      // with a budget of their own (the decode steps) are outside the run's budget and its limit.
       const elapsed = performance.now() - started - ctx.setupMs;
-      if (elapsed > HARD_BUDGET_FACTOR * config.budgetMs) {
+      if (job.budgetMs === undefined && elapsed > HARD_BUDGET_FACTOR * config.budgetMs) {
         status = 'failed';
         stopReason = `the run's time budget (${(config.budgetMs / 1000).toFixed(0)} s) was spent`;
         for (const rest of jobs.slice(i).filter((j) => !j.ceiling)) {
@@ -258,10 +247,10 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
         }
         break;
       }
-      const remainingJobs = jobs.length - i;
-      const floor = Math.max(MIN_JOB_BUDGET_MS, (MIN_JOB_SHARE * config.budgetMs) / jobs.length);
+      const remainingJobs = Math.max(1, sharing.filter((j) => jobs.indexOf(j) >= i).length);
+      const floor = Math.max(MIN_JOB_BUDGET_MS, (MIN_JOB_SHARE * config.budgetMs) / sharing.length);
       const share = Math.max(floor, (config.budgetMs - elapsed) / remainingJobs);
-      const budget = job.ceiling ? share / 2 : share;
+      const budget = job.budgetMs ?? (job.ceiling ? share / 2 : share);
       const jobStart = performance.now();
       try {
         if (!job.ceiling && !tuningDone) {
@@ -302,17 +291,6 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
           break;
         }
         throw error;
-      }
-    }
-    if (status === 'complete' && config.suites.includes('model')) {
-      try {
-        await untilAborted(runModelJobs(), signal);
-      } catch (error) {
-        if (error instanceof RunCancelledError || signal?.aborted) status = 'cancelled';
-        else if (isFatal(gpu, error)) {
-          status = 'failed';
-          stopReason = gpu.lostInfo?.message ?? (error instanceof Error ? error.message : String(error));
-        } else throw error;
       }
     }
   } finally {

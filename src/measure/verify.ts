@@ -9,9 +9,8 @@
 import type { BenchResult } from '../results/types.ts';
 import { adapterFor } from './adapters.ts';
 import { type JobContext, setup } from './context.ts';
-import { lookupEntry, type Runnable, type Subject } from './family.ts';
+import type { Runnable, Subject } from './family.ts';
 import { isFatal } from './fatal.ts';
-import { gemvBenchCase, runGemvBench } from './gemv-bench.ts';
 import { checkedTiming, timeWithBaseline } from './pairing.ts';
 import type { Job } from './plan.ts';
 import {
@@ -32,13 +31,10 @@ export type JobOutcome = { result: BenchResult } | { skipped: string };
 export async function runJob(ctx: JobContext, job: Job, budgetMs: number): Promise<JobOutcome> {
   let subject: Subject | { skipped: string };
   try {
-    if (job.what.kind === 'gemv') {
-      // The gemv suite verifies and times itself, paired with the read probe (gemv-bench.ts).
-      const entry = lookupEntry(ctx.registries, job.kernel, ['gemv']);
-      const c = gemvBenchCase(ctx.gpu.adapter.isSoftware, job.what.format, job.what.rows);
-      return { result: { ...(await runGemvBench(ctx, entry, c, budgetMs)), id: job.id } };
-    }
-    subject = await adapterFor(job).resolve(ctx, job);
+    const adapter = adapterFor(job);
+    // A family whose runner verifies and times by itself (gemv, the decode step) returns its result.
+    if ('run' in adapter) return { result: await adapter.run(ctx, job, budgetMs) };
+    subject = await adapter.resolve(ctx, job);
   } catch (error) {
     if (isFatal(ctx.gpu, error)) throw error;
     return { result: failedResult(job, message(error)) };

@@ -7,7 +7,9 @@ import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
 import { benchmarksMarkdown, keyRatios } from '../../scripts/benchmarks-md.ts';
 import { entry } from '../../src/kernels/registry.ts';
-import { planJobs } from '../../src/measure/plan.ts';
+import { ADAPTERS, adapterFor } from '../../src/measure/adapters.ts';
+import { modelCases } from '../../src/measure/model-suite.ts';
+import { MODEL_BUDGET_SHARE, planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
 import { makeResultsFile } from './results-fixtures.ts';
@@ -392,6 +394,36 @@ describe('what a run plans (iterating the registries)', () => {
     expect(quick.filter((j) => j.suite === 'peers').every((j) => j.op === 'matmul')).toBe(true);
     const noPeers = planJobs({ ...config, peers: false }, { registries, copySizes: [1024], fmaBytes: 1024 });
     expect(noPeers.some((j) => j.suite === 'peers')).toBe(false);
+  });
+
+  it('the model suite’s decode steps are jobs too: last, through their runner, with a budget of their own', () => {
+    const decodeSteps = modelCases(
+      { limits: {} as never, adapter: { isSoftware: true } as never },
+      'standard',
+    );
+    expect(decodeSteps.length).toBeGreaterThan(1);
+    const planned = planJobs(config, { registries, copySizes: [1024], fmaBytes: 1024, decodeSteps });
+    const steps = planned.filter((j) => j.what.kind === 'decode-step');
+    expect(steps.length).toBe(decodeSteps.length);
+    expect(planned.slice(-steps.length)).toEqual(steps);
+    for (const job of steps) {
+      expect(job).toMatchObject({ suite: 'model', op: 'decode-step', kernel: 'decode-step' });
+      expect(job.budgetMs).toBeCloseTo((MODEL_BUDGET_SHARE * config.budgetMs) / steps.length);
+      expect('run' in adapterFor(job)).toBe(true);
+    }
+    expect(planned.filter((j) => j.budgetMs !== undefined)).toEqual(steps);
+    const withoutModel = { ...config, suites: config.suites.filter((s) => s !== 'model') };
+    const none = planJobs(withoutModel, { registries, copySizes: [1024], fmaBytes: 1024, decodeSteps });
+    expect(none.some((j) => j.what.kind === 'decode-step')).toBe(false);
+  });
+
+  it('every job kind has its family adapter; gemv and decode steps run whole, the rest resolve', () => {
+    const kinds = Object.keys(ADAPTERS).sort();
+    expect(kinds).toEqual(['attention', 'decode-step', 'gemv', 'matmul', 'peer', 'probe']);
+    for (const kind of kinds) {
+      const runsWhole = kind === 'gemv' || kind === 'decode-step';
+      expect('run' in ADAPTERS[kind as keyof typeof ADAPTERS], kind).toBe(runsWhole);
+    }
   });
 });
 
