@@ -26,6 +26,7 @@ import { compareToReference } from '../reference/compare.ts';
 import { gemvReference } from '../reference/gemv.ts';
 import type { BenchResult } from '../results/types.ts';
 import { seededArray } from '../util/random.ts';
+import { gemvCallBytes, measureResidency, RESIDENT_BYTES, residentColumns } from './residency.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
@@ -202,8 +203,39 @@ export async function runGemvBench(
     const probe = kernelSampler(ctx.timer, `${id}.read`, (pass) =>
       runs[2 * (probeCall++ % c.copies) + 1].encode(pass),
     );
+    // The same kernel on a cache-resident column slice (reused) against the streamed copies.
+    const residentN = residentColumns(
+      problem,
+      gpu.adapter.isSoftware ? RESIDENT_BYTES.software : RESIDENT_BYTES.hardware,
+    );
+    const residentProblem = { ...problem, n: residentN };
+    const spec0 = matrixSpecs(shape, c.format, 1, 0, c.groupSize).find((m) => m.name === c.matrix);
+    if (!spec0) throw new Error(`${c.model}: no ${c.matrix} matrix`);
+    const rw = await createWeights(gpu, `${entry.name}.resident`, { ...spec0, n: residentN });
+    weights.push(rw);
+    const ry = own(gpu.buffer(`${entry.name}.resident.y`, 4 * c.rows * gemvLayout(residentProblem).nPadded));
+    const residentRun = await entry.kernel.prepare(gpu, residentProblem, {
+      x,
+      weights: rw.values,
+      scales: rw.scales,
+      y: ry,
+    });
+    runs.push(residentRun);
+    let streamedCall = 0;
     const errorsBefore = gpu.uncapturedErrors.length;
-    const paired = await measurePair(gemv, probe, id, { budgetMs, signal: ctx.signal });
+    const paired = await measurePair(gemv, probe, id, { budgetMs: 0.7 * budgetMs, signal: ctx.signal });
+    const residency = await measureResidency(
+      {
+        sampler: kernelSampler(ctx.timer, `${id}.resident`, (pass) => residentRun.encode(pass)),
+        bytes: gemvCallBytes(residentProblem),
+      },
+      {
+        sampler: kernelSampler(ctx.timer, id, (pass) => runs[2 * (streamedCall++ % c.copies)].encode(pass)),
+        bytes: gemvCallBytes(problem),
+      },
+      id,
+      { budgetMs: 0.3 * budgetMs, signal: ctx.signal },
+    );
     if (gpu.uncapturedErrors.length > errorsBefore) {
       throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
     }
@@ -220,6 +252,7 @@ export async function runGemvBench(
         ? 'scaled down for a software adapter: a 1/4 column slice of Llama-3-8B out, one copy'
         : '',
       `verified on ${GEMV_VERIFY_SIZE.k} × ${GEMV_VERIFY_SIZE.n} × ${c.rows} rows`,
+      `time per byte on a cache-resident ${c.k} × ${residentN} slice (reused) ÷ streamed, interleaved: ${residency.ratio.toFixed(2)} (95% CI ${residency.ci95[0].toFixed(2)}–${residency.ci95[1].toFixed(2)}; ≈ 1: compute-bound on this adapter, well below 1: memory-bound)`,
       ...paired.candidate.notes,
     ].filter(Boolean);
     return {
@@ -238,6 +271,7 @@ export async function runGemvBench(
         ci95: [scale * paired.ratio.ci95[0], scale * paired.ratio.ci95[1]],
         workingSetBytes: probeBytes * c.copies,
       },
+      residency,
     };
   } catch (error) {
     if (error instanceof RunCancelledError || error instanceof DeviceLostError || gpu.isLost) throw error;

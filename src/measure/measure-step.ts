@@ -20,8 +20,9 @@ import { projectDecode } from '../model/projection.ts';
 import { layerParams } from '../model/shapes.ts';
 import { compareToReference } from '../reference/compare.ts';
 import { decoderLayerReference } from '../reference/decoder-layer.ts';
-import type { BenchResult, OpTime, ParamValue } from '../results/types.ts';
+import type { BenchResult, OpTime, ParamValue, Residency } from '../results/types.ts';
 import { measureLmHead } from './lm-head.ts';
+import { stepResidency } from './residency.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { median } from './stats.ts';
 import { layerSampler, timeSparseAgainstDense } from './step-pairs.ts';
@@ -180,6 +181,18 @@ function paramsOf(plan: DecodePlan, step: DecodeStep, c: StepCase): Record<strin
   };
 }
 
+/** What the GEMV ops' residency says, op by op. */
+function residencyNote(residency: Record<string, Residency>): string {
+  const parts = Object.entries(residency).map(
+    ([op, r]) => `${op} ${r.ratio.toFixed(2)} (${r.ci95[0].toFixed(2)}–${r.ci95[1].toFixed(2)})`,
+  );
+  if (parts.length === 0) return 'no GEMV op was tested for cache residency';
+  return (
+    `time per byte of each GEMV on a cache-resident slice (${(Object.values(residency)[0].residentBytes / 1024 ** 2).toFixed(1)} MiB, reused) ÷ streamed, interleaved: ${parts.join(', ')}` +
+    ' (≈ 1: no faster from cache — compute-bound on this adapter; well below 1: memory-bound)'
+  );
+}
+
 /** Verifies, then times one decode-step configuration; returns its result (verified or failed). */
 export async function measureDecodeStep(
   ctx: StepContext,
@@ -227,8 +240,9 @@ export async function measureDecodeStep(
     probe = await prepareProbe(gpu, step.workingSetBytes);
     const probeRun = probe.run;
     const probeSampler = kernelSampler(timer, 'read', (pass) => probeRun.encode(pass));
-    // The LM head gets a fifth of the budget; the pairings share the rest.
-    const share = (0.8 * budgetMs) / (denseStep ? 2 : 1);
+    // The pairings with the probe (and the dense twin) share 60% of the budget, the LM head gets 15%,
+    // the GEMV ops' cache-residency test 25%.
+    const share = (0.6 * budgetMs) / (denseStep ? 2 : 1);
     const paired = await measurePair(layerSampler(timer, 'decode-step', step), probeSampler, id, {
       budgetMs: share,
       signal: ctx.signal,
@@ -237,12 +251,16 @@ export async function measureDecodeStep(
       ? await timeSparseAgainstDense(timer, step, denseStep, id, { budgetMs: share, signal: ctx.signal })
       : undefined;
     if (sparseKv) notes.push(sparseKv.note);
-    const lmHead = await measureLmHead(ctx, plan, 0.2 * budgetMs);
+    const lmHead = await measureLmHead(ctx, plan, 0.15 * budgetMs);
     notes.push(lmHead.note);
     const latencyMs = paired.candidate.latencyMs;
     const gbps = step.bytes / latencyMs.median / 1e6;
     const bytesRatio = step.bytes / probe.bytes;
-    const ops = await timeOps(gpu, step);
+    const residency = await stepResidency(gpu, timer, step, 0.25 * budgetMs, ctx.signal);
+    const ops = (await timeOps(gpu, step))?.map((o) =>
+      residency[o.op] ? { ...o, residency: residency[o.op] } : o,
+    );
+    notes.push(residencyNote(residency));
     if (!ops) notes.push('no per-op breakdown: this adapter has no timestamp-query');
     else
       notes.push(

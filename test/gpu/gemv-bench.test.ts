@@ -35,6 +35,13 @@ describe('runGemvBench', () => {
     expect(pair?.ratio).toBeGreaterThan(0);
     expect(pair?.ci95[0]).toBeLessThanOrEqual(pair?.ratio ?? 0);
     expect(pair?.ci95[1]).toBeGreaterThanOrEqual(pair?.ratio ?? 0);
+    // The same kernel on a cache-resident slice against the streamed weights, interleaved.
+    const residency = result.residency;
+    expect(residency?.ratio).toBeGreaterThan(0);
+    expect(residency?.ci95[0]).toBeLessThanOrEqual(residency?.ratio ?? 0);
+    expect(residency?.ci95[1]).toBeGreaterThanOrEqual(residency?.ratio ?? 0);
+    expect(residency?.residentBytes).toBeLessThan(result.bytes);
+    expect(result.notes).toMatch(/time per byte on a cache-resident 4096 × \d+ slice \(reused\) ÷ streamed/);
     const parsed = parseResults(JSON.parse(JSON.stringify(makeResultsFile([result]))));
     expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
   });

@@ -45,6 +45,17 @@ describe('measureDecodeStep', () => {
     expect(result.projection?.lmHeadMs).toBe(Number(Number(result.params.lmHeadSliceMs).toPrecision(4)));
     expect(result.projection?.formulas[2]).toMatch(/^LM head = [\d.]+ ms \(measured\)$/);
     expect(result.notes).toMatch(/LM head measured: the whole 256 × 1000 int8 GEMV/);
+    // Each GEMV op's cache-residency ratio (when the adapter has timestamps for the per-op split).
+    if (result.ops) {
+      for (const op of ['qkv', 'out', 'up', 'down']) {
+        const r = result.ops.find((o) => o.op === op)?.residency;
+        expect(r?.ratio, op).toBeGreaterThan(0);
+        expect(r?.ci95[0]).toBeLessThanOrEqual(r?.ratio ?? 0);
+        expect(r?.ci95[1]).toBeGreaterThanOrEqual(r?.ratio ?? 0);
+      }
+      expect(result.ops.find((o) => o.op === 'norm')?.residency).toBeUndefined();
+    }
+    expect(result.notes).toMatch(/time per byte of each GEMV on a cache-resident slice/);
     const parsed = parseResults(JSON.parse(JSON.stringify(makeResultsFile([result]))));
     expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
   });

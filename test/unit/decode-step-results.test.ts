@@ -3,9 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { decodeStepMarkdown } from '../../scripts/decode-step-md.ts';
+import { gemvCallBytes, residencyOf, residentColumns } from '../../src/measure/residency.ts';
 import { sparseKvPair } from '../../src/measure/step-pairs.ts';
 import { projectDecode } from '../../src/model/projection.ts';
-import { models } from '../../src/model/shapes.ts';
+import { matrixBytes, models } from '../../src/model/shapes.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import { decodeShareFragment, encodeShareLink } from '../../src/results/share-link.ts';
 import type { BenchResult } from '../../src/results/types.ts';
@@ -218,4 +219,35 @@ describe('sparse KV against dense KV, paired', () => {
       "timed interleaved with the same layer over dense KV (12 pairs): time saved 20.0% for 25.0% of the layer's bytes saved (ratio 0.80, 95% CI 0.70–0.90; target ≥ 0.9)",
     );
   });
+});
+
+describe('cache residency: time per byte resident ÷ streamed', () => {
+  it('from the per-pair ratio streamed ÷ resident time, scaled by the bytes, the CI reversed', () => {
+    // Resident 1 MB in 1 ms, streamed 64 MB in 60 ms → r = 60; per byte 1 ms/MB vs 0.9375 ms/MB.
+    const r = residencyOf({ median: 60, ci95: [50, 64], pairs: 10 }, 1e6, 64e6);
+    expect(r.ratio).toBeCloseTo(64 / 60, 12);
+    expect(r.ci95[0]).toBeCloseTo(64 / 64, 12);
+    expect(r.ci95[1]).toBeCloseTo(64 / 50, 12);
+    expect(r.residentBytes).toBe(1e6);
+  });
+
+  it.each([
+    {
+      format: 'int4' as const,
+      bytes: 256 * 1024,
+      columns: 4 * Math.floor((256 * 1024) / (4 * (4096 / 2 + (4096 / 32) * 2))),
+    },
+    { format: 'f16' as const, bytes: 256 * 1024, columns: 4 * Math.floor((256 * 1024) / (4 * 4096 * 2)) },
+    { format: 'f32' as const, bytes: 1, columns: 4 },
+    { format: 'int8' as const, bytes: 1e12, columns: 1024 },
+  ])(
+    'resident columns of a 4096 × 1024 $format matrix at $bytes bytes: $columns',
+    ({ format, bytes, columns }) => {
+      const p = { k: 4096, n: 1024, format, ...(format === 'int4' ? { groupSize: 32 } : {}) };
+      expect(residentColumns(p, bytes)).toBe(columns);
+      expect(gemvCallBytes({ ...p, rows: 2 })).toBe(
+        matrixBytes(4096, 1024, format, 32) + 4 * 2 * (4096 + 1024),
+      );
+    },
+  );
 });
