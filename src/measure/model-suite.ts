@@ -1,7 +1,8 @@
 // The `model` suite of a benchmark run: which decode-step configurations each preset measures on this
-// adapter, and running them. Real widths where the device's buffer limits allow, else the smallest
-// tensor-parallel slice that fits (named by tp); enough distinct layers cycled that their weights
-// stream from memory (MIN_STREAM_BYTES); on a software adapter everything scaled down, and said so.
+// adapter (each a job of the plan, run by adapter-runners.ts). Real widths where the device's buffer
+// limits allow, else the smallest tensor-parallel slice that fits (named by tp); enough distinct
+// layers cycled that their weights stream from memory (MIN_STREAM_BYTES); on a software adapter
+// everything scaled down, and said so.
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { gemvLayout } from '../kernels/gemv-common.ts';
@@ -15,8 +16,7 @@ import {
   tpChoices,
 } from '../model/decode-plan.ts';
 import { layerMatrices, layerWeightBytes, modelShape } from '../model/shapes.ts';
-import type { BenchResult } from '../results/types.ts';
-import { measureDecodeStep, type StepCase, type StepContext } from './measure-step.ts';
+import type { StepCase } from './measure-step.ts';
 
 export type ModelPreset = 'quick' | 'standard' | 'full';
 
@@ -117,48 +117,4 @@ export function modelCases(gpu: Pick<Gpu, 'limits' | 'adapter'>, preset: ModelPr
 /** A short label for progress lines. */
 export function caseLabel(c: StepCase): string {
   return `decode-step ${c.model} ${c.format} ctx=${c.context} b=${c.batch}${c.tp && c.tp > 1 ? ` tp=${c.tp}` : ''}${c.kv === 'sparse' ? ` sparse ${c.kvDensity}` : ''}`;
-}
-
-/** Runs the cases one after another; a failing case becomes a failed result and the suite goes on. */
-export async function runModelSuite(
-  ctx: StepContext,
-  cases: readonly StepCase[],
-  budgetMs: number,
-  onCase?: (index: number, label: string, result?: BenchResult) => void,
-): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
-  for (const [index, c] of cases.entries()) {
-    if (ctx.signal?.aborted) break;
-    const label = caseLabel(c);
-    onCase?.(index, label);
-    let result: BenchResult;
-    try {
-      result = await measureDecodeStep(ctx, c, budgetMs / cases.length);
-    } catch (error) {
-      if (ctx.gpu.isLost || ctx.signal?.aborted) throw error;
-      result = {
-        id: `decode-step/${c.model}/${c.format}/c${c.context}/b${c.batch}/tp${c.tp ?? 1}`,
-        op: 'decode-step',
-        kernel: 'decode-step',
-        impl: 'attnscope',
-        params: {
-          model: c.model,
-          format: c.format,
-          context: c.context,
-          batch: c.batch,
-          tp: c.tp ?? 1,
-          kv: c.kv ?? 'dense',
-        },
-        bytes: 0,
-        flops: 0,
-        maxAbsErr: 0,
-        maxRelErr: 0,
-        verified: false,
-        error: error instanceof Error ? error.message : String(error),
-      };
-    }
-    results.push(result);
-    onCase?.(index, label, result);
-  }
-  return results;
 }
