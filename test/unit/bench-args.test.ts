@@ -514,5 +514,25 @@ describe('BENCHMARKS.md ratios', () => {
     );
     const noRead = { ...file, results: file.results.filter((r) => r.kernel !== 'read') };
     expect(detail(noRead)).toBe('kv=8192, 2.00 GB/s');
+    // Timed beside the probe (ceilingPair): that share first, the separate probe's after it.
+    const paired = {
+      ...file,
+      results: file.results.map((r) =>
+        r.op === 'decode' && r.kernel === 'decode' && !r.params.pattern
+          ? {
+              ...r,
+              ceilingPair: {
+                probe: 'read',
+                ratio: 0.76,
+                ci95: [0.74, 0.78] as [number, number],
+                workingSetBytes: 1,
+              },
+            }
+          : r,
+      ),
+    };
+    expect(detail(paired)).toBe(
+      'kv=8192, 2.00 GB/s; 76.0% of the read probe timed beside it (95% CI 74.0%–78.0%, same working set); 50.0% of the read probe (4.00 GB/s, itself 50.0% of copy)',
+    );
   });
 });
