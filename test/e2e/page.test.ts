@@ -2,7 +2,9 @@
 // correctness check runs unfused attention and matches the reference, a browser without WebGPU gets
 // the explanation, and the page asks nothing of any other origin.
 
-import type { BrowserContext } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
@@ -20,7 +22,29 @@ import {
 } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
+const distDir = inject('distDir');
 const browser = useBrowser();
+
+/** The URLs the service worker should hold: the page, the icon and every file of the build's manifest. */
+function buildFiles(): string[] {
+  const manifest = JSON.parse(readFileSync(join(distDir, '.vite', 'manifest.json'), 'utf8')) as Record<
+    string,
+    { file: string; css?: string[]; assets?: string[] }
+  >;
+  const files = new Set(['./', './favicon.svg']);
+  for (const entry of Object.values(manifest))
+    for (const file of [entry.file, ...(entry.css ?? []), ...(entry.assets ?? [])]) files.add(`./${file}`);
+  return [...files].map((file) => new URL(file, baseUrl).href).sort();
+}
+
+/** The service worker's caches and the URLs the one cache holds. */
+function cacheContents(page: Page): Promise<{ names: string[]; urls: string[] }> {
+  return page.evaluate(async () => {
+    const names = await caches.keys();
+    const urls = names.length === 1 ? (await (await caches.open(names[0])).keys()).map((r) => r.url) : [];
+    return { names, urls: urls.sort() };
+  });
+}
 
 describe('with WebGPU', () => {
   let context: BrowserContext;
@@ -94,6 +118,24 @@ describe('offline once loaded', () => {
         timeout: 30_000,
       });
       expect(await page.evaluate(() => document.documentElement.dataset.offline)).toBe('ready');
+      // Bounded: one cache, holding this build's files (ORT's .wasm among them) and nothing else — a
+      // file of an older build goes at the next precache, and neither a navigation with a query string
+      // nor a fetch of a file the build does not list adds an entry.
+      const expected = buildFiles();
+      expect(expected.some((url) => /ort-wasm-simd-threaded\.asyncify-[\w-]+\.wasm$/.test(url))).toBe(true);
+      expect(await cacheContents(page)).toEqual({ names: ['attnscope-v2'], urls: expected });
+      const stale = new URL('./assets/older-build-0000.js', baseUrl).href;
+      await page.evaluate(async (url) => {
+        await (await caches.open('attnscope-v2')).put(url, new Response('// an older build'));
+        await fetch(`./favicon.svg?uncached=${Math.random()}`);
+      }, stale);
+      expect((await cacheContents(page)).urls).toContain(stale);
+      await page.goto(`${baseUrl}?from=offline-test`);
+      await waitForState(page, ['ready']);
+      await page.waitForFunction(() => document.documentElement.dataset.offline === 'ready', undefined, {
+        timeout: 30_000,
+      });
+      expect(await cacheContents(page)).toEqual({ names: ['attnscope-v2'], urls: expected });
       await context.setOffline(true);
       await page.reload();
       expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
