@@ -1,9 +1,9 @@
-// The Params uniform shared by the matmul shaders (`struct Params` at the top of each).
+// The Params uniform of the matmul kernels (`struct Params` of shaders/matmul.wgsl).
 
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import type { MatmulProblem } from './types.ts';
 
-/** `struct Params` of naive-matmul.wgsl and tiled-matmul.wgsl. */
+/** `struct Params` of matmul.wgsl (the naive and tiled kernels). */
 export const MATMUL_PARAMS = uniformLayout('Params', [
   ['m', 'u32'],
   ['k', 'u32'],

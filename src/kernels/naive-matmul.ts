@@ -1,4 +1,5 @@
-// naive matmul: one invocation per output, operands straight from global memory.
+// naive matmul (shaders/matmul.wgsl, entry point naive): one invocation per output, operands straight
+// from global memory.
 // Bytes model: a, b (and bias) read once, c written once — the compulsory traffic of any matmul.
 // FLOP model: 2·m·n·k (plus nothing for the epilogue).
 
@@ -8,7 +9,7 @@ import { dispatchRun } from './run.ts';
 import type { MatmulKernel } from './types.ts';
 
 const NAME = 'naive';
-const SHADER = new URL('../../shaders/naive-matmul.wgsl', import.meta.url);
+const SHADER = new URL('../../shaders/matmul.wgsl', import.meta.url);
 const TILE_X = 16;
 const TILE_Y = 16;
 
@@ -25,8 +26,8 @@ export const naive: MatmulKernel = {
     const pipeline = await gpu.pipeline({
       kernel: NAME,
       shader: SHADER,
-      entryPoint: 'main',
-      constants: { TILE_X, TILE_Y },
+      entryPoint: 'naive',
+      constants: { WG_X: TILE_X, WG_Y: TILE_Y },
     });
     const params = gpu.uniform(`${NAME}.params`, matmulParams(p));
     const noBias = io.bias ? undefined : gpu.buffer(`${NAME}.noBias`, 4);

@@ -1,4 +1,4 @@
-// rmsnorm and layernorm (shaders/rmsnorm.wgsl, shaders/layernorm.wgsl): the norms of a decoder layer,
+// rmsnorm and layernorm (shaders/norm.wgsl, an entry point each): the norms of a decoder layer,
 // one workgroup per row. Bytes model: x read once (the second and third sweeps hit the cache: a row
 // is at most a few tens of KB), gamma (and beta) read once, y written once, all f32.
 // FLOP model: 4 per element (rmsnorm), 7 per element (layernorm).
@@ -12,7 +12,7 @@ import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { Kernel } from './types.ts';
 
-/** `struct Params` of rmsnorm.wgsl and layernorm.wgsl. */
+/** `struct Params` of norm.wgsl. */
 export const NORM_PARAMS = uniformLayout('Params', [
   ['rows', 'u32'],
   ['width', 'u32'],
@@ -36,10 +36,7 @@ export interface NormIO {
 
 export type NormKernel = Kernel<NormProblem, NormIO>;
 
-const SHADERS: Record<NormKind, URL> = {
-  rmsnorm: new URL('../../shaders/rmsnorm.wgsl', import.meta.url),
-  layernorm: new URL('../../shaders/layernorm.wgsl', import.meta.url),
-};
+const SHADER = new URL('../../shaders/norm.wgsl', import.meta.url);
 
 /** Throws an Error naming the field unless the problem is a valid norm. */
 export function checkNormProblem(name: string, p: NormProblem): void {
@@ -70,8 +67,8 @@ function createNorm(kind: NormKind): NormKernel {
       checkBinding(gpu, `${name} x (rows × width)`, 4 * p.rows * p.width);
       const pipeline = await gpu.pipeline({
         kernel: name,
-        shader: SHADERS[kind],
-        entryPoint: 'main',
+        shader: SHADER,
+        entryPoint: kind,
         constants: { WORKGROUP_SIZE: workgroupSize },
       });
       const words = packUniform(NORM_PARAMS, { rows: p.rows, width: p.width, eps: p.eps });

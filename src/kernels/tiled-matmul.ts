@@ -1,7 +1,7 @@
 // tiled matmul: 8 × 4 (or, `wide`, 8 × 8) outputs per invocation in registers, workgroup tiles of
 // (8·wgY) × (4·wgX) (× 2 along n when wide), vec4 global loads/stores when k and n are multiples of 4
 // (else a scalar entry point), operands either staged in workgroup memory (`staged`) or read through
-// the caches. See shaders/tiled-matmul.wgsl.
+// the caches. See shaders/matmul.wgsl.
 // Bytes model: a, b (and bias) read once, c written once — as naive. FLOP model: 2·m·n·k.
 //
 // Tunables (override constants):
@@ -61,7 +61,7 @@ export const TILED_SOFTWARE_DEFAULTS: Readonly<TiledConfig> = Object.freeze({
 });
 
 const NAME = 'tiled';
-const SHADER = new URL('../../shaders/tiled-matmul.wgsl', import.meta.url);
+const SHADER = new URL('../../shaders/matmul.wgsl', import.meta.url);
 /** The register block: rows of c per invocation (fixed in the shader); columns are 4, or 8 when wide. */
 const BLOCK_ROWS = 8;
 

@@ -1,6 +1,10 @@
-// tiled matmul: c = act(a · b + bias) with workgroup tiles and register blocking.
-// a is (m, k), b is (k, n), bias is (n), c is (m, n); row-major f32.
-// Differs from naive: each invocation accumulates an 8 × 4 block of c in registers (8 × 8 with WIDE),
+// matmul: c = act(a · b + bias), a is (m, k), b is (k, n), bias is (n), c is (m, n); row-major f32.
+// Two kernels on the same Params, bindings and epilogue:
+//   naive (entry point naive): one invocation per output element, every operand read from global
+//     memory; a WG_X × WG_Y workgroup covers as many outputs. The baseline the tiled kernel is
+//     measured against.
+//   tiled (main_vec4, main_scalar): workgroup tiles and register blocking, below.
+// Tiled: each invocation accumulates an 8 × 4 block of c in registers (8 × 8 with WIDE),
 // one vec4 accumulator per row and column group, so every vec4 of b feeds 8 rows and every vec4 of a
 // feeds 4 (or 8) columns. An invocation (lx, ly) owns rows ly·8 … ly·8+7 of its workgroup's tile and
 // the 4 columns of vec4 column lx (plus those of vec4 column lx + WG_X with WIDE: adjacent invocations
@@ -14,7 +18,7 @@
 //                   the caches share them between invocations; no workgroup memory, no barrier.
 //                   Best where barriers are expensive: software adapters (SwiftShader runs the
 //                   invocations of a workgroup as coroutines and switches them at every barrier).
-// Two entry points: main_vec4 reads and writes global memory as vec4 (needs k and n multiples of 4);
+// Two tiled entry points: main_vec4 reads and writes global memory as vec4 (needs k and n multiples of 4);
 // main_scalar takes any m, k, n. Out-of-range rows/columns are clamped on load and never stored;
 // out-of-range k contributes zeros.
 
@@ -344,4 +348,23 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   if (WIDE) {
     store_scalar(row, col + 4u * WG_X, true);
   }
+}
+
+// naive: grid (ceil(n / WG_X), ceil(m / WG_Y)); invocation (col, row) computes c[row][col] alone.
+@compute @workgroup_size(WG_X, WG_Y)
+fn naive(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let col = gid.x;
+  let row = gid.y;
+  if (row >= params.m || col >= params.n) {
+    return;
+  }
+  var sum = 0.0;
+  for (var kk = 0u; kk < params.k; kk++) {
+    sum = fma(a[row * params.k + kk], b[kk * params.n + col], sum);
+  }
+  var bias_value = 0.0;
+  if (params.has_bias != 0u) {
+    bias_value = bias[col];
+  }
+  c[row * params.n + col] = epilogue(vec4(sum), vec4(bias_value)).x;
 }
