@@ -16,7 +16,7 @@ import { readGBps } from '../src/measure/ceilings.ts';
 import { peerTargets } from '../src/peers/targets.ts';
 import { parseResults } from '../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
-import { decodeStepMarkdown } from './decode-step-md.ts';
+import { decodeStepMarkdown, gemvMarkdown } from './decode-step-md.ts';
 
 export interface Ratio {
   name: string;
@@ -368,7 +368,7 @@ export function benchmarksMarkdown(
   }
 
   lines.push(...claimsMarkdown(file));
-  lines.push(...decodeStepMarkdown(file));
+  lines.push(...gemvMarkdown(file), ...decodeStepMarkdown(file));
   lines.push('## All results', '');
   lines.push(
     '| Kernel | Op | Problem | Median ± CI (ms) | GB/s | % of copy | GFLOP/s | Speed-up vs dense | Max abs err |',

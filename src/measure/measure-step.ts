@@ -264,7 +264,7 @@ export async function measureDecodeStep(
     if (!ops) notes.push('no per-op breakdown: this adapter has no timestamp-query');
     else
       notes.push(
-        `per-op times from one pass per op (${OP_REPEATS} layers): their sum exceeds the one-pass layer time by the passes' overhead`,
+        `per-op times from one pass per op (median of ${gpu.adapter.isSoftware ? OP_REPEATS.software : OP_REPEATS.hardware} layers): their sum exceeds the one-pass layer time by the passes' overhead`,
       );
     if (probe.bytes < step.workingSetBytes)
       notes.push(`read probe capped at one binding (${probe.bytes} bytes)`);

@@ -14,13 +14,19 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { createDecode, decode } from '../kernels/decode.ts';
 import { gate } from '../kernels/gate.ts';
-import { checkBinding } from '../kernels/limits.ts';
+import { checkBinding, formatBytes } from '../kernels/limits.ts';
 import { normKernels } from '../kernels/norm.ts';
 import { ropeAppend } from '../kernels/rope-append.ts';
 import type { AttentionProblem, KernelRun } from '../kernels/types.ts';
 import { BlockMask } from '../masks/block-mask.ts';
 import { type DecodePlan, keptBlocks, kvValueBytes, type OpBytes, stepBytes } from './decode-plan.ts';
-import { createWeights, registryGemv, type StepGemv, type WeightBuffers } from './step-gemv.ts';
+import {
+  createWeights,
+  registryGemv,
+  type StepGemv,
+  type WeightBuffers,
+  weightBufferBytes,
+} from './step-gemv.ts';
 import { fillOnGpu } from './synthetic.ts';
 import { BETA_EXP0, inputKey, layerStreams, matrixSpecs, UNIT_EXP0 } from './weights.ts';
 
@@ -64,6 +70,29 @@ type Owned = { destroy(): void };
 /** decode-f16 over a cache already in its packed layout (rope-append writes it in place). */
 const decodeF16InPlace = createDecode({ name: 'decode-f16', kvF16: true, kvPrepacked: true });
 
+/**
+ * Throws an Error naming the buffer and the device limit when one of the step's buffers cannot exist
+ * on this device — a weight matrix over maxBufferSize (use a larger tp), its scales, the KV cache or
+ * the widest activation over one binding — before anything is allocated. Returns one cache's bytes.
+ */
+export function checkDecodeStepLimits(gpu: Gpu, plan: DecodePlan): number {
+  const s = plan.slice;
+  const B = plan.batch;
+  const cacheBytes = kvValueBytes(plan.kvCache) * B * s.kvHeads * plan.context * s.headDim;
+  checkBinding(gpu, `decodeStep KV cache (batch × kvHeads × context × headDim ${plan.kvCache})`, cacheBytes);
+  for (const m of matrixSpecs(s, plan.format, plan.seed, 0, plan.groupSize)) {
+    const bytes = weightBufferBytes(m);
+    if (bytes.values > gpu.limits.maxBufferSize) {
+      throw new Error(
+        `decodeStep ${m.name} weights (${m.k} × ${m.n} ${m.format}): need ${formatBytes(bytes.values)} in one buffer, over this device's maxBufferSize of ${formatBytes(gpu.limits.maxBufferSize)} (measure a tensor-parallel slice: a larger tp)`,
+      );
+    }
+    if (bytes.scales) checkBinding(gpu, `decodeStep ${m.name} scales`, bytes.scales);
+  }
+  checkBinding(gpu, 'decodeStep up-projection output (batch × 2·ffn f32)', 4 * B * 2 * s.ffn);
+  return cacheBytes;
+}
+
 /** Allocates, fills and prepares every layer of the plan. Throws (naming the limit) before allocating when a buffer cannot fit. */
 export async function createDecodeStep(
   gpu: Gpu,
@@ -75,8 +104,7 @@ export async function createDecodeStep(
   const B = plan.batch;
   const qkvCols = (s.heads + 2 * s.kvHeads) * s.headDim;
   const f16Cache = plan.kvCache === 'f16';
-  const cacheBytes = kvValueBytes(plan.kvCache) * B * s.kvHeads * plan.context * s.headDim;
-  checkBinding(gpu, `decodeStep KV cache (batch × kvHeads × context × headDim ${plan.kvCache})`, cacheBytes);
+  const cacheBytes = checkDecodeStepLimits(gpu, plan);
   const specs0 = matrixSpecs(s, plan.format, plan.seed, 0, plan.groupSize);
   const gateFused = gemv.fusesGate;
   const owned: Owned[] = [];

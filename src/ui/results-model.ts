@@ -111,6 +111,9 @@ export function problemParts(result: BenchResult): { main: string; detail: strin
   if (result.ceilingPair && (result.op === 'gemv' || result.op === 'decode')) {
     detail.push(`${sig(result.ceilingPair.ratio * 100, 2)} % of the read probe`);
   }
+  if (result.residency) {
+    detail.push(`resident ÷ streamed time per byte ${sig(result.residency.ratio, 2)}`);
+  }
   if (main.length === 0 && detail.length === 0) {
     main.push(
       Object.entries(p)

@@ -2,7 +2,7 @@
 // and the paired read-probe share parse, survive a link, and hostile values are refused by field.
 
 import { describe, expect, it } from 'vitest';
-import { decodeStepMarkdown } from '../../scripts/decode-step-md.ts';
+import { decodeStepMarkdown, gemvMarkdown } from '../../scripts/decode-step-md.ts';
 import { gemvCallBytes, residencyOf, residentColumns } from '../../src/measure/residency.ts';
 import { sparseKvPair } from '../../src/measure/step-pairs.ts';
 import { projectDecode } from '../../src/model/projection.ts';
@@ -250,4 +250,28 @@ describe('cache residency: time per byte resident ÷ streamed', () => {
       );
     },
   );
+});
+
+describe('BENCHMARKS.md: residency', () => {
+  it('the decode step’s GEMV ops and the gemv results, each with its CI', () => {
+    const step = decodeStepResult({ ops: [{ op: 'qkv', ms: 0.05, bytes: 1, residency: RESIDENCY }] });
+    const gemv = makeResult({
+      op: 'gemv',
+      kernel: 'gemv-int4',
+      id: 'gemv/x',
+      params: { k: 4096, n: 1024, rows: 1, format: 'int4', groupSize: 32 },
+      ceilingPair: { probe: 'read', ratio: 0.13, ci95: [0.12, 0.14], workingSetBytes: 1 },
+      residency: RESIDENCY,
+    });
+    const text = [
+      ...gemvMarkdown(makeResultsFile([gemv])),
+      ...decodeStepMarkdown(makeResultsFile([step])),
+    ].join('\n');
+    expect(text).toContain(
+      '| gemv-int4 | 4096 × 1024 int4/g32 | 1 | 13.0% (12.0–14.0%) | 0.97 (0.95–0.99) |',
+    );
+    expect(text).toContain('| glm-130b int4/g32, ctx 2048, batch 1, 1/8 slice | 0.97 (0.95–0.99) |  |  |  |');
+    // Control: without gemv results there is no gemv section.
+    expect(gemvMarkdown(makeResultsFile([step]))).toEqual([]);
+  });
 });
