@@ -15,7 +15,10 @@
 //            ROWS rows each: the kv_group query heads sharing a KV head share that one K load.
 //            Then one invocation per (query head, row) sweeps the range's scores it wrote to p:
 //            p = exp2(s − max) and the range's (max, sum) into the partial. Workgroup memory:
-//            TILE_VEC4 vec4 (TILE_KEYS · hv ≤ TILE_VEC4, 16 KiB at most).
+//            TILE_VEC4 = (TILE_KEYS + 1) · hv vec4, 16 KiB at most, laid out column-major by quad
+//            (k_slot): neighbouring invocations, scoring neighbouring quads, read neighbouring
+//            vec4, and each column's rows are skewed by one vec4, so that the loads' stores do not
+//            all fall on one bank either.
 //   scores (software adapters): no workgroup memory (a CPU adapter runs a kernel that touches
 //            workgroup memory at all about 1.5× slower: SwiftShader). One invocation per (range,
 //            group of ROWS query rows): scores of its keys, 4 at a time against the ROWS rows (K
@@ -38,7 +41,7 @@ override KV_F16: bool = false;
 override SPARSE: bool = false;  // positions come from the quad table in visit_meta (else position = key)
 override LANES: u32 = 1u;       // values pass: vec4 output columns per invocation, 1, 2 or 4 (1 when ROWS > 1)
 override TILE_KEYS: u32 = 16u;  // scores_tiled: key positions per tile, a multiple of 4
-override TILE_VEC4: u32 = 4u;   // scores_tiled: the tile's vec4 (TILE_KEYS · hv rounded up; sizes workgroup memory)
+override TILE_VEC4: u32 = 8u;   // scores_tiled: the tile's vec4, (TILE_KEYS + 1) · hv (sizes workgroup memory)
 
 const MAX_ROWS: u32 = 4u;
 const MASKED: f32 = -3.0e38;
@@ -273,8 +276,14 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
 }
 
-// The range's K rows, TILE_KEYS positions at a time (scores_tiled only).
+// The range's K rows, TILE_KEYS positions at a time (scores_tiled only), at k_slot.
 var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4>;
+
+// Where vec4 column c4 of key e (0..3) of quad n of the tile lives: quads side by side per (c4, e),
+// skewed by c4.
+fn k_slot(n: u32, e: u32, c4: u32) -> u32 {
+  return (4u * c4 + e) * (TILE_KEYS / 4u) + n + c4;
+}
 
 // Sweeps the scores of row i (row r of row group rg) of head h over one range: p = exp2(s − max),
 // and the range's (max, sum) into its partial.
@@ -323,7 +332,7 @@ fn scores_tiled(
     for (var e = lid; e < 4u * tile_quads * hv; e += WORKGROUP_SIZE) {
       let at = e / hv;
       let j = quad_keys(quad0 + t0 / 4u + at / 4u)[at % 4u];
-      k_tile[e] = load_k4(key_base + min(j, params.seq_k - 1u), e % hv);
+      k_tile[k_slot(at / 4u, at % 4u, e % hv)] = load_k4(key_base + min(j, params.seq_k - 1u), e % hv);
     }
     workgroupBarrier();
     // Scores: one item per (query head of the group, quad of the tile), all ROWS rows.
@@ -336,16 +345,15 @@ fn scores_tiled(
       let qb1 = q_base(h, row0 + 1u);
       let qb2 = q_base(h, row0 + 2u);
       let qb3 = q_base(h, row0 + 3u);
-      let at = 4u * n * hv;
       var s0 = vec4<f32>(0.0);
       var s1 = vec4<f32>(0.0);
       var s2 = vec4<f32>(0.0);
       var s3 = vec4<f32>(0.0);
       for (var c4 = 0u; c4 < hv; c4++) {
-        let k0 = k_tile[at + c4];
-        let k1 = k_tile[at + hv + c4];
-        let k2 = k_tile[at + 2u * hv + c4];
-        let k3 = k_tile[at + 3u * hv + c4];
+        let k0 = k_tile[k_slot(n, 0u, c4)];
+        let k1 = k_tile[k_slot(n, 1u, c4)];
+        let k2 = k_tile[k_slot(n, 2u, c4)];
+        let k3 = k_tile[k_slot(n, 3u, c4)];
         let q0 = load_q4(qb0, c4);
         s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
         if (ROWS > 1u) {

@@ -230,8 +230,9 @@ export function planDecode(
   const lanes = rows === 1 ? limits.lanes : 1;
   let tileKeys = 0;
   if (tiled) {
+    // (tileKeys + 1) · hv vec4: the shader skews each column's rows by one vec4 (bank conflicts).
     const fit =
-      Math.floor(Math.min(TILE_BYTES, gpu.limits.maxComputeWorkgroupStorageSize) / (16 * hv) / 4) * 4;
+      Math.floor((Math.min(TILE_BYTES, gpu.limits.maxComputeWorkgroupStorageSize) / (16 * hv) - 1) / 4) * 4;
     tileKeys = tiled.tileKeys ?? Math.min(range, fit);
     if (!Number.isInteger(tileKeys) || tileKeys < 4 || tileKeys % 4 !== 0) {
       throw new Error(`decode.tileKeys: expected a positive multiple of 4, got ${tileKeys}`);
@@ -239,7 +240,7 @@ export function planDecode(
     checkWorkgroupMemory(
       gpu,
       `decode.tileKeys (${tileKeys} keys × headDim ${p.headDim})`,
-      16 * tileKeys * hv,
+      16 * (tileKeys + 1) * hv,
     );
   }
   return {
@@ -315,7 +316,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         KV_F16: kvF16 ? 1 : 0,
         SPARSE: visit.quads ? 1 : 0,
         LANES: plan.lanes,
-        ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: plan.tileKeys * plan.hv } : {}),
+        ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: (plan.tileKeys + 1) * plan.hv } : {}),
       };
       const [scores, values, reduce] = await Promise.all(
         (['scores', 'values', 'reduce'] as const).map((entryPoint) =>

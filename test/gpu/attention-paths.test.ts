@@ -299,7 +299,7 @@ describe('attention kernel paths', () => {
       },
       {
         kernel: createDecode({ name: 'decode', tiled: true, tileKeys: 4096 }),
-        message: /decode.tileKeys \(4096 keys × headDim 64\): tiles need 1048576 bytes of workgroup memory/,
+        message: /decode.tileKeys \(4096 keys × headDim 64\): tiles need 1048832 bytes of workgroup memory/,
       },
       {
         kernel: createFusedSoftmax({ name: 'fused-softmax-subgroups', subgroups: true, workgroupSize: 0 }),
