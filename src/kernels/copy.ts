@@ -1,5 +1,6 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
-// Also what the grid-stride probes (copy, read) share: their grid and prepare().
+// Also what the grid-stride probes (copy, read) share: their shader (shaders/stream.wgsl, an entry
+// point each: <kernel>_probe), their grid and prepare().
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
@@ -8,8 +9,9 @@ import type { KernelRun, ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 
 export type { ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 
-const NAME = 'copy';
-const SHADER = new URL('../../shaders/copy.wgsl', import.meta.url);
+const NAME = 'copy' as const;
+/** The grid-stride probes' shader: entry points copy_probe and read_probe. */
+const SHADER = new URL('../../shaders/stream.wgsl', import.meta.url);
 /** Invocations per workgroup of the grid-stride probes. */
 export const STREAM_WORKGROUP_SIZE = 256;
 /**
@@ -34,11 +36,10 @@ export function streamWorkgroups(kernel: string, p: ProbeProblem, isSoftware: bo
   return Math.min(wanted, Math.ceil(p.bytes / 16 / STREAM_WORKGROUP_SIZE));
 }
 
-/** prepare() of a grid-stride probe (copy, read): one dispatch of `shader` from src into dst. */
+/** prepare() of a grid-stride probe (copy, read): one dispatch of its entry point from src into dst. */
 export async function prepareStreamProbe(
   gpu: Gpu,
-  kernel: string,
-  shader: URL,
+  kernel: 'copy' | 'read',
   p: ProbeProblem,
   io: ProbeIO,
 ): Promise<KernelRun> {
@@ -48,8 +49,8 @@ export async function prepareStreamProbe(
   checkDispatch(gpu, kernel, [workgroups]);
   const pipeline = await gpu.pipeline({
     kernel,
-    shader,
-    entryPoint: 'main',
+    shader: SHADER,
+    entryPoint: `${kernel}_probe`,
     constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
   });
   const group = gpu.bindGroup(kernel, pipeline, [io.src, io.dst]);
@@ -60,7 +61,7 @@ export const copy: ProbeKernel = {
   name: NAME,
   summary: 'Bandwidth ceiling: vec4 grid-stride copy, n bytes read and n written.',
 
-  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, SHADER, p, io),
+  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, p, io),
 
   reference: (src) => src,
 

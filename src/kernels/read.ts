@@ -1,5 +1,5 @@
-// read probe: the read-bandwidth ceiling (shaders/read.wgsl). Sums src as u32 words in a
-// grid-stride loop; every invocation writes one vec4 of folded sums. Bytes model: n read (the
+// read probe: the read-bandwidth ceiling (shaders/stream.wgsl, entry point read_probe). Sums src as
+// u32 words in a grid-stride loop; every invocation writes one vec4 of folded sums. Bytes model: n read (the
 // 16 bytes written per invocation, about 3% of a software adapter's 4 MiB and far less on a GPU,
 // are not counted, so the ceiling errs low). FLOPs: none.
 // copy is the ceiling of kernels that write about as much as they read; read is that of kernels
@@ -14,8 +14,7 @@ import {
   streamWorkgroups,
 } from './copy.ts';
 
-const NAME = 'read';
-const SHADER = new URL('../../shaders/read.wgsl', import.meta.url);
+const NAME = 'read' as const;
 
 /**
  * dst as the shader writes it with the grid prepare() picks on this kind of adapter: invocation t sums the u32 words of the
@@ -42,7 +41,7 @@ export const read: ProbeKernel = {
   name: NAME,
   summary: 'Read-bandwidth ceiling: vec4 grid-stride sum of n bytes, one vec4 written per invocation.',
 
-  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, SHADER, p, io),
+  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, p, io),
 
   reference,
 
