@@ -31,16 +31,8 @@ import { createTimer, RunCancelledError, type TimerOptions, untilAborted } from 
 export { memoryTuneStore, type Tunable, type TuneRecord, type TuneStore } from './autotune.ts';
 export type { PeerLoader, PeerModule } from './peer.ts';
 export type { Registries } from './plan.ts';
-export {
-  PATTERNS,
-  PRESET_NAMES,
-  type PresetName,
-  presetConfig,
-  type RunConfig,
-  SUITES,
-  type Suite,
-  validateRunConfig,
-} from './presets.ts';
+/** The presets and the custom config's checks, for the run's callers (page, CLI, scripts). */
+export * from './presets.ts';
 export { RunCancelledError } from './timing.ts';
 
 export interface Progress {
