@@ -32,7 +32,7 @@ export function gemvMarkdown(file: ResultsFile): string[] {
   const lines = [
     '## GEMV: share of the read probe and cache residency',
     '',
-    'Each GEMV kernel timed interleaved with the read probe over the same bytes (share of read, target ≥ 90%), and on a cache-resident column slice of the same matrix interleaved with the streamed one ("resident ÷ streamed": time per byte; about 1 = compute-bound on this adapter, well below 1 = memory-bound).',
+    'Each GEMV kernel timed interleaved with the read probe over the same bytes (share of read, target ≥ 90%), and on a cache-resident slice of the same matrix (fewer k, the same columns) interleaved with the streamed one ("resident ÷ streamed": time per byte; about 1 = compute-bound on this adapter, well below 1 = memory-bound).',
     '',
     '| Kernel | Matrix | Rows | Share of read (95% CI) | Resident ÷ streamed (95% CI) |',
     '|---|---|---:|---:|---:|',
@@ -106,7 +106,7 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
     lines.push(
       '### Why the layer is not at the read probe: each GEMV op on a cache-resident slice',
       '',
-      "Time per byte of the op's kernel on a narrow column slice of its matrix that stays in cache (reused call after call) ÷ its time per byte on the layer's streamed weights, timed interleaved (95% CI). About 1: the op runs no faster without memory in the way — on this adapter it is limited by its arithmetic (dequantisation and FMAs), not by bandwidth, and no memory-side change closes the gap to the probe. Well below 1: memory-bound.",
+      "Time per byte of the op's kernel on a shallow slice of its matrix (fewer k, the same columns: the same parallelism) that stays in cache (reused call after call) ÷ its time per byte on the layer's streamed weights, timed interleaved (95% CI). About 1: the op runs no faster without memory in the way — on this adapter it is limited by its arithmetic (dequantisation and FMAs), not by bandwidth, and no memory-side change closes the gap to the probe. Well below 1: memory-bound.",
       '',
       `| Configuration | ${names.join(' | ')} |`,
       `|---|${names.map(() => '---:').join('|')}|`,

@@ -26,7 +26,7 @@ import { compareToReference } from '../reference/compare.ts';
 import { gemvReference } from '../reference/gemv.ts';
 import type { BenchResult } from '../results/types.ts';
 import { seededArray } from '../util/random.ts';
-import { gemvCallBytes, measureResidency, RESIDENT_BYTES, residentColumns } from './residency.ts';
+import { gemvCallBytes, measureResidency, RESIDENT_BYTES, residentDepth } from './residency.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
@@ -203,15 +203,15 @@ export async function runGemvBench(
     const probe = kernelSampler(ctx.timer, `${id}.read`, (pass) =>
       runs[2 * (probeCall++ % c.copies) + 1].encode(pass),
     );
-    // The same kernel on a cache-resident column slice (reused) against the streamed copies.
-    const residentN = residentColumns(
+    // The same kernel on a cache-resident slice of k (same columns, reused) against the streamed copies.
+    const residentK = residentDepth(
       problem,
       gpu.adapter.isSoftware ? RESIDENT_BYTES.software : RESIDENT_BYTES.hardware,
     );
-    const residentProblem = { ...problem, n: residentN };
+    const residentProblem = { ...problem, k: residentK };
     const spec0 = matrixSpecs(shape, c.format, 1, 0, c.groupSize).find((m) => m.name === c.matrix);
     if (!spec0) throw new Error(`${c.model}: no ${c.matrix} matrix`);
-    const rw = await createWeights(gpu, `${entry.name}.resident`, { ...spec0, n: residentN });
+    const rw = await createWeights(gpu, `${entry.name}.resident`, { ...spec0, k: residentK, n: c.n });
     weights.push(rw);
     const ry = own(gpu.buffer(`${entry.name}.resident.y`, 4 * c.rows * gemvLayout(residentProblem).nPadded));
     const residentRun = await entry.kernel.prepare(gpu, residentProblem, {
@@ -252,7 +252,7 @@ export async function runGemvBench(
         ? 'scaled down for a software adapter: a 1/4 column slice of Llama-3-8B out, one copy'
         : '',
       `verified on ${GEMV_VERIFY_SIZE.k} × ${GEMV_VERIFY_SIZE.n} × ${c.rows} rows`,
-      `time per byte on a cache-resident ${c.k} × ${residentN} slice (reused) ÷ streamed, interleaved: ${residency.ratio.toFixed(2)} (95% CI ${residency.ci95[0].toFixed(2)}–${residency.ci95[1].toFixed(2)}; ≈ 1: compute-bound on this adapter, well below 1: memory-bound)`,
+      `time per byte on a cache-resident ${residentK} × ${c.n} slice (reused) ÷ streamed, interleaved: ${residency.ratio.toFixed(2)} (95% CI ${residency.ci95[0].toFixed(2)}–${residency.ci95[1].toFixed(2)}; ≈ 1: compute-bound on this adapter, well below 1: memory-bound)`,
       ...paired.candidate.notes,
     ].filter(Boolean);
     return {

@@ -1,11 +1,13 @@
-// Is a GEMV memory-bound on this adapter? The same kernel, same k, format and rows, on a working set
-// small enough to stay in cache and reused call after call (a narrow column slice: RESIDENT_BYTES of
-// weights), timed interleaved with the streamed one. Residency.ratio = time per byte resident ÷ time
+// Is a GEMV memory-bound on this adapter? The same kernel, same columns, format and rows, on a working
+// set small enough to stay in cache and reused call after call (a shallow slice of k: RESIDENT_BYTES
+// of weights; the columns, and so the invocations and workgroups, stay as they are, so the slice runs
+// with the same parallelism), timed interleaved with the streamed one. Residency.ratio = time per byte resident ÷ time
 // per byte streamed: near 1, the kernel runs no faster when memory is not in the way — it is limited
 // by its arithmetic and issue rate on this adapter (compute-bound), and no memory-side change helps;
 // well below 1, memory limits it. Bytes on both sides by the same model (weights + scales + x + y).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { DEFAULT_INT4_GROUP_SIZE } from '../kernels/formats.ts';
 import { type GemvProblem, gemvLayout } from '../kernels/gemv-common.ts';
 import type { KernelRun } from '../kernels/types.ts';
 import type { DecodeStep } from '../model/decode-step.ts';
@@ -24,14 +26,21 @@ export function gemvCallBytes(p: Pick<GemvProblem, 'k' | 'n' | 'rows' | 'format'
   return layout.weightBytes + layout.scaleBytes + 4 * p.rows * (layout.kPadded + layout.nPadded);
 }
 
-/** Columns of the resident slice: a multiple of 4, at most n, whose weights are about `bytes`. */
-export function residentColumns(
+/**
+ * Depth (k) of the resident slice: the same columns — so the same invocations and workgroups, the
+ * same parallelism — over fewer k, whose weights are about `bytes`: a multiple of the format's k step
+ * (and of the int4 group, so groups stay whole), at most k.
+ */
+export function residentDepth(
   p: Pick<GemvProblem, 'k' | 'n' | 'format' | 'groupSize'>,
   bytes: number,
 ): number {
-  const perFour = gemvLayout({ ...p, n: 4 });
-  const columns = 4 * Math.floor(bytes / (perFour.weightBytes + perFour.scaleBytes));
-  return Math.max(4, Math.min(p.n - (p.n % 4), columns));
+  const layout = gemvLayout(p);
+  const unit =
+    p.format === 'int4' ? Math.max(layout.stepK, p.groupSize ?? DEFAULT_INT4_GROUP_SIZE) : layout.stepK;
+  const perUnit = gemvLayout({ ...p, k: unit });
+  const depth = unit * Math.floor(bytes / (perUnit.weightBytes + perUnit.scaleBytes));
+  return Math.max(unit, Math.min(p.k - (p.k % unit), depth));
 }
 
 /**
@@ -60,7 +69,7 @@ export async function measureResidency(
 }
 
 /**
- * The resident twin of one of a decode step's GEMVs: the same matrix spec cut to residentColumns,
+ * The resident twin of one of a decode step's GEMVs: the same matrix spec cut to residentDepth,
  * its own small x, y (and residual), the same kernel choice and fusions. `bytes` by gemvCallBytes.
  */
 export async function prepareResidentStepGemv(
@@ -69,8 +78,8 @@ export async function prepareResidentStepGemv(
   call: Pick<GemvCall, 'rows' | 'gated'> & { residual: boolean },
   targetBytes: number,
 ): Promise<{ run: KernelRun; bytes: number; destroy(): void }> {
-  const n = residentColumns(m, targetBytes);
-  const spec = { ...m, n };
+  const n = m.n;
+  const spec = { ...m, k: residentDepth(m, targetBytes) };
   const owned: { destroy(): void }[] = [];
   try {
     const w = await createWeights(gpu, `${m.name}.resident`, spec);
@@ -89,7 +98,7 @@ export async function prepareResidentStepGemv(
       ...(call.gated ? { gated: call.gated } : {}),
     });
     owned.push(run);
-    const bytes = gemvCallBytes({ k: m.k, n, rows: call.rows, format: m.format, groupSize: m.groupSize });
+    const bytes = gemvCallBytes({ k: spec.k, n, rows: call.rows, format: m.format, groupSize: m.groupSize });
     return {
       run,
       bytes,

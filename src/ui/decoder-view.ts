@@ -6,7 +6,7 @@ import type { DecoderEstimate } from '../article/index.ts';
 import { chipFloor, chips } from '../model/chips.ts';
 import { printed } from '../model/projection.ts';
 import { models } from '../model/shapes.ts';
-import type { ResultsFile } from '../results/types.ts';
+import type { BenchResult, ResultsFile } from '../results/types.ts';
 import { h } from './dom.ts';
 import { duration } from './format.ts';
 
@@ -62,6 +62,22 @@ function opsBar(file: ResultsFile, estimate: DecoderEstimate, gpu: string): HTML
         `${op.op} ${duration(op.ms)} (${printed((op.ms / total) * 100, 2)}%, ${printed(op.bytes / 1e6, 3)} MB)${i < ops.length - 1 ? '; ' : '.'}`,
       ]),
     ),
+    residencyLine(ops, gpu),
+  );
+}
+
+/** The GEMV ops' cache test, when the step carries it: time per byte resident ÷ streamed, with CIs. */
+function residencyLine(ops: NonNullable<BenchResult['ops']>, gpu: string): HTMLElement | undefined {
+  const tested = ops.filter((op) => op.residency);
+  if (tested.length === 0) return undefined;
+  const parts = tested.map(
+    (op) =>
+      `${op.op} ${printed(op.residency?.ratio ?? 0, 2)} (95% CI ${printed(op.residency?.ci95[0] ?? 0, 2)}–${printed(op.residency?.ci95[1] ?? 0, 2)})`,
+  );
+  return h(
+    'p',
+    { class: 'small', testid: 'decoder-residency' },
+    `Why the layer is not at the read probe, op by op — time per byte of each GEMV on a slice of its matrix that stays in cache ÷ on the streamed weights, timed interleaved: ${parts.join('; ')}. About 1: the op is no faster without memory in the way, so on ${gpu} it is limited by its arithmetic, not by bandwidth; well below 1: memory-bound.`,
   );
 }
 

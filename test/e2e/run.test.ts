@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { claims } from '../../src/article/claims.ts';
 import { VERDICTS } from '../../src/article/verdicts.ts';
+import { printed } from '../../src/model/projection.ts';
 import { formatTargetValue, peerTargets } from '../../src/peers/targets.ts';
 import type { ResultsFile } from '../../src/results/types.ts';
 import {
@@ -226,6 +227,13 @@ describe('?run=quick', () => {
       await page.locator('#claim-input-context').fill(String(step.params.context));
       expect(await page.locator('[data-testid="decoder-ops"] [data-op]').count()).toBe(step.ops?.length ?? 0);
       expect(await page.getByTestId('decoder-projection').textContent()).toMatch(/ms per token, projected/);
+      // Each GEMV op's cache test (resident ÷ streamed time per byte) beside the bar, when measured.
+      const qkv = step.ops?.find((o) => o.op === 'qkv')?.residency;
+      if (qkv) {
+        expect(await page.getByTestId('decoder-residency').textContent()).toContain(
+          `qkv ${printed(qkv.ratio, 2)} (95% CI`,
+        );
+      }
     }
     expect(await page.getByTestId('cost-formula').textContent()).toMatch(
       /cost per 1M tokens = price per GPU-hour/,

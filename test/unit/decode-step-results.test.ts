@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { decodeStepMarkdown, gemvMarkdown } from '../../scripts/decode-step-md.ts';
-import { gemvCallBytes, residencyOf, residentColumns } from '../../src/measure/residency.ts';
+import { gemvCallBytes, residencyOf, residentDepth } from '../../src/measure/residency.ts';
 import { sparseKvPair } from '../../src/measure/step-pairs.ts';
 import { projectDecode } from '../../src/model/projection.ts';
 import { matrixBytes, models } from '../../src/model/shapes.ts';
@@ -232,24 +232,18 @@ describe('cache residency: time per byte resident ÷ streamed', () => {
   });
 
   it.each([
-    {
-      format: 'int4' as const,
-      bytes: 256 * 1024,
-      columns: 4 * Math.floor((256 * 1024) / (4 * (4096 / 2 + (4096 / 32) * 2))),
-    },
-    { format: 'f16' as const, bytes: 256 * 1024, columns: 4 * Math.floor((256 * 1024) / (4 * 4096 * 2)) },
-    { format: 'f32' as const, bytes: 1, columns: 4 },
-    { format: 'int8' as const, bytes: 1e12, columns: 1024 },
-  ])(
-    'resident columns of a 4096 × 1024 $format matrix at $bytes bytes: $columns',
-    ({ format, bytes, columns }) => {
-      const p = { k: 4096, n: 1024, format, ...(format === 'int4' ? { groupSize: 32 } : {}) };
-      expect(residentColumns(p, bytes)).toBe(columns);
-      expect(gemvCallBytes({ ...p, rows: 2 })).toBe(
-        matrixBytes(4096, 1024, format, 32) + 4 * 2 * (4096 + 1024),
-      );
-    },
-  );
+    // int4 g32 over 1024 columns: 32 k cost 32 × 1024 / 2 + 1024 × 2 = 18432 bytes → 14 groups.
+    { format: 'int4' as const, bytes: 256 * 1024, depth: 32 * Math.floor((256 * 1024) / 18432) },
+    { format: 'f16' as const, bytes: 256 * 1024, depth: 128 },
+    { format: 'f32' as const, bytes: 1, depth: 4 },
+    { format: 'int8' as const, bytes: 1e12, depth: 4096 },
+  ])('resident depth of a 4096 × 1024 $format matrix at $bytes bytes: $depth', ({ format, bytes, depth }) => {
+    const p = { k: 4096, n: 1024, format, ...(format === 'int4' ? { groupSize: 32 } : {}) };
+    expect(residentDepth(p, bytes)).toBe(depth);
+    expect(gemvCallBytes({ ...p, rows: 2 })).toBe(
+      matrixBytes(4096, 1024, format, 32) + 4 * 2 * (4096 + 1024),
+    );
+  });
 });
 
 describe('BENCHMARKS.md: residency', () => {
