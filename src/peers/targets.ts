@@ -59,10 +59,13 @@ function size(r: BenchResult): number {
 
 const firstLine = (text: string | undefined) => (text ?? 'not verified').split('\n')[0];
 
-/** The failure's error, and the known cause the peer's notes give for it, if any. */
+/** "failed at P: error (known cause …)", or "not run at P: why" when the run never reached it. */
 function failure(r: BenchResult): string {
+  const error = firstLine(r.error);
+  if (error.startsWith('not run: '))
+    return `not run at ${problemText(r)}: ${error.slice('not run: '.length)}`;
   const cause = (r.notes ?? '').split('; ').find((part) => part.startsWith('known cause'));
-  return cause ? `${firstLine(r.error)} (${cause})` : firstLine(r.error);
+  return `failed at ${problemText(r)}: ${cause ? `${error} (${cause})` : error}`;
 }
 
 interface Spec {
@@ -106,12 +109,12 @@ function whyNot(mine: BenchResult[], theirs: BenchResult[], words: string, ours:
   const failed = theirs.filter((r) => !isTimed(r));
   if (failed.length === theirs.length) {
     const r = largest(failed);
-    return `ONNX Runtime Web ${words} failed at ${problemText(r)}: ${failure(r)}`;
+    return `ONNX Runtime Web ${words} ${failure(r)}`;
   }
   const comparable = mine.filter((r) => problemKey(r) !== undefined);
   const keys = new Set(theirs.filter(isTimed).map(problemKey));
   const ownFailure = largest(comparable.filter((r) => !isTimed(r) && keys.has(problemKey(r))));
-  if (ownFailure) return `${ours} failed at ${problemText(ownFailure)}: ${firstLine(ownFailure.error)}`;
+  if (ownFailure) return `${ours} ${failure(ownFailure)}`;
   if (comparable.length === 0) return `${ours} not run in this run`;
   return `no problem both ${ours} and ONNX Runtime Web ${words} verified and timed`;
 }
@@ -149,8 +152,7 @@ export function peerTargets(results: readonly BenchResult[]): PeerTarget[] {
       line.sources = [peer, own];
       // A larger problem this line failed on is said beside the ratio of a smaller one.
       const larger = theirs.find((r) => !isTimed(r) && size(r) > size(peer));
-      if (larger)
-        reasons.push(`ONNX Runtime Web ${words} failed at ${problemText(larger)}: ${failure(larger)}`);
+      if (larger) reasons.push(`ONNX Runtime Web ${words} ${failure(larger)}`);
       if (impl !== spec.lines[0].impl) reasons.push(`so the ratio is against its ${words} line`);
       break;
     }

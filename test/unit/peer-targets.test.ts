@@ -170,6 +170,23 @@ describe('peerTargets', () => {
     expect(t.reason).toBe(reason);
   });
 
+  it('says "not run at" when the run stopped before a problem, not that it failed', () => {
+    const results = fullRun().map((r) =>
+      r.impl === 'onnxruntime-web' && r.op === 'decode'
+        ? failed(
+            'decode',
+            'onnxruntime-web',
+            'attention',
+            r.params,
+            "not run: the run's time budget (240 s) was spent",
+          )
+        : r,
+    );
+    expect(byOurs(results)[DECODE].reason).toBe(
+      "ONNX Runtime Web fused MultiHeadAttention not run at h=2 q=1 kv=8192 d=64: the run's time budget (240 s) was spent",
+    );
+  });
+
   it('says our kernel failed when it did', () => {
     const results = fullRun().map((r) =>
       r.impl === 'attnscope' && r.op === 'decode' && !r.params.pattern && r.kernel === DECODE
