@@ -5,7 +5,7 @@
 //                timed as one command buffer with per-op timestamps, paired with the read probe.
 
 import type { RunnerAdapter } from './family.ts';
-import { lookupEntry } from './family.ts';
+import { lookupEntry, unavailable } from './family.ts';
 import { gemvBenchCase, runGemvBench } from './gemv-bench.ts';
 import { measureDecodeStep } from './measure-step.ts';
 import type { Job } from './plan.ts';
@@ -19,6 +19,9 @@ export const gemvAdapter: RunnerAdapter = {
   async run(ctx, job, budgetMs) {
     const { format, rows } = what(job, 'gemv');
     const entry = lookupEntry(ctx.registries, job.kernel, ['gemv']);
+    // Skipped like any kernel whose features this adapter lacks (gemv-f16-native without shader-f16).
+    const missing = unavailable(ctx, entry.kernel);
+    if (missing) return { skipped: missing };
     const c = gemvBenchCase(ctx.gpu.adapter.isSoftware, format, rows);
     return { ...(await runGemvBench(ctx, entry, c, budgetMs)), id: job.id };
   },

@@ -63,8 +63,11 @@ export interface SubjectAdapter {
 
 /** A family whose runner verifies, then times (and pairs) a job by itself and assembles its result. */
 export interface RunnerAdapter {
-  /** The job's result: verified: false with the reason when it could not be verified or timed. */
-  run(ctx: JobContext, job: Job, budgetMs: number): Promise<BenchResult>;
+  /**
+   * The job's result (verified: false with the reason when it could not be verified or timed), or why
+   * the job is skipped on this device (missing adapter features), as SubjectAdapter.resolve says it.
+   */
+  run(ctx: JobContext, job: Job, budgetMs: number): Promise<BenchResult | { skipped: string }>;
 }
 
 export type FamilyAdapter = SubjectAdapter | RunnerAdapter;

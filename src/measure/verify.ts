@@ -33,7 +33,10 @@ export async function runJob(ctx: JobContext, job: Job, budgetMs: number): Promi
   try {
     const adapter = adapterFor(job);
     // A family whose runner verifies and times by itself (gemv, the decode step) returns its result.
-    if ('run' in adapter) return { result: await adapter.run(ctx, job, budgetMs) };
+    if ('run' in adapter) {
+      const outcome = await adapter.run(ctx, job, budgetMs);
+      return 'skipped' in outcome ? outcome : { result: outcome };
+    }
     subject = await adapter.resolve(ctx, job);
   } catch (error) {
     if (isFatal(ctx.gpu, error)) throw error;

@@ -4,6 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { entriesOf } from '../../src/kernels/registry.ts';
+import { ReferenceCache } from '../../src/measure/cases.ts';
+import { runJob } from '../../src/measure/execute.ts';
 import { gemvBenchCase, runGemvBench } from '../../src/measure/gemv-bench.ts';
 import { createTimer } from '../../src/measure/timing.ts';
 import { parseResults } from '../../src/results/schema.ts';
@@ -57,5 +59,35 @@ describe('runGemvBench', () => {
       1000,
     );
     expect(result).toMatchObject({ verified: false, error: 'this adapter lacks shader-f16' });
+  });
+
+  it('in a run, such a kernel is skipped like any other whose features are missing, not failed', async ({
+    skip,
+  }) => {
+    if (gpu().features.has('shader-f16')) skip('this adapter has shader-f16');
+    const registries = entriesOf('gemv');
+    const outcome = await runJob(
+      {
+        gpu: gpu(),
+        timer: await createTimer(gpu()),
+        registries,
+        references: new ReferenceCache(),
+        masks: new Map(),
+        setupMs: 0,
+        peer: () => Promise.reject(new Error('no peers here')),
+      },
+      {
+        id: 'gemv/gemv-f16-native/r1',
+        suite: 'gemv',
+        op: 'gemv',
+        impl: 'attnscope',
+        kernel: 'gemv-f16-native',
+        what: { kind: 'gemv', format: 'f16', rows: 1 },
+        label: 'gemv-f16-native 1 row',
+        params: { rows: 1, format: 'f16' },
+      },
+      1000,
+    );
+    expect(outcome).toEqual({ skipped: 'gemv-f16-native: this adapter lacks shader-f16' });
   });
 });
