@@ -13,7 +13,7 @@ import { claimsMarkdown } from '../src/article/report.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
 import { kernelNames } from '../src/kernels/registry.ts';
 import { readGBps } from '../src/measure/ceilings.ts';
-import { peerTargets } from '../src/peers/targets.ts';
+import { fallbackText, peerTargets } from '../src/peers/targets.ts';
 import { parseResults } from '../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
 import { decodeStepMarkdown, gemvMarkdown } from './decode-step-md.ts';
@@ -242,17 +242,17 @@ export function keyRatios(file: ResultsFile): Ratio[] {
   });
 
   // Issue 16: our kernels against ONNX Runtime Web on the same problems (src/peers/targets.ts).
+  // A fallback ratio (against ORT's composed line) does not check the target: no value, said in the detail.
   for (const t of peerTargets(file.results)) {
-    const where = t.problem
-      ? `${t.problem}, ${t.against === 'onnxruntime-web-composed' ? 'ORT composed line' : 'ORT fused line'}; ORT median ÷ ours`
-      : '';
+    const where = t.problem && !t.fallback ? `${t.problem}, ORT fused line; ORT median ÷ ours` : '';
     ratios.push({
       name: t.name,
-      value: t.value,
+      value: t.fallback ? undefined : t.value,
       sources: t.sources,
       target: t.target,
       unit: '×',
-      detail: [where, t.reason].filter(Boolean).join('; ') || 'not measured',
+      detail:
+        [where, t.reason, t.fallback ? fallbackText(t) : ''].filter(Boolean).join('; ') || 'not measured',
     });
   }
   return ratios;

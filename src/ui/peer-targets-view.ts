@@ -2,7 +2,7 @@
 // per target with the ratio, the problem it was taken on and whether it holds, or why there is none.
 // The lines come from src/peers/targets.ts, as the CLI's and BENCHMARKS.md's do.
 
-import { formatTargetValue, type PeerTarget, peerTargets } from '../peers/targets.ts';
+import { fallbackText, formatTargetValue, type PeerTarget, peerTargets } from '../peers/targets.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { h } from './dom.ts';
 
@@ -17,15 +17,24 @@ function targetItem(t: PeerTarget): HTMLElement {
       h('span', { class: 'muted' }, t.reason ?? 'not measured'),
     );
   }
+  if (t.fallback) {
+    // The target's own ORT line gave no ratio: the target is not checked; the other line's ratio follows.
+    return h(
+      'li',
+      { 'data-target': t.ours, 'data-holds': 'unknown', 'data-ratio': String(t.value) },
+      h('strong', {}, t.name),
+      `: not checked here${goal}. `,
+      h('span', { class: 'muted' }, `${t.reason ?? ''}; ${fallbackText(t)}.`),
+    );
+  }
   const holds = t.value >= t.target;
-  const against = t.against === 'onnxruntime-web-composed' ? ', against its composed line' : '';
   return h(
     'li',
     { 'data-target': t.ours, 'data-holds': holds ? 'yes' : 'no', 'data-ratio': String(t.value) },
     h('strong', {}, t.name),
     ': ',
     h('span', { class: holds ? 'ok-text' : 'danger-text' }, formatTargetValue(t.value, t.target)),
-    ` at ${t.problem}${against}${goal}: ${holds ? 'holds' : 'missed'}. `,
+    ` at ${t.problem}${goal}: ${holds ? 'holds' : 'missed'}. `,
     h(
       'span',
       { class: 'muted' },
