@@ -53,9 +53,18 @@ export function latencyInterval(result: TimedResult): Interval {
   return { estimate: result.latencyMs.median, ci95: result.latencyMs.ci95 };
 }
 
-/** Every parameter of `subset` has the same value in `of` (a dense run's problem, inside a sparse run's). */
+// Parameters that describe how a result was measured, not the problem: a sparse decode rotates through
+// a working set sized by its own bytes, so it differs from its dense twin's.
+const MEASUREMENT_PARAMS: ReadonlySet<string> = new Set(['workingSetBytes']);
+
+/**
+ * Every problem parameter of `subset` has the same value in `of` (a dense run's problem, inside a
+ * sparse run's); measurement parameters (the working set) may differ.
+ */
 export function paramsWithin(subset: Record<string, ParamValue>, of: Record<string, ParamValue>): boolean {
-  return Object.keys(subset).every((key) => Object.hasOwn(of, key) && subset[key] === of[key]);
+  return Object.keys(subset).every(
+    (key) => MEASUREMENT_PARAMS.has(key) || (Object.hasOwn(of, key) && subset[key] === of[key]),
+  );
 }
 
 export function workingSetBytes(result: Evidence): number | undefined {

@@ -78,6 +78,17 @@ describe('sparse attention −40%: sparse decode at density 0.6, paired speed-up
     expect(outcome('sparse-bandwidth-40', resultsOn(results)).verdict).toBe(verdict);
   });
 
+  it('pairs a sparse decode with its dense twin though each rotates through its own working set', () => {
+    const [dense, sparse] = sparseDecode(0.6, 1.62, [1.58, 1.66]);
+    const results = [
+      { ...dense, params: { ...dense.params, workingSetBytes: 67_117_056 } },
+      { ...sparse, params: { ...sparse.params, workingSetBytes: 70_432_768 } },
+    ] as BenchResult[];
+    const result = outcome('sparse-bandwidth-40', resultsOn(results));
+    expect(result.verdict).toBe('consistent');
+    expect(result.measured).toMatch(/^keeping 60% of KV blocks/);
+  });
+
   it('prints the speed-up the results table shows (speedupVsDense), with its CI', () => {
     const result = outcome('sparse-bandwidth-40', resultsOn(sparseDecode(0.6, 1.62, [1.58, 1.66])));
     expect(result.measured).toBe(
