@@ -1,4 +1,4 @@
-// The GEMV kernels' helper passes (shared by gemv.wgsl and gemv-f16-native.wgsl), one invocation per vec4:
+// The GEMV kernels' helper passes (shared by every gemv.wgsl kernel), one invocation per vec4:
 //   gate:   the gated prologue. g is (rows, in_stride) f32; x[r][i] = act(g[r][i]) · g[r][in_offset + i]
 //           for i < k (act: GeLU, tanh form, or SiLU), 0 for k ≤ i < 4·quads; x is (rows, 4·quads).
 //           Done once per element here rather than in every lane of the main pass, where each of

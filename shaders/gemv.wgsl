@@ -2,7 +2,8 @@
 // its words in registers into the same f32 accumulation and write-back:
 //   main_f32   W as f32 (the baseline the packed formats are measured against);
 //   main_f16   W as IEEE f16 in packed pairs, decoded with unpack2x16float (every adapter: no
-//              shader-f16 needed; gemv-f16-native.wgsl decodes the same words through the f16 type);
+//              shader-f16 needed); gemv-f16-native is this file's main_f16 with `halves` (below)
+//              decoding through the f16 type instead (src/kernels/gemv.ts builds its module);
 //   main_int8  W as int8 with one f16 scale per output column (symmetric: value = q · s_j; a byte
 //              sign-extended by two shifts, the column scale applied once, to the sum);
 //   main_int4  W as int4 with one f16 scale per group of group_size consecutive k in each column
@@ -151,9 +152,17 @@ fn split_steps(split: u32) -> vec2<u32> {
   return vec2(first, min(first + params.steps_per_split, params.step_end));
 }
 
+// BEGIN halves: one word's two f16 values as f32, the only f16 decode in this file. gemv-f16-native
+// compiles this file with `enable f16;` prepended and this function, between these marker lines,
+// replaced by a bitcast through vec2<f16> (nativeF16Source in src/kernels/gemv.ts): keep it alone here.
+fn halves(word: u32) -> vec2<f32> {
+  return unpack2x16float(word);
+}
+// END halves
+
 // The f16 scales of 4 columns (two packed words).
 fn column_scales(pair: vec2<u32>) -> vec4<f32> {
-  return vec4(unpack2x16float(pair.x), unpack2x16float(pair.y));
+  return vec4(halves(pair.x), halves(pair.y));
 }
 
 // grid (every entry point): (ceil(nq / WORKGROUP_SIZE), splits of this dispatch).
@@ -182,14 +191,14 @@ fn main_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
 
 // f16: word rows m and m + 1 of the lane's 4 columns (k 2m … 2m+3) as four k rows.
 fn quad_f16(w0: vec4<u32>, w1: vec4<u32>) -> Quad {
-  let p0 = unpack2x16float(w0.x);
-  let p1 = unpack2x16float(w0.y);
-  let p2 = unpack2x16float(w0.z);
-  let p3 = unpack2x16float(w0.w);
-  let q0 = unpack2x16float(w1.x);
-  let q1 = unpack2x16float(w1.y);
-  let q2 = unpack2x16float(w1.z);
-  let q3 = unpack2x16float(w1.w);
+  let p0 = halves(w0.x);
+  let p1 = halves(w0.y);
+  let p2 = halves(w0.z);
+  let p3 = halves(w0.w);
+  let q0 = halves(w1.x);
+  let q1 = halves(w1.y);
+  let q2 = halves(w1.z);
+  let q3 = halves(w1.w);
   return Quad(
     vec4(p0.x, p1.x, p2.x, p3.x),
     vec4(p0.y, p1.y, p2.y, p3.y),

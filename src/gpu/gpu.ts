@@ -9,8 +9,20 @@ export interface PipelineSpec {
   /** Kernel name, used in labels and error messages. */
   kernel: string;
   shader: URL;
+  /** Applied to the shader's text before it is compiled: a kernel built from another one's source. */
+  edit?: ShaderEdit;
   entryPoint: string;
   constants?: Record<string, number>;
+}
+
+/**
+ * A named text change to a shader, for what override constants cannot express (an `enable`, a type
+ * the module may only name under it). apply() throws when the text it replaces is not there.
+ */
+export interface ShaderEdit {
+  /** Part of the pipeline cache's key. */
+  name: string;
+  apply(wgsl: string): string;
 }
 
 export interface GpuInit {
@@ -84,7 +96,7 @@ export class Gpu {
       pipelineCache.set(this.device, cache);
     }
     const constants = spec.constants ?? {};
-    const key = `${spec.kernel}|${spec.shader.href}|${spec.entryPoint}|${JSON.stringify(
+    const key = `${spec.kernel}|${spec.shader.href}|${spec.edit?.name ?? ''}|${spec.entryPoint}|${JSON.stringify(
       Object.entries(constants).sort(([a], [b]) => a.localeCompare(b)),
     )}`;
     let pipeline = cache.get(key);
@@ -97,7 +109,8 @@ export class Gpu {
   }
 
   private async compile(spec: PipelineSpec, constants: Record<string, number>): Promise<GPUComputePipeline> {
-    const code = await loadShader(spec.shader);
+    const source = await loadShader(spec.shader);
+    const code = spec.edit ? spec.edit.apply(source) : source;
     const label = `${spec.kernel}.${spec.entryPoint}`;
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label: `${spec.kernel}.module`, code });

@@ -1,6 +1,6 @@
 // The host side every GEMV kernel shares: checking a problem, planning the dispatches (split-k,
 // weight bindings of at most the binding limit) and recording them — the optional gate pass, one
-// main pass per weight binding (shaders/gemv.wgsl, gemv-f16-native.wgsl), the optional reduce pass
+// main pass per weight binding (shaders/gemv.wgsl), the optional reduce pass
 // (shaders/gemv-passes.wgsl).
 //
 // Tunables (GemvTunables; defaults per adapter kind):
@@ -20,7 +20,7 @@
 // The partials cost 8 bytes per (split, row, column) of traffic; splits are capped so that they
 // stay under 1/8 of the weight bytes.
 
-import type { Gpu } from '../gpu/gpu.ts';
+import type { Gpu, ShaderEdit } from '../gpu/gpu.ts';
 import { packUniform, type UniformValues, uniformLayout } from '../gpu/uniform.ts';
 import type { WeightFormat } from './formats.ts';
 import {
@@ -72,6 +72,8 @@ export interface GemvKernelSpec {
   shader: URL;
   /** The shader's entry point for this format's main pass. */
   entryPoint: string;
+  /** Applied to the shader's text before it is compiled (gemv-f16-native: gemv.wgsl, f16 decode). */
+  edit?: ShaderEdit;
   summary: string;
   features?: readonly GPUFeatureName[];
 }
@@ -182,7 +184,7 @@ export function planGemv(gpu: Gpu, p: GemvProblem, options: GemvTunables = {}): 
   return { layout, config, stepsPerSplit, totalSplits: splitBase, rowsPerBinding, pieces, columnGroups };
 }
 
-/** `struct Params` of gemv.wgsl and gemv-f16-native.wgsl. */
+/** `struct Params` of gemv.wgsl (every format's main pass, gemv-f16-native's included). */
 export const GEMV_PARAMS = uniformLayout('Params', [
   ['nq', 'u32'],
   ['x_stride4', 'u32'],
@@ -287,6 +289,7 @@ async function prepareGemv(
   const main = await gpu.pipeline({
     kernel: name,
     shader: spec.shader,
+    edit: spec.edit,
     entryPoint: spec.entryPoint,
     constants: { WORKGROUP_SIZE: config.workgroupSize, ROWS: p.rows, UNROLL: config.unroll ? 1 : 0 },
   });

@@ -2,10 +2,12 @@
 // registered kernel asks for against its shader: the entry point exists, each constant it passes is
 // an `override` there, and each override without a default is passed. A shader edit that moves a
 // field or renames a constant fails here, without a GPU (prepare() runs on a recording stand-in).
+// A pipeline whose module is an edited shader (gemv-f16-native: gemv.wgsl + native-f16) is checked
+// against the edited text, the module it compiles.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Gpu, PipelineSpec } from '../../src/gpu/gpu.ts';
+import type { Gpu, PipelineSpec, ShaderEdit } from '../../src/gpu/gpu.ts';
 import { Gpu as GpuClass } from '../../src/gpu/gpu.ts';
 import { packedLayout, type UniformLayout } from '../../src/gpu/uniform.ts';
 import { ATTENTION_FIELDS } from '../../src/kernels/attention-common.ts';
@@ -40,13 +42,27 @@ function uniformStruct(wgsl: string): string | undefined {
 /** What a stand-in GPU saw while kernels prepared: pipelines asked for, uniforms bound at binding 0. */
 interface Recording {
   specs: PipelineSpec[];
-  /** Shader file → the layout of the uniform bound at binding 0 of a pipeline made from it. */
-  bound: [file: string, layout: UniformLayout][];
+  /** Module (moduleOf) → the layout of the uniform bound at binding 0 of a pipeline made from it. */
+  bound: [module: string, layout: UniformLayout][];
   /** Labels of uniforms whose bytes packUniform() did not make (filled by position). */
   unpacked: string[];
 }
 
 const fileOf = (spec: PipelineSpec) => spec.shader.pathname.split('/').pop() as string;
+/** The edits pipelines asked for, by module name. */
+const EDITS = new Map<string, [file: string, edit: ShaderEdit]>();
+/** A pipeline's module: its shader file, or `file + edit` when its text is edited first. */
+function moduleOf(spec: PipelineSpec): string {
+  if (!spec.edit) return fileOf(spec);
+  const name = `${fileOf(spec)} + ${spec.edit.name}`;
+  EDITS.set(name, [fileOf(spec), spec.edit]);
+  return name;
+}
+/** The WGSL a module compiles: the file's text, edited when the module says so. */
+function moduleSource(module: string): string {
+  const edited = EDITS.get(module);
+  return edited ? edited[1].apply(source(edited[0])) : source(module);
+}
 
 /**
  * A stand-in GPU that records the pipelines prepare() asks for and the uniform each bind group puts
@@ -72,7 +88,7 @@ function recordingGpu(features: string[] = []): { gpu: Gpu; seen: Recording } {
       const entry = [...desc.entries].find((e) => e.binding === 0);
       const buffer = (entry?.resource as GPUBufferBinding | undefined)?.buffer;
       const layout = buffer ? layouts.get(buffer) : undefined;
-      if (spec && layout) seen.bound.push([fileOf(spec), layout]);
+      if (spec && layout) seen.bound.push([moduleOf(spec), layout]);
       return inert;
     },
   });
@@ -188,11 +204,19 @@ describe('uniform layouts', () => {
     const withUniform = readdirSync(SHADERS)
       .filter((file) => file.endsWith('.wgsl'))
       .filter((file) => uniformStruct(source(file)) !== undefined);
-    expect(withUniform.sort()).toEqual([...new Set(LAYOUTS.map(([file]) => file))].sort());
+    const plain = LAYOUTS.map(([module]) => module).filter((module) => !EDITS.has(module));
+    expect(withUniform.sort()).toEqual([...new Set(plain)].sort());
   });
 
-  it.each(LAYOUTS)('%s: the uniform struct matches its TypeScript layout', (file, layout) => {
-    const wgsl = source(file);
+  it('the edited modules are checked too (gemv-f16-native compiles gemv.wgsl + native-f16)', () => {
+    expect(LAYOUTS.map(([module]) => module)).toContain('gemv.wgsl + native-f16');
+    const wgsl = moduleSource('gemv.wgsl + native-f16');
+    expect(wgsl.startsWith('enable f16;')).toBe(true);
+    expect(wgsl).toContain('bitcast<vec2<f16>>');
+  });
+
+  it.each(LAYOUTS)('%s: the uniform struct matches its TypeScript layout', (module, layout) => {
+    const wgsl = moduleSource(module);
     expect(uniformStruct(wgsl)).toBe(layout.struct);
     const fields = parseStruct(wgsl, layout.struct);
     expect(fields).toEqual(layout.fields.map(({ name, type }) => ({ name, type })));
@@ -252,8 +276,8 @@ describe.each(registry.map((e) => [e.name, e] as const))(
       const specs = RECORDED.get(name)?.specs ?? [];
       expect(specs.length).toBeGreaterThan(0);
       for (const spec of specs) {
-        const file = fileOf(spec);
-        const wgsl = withoutComments(source(file));
+        const file = moduleOf(spec);
+        const wgsl = withoutComments(moduleSource(file));
         expect(wgsl, `${file}: @compute fn ${spec.entryPoint}`).toMatch(
           new RegExp(`@compute[^;{]*fn\\s+${spec.entryPoint}\\s*\\(`),
         );
