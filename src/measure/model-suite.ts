@@ -15,7 +15,7 @@ import {
   stepBytes,
   tpChoices,
 } from '../model/decode-plan.ts';
-import { layerMatrices, layerWeightBytes, modelShape } from '../model/shapes.ts';
+import { layerMatrices, layerWeightBytes, modelShape, type WeightFormat } from '../model/shapes.ts';
 import type { StepCase } from './measure-step.ts';
 
 export type ModelPreset = 'quick' | 'standard' | 'full';
@@ -55,53 +55,71 @@ export function layersToCycle(c: DecodeStepOptions): number {
   return Math.max(1, Math.min(64, wanted, Math.floor(MAX_WORKING_SET_BYTES / bytes)));
 }
 
+type HardwareCase = Omit<DecodeStepOptions, 'tp' | 'layersCycled'>;
+type Extra = Partial<DecodeStepOptions>;
+
+/** The article's sparse KV: 60% of the cache's blocks kept (−40%). */
+const SPARSE: Extra = { kv: 'sparse', kvDensity: 0.6 };
+
+/** One sequence decoded (unless `extra` says otherwise). */
+function step(model: string, format: WeightFormat, context: number, extra: Extra = {}): DecodeStepOptions {
+  return { model, format, context, batch: 1, ...extra };
+}
+
+/** On a software adapter: the test model, two layers cycled. */
+const testLayer = (format: WeightFormat, extra: Extra = {}) =>
+  step('test', format, 512, { layersCycled: 2, ...extra });
+/** On a software adapter: a real model's narrowest slice (tp), one layer. */
+const slice = (model: string, format: WeightFormat, context: number, tp: number) =>
+  step(model, format, context, { tp, layersCycled: 1 });
+
 const SOFTWARE_CASES: Record<ModelPreset, DecodeStepOptions[]> = {
   quick: [
-    { model: 'test', format: 'f16', context: 256, batch: 1, layersCycled: 2 },
+    testLayer('f16', { context: 256 }),
     // GLM-130B at its real width (hidden 12288), its narrowest slice: the page's decoder section reads it.
-    { model: 'glm-130b', format: 'int4', context: 64, batch: 1, tp: 32, layersCycled: 1 },
+    slice('glm-130b', 'int4', 64, 32),
   ],
   standard: [
-    { model: 'test', format: 'f16', context: 512, batch: 1, layersCycled: 2 },
-    { model: 'test', format: 'int4', context: 512, batch: 1, layersCycled: 2 },
-    { model: 'test', format: 'int4', context: 512, batch: 1, layersCycled: 2, kv: 'sparse', kvDensity: 0.6 },
-    { model: 'glm-130b', format: 'int4', context: 512, batch: 1, tp: 32, layersCycled: 1 },
-    { model: 'llama-3-8b', format: 'int8', context: 512, batch: 1, tp: 8, layersCycled: 1 },
+    testLayer('f16'),
+    testLayer('int4'),
+    testLayer('int4', SPARSE),
+    slice('glm-130b', 'int4', 512, 32),
+    slice('llama-3-8b', 'int8', 512, 8),
   ],
   full: [
-    { model: 'test', format: 'f32', context: 512, batch: 1, layersCycled: 2 },
-    { model: 'test', format: 'f16', context: 512, batch: 4, layersCycled: 2 },
-    { model: 'test', format: 'int8', context: 512, batch: 1, layersCycled: 2 },
-    { model: 'test', format: 'int4', context: 512, batch: 1, layersCycled: 2, kv: 'sparse', kvDensity: 0.6 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1, tp: 32, layersCycled: 1 },
-    { model: 'glm-130b', format: 'f16', context: 2048, batch: 1, tp: 32, layersCycled: 1 },
-    { model: 'llama-3-8b', format: 'int8', context: 2048, batch: 1, tp: 8, layersCycled: 1 },
+    testLayer('f32'),
+    testLayer('f16', { batch: 4 }),
+    testLayer('int8'),
+    testLayer('int4', SPARSE),
+    slice('glm-130b', 'int4', 2048, 32),
+    slice('glm-130b', 'f16', 2048, 32),
+    slice('llama-3-8b', 'int8', 2048, 8),
   ],
 };
 
-const HARDWARE_CASES: Record<ModelPreset, Omit<DecodeStepOptions, 'tp' | 'layersCycled'>[]> = {
-  quick: [
-    { model: 'test', format: 'f16', context: 512, batch: 1 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1 },
-  ],
+/** On a GPU: GLM-130B at 2048 tokens of context. */
+const glm = (format: WeightFormat, extra: Extra = {}) => step('glm-130b', format, 2048, extra);
+const HARDWARE_QUICK = [step('test', 'f16', 512), glm('int4')];
+
+const HARDWARE_CASES: Record<ModelPreset, HardwareCase[]> = {
+  quick: HARDWARE_QUICK,
   standard: [
-    { model: 'test', format: 'f16', context: 512, batch: 1 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'int8', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'f16', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1, kv: 'sparse', kvDensity: 0.6 },
-    { model: 'llama-3-8b', format: 'f16', context: 8192, batch: 1 },
+    ...HARDWARE_QUICK,
+    glm('int8'),
+    glm('f16'),
+    glm('int4', SPARSE),
+    step('llama-3-8b', 'f16', 8192),
   ],
   full: [
-    { model: 'test', format: 'f16', context: 512, batch: 1 },
-    { model: 'glm-130b', format: 'f32', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'f16', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'int8', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 8 },
-    { model: 'glm-130b', format: 'int4', context: 2048, batch: 1, kv: 'sparse', kvDensity: 0.6 },
-    { model: 'llama-3-8b', format: 'f16', context: 8192, batch: 1 },
-    { model: 'llama-3-8b', format: 'int4', context: 8192, batch: 1, kv: 'sparse', kvDensity: 0.6 },
+    step('test', 'f16', 512),
+    glm('f32'),
+    glm('f16'),
+    glm('int8'),
+    glm('int4'),
+    glm('int4', { batch: 8 }),
+    glm('int4', SPARSE),
+    step('llama-3-8b', 'f16', 8192),
+    step('llama-3-8b', 'int4', 8192, SPARSE),
   ],
 };
 

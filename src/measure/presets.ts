@@ -61,126 +61,115 @@ export interface RunConfig {
 /** The quick preset's handful: the registry's kernels that every preset runs (no variants: each costs a compile). */
 const QUICK_KERNELS = registry.filter((e) => e.presets === 'all').map((e) => e.name);
 
-const ALL_SUITES: Suite[] = [...SUITES];
+/** What a preset runs: the same on every adapter. */
+type PresetScope = Pick<
+  RunConfig,
+  'headDim' | 'patterns' | 'decodeDensity' | 'peers' | 'peerOps' | 'suites' | 'autotune' | 'kernels'
+>;
+/** How large a preset's problems are and how long it may take: per adapter. */
+type PresetSizes = Omit<RunConfig, keyof PresetScope>;
 
-const HARDWARE: Record<PresetName, RunConfig> = {
+/** What every preset shares: the head size, the sparse decode at 0.6 (the article's −40%), every suite. */
+const BASE: Omit<PresetScope, 'patterns'> = {
+  headDim: 64,
+  decodeDensity: 0.6,
+  peers: true,
+  suites: [...SUITES],
+};
+
+const SCOPE: Record<PresetName, PresetScope> = {
+  quick: { ...BASE, patterns: ['sliding-window'], peerOps: ['matmul'], kernels: QUICK_KERNELS },
+  standard: { ...BASE, patterns: [...PATTERNS], autotune: true },
+  full: { ...BASE, patterns: [...PATTERNS], autotune: true },
+};
+
+const HARDWARE: Record<PresetName, PresetSizes> = {
   quick: {
     heads: 4,
-    headDim: 64,
     seqLens: [512],
     blockSize: 64,
-    patterns: ['sliding-window'],
     densities: [0.5],
     decodeKv: [8192],
-    decodeDensity: 0.6,
     matmulSizes: [512],
     gemvRows: [1],
-    peers: true,
-    peerOps: ['matmul'],
-    suites: ALL_SUITES,
     budgetMs: 60_000,
-    kernels: QUICK_KERNELS,
   },
   standard: {
     heads: 8,
-    headDim: 64,
     seqLens: [512, 1024, 2048],
     blockSize: 64,
-    patterns: [...PATTERNS],
     densities: [0.5, 0.25],
     decodeKv: [4096, 16384, 65536],
-    decodeDensity: 0.6,
     matmulSizes: [512, 1024, 2048],
     gemvRows: [1, 16],
-    peers: true,
-    suites: ALL_SUITES,
     budgetMs: 300_000,
-    autotune: true,
   },
   full: {
     // unfused's S at h=8, s=4096 is 512 MiB: within the storage-binding limit of discrete GPUs.
     heads: 8,
-    headDim: 64,
     seqLens: [1024, 2048, 4096],
     blockSize: 64,
-    patterns: [...PATTERNS],
     densities: [0.6, 0.5, 0.25, 0.125],
     decodeKv: [8192, 32768, 131072],
-    decodeDensity: 0.6,
     matmulSizes: [1024, 2048, 4096],
     gemvRows: [1, 4, 16],
-    peers: true,
-    suites: ALL_SUITES,
     budgetMs: 900_000,
-    autotune: true,
   },
 };
 
 /** A software adapter runs shaders on a few CPU cores: the same sweeps on problems ~100× smaller. */
-const SOFTWARE: Record<PresetName, RunConfig> = {
+const SOFTWARE: Record<PresetName, PresetSizes> = {
   quick: {
     heads: 2,
-    headDim: 64,
     seqLens: [128],
     blockSize: 16,
-    patterns: ['sliding-window'],
     densities: [0.5],
     decodeKv: [2048],
-    decodeDensity: 0.6,
     matmulSizes: [128],
     gemvRows: [1],
-    peers: true,
-    peerOps: ['matmul'],
-    suites: ALL_SUITES,
     budgetMs: 60_000,
-    kernels: QUICK_KERNELS,
   },
   standard: {
     heads: 2,
-    headDim: 64,
     seqLens: [128, 256],
     blockSize: 16,
-    patterns: [...PATTERNS],
     densities: [0.5, 0.25],
     decodeKv: [2048, 8192],
-    decodeDensity: 0.6,
     matmulSizes: [128, 256],
     gemvRows: [1],
-    peers: true,
-    suites: ALL_SUITES,
     budgetMs: 240_000,
-    autotune: true,
   },
   full: {
     heads: 4,
-    headDim: 64,
     seqLens: [128, 256, 512],
     blockSize: 32,
-    patterns: [...PATTERNS],
     densities: [0.5, 0.25, 0.125],
     decodeKv: [2048, 8192, 32768],
-    decodeDensity: 0.6,
     matmulSizes: [128, 256, 512],
     gemvRows: [1, 16],
-    peers: true,
-    suites: ALL_SUITES,
     budgetMs: 600_000,
-    autotune: true,
   },
 };
 
-function copyConfig(c: RunConfig): RunConfig {
+/** A preset's config: its scope and its sizes, in RunConfig's order, every list a fresh copy. */
+function assemble(scope: PresetScope, sizes: PresetSizes): RunConfig {
   return {
-    ...c,
-    seqLens: [...c.seqLens],
-    patterns: [...c.patterns],
-    densities: [...c.densities],
-    decodeKv: [...c.decodeKv],
-    matmulSizes: [...c.matmulSizes],
-    gemvRows: c.gemvRows ? [...c.gemvRows] : undefined,
-    suites: [...c.suites],
-    peerOps: c.peerOps ? [...c.peerOps] : undefined,
-    kernels: c.kernels ? [...c.kernels] : undefined,
+    heads: sizes.heads,
+    headDim: scope.headDim,
+    seqLens: [...sizes.seqLens],
+    blockSize: sizes.blockSize,
+    patterns: [...scope.patterns],
+    densities: [...sizes.densities],
+    decodeKv: [...sizes.decodeKv],
+    decodeDensity: scope.decodeDensity,
+    matmulSizes: [...sizes.matmulSizes],
+    gemvRows: sizes.gemvRows ? [...sizes.gemvRows] : undefined,
+    peers: scope.peers,
+    peerOps: scope.peerOps ? [...scope.peerOps] : undefined,
+    suites: [...scope.suites],
+    budgetMs: sizes.budgetMs,
+    autotune: scope.autotune,
+    kernels: scope.kernels ? [...scope.kernels] : undefined,
   };
 }
 
@@ -192,8 +181,8 @@ export function presetConfig(
   if (!PRESET_NAMES.includes(name)) {
     throw new Error(`preset: expected one of ${PRESET_NAMES.join(', ')}, got ${String(name)}`);
   }
-  const table = adapter.isSoftware ? SOFTWARE : HARDWARE;
-  return { ...copyConfig(table[name]), scaledForSoftware: adapter.isSoftware };
+  const sizes = (adapter.isSoftware ? SOFTWARE : HARDWARE)[name];
+  return { ...assemble(SCOPE[name], sizes), scaledForSoftware: adapter.isSoftware };
 }
 
 export type ValidationResult =
