@@ -19,6 +19,19 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 
+// The 8 vec4 chains, named rather than an indexed array (an indexed private array lives in memory on
+// compilers that do not unroll loops, SwiftShader's among them).
+struct Chains {
+  x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>,
+  x4: vec4<f32>, x5: vec4<f32>, x6: vec4<f32>, x7: vec4<f32>,
+}
+
+// One step of every chain: x ← fma(x, a, b).
+fn fma_step(c: Chains, a: vec4<f32>, b: vec4<f32>) -> Chains {
+  return Chains(fma(c.x0, a, b), fma(c.x1, a, b), fma(c.x2, a, b), fma(c.x3, a, b),
+                fma(c.x4, a, b), fma(c.x5, a, b), fma(c.x6, a, b), fma(c.x7, a, b));
+}
+
 // grid: (min(groups, 65535), ceil(groups / 65535)) with groups = ceil(n / 16 / WORKGROUP_SIZE).
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -26,62 +39,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= min(arrayLength(&src), arrayLength(&dst))) {
     return;
   }
-  let start = floor(src[i] * 1024.0);
+  let s = floor(src[i] * 1024.0);
   let a = vec4(params.multiplier);
   let b = vec4(params.addend);
-  var x0 = start;
-  var x1 = start + 1.0;
-  var x2 = start + 2.0;
-  var x3 = start + 3.0;
-  var x4 = start + 4.0;
-  var x5 = start + 5.0;
-  var x6 = start + 6.0;
-  var x7 = start + 7.0;
+  var c = Chains(s, s + 1.0, s + 2.0, s + 3.0, s + 4.0, s + 5.0, s + 6.0, s + 7.0);
   // Four steps per trip: a loop trip costs far more than an FMA on software adapters.
   let trips = params.iterations / 4u;
   for (var t = 0u; t < trips; t++) {
-    x0 = fma(x0, a, b);
-    x1 = fma(x1, a, b);
-    x2 = fma(x2, a, b);
-    x3 = fma(x3, a, b);
-    x4 = fma(x4, a, b);
-    x5 = fma(x5, a, b);
-    x6 = fma(x6, a, b);
-    x7 = fma(x7, a, b);
-    x0 = fma(x0, a, b);
-    x1 = fma(x1, a, b);
-    x2 = fma(x2, a, b);
-    x3 = fma(x3, a, b);
-    x4 = fma(x4, a, b);
-    x5 = fma(x5, a, b);
-    x6 = fma(x6, a, b);
-    x7 = fma(x7, a, b);
-    x0 = fma(x0, a, b);
-    x1 = fma(x1, a, b);
-    x2 = fma(x2, a, b);
-    x3 = fma(x3, a, b);
-    x4 = fma(x4, a, b);
-    x5 = fma(x5, a, b);
-    x6 = fma(x6, a, b);
-    x7 = fma(x7, a, b);
-    x0 = fma(x0, a, b);
-    x1 = fma(x1, a, b);
-    x2 = fma(x2, a, b);
-    x3 = fma(x3, a, b);
-    x4 = fma(x4, a, b);
-    x5 = fma(x5, a, b);
-    x6 = fma(x6, a, b);
-    x7 = fma(x7, a, b);
+    c = fma_step(fma_step(fma_step(fma_step(c, a, b), a, b), a, b), a, b);
   }
   for (var t = trips * 4u; t < params.iterations; t++) {
-    x0 = fma(x0, a, b);
-    x1 = fma(x1, a, b);
-    x2 = fma(x2, a, b);
-    x3 = fma(x3, a, b);
-    x4 = fma(x4, a, b);
-    x5 = fma(x5, a, b);
-    x6 = fma(x6, a, b);
-    x7 = fma(x7, a, b);
+    c = fma_step(c, a, b);
   }
-  dst[i] = ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7));
+  dst[i] = ((c.x0 + c.x1) + (c.x2 + c.x3)) + ((c.x4 + c.x5) + (c.x6 + c.x7));
 }
