@@ -56,78 +56,52 @@ struct Params {
 var<workgroup> a_tile: array<vec4<f32>, TILE_M * TILE_K / 4u>;
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * TILE_N / 4u>;
 
-// This invocation's outputs: acc<r> is row r of its first vec4 column, wide<r> of its second (WIDE).
-// Named, not an indexed array: an indexed array lives in memory on compilers that do not unroll
-// loops (SwiftShader's among them).
-var<private> acc0: vec4<f32>;
-var<private> acc1: vec4<f32>;
-var<private> acc2: vec4<f32>;
-var<private> acc3: vec4<f32>;
-var<private> acc4: vec4<f32>;
-var<private> acc5: vec4<f32>;
-var<private> acc6: vec4<f32>;
-var<private> acc7: vec4<f32>;
-var<private> wide0: vec4<f32>;
-var<private> wide1: vec4<f32>;
-var<private> wide2: vec4<f32>;
-var<private> wide3: vec4<f32>;
-var<private> wide4: vec4<f32>;
-var<private> wide5: vec4<f32>;
-var<private> wide6: vec4<f32>;
-var<private> wide7: vec4<f32>;
-
 // acc += av.x·b0 + av.y·b1 + av.z·b2 + av.w·b3: four k steps of one row.
 fn row_fma(av: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
   return fma(vec4(av.w), b3, fma(vec4(av.z), b2, fma(vec4(av.y), b1, fma(vec4(av.x), b0, acc))));
 }
 
-// Rows 0…7 of a (4 k values each) times rows k…k+3 of b (one vec4 column): 128 multiply-adds.
+// Eight rows of one vec4 column: 8 × 4 k values of a, or 8 × 4 outputs of c. Named fields, not an
+// indexed array: an indexed array lives in memory on compilers that do not unroll loops
+// (SwiftShader's among them).
 struct Rows {
   r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>,
   r4: vec4<f32>, r5: vec4<f32>, r6: vec4<f32>, r7: vec4<f32>,
 }
 
-fn accumulate(x: Rows, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) {
-  acc0 = row_fma(x.r0, b0, b1, b2, b3, acc0);
-  acc1 = row_fma(x.r1, b0, b1, b2, b3, acc1);
-  acc2 = row_fma(x.r2, b0, b1, b2, b3, acc2);
-  acc3 = row_fma(x.r3, b0, b1, b2, b3, acc3);
-  acc4 = row_fma(x.r4, b0, b1, b2, b3, acc4);
-  acc5 = row_fma(x.r5, b0, b1, b2, b3, acc5);
-  acc6 = row_fma(x.r6, b0, b1, b2, b3, acc6);
-  acc7 = row_fma(x.r7, b0, b1, b2, b3, acc7);
+// This invocation's outputs: acc is its first vec4 column, wide its second (WIDE).
+var<private> acc: Rows;
+var<private> wide: Rows;
+
+// sum + x · (rows k…k+3 of b, one vec4 column): rows 0…7 of a, 4 k values each, 128 multiply-adds.
+fn accumulate(sum: Rows, x: Rows, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) -> Rows {
+  return Rows(
+    row_fma(x.r0, b0, b1, b2, b3, sum.r0), row_fma(x.r1, b0, b1, b2, b3, sum.r1),
+    row_fma(x.r2, b0, b1, b2, b3, sum.r2), row_fma(x.r3, b0, b1, b2, b3, sum.r3),
+    row_fma(x.r4, b0, b1, b2, b3, sum.r4), row_fma(x.r5, b0, b1, b2, b3, sum.r5),
+    row_fma(x.r6, b0, b1, b2, b3, sum.r6), row_fma(x.r7, b0, b1, b2, b3, sum.r7),
+  );
 }
 
-fn accumulate_wide(x: Rows, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) {
-  wide0 = row_fma(x.r0, b0, b1, b2, b3, wide0);
-  wide1 = row_fma(x.r1, b0, b1, b2, b3, wide1);
-  wide2 = row_fma(x.r2, b0, b1, b2, b3, wide2);
-  wide3 = row_fma(x.r3, b0, b1, b2, b3, wide3);
-  wide4 = row_fma(x.r4, b0, b1, b2, b3, wide4);
-  wide5 = row_fma(x.r5, b0, b1, b2, b3, wide5);
-  wide6 = row_fma(x.r6, b0, b1, b2, b3, wide6);
-  wide7 = row_fma(x.r7, b0, b1, b2, b3, wide7);
-}
-
-fn accumulator(r: u32, second: bool) -> vec4<f32> {
-  switch (r + select(0u, 8u, second)) {
-    case 0u: { return acc0; }
-    case 1u: { return acc1; }
-    case 2u: { return acc2; }
-    case 3u: { return acc3; }
-    case 4u: { return acc4; }
-    case 5u: { return acc5; }
-    case 6u: { return acc6; }
-    case 7u: { return acc7; }
-    case 8u: { return wide0; }
-    case 9u: { return wide1; }
-    case 10u: { return wide2; }
-    case 11u: { return wide3; }
-    case 12u: { return wide4; }
-    case 13u: { return wide5; }
-    case 14u: { return wide6; }
-    default: { return wide7; }
+fn row_of(x: Rows, r: u32) -> vec4<f32> {
+  switch (r) {
+    case 0u: { return x.r0; }
+    case 1u: { return x.r1; }
+    case 2u: { return x.r2; }
+    case 3u: { return x.r3; }
+    case 4u: { return x.r4; }
+    case 5u: { return x.r5; }
+    case 6u: { return x.r6; }
+    default: { return x.r7; }
   }
+}
+
+// Row r of the first (or, `second`, the WIDE) vec4 column of outputs.
+fn accumulator(r: u32, second: bool) -> vec4<f32> {
+  if (second) {
+    return row_of(wide, r);
+  }
+  return row_of(acc, r);
 }
 
 // Multiplies the staged slabs into the accumulators.
@@ -143,10 +117,10 @@ fn multiply_tiles(lx: u32, ly: u32) {
       a_tile[ak + 7u * a_stride],
     );
     let bk = kv * 4u * b_stride + lx;
-    accumulate(x, b_tile[bk], b_tile[bk + b_stride], b_tile[bk + 2u * b_stride], b_tile[bk + 3u * b_stride]);
+    acc = accumulate(acc, x, b_tile[bk], b_tile[bk + b_stride], b_tile[bk + 2u * b_stride], b_tile[bk + 3u * b_stride]);
     if (WIDE) {
       let bw = bk + WG_X;
-      accumulate_wide(x, b_tile[bw], b_tile[bw + b_stride], b_tile[bw + 2u * b_stride], b_tile[bw + 3u * b_stride]);
+      wide = accumulate(wide, x, b_tile[bw], b_tile[bw + b_stride], b_tile[bw + 2u * b_stride], b_tile[bw + 3u * b_stride]);
     }
   }
 }
@@ -229,9 +203,9 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
         a4[r4 + kv], a4[r5 + kv], a4[r6 + kv], a4[r7 + kv],
       );
       let bk = kv * 4u * n4;
-      accumulate(x, b4[bk + c0], b4[bk + n4 + c0], b4[bk + 2u * n4 + c0], b4[bk + 3u * n4 + c0]);
+      acc = accumulate(acc, x, b4[bk + c0], b4[bk + n4 + c0], b4[bk + 2u * n4 + c0], b4[bk + 3u * n4 + c0]);
       if (WIDE) {
-        accumulate_wide(x, b4[bk + c1], b4[bk + n4 + c1], b4[bk + 2u * n4 + c1], b4[bk + 3u * n4 + c1]);
+        wide = accumulate(wide, x, b4[bk + c1], b4[bk + n4 + c1], b4[bk + 2u * n4 + c1], b4[bk + 3u * n4 + c1]);
       }
     }
   }
@@ -331,9 +305,10 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
         load_a(r0, kk), load_a(r1, kk), load_a(r2, kk), load_a(r3, kk),
         load_a(r4, kk), load_a(r5, kk), load_a(r6, kk), load_a(r7, kk),
       );
-      accumulate(x, load_b(kk, col), load_b(kk + 1u, col), load_b(kk + 2u, col), load_b(kk + 3u, col));
+      acc = accumulate(acc, x, load_b(kk, col), load_b(kk + 1u, col), load_b(kk + 2u, col), load_b(kk + 3u, col));
       if (WIDE) {
-        accumulate_wide(
+        wide = accumulate(
+          wide,
           x,
           load_b(kk, col_wide),
           load_b(kk + 1u, col_wide),
