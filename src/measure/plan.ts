@@ -307,34 +307,24 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
           params: { m: size, k: size, n: size },
         });
       }
+      // A peer's attention on one case, timed under `op`.
+      const peerAttention = (op: 'attention' | 'decode', c: AttentionCase) =>
+        add({
+          id: attentionId(op, `${peer}:attention`, c),
+          suite: 'peers',
+          op,
+          impl: peer,
+          kernel: 'attention',
+          what: { kind: 'peer', peer, case: c },
+          label: `${peer} attention ${shortProblem(c)}`,
+          params: attentionParams(c),
+        });
       // Composed attention; gpu.js (naive kernels) only on the smallest sequence.
       const seqs = peer === 'gpu.js' ? [Math.min(...config.seqLens)] : config.seqLens;
-      for (const seq of ops.has('attention') ? seqs : []) {
-        const c = dense(seq);
-        add({
-          id: attentionId('attention', `${peer}:attention`, c),
-          suite: 'peers',
-          op: 'attention',
-          impl: peer,
-          kernel: 'attention',
-          what: { kind: 'peer', peer, case: c },
-          label: `${peer} attention ${shortProblem(c)}`,
-          params: attentionParams(c),
-        });
-      }
+      for (const seq of ops.has('attention') ? seqs : []) peerAttention('attention', dense(seq));
       // ONNX Runtime Web's attention also on the decode problems (one query row against the cache).
       for (const kv of ops.has('attention') && peer.startsWith('onnxruntime-web') ? config.decodeKv : []) {
-        const c: AttentionCase = { ...dense(1), seqK: kv };
-        add({
-          id: attentionId('decode', `${peer}:attention`, c),
-          suite: 'peers',
-          op: 'decode',
-          impl: peer,
-          kernel: 'attention',
-          what: { kind: 'peer', peer, case: c },
-          label: `${peer} attention ${shortProblem(c)}`,
-          params: attentionParams(c),
-        });
+        peerAttention('decode', { ...dense(1), seqK: kv });
       }
     }
   }

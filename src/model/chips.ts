@@ -3,15 +3,13 @@
 // read (every weight once, plus each sequence's KV cache) divided by the cards' bandwidth. The byte
 // counts come from shapes.ts; printed formulas round each intermediate as it is shown (projection.ts).
 
-import { printed, significant } from './projection.ts';
+import { type DecodeConfig, positive, printed, significant } from './projection.ts';
 import {
   DEFAULT_INT4_GROUP_SIZE,
   kvBytesPerToken,
   layerWeightBytes,
   lmHeadBytes,
-  type ModelShape,
   modelWeightBytes,
-  type WeightFormat,
 } from './shapes.ts';
 
 export interface Chip {
@@ -137,19 +135,6 @@ export function chipById(id: string, field = 'chip'): Chip {
   return chip;
 }
 
-export interface DecodeConfig {
-  model: ModelShape;
-  format: WeightFormat;
-  /** int4 group size (default 32). */
-  groupSize?: number;
-  /** Tokens in each sequence's KV cache. */
-  context: number;
-  /** Sequences decoded together. */
-  batch: number;
-  /** Cards the model is split over (ideal tensor parallelism: bandwidths and memories add up). */
-  cards: number;
-}
-
 /**
  * Bytes one decode step reads: every layer's weights and the LM head once (shared by the batch), and
  * each sequence's whole KV cache (context tokens).
@@ -211,14 +196,8 @@ export function chipFloor(chip: ChipFloor['chip'], config: DecodeConfig): ChipFl
       `context: ${config.model.name} was trained for at most ${config.model.maxContext} tokens, got ${config.context}`,
     );
   }
-  for (const [field, value] of [
-    ['memoryGB', chip.memoryGB],
-    ['bandwidthGBps', chip.bandwidthGBps],
-  ] as const) {
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new RangeError(`${field}: must be a finite number above 0, got ${String(value)}`);
-    }
-  }
+  positive('memoryGB', chip.memoryGB);
+  positive('bandwidthGBps', chip.bandwidthGBps);
   const groupSize = config.format === 'int4' ? (config.groupSize ?? DEFAULT_INT4_GROUP_SIZE) : undefined;
   const read = decodeStepReadBytes(config);
   const weightsGB = significant(modelWeightBytes(config.model, config.format, groupSize) / 1e9);

@@ -14,17 +14,22 @@ import {
   type WeightFormat,
 } from './shapes.ts';
 
-export interface ProjectionInputs {
+/** A model decoded: its weights' format, each sequence's context, the batch, the cards it is split over. */
+export interface DecodeConfig {
   model: ModelShape;
   format: WeightFormat;
   /** int4 group size (default 32). */
   groupSize?: number;
   /** Tokens held in the KV cache of each sequence (≤ the model's maxContext). */
   context: number;
-  /** Sequences decoded together (the batch the layer was measured at). */
+  /** Sequences decoded together. */
   batch: number;
-  /** Cards the model is split over by tensor parallelism (1…). */
+  /** Cards the model is split over by tensor parallelism (ideal: bandwidths and memories add up). */
   cards: number;
+}
+
+/** A decode configuration and what was measured of it (its batch is the batch the layer was measured at). */
+export interface ProjectionInputs extends DecodeConfig {
   /** Measured median time of one decoder layer on this GPU, ms. */
   layerMs: number;
   /** The measured layer was a tensor-parallel slice of 1/measuredTp of the layer (1 = the full layer). */
@@ -88,7 +93,8 @@ export function printed(value: number, digits = 4): string {
   return significant(value, digits).toLocaleString('en-US', { maximumFractionDigits: 20 });
 }
 
-function positive(field: string, value: number | undefined): number {
+/** The value, or a RangeError naming the field unless it is a finite number above 0. */
+export function positive(field: string, value: number | undefined): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new RangeError(`${field}: must be a finite number above 0, got ${String(value)}`);
   }

@@ -133,22 +133,22 @@ export function composedAttentionModel(s: AttentionShape): Promise<Uint8Array> {
   );
 }
 
+/** (a, b, d) → (b, a, d): rows of d values, the two outer axes swapped. */
+function swapOuter(x: Float32Array, a: number, b: number, d: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++) out.set(x.subarray((i * b + j) * d, (i * b + j + 1) * d), (j * a + i) * d);
+  return out;
+}
+
 /** (heads, seq, d) → (seq, heads·d): the layout MultiHeadAttention takes (BSD, batch 1). */
 export function headsToRows(x: Float32Array, heads: number, seq: number, d: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let h = 0; h < heads; h++)
-    for (let s = 0; s < seq; s++)
-      out.set(x.subarray((h * seq + s) * d, (h * seq + s + 1) * d), (s * heads + h) * d);
-  return out;
+  return swapOuter(x, heads, seq, d);
 }
 
 /** (seq, heads·d) → (heads, seq, d): MultiHeadAttention's output back to attnscope's layout. */
 export function rowsToHeads(x: Float32Array, heads: number, seq: number, d: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let h = 0; h < heads; h++)
-    for (let s = 0; s < seq; s++)
-      out.set(x.subarray((s * heads + h) * d, (s * heads + h + 1) * d), (h * seq + s) * d);
-  return out;
+  return swapOuter(x, seq, heads, d);
 }
 
 /** (heads, seqK, d) → (heads, d, seqK). */

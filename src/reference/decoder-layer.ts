@@ -137,16 +137,19 @@ export function decoderLayerReference(p: LayerReferenceInput): { out: Float64Arr
   const vector = (key: number, exp0: number, n: number) =>
     Array.from({ length: n }, (_, i) => valueAt(key, exp0, i));
   const x = vector(inputKey(p.seed), UNIT_EXP0, batch * hidden);
+  // The layer's norm, gamma and beta from their streams.
+  const norm = (input: ArrayLike<number>, weights: { gamma: number; beta: number }) =>
+    normReference(
+      shape.norm,
+      input,
+      batch,
+      hidden,
+      vector(weights.gamma, UNIT_EXP0, hidden),
+      vector(weights.beta, BETA_EXP0, hidden),
+      p.eps,
+    );
 
-  const xn = normReference(
-    shape.norm,
-    x,
-    batch,
-    hidden,
-    vector(streams.norm1.gamma, UNIT_EXP0, hidden),
-    vector(streams.norm1.beta, BETA_EXP0, hidden),
-    p.eps,
-  );
+  const xn = norm(x, streams.norm1);
   const qkv = gemvReference(xn, batch, wqkv);
   const cols = (heads + 2 * kvHeads) * headDim;
   const group = heads / kvHeads;
@@ -189,16 +192,7 @@ export function decoderLayerReference(p: LayerReferenceInput): { out: Float64Arr
   }
   const projected = gemvReference(attn, batch, wout);
   const mid = projected.map((v, i) => v + x[i]);
-  const xn2 = normReference(
-    shape.norm,
-    mid,
-    batch,
-    hidden,
-    vector(streams.norm2.gamma, UNIT_EXP0, hidden),
-    vector(streams.norm2.beta, BETA_EXP0, hidden),
-    p.eps,
-  );
-  const up = gemvReference(xn2, batch, wup);
+  const up = gemvReference(norm(mid, streams.norm2), batch, wup);
   const gated = gateReference(up, batch, shape.ffn, shape.gating);
   const down = gemvReference(gated, batch, wdown);
   return { out: down.map((v, i) => v + mid[i]), mid };
