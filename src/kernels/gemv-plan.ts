@@ -284,7 +284,6 @@ async function prepareGemv(
   if (layout.scaleWords && !io.scales) throw new Error(`scales: ${p.format} needs its scales buffer`);
   checkGemvFits(gpu, name, p, plan);
   const rowsBytes = (columns: number) => 4 * p.rows * columns;
-  const passGrid = (count: number) => [Math.ceil(count / PASS_WORKGROUP)];
 
   const main = await gpu.pipeline({
     kernel: name,
@@ -298,31 +297,36 @@ async function prepareGemv(
     owned.push(object);
     return object;
   };
+  // A pass of gemv-passes.wgsl over `columns` of each row, one invocation per vec4: params at binding 0.
+  const pass = async (
+    entryPoint: 'gate' | 'reduce',
+    columns: number,
+    fields: Parameters<typeof passParams>[0],
+    bindings: Record<number, GPUBuffer>,
+  ): Promise<DispatchStep> => {
+    const pipeline = await gpu.pipeline({
+      kernel: `${name}.${entryPoint}`,
+      shader: PASSES,
+      entryPoint,
+      constants: { WORKGROUP_SIZE: PASS_WORKGROUP },
+    });
+    const params = own(
+      gpu.uniform(`${name}.${entryPoint}Params`, passParams({ rows: p.rows, quads: columns / 4, ...fields })),
+    );
+    const group = gpu.bindGroup(`${name}.${entryPoint}`, pipeline, { 0: params, ...bindings });
+    return { pipeline, group, grid: [Math.ceil((p.rows * columns) / 4 / PASS_WORKGROUP)] };
+  };
   const steps: DispatchStep[] = [];
   let x = io.x;
   if (p.gate) {
-    const gate = await gpu.pipeline({
-      kernel: `${name}.gate`,
-      shader: PASSES,
-      entryPoint: 'gate',
-      constants: { WORKGROUP_SIZE: PASS_WORKGROUP },
-    });
     x = own(gpu.buffer(`${name}.gated`, rowsBytes(layout.kPadded)));
-    const params = own(
-      gpu.uniform(
-        `${name}.gateParams`,
-        passParams({
-          rows: p.rows,
-          quads: layout.kPadded / 4,
-          in_stride4: layout.xStride / 4,
-          in_offset4: layout.gateOffset / 4,
-          k: p.k,
-          act: p.gate === 'gelu' ? 0 : 1,
-        }),
-      ),
-    );
-    const group = gpu.bindGroup(`${name}.gate`, gate, { 0: params, 1: io.x, 2: x });
-    steps.push({ pipeline: gate, group, grid: passGrid((p.rows * layout.kPadded) / 4) });
+    const gate = {
+      in_stride4: layout.xStride / 4,
+      in_offset4: layout.gateOffset / 4,
+      k: p.k,
+      act: p.gate === 'gelu' ? 0 : 1,
+    };
+    steps.push(await pass('gate', layout.kPadded, gate, { 1: io.x, 2: x }));
   }
   const direct = plan.totalSplits === 1;
   const out = direct
@@ -353,25 +357,8 @@ async function prepareGemv(
     steps.push({ pipeline: main, group, grid: [plan.columnGroups, piece.splits] });
   }
   if (!direct) {
-    const reduce = await gpu.pipeline({
-      kernel: `${name}.reduce`,
-      shader: PASSES,
-      entryPoint: 'reduce',
-      constants: { WORKGROUP_SIZE: PASS_WORKGROUP },
-    });
-    const params = own(
-      gpu.uniform(
-        `${name}.reduceParams`,
-        passParams({
-          rows: p.rows,
-          quads: layout.nPadded / 4,
-          splits: plan.totalSplits,
-          has_residual: Boolean(p.residual),
-        }),
-      ),
-    );
-    const group = gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 3: out, 4: residual, 5: io.y });
-    steps.push({ pipeline: reduce, group, grid: passGrid((p.rows * layout.nPadded) / 4) });
+    const reduce = { splits: plan.totalSplits, has_residual: Boolean(p.residual) };
+    steps.push(await pass('reduce', layout.nPadded, reduce, { 3: out, 4: residual, 5: io.y }));
   }
   return dispatchRun(steps, owned);
 }
