@@ -49,30 +49,21 @@ export async function attentionProblem(
   };
 }
 
-/** An attention kernel prepared on a case's data: q, k, v uploaded, o allocated. */
+/**
+ * An attention kernel prepared on a case's data: q, k, v uploaded, o allocated. With `rotate`, over a
+ * working set no cache can serve (decode streams its KV cache): set 0 holds the case's data (what
+ * verification checks), the other sets the same q with random K and V.
+ */
 export async function attentionCall(
   ctx: JobContext,
   kernel: AttentionKernel,
   c: AttentionCase,
   label: string,
+  rotate = false,
 ): Promise<Runnable> {
   const data = attentionData(c);
   const problem = await attentionProblem(ctx, c, data);
-  return kernelCall(ctx, label, attentionBuffers(ctx.gpu, kernel, problem, data));
-}
-
-/**
- * A decode kernel prepared over a working set no cache can serve: set 0 holds the case's data (what
- * verification checks), the other sets the same q with random K and V.
- */
-export async function decodeWorkingSetCall(
-  ctx: JobContext,
-  kernel: AttentionKernel,
-  c: AttentionCase,
-  label: string,
-): Promise<Runnable> {
-  const data = attentionData(c);
-  const problem = await attentionProblem(ctx, c, data);
+  if (!rotate) return kernelCall(ctx, label, attentionBuffers(ctx.gpu, kernel, problem, data));
   const plan = workingSetFor(ctx.gpu, kernel.cost(problem).bytes);
   return rotatingCall(ctx, label, plan, (set) =>
     attentionBuffers(
@@ -121,9 +112,7 @@ export const attentionAdapter: FamilyAdapter = {
       // Only jobs compared with a dense baseline report a density (speedupVsDense's ideal 1/density).
       density: job.baseline ? problem.mask?.density : undefined,
       prepare: (checked, label) =>
-        streams && checked === c
-          ? decodeWorkingSetCall(ctx, kernel, c, label)
-          : attentionCall(ctx, kernel, checked as AttentionCase, label),
+        attentionCall(ctx, kernel, checked as AttentionCase, label, streams && checked === c),
       async check(checked, output) {
         const small = checked as AttentionCase;
         const smallData = small === c ? data : attentionData(small);
