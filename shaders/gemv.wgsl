@@ -165,7 +165,27 @@ fn column_scales(pair: vec2<u32>) -> vec4<f32> {
   return vec4(halves(pair.x), halves(pair.y));
 }
 
+// Word rows m … m+3 of the lane's 4 columns (i = its word in row m): one coalesced 16-byte load per
+// lane and row, all four issued before any is used, 64 bytes in flight per lane (what a GPU needs to
+// cover memory latency).
+struct Words {
+  w0: vec4<u32>,
+  w1: vec4<u32>,
+  w2: vec4<u32>,
+  w3: vec4<u32>,
+}
+
+fn four_rows(i: u32) -> Words {
+  let nq = params.nq;
+  return Words(w[i], w[i + nq], w[i + 2u * nq], w[i + 3u * nq]);
+}
+
 // grid (every entry point): (ceil(nq / WORKGROUP_SIZE), splits of this dispatch).
+
+// f32: word rows 4m … 4m+3 of the lane's 4 columns (k 4m … 4m+3) as four k rows.
+fn quad_f32(q: Words) -> Quad {
+  return Quad(bitcast<vec4<f32>>(q.w0), bitcast<vec4<f32>>(q.w1), bitcast<vec4<f32>>(q.w2), bitcast<vec4<f32>>(q.w3));
+}
 
 // f32: a step is 4 word rows (k 4·step … +3), already 64 bytes in flight per lane (UNROLL unused).
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -177,14 +197,7 @@ fn main_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
   }
   let range = split_steps(wid.y);
   for (var step = range.x; step < range.y; step++) {
-    let i = (4u * step - params.row_base) * nq + c;
-    let d = Quad(
-      bitcast<vec4<f32>>(w[i]),
-      bitcast<vec4<f32>>(w[i + nq]),
-      bitcast<vec4<f32>>(w[i + 2u * nq]),
-      bitcast<vec4<f32>>(w[i + 3u * nq]),
-    );
-    accumulate(step, d);
+    accumulate(step, quad_f32(four_rows((4u * step - params.row_base) * nq + c)));
   }
   finish(c, wid.y, vec4(1.0));
 }
@@ -217,15 +230,11 @@ fn main_f16(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
   }
   let range = split_steps(wid.y);
   var step = range.x;
-  // Two steps (four word rows) per trip, loaded before any is used: 64 bytes in flight per lane.
+  // Two steps (four word rows) per trip, loaded before any is used.
   for (; UNROLL && step + 2u <= range.y; step += 2u) {
-    let i = (2u * step - params.row_base) * nq + c;
-    let w0 = w[i];
-    let w1 = w[i + nq];
-    let w2 = w[i + 2u * nq];
-    let w3 = w[i + 3u * nq];
-    accumulate(step, quad_f16(w0, w1));
-    accumulate(step + 1u, quad_f16(w2, w3));
+    let q = four_rows((2u * step - params.row_base) * nq + c);
+    accumulate(step, quad_f16(q.w0, q.w1));
+    accumulate(step + 1u, quad_f16(q.w2, q.w3));
   }
   for (; step < range.y; step++) {
     let i = (2u * step - params.row_base) * nq + c;
@@ -258,17 +267,13 @@ fn main_int8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_i
   }
   let range = split_steps(wid.y);
   var step = range.x;
-  // Four word rows per trip, loaded before any is used: 64 bytes in flight per lane.
+  // Four word rows per trip, loaded before any is used.
   for (; UNROLL && step + 4u <= range.y; step += 4u) {
-    let i = (step - params.row_base) * nq + c;
-    let w0 = w[i];
-    let w1 = w[i + nq];
-    let w2 = w[i + 2u * nq];
-    let w3 = w[i + 3u * nq];
-    accumulate(step, quad_int8(w0));
-    accumulate(step + 1u, quad_int8(w1));
-    accumulate(step + 2u, quad_int8(w2));
-    accumulate(step + 3u, quad_int8(w3));
+    let q = four_rows((step - params.row_base) * nq + c);
+    accumulate(step, quad_int8(q.w0));
+    accumulate(step + 1u, quad_int8(q.w1));
+    accumulate(step + 2u, quad_int8(q.w2));
+    accumulate(step + 3u, quad_int8(q.w3));
   }
   for (; step < range.y; step++) {
     accumulate(step, quad_int8(w[(step - params.row_base) * nq + c]));
@@ -330,17 +335,13 @@ fn main_int4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_i
     let group = step / params.group_steps;
     let group_end = min((group + 1u) * params.group_steps, last);
     let s = column_scales(scales[group * nq + c]);
-    // Four word rows per trip, loaded before any is used: 64 bytes in flight per lane.
+    // Four word rows per trip, loaded before any is used.
     for (; UNROLL && step + 4u <= group_end; step += 4u) {
-      let i = (step - params.row_base) * nq + c;
-      let v0 = bitcast<vec4<i32>>(w[i]);
-      let v1 = bitcast<vec4<i32>>(w[i + nq]);
-      let v2 = bitcast<vec4<i32>>(w[i + 2u * nq]);
-      let v3 = bitcast<vec4<i32>>(w[i + 3u * nq]);
-      accumulate8(2u * step, v0, s);
-      accumulate8(2u * step + 2u, v1, s);
-      accumulate8(2u * step + 4u, v2, s);
-      accumulate8(2u * step + 6u, v3, s);
+      let q = four_rows((step - params.row_base) * nq + c);
+      accumulate8(2u * step, bitcast<vec4<i32>>(q.w0), s);
+      accumulate8(2u * step + 2u, bitcast<vec4<i32>>(q.w1), s);
+      accumulate8(2u * step + 4u, bitcast<vec4<i32>>(q.w2), s);
+      accumulate8(2u * step + 6u, bitcast<vec4<i32>>(q.w3), s);
     }
     for (; step < group_end; step++) {
       accumulate8(2u * step, bitcast<vec4<i32>>(w[(step - params.row_base) * nq + c]), s);
