@@ -159,6 +159,59 @@ function withinTarget(samples: readonly number[]): boolean {
   return relativeHalfWidth(median(sorted), ci) <= MEASURE_RULES.targetRelativeCI;
 }
 
+/** Milliseconds since the call. */
+function stopwatch(): () => number {
+  const started = performance.now();
+  return () => performance.now() - started;
+}
+
+/**
+ * The sampling loop of measure() and measurePair(): `take(attempt)` takes one sample (or pair) and
+ * says whether it counted. Stops at maxSamples counted; once minSamples count, when `converged()`
+ * (checked every 5 and on the budget: the bootstrap costs a little) or when the budget is spent;
+ * or after 3 · maxSamples attempts that mostly did not count. Returns whether the budget ran out.
+ */
+async function sampleUntilConverged(
+  options: MeasureOptions,
+  elapsed: () => number,
+  counted: () => number,
+  take: (attempt: number) => Promise<boolean>,
+  converged: () => boolean,
+): Promise<boolean> {
+  let attempts = 0;
+  while (counted() < MEASURE_RULES.maxSamples) {
+    throwIfAborted(options.signal);
+    const ok = await take(attempts++);
+    if (!ok && attempts > 3 * MEASURE_RULES.maxSamples) break;
+    if (counted() < MEASURE_RULES.minSamples) continue;
+    const overBudget = elapsed() > options.budgetMs;
+    if ((counted() % 5 === 0 || overBudget) && converged()) break;
+    if (overBudget) return true;
+  }
+  return false;
+}
+
+/** One sampler's statistics, with notes on a spent budget and on dropped samples. */
+function measurement(
+  sampler: Sampler,
+  samples: readonly number[],
+  run: Pick<Measurement, 'plan' | 'notes' | 'warmupRounds' | 'budgetExhausted'> & { droppedBefore: number },
+): Measurement {
+  const latencyMs = summarize(samples);
+  const notes = run.notes;
+  if (run.budgetExhausted) notes.push(budgetNote(latencyMs));
+  const dropped = sampler.dropped - run.droppedBefore;
+  if (dropped > 0) notes.push(`${dropped} sample(s) dropped for zero or negative timestamp deltas`);
+  return {
+    latencyMs,
+    plan: run.plan,
+    warmupRounds: run.warmupRounds,
+    dropped,
+    budgetExhausted: run.budgetExhausted,
+    notes,
+  };
+}
+
 /** Calibrates, warms up and samples one prepared kernel or peer operation; returns per-call statistics in ms. */
 export async function measure(
   sampler: Sampler,
@@ -166,38 +219,27 @@ export async function measure(
   options: MeasureOptions,
 ): Promise<Measurement> {
   const { signal } = options;
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
+  const elapsed = stopwatch();
   const droppedBefore = sampler.dropped;
 
   const { plan, notes } = await calibrate(sampler, options);
   const warmupRounds = await warmUp([{ sampler, plan }], options, elapsed, notes);
 
   const samples: number[] = [];
-  let budgetExhausted = false;
-  let attempts = 0;
-  while (samples.length < MEASURE_RULES.maxSamples) {
-    throwIfAborted(signal);
-    const ms = await takeSample(sampler, plan, signal);
-    attempts++;
-    if (ms !== undefined) samples.push(ms);
-    else if (attempts > 3 * MEASURE_RULES.maxSamples) break;
-    if (samples.length < MEASURE_RULES.minSamples) continue;
-    const overBudget = elapsed() > options.budgetMs;
-    // The bootstrap costs a little: check every few samples, and always when stopping.
-    if ((samples.length % 5 === 0 || overBudget) && withinTarget(samples)) break;
-    if (overBudget) {
-      budgetExhausted = true;
-      break;
-    }
-  }
+  const budgetExhausted = await sampleUntilConverged(
+    options,
+    elapsed,
+    () => samples.length,
+    async () => {
+      const ms = await takeSample(sampler, plan, signal);
+      if (ms !== undefined) samples.push(ms);
+      return ms !== undefined;
+    },
+    () => withinTarget(samples),
+  );
   if (samples.length === 0)
     throw new Error(`${label}: every sample was dropped (zero or negative timestamp deltas)`);
-  const latencyMs = summarize(samples);
-  if (budgetExhausted) notes.push(budgetNote(latencyMs));
-  const dropped = sampler.dropped - droppedBefore;
-  if (dropped > 0) notes.push(`${dropped} sample(s) dropped for zero or negative timestamp deltas`);
-  return { latencyMs, plan, warmupRounds, dropped, budgetExhausted, notes };
+  return measurement(sampler, samples, { plan, notes, warmupRounds, budgetExhausted, droppedBefore });
 }
 
 /** The speed-up of a paired measurement: statistics of the per-pair ratios baseline / candidate. */
@@ -234,8 +276,7 @@ export async function measurePair(
   options: MeasureOptions,
 ): Promise<PairedMeasurement> {
   const { signal } = options;
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
+  const elapsed = stopwatch();
   const droppedBefore = [candidate.dropped, baseline.dropped];
 
   const a = await calibrate(candidate, options);
@@ -254,43 +295,38 @@ export async function measurePair(
   const as: number[] = [];
   const bs: number[] = [];
   const ratios: number[] = [];
-  let budgetExhausted = false;
-  let attempts = 0;
-  while (ratios.length < MEASURE_RULES.maxSamples) {
-    throwIfAborted(signal);
-    const candidateFirst = attempts % 2 === 0;
-    attempts++;
-    let x: number | undefined;
-    let y: number | undefined;
-    if (candidateFirst) {
-      x = await takeSample(candidate, a.plan, signal);
-      y = await takeSample(baseline, b.plan, signal);
-    } else {
-      y = await takeSample(baseline, b.plan, signal);
-      x = await takeSample(candidate, a.plan, signal);
-    }
-    if (x !== undefined) as.push(x);
-    if (y !== undefined) bs.push(y);
-    if (x !== undefined && y !== undefined && x > 0) ratios.push(y / x);
-    else if (attempts > 3 * MEASURE_RULES.maxSamples) break;
-    if (ratios.length < MEASURE_RULES.minSamples) continue;
-    const overBudget = elapsed() > options.budgetMs;
-    if ((ratios.length % 5 === 0 || overBudget) && withinTarget(ratios) && withinTarget(as)) break;
-    if (overBudget) {
-      budgetExhausted = true;
-      break;
-    }
-  }
+  const budgetExhausted = await sampleUntilConverged(
+    options,
+    elapsed,
+    () => ratios.length,
+    async (attempt) => {
+      let x: number | undefined;
+      let y: number | undefined;
+      if (attempt % 2 === 0) {
+        x = await takeSample(candidate, a.plan, signal);
+        y = await takeSample(baseline, b.plan, signal);
+      } else {
+        y = await takeSample(baseline, b.plan, signal);
+        x = await takeSample(candidate, a.plan, signal);
+      }
+      if (x !== undefined) as.push(x);
+      if (y !== undefined) bs.push(y);
+      if (x === undefined || y === undefined || x <= 0) return false;
+      ratios.push(y / x);
+      return true;
+    },
+    () => withinTarget(ratios) && withinTarget(as),
+  );
   if (ratios.length === 0)
     throw new Error(`${label}: every paired sample was dropped (zero or negative timestamp deltas)`);
-  const finish = (sampler: Sampler, samples: number[], own: Calibrated, before: number): Measurement => {
-    const latencyMs = summarize(samples);
-    const notes = [...own.notes, ...pairNotes];
-    if (budgetExhausted) notes.push(budgetNote(latencyMs));
-    const dropped = sampler.dropped - before;
-    if (dropped > 0) notes.push(`${dropped} sample(s) dropped for zero or negative timestamp deltas`);
-    return { latencyMs, plan: own.plan, warmupRounds, dropped, budgetExhausted, notes };
-  };
+  const finish = (sampler: Sampler, samples: number[], own: Calibrated, before: number) =>
+    measurement(sampler, samples, {
+      plan: own.plan,
+      notes: [...own.notes, ...pairNotes],
+      warmupRounds,
+      budgetExhausted,
+      droppedBefore: before,
+    });
   const sortedRatios = [...ratios].sort((p, q) => p - q);
   return {
     candidate: finish(candidate, as, a, droppedBefore[0]),
