@@ -3,7 +3,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, type UniformLayout, type UniformValues } from '../gpu/uniform.ts';
-import type { AttentionProblem } from './types.ts';
+import type { AttentionProblem, CostModel } from './types.ts';
 
 /**
  * Which adapter kind's defaults a kernel takes: its own adapter's unless forced (tests run the
@@ -81,11 +81,6 @@ export function keptPairs(p: AttentionProblem): number {
   return p.heads * p.seqQ * p.seqK * density;
 }
 
-/** Bytes of Q, K, V read once and O written once (f32; K and V of the kvHeads KV heads only). */
-export function ioBytes(p: AttentionProblem): number {
-  return 4 * p.headDim * (2 * p.heads * p.seqQ + 2 * kvHeadsOf(p) * p.seqK);
-}
-
 /** Useful FLOPs: QKᵀ and PV over the pairs that a kernel computes (2 per multiply-add each). */
 export function attentionFlops(pairs: number, headDim: number): number {
   return 4 * pairs * headDim;
@@ -126,4 +121,21 @@ export function kvBytes(p: AttentionProblem, keyRows: number, f16: boolean): num
 /** Bytes of Q read once and O written once (f32). */
 export function qoBytes(p: AttentionProblem): number {
   return 2 * 4 * p.heads * p.seqQ * p.headDim;
+}
+
+/**
+ * The bytes and FLOP model of an attention kernel: Q read and O written once (f32), K and V read once
+ * over `keyRows` rows (f32 or packed f16; default every key), `scratchBytesPerPair` for each pair whose
+ * S or P it writes to memory and reads back, and QKᵀ and PV over `pairs` (default every pair).
+ */
+export function attentionCost(
+  p: AttentionProblem,
+  options: { kvF16?: boolean; keyRows?: number; pairs?: number; scratchBytesPerPair?: number } = {},
+): CostModel {
+  const { kvF16 = false, keyRows = p.seqK, scratchBytesPerPair = 0 } = options;
+  const pairs = options.pairs ?? p.heads * p.seqQ * p.seqK;
+  return {
+    bytes: qoBytes(p) + kvBytes(p, keyRows, kvF16) + scratchBytesPerPair * pairs,
+    flops: attentionFlops(pairs, p.headDim),
+  };
 }

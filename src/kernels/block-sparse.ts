@@ -17,14 +17,7 @@
 // otherwise make small tiles, and a CPU adapter pays per tile).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import {
-  attentionFlops,
-  attentionParams,
-  headGrid,
-  keptPairs,
-  kvBytes,
-  qoBytes,
-} from './attention-common.ts';
+import { attentionCost, attentionParams, headGrid, keptPairs } from './attention-common.ts';
 import {
   FLASH_DEFAULTS,
   FLASH_PARAMS,
@@ -129,10 +122,7 @@ export function createBlockSparse(options: FlashOptions): AttentionKernel {
 
     cost(p: AttentionProblem) {
       const density = p.mask ? p.mask.elementDensity : 1;
-      return {
-        bytes: qoBytes(p) + kvBytes(p, p.seqK * density, kvF16),
-        flops: attentionFlops(keptPairs(p), p.headDim),
-      };
+      return attentionCost(p, { kvF16, keyRows: p.seqK * density, pairs: keptPairs(p) });
     },
   };
 }

@@ -26,15 +26,12 @@ import { uniformLayout } from '../gpu/uniform.ts';
 import {
   type AdapterKind,
   ATTENTION_FIELDS,
-  attentionFlops,
+  attentionCost,
   attentionParams,
   headGrid,
-  ioBytes,
   isSoftwareKind,
-  kvBytes,
   maskLayoutBuffer,
   paddedVec4,
-  qoBytes,
 } from './attention-common.ts';
 import { checkPackedKv, kvBindings, kvFormat } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
@@ -235,10 +232,7 @@ export function createFlash(options: FlashOptions): AttentionKernel {
       return dispatchRun(steps, [params, maskLayout, kv, part]);
     },
 
-    cost(p: AttentionProblem) {
-      const bytes = kvF16 ? qoBytes(p) + kvBytes(p, p.seqK, true) : ioBytes(p);
-      return { bytes, flops: attentionFlops(p.heads * p.seqQ * p.seqK, p.headDim) };
-    },
+    cost: (p) => attentionCost(p, { kvF16 }),
   };
 }
 

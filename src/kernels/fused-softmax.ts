@@ -20,10 +20,9 @@ import { uniformLayout } from '../gpu/uniform.ts';
 import {
   type AdapterKind,
   ATTENTION_FIELDS,
-  attentionFlops,
+  attentionCost,
   attentionParams,
   headGrid,
-  ioBytes,
   isSoftwareKind,
   maskLayoutBuffer,
 } from './attention-common.ts';
@@ -163,10 +162,8 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
       );
     },
 
-    cost(p: AttentionProblem) {
-      const pairs = p.heads * p.seqQ * p.seqK;
-      return { bytes: ioBytes(p) + 2 * 4 * pairs, flops: attentionFlops(pairs, p.headDim) };
-    },
+    // P written once and read once.
+    cost: (p) => attentionCost(p, { scratchBytesPerPair: 2 * 4 }),
   };
 }
 

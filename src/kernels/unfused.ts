@@ -7,9 +7,8 @@ import { uniformLayout } from '../gpu/uniform.ts';
 import {
   type AdapterKind,
   ATTENTION_FIELDS,
-  attentionFlops,
+  attentionCost,
   attentionParams,
-  ioBytes,
   isSoftwareKind,
   maskLayoutBuffer,
 } from './attention-common.ts';
@@ -93,10 +92,8 @@ export function createUnfused(options: UnfusedOptions = {}): AttentionKernel {
       );
     },
 
-    cost(p) {
-      const pairs = p.heads * p.seqQ * p.seqK;
-      return { bytes: ioBytes(p) + 4 * 4 * pairs, flops: attentionFlops(pairs, p.headDim) };
-    },
+    // S written and read, P written and read.
+    cost: (p) => attentionCost(p, { scratchBytesPerPair: 4 * 4 }),
   };
 }
 
