@@ -3,34 +3,8 @@
 // in one pass (timestamps then bracket them all), and dependent dispatches in one pass are ordered.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import type { BlockMask } from './block-mask.ts';
 import type { GemvKernel } from './gemv-common.ts';
-
-/**
- * What a kernel needs of a block mask (src/masks' BlockMask is one): the layout, its CSR and its
- * densities. Kernels take this interface so that they do not depend on the mask builders.
- */
-export interface BlockLayout {
-  readonly blockSize: number;
-  readonly seqQ: number;
-  readonly seqK: number;
-  /** ceil(seqQ / blockSize) × ceil(seqK / blockSize) */
-  readonly rows: number;
-  readonly cols: number;
-  /** rows × cols, row-major, 1 = computed. */
-  readonly layout: Uint8Array;
-  /** rows + 1 offsets into colIndex; the key-block indices of each query block, ascending. */
-  readonly rowPtr: Uint32Array;
-  readonly colIndex: Uint32Array;
-  /** A name for tables and charts ("sliding-window(w=2)"). */
-  readonly pattern: string;
-  /** Fraction of blocks kept. */
-  readonly density: number;
-  readonly nnz: number;
-  /** Fraction of (query, key) elements inside kept blocks. */
-  readonly elementDensity: number;
-  /** Whether element (i, j) lies in a kept block. */
-  allows(i: number, j: number): boolean;
-}
 
 /** `|gpu − ref| ≤ atol + rtol·|ref|`. */
 export interface Tolerance {
@@ -53,7 +27,7 @@ export interface AttentionProblem {
   kvHeads?: number;
   causal: boolean;
   scale: number;
-  mask?: BlockLayout;
+  mask?: BlockMask;
 }
 
 /** f32 storage buffers in the layouts of the library API; they belong to the caller. */

@@ -1,8 +1,9 @@
 // Input validation for attention() and matmul(): every field is checked, with a message that names
 // the field and the limit, before anything is allocated on the GPU.
 
+import type { BlockMask } from './block-mask.ts';
 import { formatBytes } from './limits.ts';
-import type { Activation, AttentionProblem, BlockLayout, MatmulProblem } from './types.ts';
+import type { Activation, AttentionProblem, MatmulProblem } from './types.ts';
 
 /** Largest head dimension any attention kernel accepts (flash keeps a query row in registers). */
 export const MAX_HEAD_DIM = 256;
@@ -21,7 +22,7 @@ export interface AttentionInput {
   kvHeads?: number;
   causal?: boolean;
   scale?: number;
-  mask?: BlockLayout;
+  mask?: BlockMask;
 }
 
 export interface MatmulInput {

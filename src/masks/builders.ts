@@ -6,8 +6,8 @@
 // query, diagonalBlock(shape, r); with seqQ = seqK that is block r. Window, stride and BigBird's
 // window are measured from that block, so every builder works for seqQ ≠ seqK (decode included).
 
+import { BlockMask, checkMaskShape, type MaskShape } from '../kernels/block-mask.ts';
 import { mulberry32 } from '../util/random.ts';
-import { BlockMask, checkMaskShape, type MaskShape } from './block-mask.ts';
 
 /** Largest count a builder option accepts (more blocks than any real layout has). */
 const MAX_OPTION = 1 << 20;

@@ -6,12 +6,12 @@
 //   bigBird(shape, { global, window, random, seed, causal? })
 //   topK(gpu, { q, k, heads, seqQ, seqK, headDim, blockSize, keep, causal? })   chosen on the GPU
 
-import { BlockMask, type MaskShape } from './block-mask.ts';
+import { BlockMask, type MaskShape } from '../kernels/block-mask.ts';
 import { patternBuilders } from './builders.ts';
 import { topK } from './topk.ts';
 
+export { BlockMask, checkMaskShape, type MaskShape } from '../kernels/block-mask.ts';
 export { topKMask } from '../kernels/topk-mask.ts';
-export { BlockMask, checkMaskShape, type MaskShape } from './block-mask.ts';
 export {
   type BigBirdOptions,
   diagonalBlock,

@@ -11,11 +11,11 @@
 // With causal only key blocks up to the diagonal are allowed.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { BlockMask, checkMaskShape } from '../kernels/block-mask.ts';
 import { prepareCall, runOnce } from '../kernels/launch.ts';
 import { checkBinding } from '../kernels/limits.ts';
 import { blockGrid, type TopKIO, type TopKProblem, topKMask } from '../kernels/topk-mask.ts';
 import { checkSize } from '../kernels/validate.ts';
-import { BlockMask, checkMaskShape } from './block-mask.ts';
 import { diagonalBlock } from './builders.ts';
 
 export type { TopKIO, TopKProblem } from '../kernels/topk-mask.ts';

@@ -2,7 +2,7 @@
 // the cached references and masks, the peers, the budget bookkeeping and the run's callbacks.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import type { BlockMask } from '../masks/block-mask.ts';
+import type { BlockMask } from '../kernels/block-mask.ts';
 import type { ParamValue } from '../results/types.ts';
 import type { ReferenceCache } from './cases.ts';
 import type { Peer, PeerName } from './peer.ts';

@@ -12,13 +12,13 @@
 // token's layers into one command buffer.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { BlockMask } from '../kernels/block-mask.ts';
 import { createDecode, decode } from '../kernels/decode.ts';
 import { gate } from '../kernels/gate.ts';
 import { checkBinding, formatBytes } from '../kernels/limits.ts';
 import { normKernels } from '../kernels/norm.ts';
 import { ropeAppend } from '../kernels/rope-append.ts';
 import type { AttentionProblem, KernelRun } from '../kernels/types.ts';
-import { BlockMask } from '../masks/block-mask.ts';
 import { type DecodePlan, keptBlocks, kvValueBytes, type OpBytes, stepBytes } from './decode-plan.ts';
 import {
   createWeights,

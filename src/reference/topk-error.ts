@@ -1,7 +1,7 @@
 // How far attention restricted to a block mask (top-k, say) is from full attention on the same data,
 // both computed by the f64 CPU reference.
 
-import type { BlockLayout } from '../kernels/types.ts';
+import type { BlockMask } from '../kernels/block-mask.ts';
 import type { AttentionInput } from '../kernels/validate.ts';
 import { attentionReference } from './attention.ts';
 
@@ -18,7 +18,7 @@ export interface ApproximationError {
  */
 export function topKApproximationError(
   input: Omit<AttentionInput, 'mask'>,
-  mask: BlockLayout,
+  mask: BlockMask,
 ): ApproximationError {
   const shape = {
     heads: input.heads,

@@ -10,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /**
- * Lowest first. util and gpu know nothing of kernels; kernels nothing of masks (a mask reaches a
- * kernel through the BlockLayout interface); the model builds on kernels and masks; reference and
- * results describe what is computed and measured; '.' is the library API (src/index.ts, api.ts);
- * measure runs it all; peers plug into measure; article reads results; ui shows everything.
+ * Lowest first. util and gpu know nothing of kernels; kernels nothing of masks (the BlockMask type
+ * kernels take is declared in kernels, its builders are in masks); the model builds on kernels and
+ * masks; reference and results describe what is computed and measured; '.' is the library API
+ * (src/index.ts, api.ts); measure runs it all; peers plug into measure; article reads results; ui shows everything.
  */
 const LAYERS = [
   'util',

@@ -1,7 +1,8 @@
 // Block masks: which (query block, key block) tiles of the attention matrix are computed. Stored as
 // the dense 0/1 layout (for kernels that mask element by element) and as CSR over query blocks
 // (row pointers + key-block indices, for kernels that skip blocks). One block size for both axes;
-// the last block of each axis may be ragged.
+// the last block of each axis may be ragged. The type kernels take; its builders (causal, sliding
+// window, top-k …) are src/masks', above the kernels.
 
 export interface MaskShape {
   blockSize: number;
