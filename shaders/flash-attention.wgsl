@@ -124,14 +124,18 @@ fn load_q4(row_base: u32, c4: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), x, vec4<u32>(4u * c4) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.head_dim));
 }
 
-// vec4 c4 of key row `row` (h · seqK + j) of K or V; zero in the padding past the row.
+// KV_F16: a slot's 4 values, packed as f16 pairs (kv-pack.wgsl), as f32.
+fn widen(w: vec2<u32>) -> vec4<f32> {
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+}
+
+// vec4 c4 of key row `row` (h · seqK + j) of K, and of V; zero in the padding past the row.
 fn load_k4(row: u32, c4: u32) -> vec4<f32> {
   let hv = (params.head_dim + 3u) / 4u;
   let index = row * hv + min(c4, hv - 1u);
   var x: vec4<f32>;
   if (KV_F16) {
-    let w = k16[index];
-    x = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+    x = widen(k16[index]);
   } else {
     x = k4[index];
   }
@@ -143,12 +147,63 @@ fn load_v4(row: u32, c4: u32) -> vec4<f32> {
   let index = row * hv + min(c4, hv - 1u);
   var x: vec4<f32>;
   if (KV_F16) {
-    let w = v16[index];
-    x = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+    x = widen(v16[index]);
   } else {
     x = v4[index];
   }
   return select(vec4<f32>(0.0), x, c4 < hv);
+}
+
+// 16 values of a head-dimension row, vec4 c4 … c4 + 3: the score and P·V loops take the head
+// dimension 16 values at a time, in named registers.
+struct Chunk {
+  x0: vec4<f32>,
+  x1: vec4<f32>,
+  x2: vec4<f32>,
+  x3: vec4<f32>,
+}
+
+fn row_chunk(r: ptr<function, Row>, c4: u32) -> Chunk {
+  return Chunk((*r)[c4], (*r)[c4 + 1u], (*r)[c4 + 2u], (*r)[c4 + 3u]);
+}
+
+fn set_row_chunk(r: ptr<function, Row>, c4: u32, x: Chunk) {
+  (*r)[c4] = x.x0;
+  (*r)[c4 + 1u] = x.x1;
+  (*r)[c4 + 2u] = x.x2;
+  (*r)[c4 + 3u] = x.x3;
+}
+
+fn k_chunk(row: u32, c4: u32) -> Chunk {
+  return Chunk(load_k4(row, c4), load_k4(row, c4 + 1u), load_k4(row, c4 + 2u), load_k4(row, c4 + 3u));
+}
+
+fn v_chunk(row: u32, c4: u32) -> Chunk {
+  return Chunk(load_v4(row, c4), load_v4(row, c4 + 1u), load_v4(row, c4 + 2u), load_v4(row, c4 + 3u));
+}
+
+// main: the chunk at slot b of the staged K or V tile.
+fn k_tile_chunk(b: u32) -> Chunk {
+  return Chunk(k_tile[b], k_tile[b + 1u], k_tile[b + 2u], k_tile[b + 3u]);
+}
+
+fn v_tile_chunk(b: u32) -> Chunk {
+  return Chunk(v_tile[b], v_tile[b + 1u], v_tile[b + 2u], v_tile[b + 3u]);
+}
+
+// q · k over a chunk.
+fn dot16(q: Chunk, k: Chunk) -> f32 {
+  return dot(q.x0, k.x0) + dot(q.x1, k.x1) + dot(q.x2, k.x2) + dot(q.x3, k.x3);
+}
+
+// o + p · v over a chunk.
+fn fma16(p: f32, v: Chunk, o: Chunk) -> Chunk {
+  let pv = vec4<f32>(p);
+  return Chunk(fma(pv, v.x0, o.x0), fma(pv, v.x1, o.x1), fma(pv, v.x2, o.x2), fma(pv, v.x3, o.x3));
+}
+
+fn scaled(x: Chunk, f: f32) -> Chunk {
+  return Chunk(x.x0 * f, x.x1 * f, x.x2 * f, x.x3 * f);
 }
 
 // main: copies keys [k0, k0 + n) of query head h's KV head into the tiles, one vec4 slot per invocation and step,
@@ -168,15 +223,10 @@ fn stage_tiles(h: u32, k0: u32, n: u32, t: u32) {
 fn scores_staged(n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    let q0 = (*qr)[c4];
-    let q1 = (*qr)[c4 + 1u];
-    let q2 = (*qr)[c4 + 2u];
-    let q3 = (*qr)[c4 + 3u];
+    let q = row_chunk(qr, c4);
     for (var kk = 0u; kk < tile_loop(n); kk++) {
       if (kk < n) {
-        let b = kk * hv + c4;
-        (*s)[kk] += dot(q0, k_tile[b]) + dot(q1, k_tile[b + 1u]) + dot(q2, k_tile[b + 2u]) +
-          dot(q3, k_tile[b + 3u]);
+        (*s)[kk] += dot16(q, k_tile_chunk(kk * hv + c4));
       }
     }
   }
@@ -216,24 +266,13 @@ fn softmax_probs(n: u32, s: ptr<function, Scores>, run: ptr<function, Running>) 
 fn pv_staged(n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correction: f32) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    var o0 = (*acc)[c4] * correction;
-    var o1 = (*acc)[c4 + 1u] * correction;
-    var o2 = (*acc)[c4 + 2u] * correction;
-    var o3 = (*acc)[c4 + 3u] * correction;
+    var o = scaled(row_chunk(acc, c4), correction);
     for (var kk = 0u; kk < tile_loop(n); kk++) {
       if (kk < n) {
-        let p = vec4<f32>((*s)[kk]);
-        let b = kk * hv + c4;
-        o0 = fma(p, v_tile[b], o0);
-        o1 = fma(p, v_tile[b + 1u], o1);
-        o2 = fma(p, v_tile[b + 2u], o2);
-        o3 = fma(p, v_tile[b + 3u], o3);
+        o = fma16((*s)[kk], v_tile_chunk(kk * hv + c4), o);
       }
     }
-    (*acc)[c4] = o0;
-    (*acc)[c4 + 1u] = o1;
-    (*acc)[c4 + 2u] = o2;
-    (*acc)[c4 + 3u] = o3;
+    set_row_chunk(acc, c4, o);
   }
 }
 
@@ -316,14 +355,9 @@ fn staged_tile(b: Block, k0: u32, n: u32, t: u32, kept_block: bool, qr: ptr<func
 fn scores_direct(first_row: u32, n: u32, offset: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    let q0 = (*qr)[c4];
-    let q1 = (*qr)[c4 + 1u];
-    let q2 = (*qr)[c4 + 2u];
-    let q3 = (*qr)[c4 + 3u];
+    let q = row_chunk(qr, c4);
     for (var kk = 0u; kk < n; kk++) {
-      let row = first_row + kk;
-      let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
-        dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
+      let partial = dot16(q, k_chunk(first_row + kk, c4));
       (*s)[offset + kk] = select((*s)[offset + kk], 0.0, c4 == 0u) + partial;
     }
   }
@@ -366,22 +400,11 @@ fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc:
              correction: f32) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    var o0 = (*acc)[c4] * correction;
-    var o1 = (*acc)[c4 + 1u] * correction;
-    var o2 = (*acc)[c4 + 2u] * correction;
-    var o3 = (*acc)[c4 + 3u] * correction;
+    var o = scaled(row_chunk(acc, c4), correction);
     for (var kk = 0u; kk < n; kk++) {
-      let p = vec4<f32>((*s)[offset + kk]);
-      let row = first_row + kk;
-      o0 = fma(p, load_v4(row, c4), o0);
-      o1 = fma(p, load_v4(row, c4 + 1u), o1);
-      o2 = fma(p, load_v4(row, c4 + 2u), o2);
-      o3 = fma(p, load_v4(row, c4 + 3u), o3);
+      o = fma16((*s)[offset + kk], v_chunk(first_row + kk, c4), o);
     }
-    (*acc)[c4] = o0;
-    (*acc)[c4 + 1u] = o1;
-    (*acc)[c4 + 2u] = o2;
-    (*acc)[c4 + 3u] = o3;
+    set_row_chunk(acc, c4, o);
   }
 }
 
@@ -647,10 +670,7 @@ fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i:
                qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    let q0 = (*qr)[c4];
-    let q1 = (*qr)[c4 + 1u];
-    let q2 = (*qr)[c4 + 2u];
-    let q3 = (*qr)[c4 + 3u];
+    let q = row_chunk(qr, c4);
     var w = w0;
     var done = 0u;
     loop {
@@ -660,9 +680,7 @@ fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i:
       let seg = segment(blocks, w, key_end);
       let take = min(seg.y, n - done);
       for (var kk = 0u; kk < take; kk++) {
-        let row = key_base + seg.x + kk;
-        let partial = dot(q0, load_k4(row, c4)) + dot(q1, load_k4(row, c4 + 1u)) +
-          dot(q2, load_k4(row, c4 + 2u)) + dot(q3, load_k4(row, c4 + 3u));
+        let partial = dot16(q, k_chunk(key_base + seg.x + kk, c4));
         (*s)[done + kk] = select((*s)[done + kk], 0.0, c4 == 0u) + partial;
       }
       done += take;
@@ -690,10 +708,7 @@ fn pv_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, s: ptr
            acc: ptr<function, Row>, correction: f32) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
-    var o0 = (*acc)[c4] * correction;
-    var o1 = (*acc)[c4 + 1u] * correction;
-    var o2 = (*acc)[c4 + 2u] * correction;
-    var o3 = (*acc)[c4 + 3u] * correction;
+    var o = scaled(row_chunk(acc, c4), correction);
     var w = w0;
     var done = 0u;
     loop {
@@ -703,20 +718,12 @@ fn pv_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, s: ptr
       let seg = segment(blocks, w, key_end);
       let take = min(seg.y, n - done);
       for (var kk = 0u; kk < take; kk++) {
-        let p = vec4<f32>((*s)[done + kk]);
-        let row = key_base + seg.x + kk;
-        o0 = fma(p, load_v4(row, c4), o0);
-        o1 = fma(p, load_v4(row, c4 + 1u), o1);
-        o2 = fma(p, load_v4(row, c4 + 2u), o2);
-        o3 = fma(p, load_v4(row, c4 + 3u), o3);
+        o = fma16((*s)[done + kk], v_chunk(key_base + seg.x + kk, c4), o);
       }
       done += take;
       w = advance(w, take, seg.y);
     }
-    (*acc)[c4] = o0;
-    (*acc)[c4 + 1u] = o1;
-    (*acc)[c4 + 2u] = o2;
-    (*acc)[c4 + 3u] = o3;
+    set_row_chunk(acc, c4, o);
   }
 }
 
