@@ -154,18 +154,23 @@ export function toCsv(results: ResultsFile): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The refusal of an import over IMPORT_MAX_CHARS (`size` in `unit`), or undefined when it is within. */
+export function importTooLarge(size: number, unit: 'bytes' | 'characters'): ParseResult | undefined {
+  if (size <= IMPORT_MAX_CHARS) return undefined;
+  return {
+    ok: false,
+    error: `The imported file is too large (${size} ${unit}, the limit is ${IMPORT_MAX_CHARS})`,
+  };
+}
+
 /**
  * Parses the text of an imported JSON file (drag and drop, `--json` output) into validated results.
  * Never throws: too large, not JSON, or not a valid results file all come back as `{ ok: false, error }`.
  */
 export function parseImportedJson(text: string): ParseResult {
   if (typeof text !== 'string') return { ok: false, error: 'The imported file could not be read as text' };
-  if (text.length > IMPORT_MAX_CHARS) {
-    return {
-      ok: false,
-      error: `The imported file is too large (${text.length} characters, the limit is ${IMPORT_MAX_CHARS})`,
-    };
-  }
+  const tooLarge = importTooLarge(text.length, 'characters');
+  if (tooLarge) return tooLarge;
   let json: unknown;
   try {
     json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);

@@ -6,7 +6,7 @@
 import { adapterName, describeAdapter } from '../gpu/adapter-info.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { AdapterDescription } from '../results/types.ts';
-import { h } from './dom.ts';
+import { h, tableWrap } from './dom.ts';
 import { bytes, integer } from './format.ts';
 
 export interface AdapterChoice {
@@ -74,7 +74,7 @@ function featureList(gpu: Gpu): HTMLElement {
   );
 }
 
-function limitTable(gpu: Gpu): HTMLElement {
+function limitTable(gpu: Gpu): HTMLTableElement {
   return h(
     'table',
     { class: 'limits' },
@@ -152,7 +152,7 @@ export function adapterPanel(
       { class: 'more' },
       h('summary', {}, 'Features and limits the kernels use'),
       featureList(gpu),
-      h('div', { class: 'table-wrap' }, limitTable(gpu)),
+      tableWrap(limitTable(gpu)),
     ),
   );
 }

@@ -4,24 +4,17 @@
 // sources, and a data-verdict.
 
 import { ARTICLE, claims, type SelfAuditRow, selfAudit } from '../article/index.ts';
-import { figureText, VERDICT_LABEL } from './claims-view.ts';
-import { h } from './dom.ts';
+import { claimRow, figureText, VERDICT_LABEL } from './claims-view.ts';
+import { h, tableWrap } from './dom.ts';
 
 function selfAuditRow(row: SelfAuditRow): HTMLElement {
   const verdict =
     row.verdict === 'consistent' ? { label: 'Arithmetic holds', kind: 'ok' } : VERDICT_LABEL[row.verdict];
-  return h(
-    'tr',
-    { 'data-claim': row.id, 'data-verdict': row.verdict },
-    h(
-      'td',
-      { class: 'claim' },
-      h('strong', {}, row.title),
-      ...row.quotes.map((quote) => h('q', { class: 'quote' }, quote)),
-    ),
-    h(
-      'td',
-      { class: 'measured' },
+  return claimRow(
+    row.id,
+    row.verdict,
+    [h('strong', {}, row.title), ...row.quotes.map((quote) => h('q', { class: 'quote' }, quote))],
+    [
       ...row.arithmetic.map((line) => h('div', { class: 'formula' }, line)),
       h(
         'details',
@@ -33,13 +26,8 @@ function selfAuditRow(row: SelfAuditRow): HTMLElement {
           ...row.inputs.map((input) => h('li', {}, `${input.name}: ${input.value} (${input.source})`)),
         ),
       ),
-    ),
-    h(
-      'td',
-      { class: 'verdict' },
-      h('span', { class: `badge ${verdict.kind}` }, verdict.label),
-      h('p', { class: 'small' }, row.finding),
-    ),
+    ],
+    [h('span', { class: `badge ${verdict.kind}` }, verdict.label), h('p', { class: 'small' }, row.finding)],
   );
 }
 
@@ -80,9 +68,7 @@ export function articleView(): HTMLElement {
       { class: 'muted' },
       'Arithmetic on the article’s own figures and on public specs (the chip table’s sources); no GPU needed.',
     ),
-    h(
-      'div',
-      { class: 'table-wrap' },
+    tableWrap(
       h(
         'table',
         { class: 'claims', testid: 'article-self' },

@@ -96,6 +96,32 @@ function denseAttention(results: readonly BenchResult[]): BenchResult[] {
   );
 }
 
+/**
+ * One series per label, in the order labels first appear, coloured from the palette in turn. `point`
+ * gives a result's label and point, or undefined to leave it out; a line's points are sorted by x.
+ */
+function seriesBy(
+  results: readonly BenchResult[],
+  point: (r: BenchResult) => [label: string, x: number, y: number] | undefined,
+  line: boolean,
+): PointSeries[] {
+  const groups = new Map<string, [number, number][]>();
+  for (const r of results) {
+    const found = point(r);
+    if (!found) continue;
+    const [label, x, y] = found;
+    const points = groups.get(label) ?? [];
+    points.push([x, y]);
+    groups.set(label, points);
+  }
+  return [...groups].map(([label, points], i) => ({
+    label,
+    points: line ? points.sort((a, b) => a[0] - b[0]) : points,
+    line,
+    color: PALETTE[i % PALETTE.length],
+  }));
+}
+
 function latencyLabel(r: BenchResult): string {
   return `${kernelLabel(r)}${r.params.causal === true ? ' (causal)' : ''}`;
 }
@@ -103,12 +129,11 @@ function latencyLabel(r: BenchResult): string {
 /** Latency against sequence length, one line per kernel: only with two or more sequence lengths. */
 export function latencySpec(results: readonly BenchResult[]): ChartSpec | undefined {
   if (distinctSeqLengths(results).length < 2) return undefined;
-  const groups = new Map<string, [number, number][]>();
-  for (const r of denseAttention(results)) {
-    const points = groups.get(latencyLabel(r)) ?? [];
-    points.push([r.params.seqQ as number, r.latencyMs?.median ?? 0]);
-    groups.set(latencyLabel(r), points);
-  }
+  const series = seriesBy(
+    denseAttention(results),
+    (r) => [latencyLabel(r), r.params.seqQ as number, r.latencyMs?.median ?? 0],
+    true,
+  );
   return {
     id: 'latency',
     title: 'Latency against sequence length',
@@ -118,12 +143,7 @@ export function latencySpec(results: readonly BenchResult[]): ChartSpec | undefi
     yLabel: 'time per call',
     xLog: true,
     yLog: true,
-    series: [...groups].map(([label, points], i) => ({
-      label,
-      points: points.sort((a, b) => a[0] - b[0]),
-      line: true,
-      color: PALETTE[i % PALETTE.length],
-    })),
+    series,
     xFormat: (v) => sig(v),
     yFormat: (v) => duration(v),
   };
@@ -162,17 +182,18 @@ export function sparseSpec(
   results: readonly BenchResult[],
   op: 'attention' | 'decode',
 ): ChartSpec | undefined {
-  const groups = new Map<string, [number, number][]>();
-  for (const r of timed(results)) {
-    if (r.op !== op || r.density === undefined || r.speedupVsDense === undefined) continue;
-    const label =
-      typeof r.params.pattern === 'string' ? `${kernelLabel(r)} · ${r.params.pattern}` : kernelLabel(r);
-    const points = groups.get(label) ?? [];
-    points.push([r.density, r.speedupVsDense]);
-    groups.set(label, points);
-  }
-  if (groups.size === 0) return undefined;
-  const densities = [...groups.values()].flat().map(([d]) => d);
+  const measured = seriesBy(
+    timed(results),
+    (r) => {
+      if (r.op !== op || r.density === undefined || r.speedupVsDense === undefined) return undefined;
+      const label =
+        typeof r.params.pattern === 'string' ? `${kernelLabel(r)} · ${r.params.pattern}` : kernelLabel(r);
+      return [label, r.density, r.speedupVsDense];
+    },
+    true,
+  );
+  if (measured.length === 0) return undefined;
+  const densities = measured.flatMap((s) => s.points.map(([d]) => d));
   const lo = Math.max(0.02, Math.min(...densities) * 0.8);
   const ideal: [number, number][] = [];
   for (let i = 0; i <= 40; i++) {
@@ -194,12 +215,7 @@ export function sparseSpec(
         dash: [6, 5],
         color: '#777777',
       },
-      ...[...groups].map(([label, points], i) => ({
-        label,
-        points: points.sort((a, b) => a[0] - b[0]),
-        line: true,
-        color: PALETTE[i % PALETTE.length],
-      })),
+      ...measured,
     ],
     xFormat: (v) => percent(v),
     yFormat: (v) => ratio(v),
@@ -219,20 +235,13 @@ function rooflineGroup(r: BenchResult): string {
 }
 
 export function rooflineSpec(file: ResultsFile): ChartSpec | undefined {
-  const groups = new Map<string, [number, number][]>();
-  for (const r of rooflineResults(file.results)) {
-    const points = groups.get(rooflineGroup(r)) ?? [];
-    points.push([r.intensity ?? r.flops / r.bytes, r.gflops ?? 0]);
-    groups.set(rooflineGroup(r), points);
-  }
-  if (groups.size === 0) return undefined;
+  const series = seriesBy(
+    rooflineResults(file.results),
+    (r) => [rooflineGroup(r), r.intensity ?? r.flops / r.bytes, r.gflops ?? 0],
+    false,
+  );
+  if (series.length === 0) return undefined;
   const { copyGBps, fmaGflops } = file.ceilings;
-  const series: PointSeries[] = [...groups].map(([label, points], i) => ({
-    label,
-    points,
-    line: false,
-    color: PALETTE[i % PALETTE.length],
-  }));
   if (copyGBps > 0 && fmaGflops > 0) series.unshift(roof(series, copyGBps, fmaGflops));
   return {
     id: 'roofline',

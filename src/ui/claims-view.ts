@@ -26,7 +26,7 @@ import { WEIGHT_FORMATS } from '../model/shapes.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { articleInputs, setArticleInputs } from './article-inputs.ts';
 import { decoderSection } from './decoder-view.ts';
-import { h, replaceChildren } from './dom.ts';
+import { type Child, h, replaceChildren, tableWrap } from './dom.ts';
 import { messageOf } from './error-area.ts';
 import { sig } from './format.ts';
 
@@ -62,10 +62,22 @@ export function figureText(figure: ArticleFigure): string {
   }
 }
 
-function claimsTable(outcomes: ClaimOutcome[], gpu: string): HTMLElement {
+/**
+ * A row of a claims table (the article's claims, and the article against itself): the claim, what
+ * was measured or worked out, the verdict; data-claim and data-verdict name it for tests and links.
+ */
+export function claimRow(id: string, verdict: string, claim: Child[], measured: Child[], judged: Child[]) {
   return h(
-    'div',
-    { class: 'table-wrap' },
+    'tr',
+    { 'data-claim': id, 'data-verdict': verdict },
+    h('td', { class: 'claim' }, ...claim),
+    h('td', { class: 'measured' }, ...measured),
+    h('td', { class: 'verdict' }, ...judged),
+  );
+}
+
+function claimsTable(outcomes: ClaimOutcome[], gpu: string): HTMLElement {
+  return tableWrap(
     h(
       'table',
       { class: 'claims', testid: 'claims' },
@@ -97,32 +109,26 @@ function claimsTable(outcomes: ClaimOutcome[], gpu: string): HTMLElement {
         {},
         ...outcomes.map(({ claim, outcome }) => {
           const verdict = VERDICT_LABEL[outcome.verdict];
-          return h(
-            'tr',
-            { 'data-claim': claim.id, 'data-verdict': outcome.verdict },
-            h(
-              'td',
-              { class: 'claim' },
+          return claimRow(
+            claim.id,
+            outcome.verdict,
+            [
               h('strong', {}, claim.title),
               h('span', { class: 'figure' }, figureText(claim.articleFigure)),
               h('q', { class: 'quote' }, claim.quote),
-            ),
-            h(
-              'td',
-              { class: 'measured' },
+            ],
+            [
               outcome.measured ? h('span', { class: 'value' }, outcome.measured) : null,
               h('span', { class: 'what muted small' }, claim.whatWeMeasure),
-            ),
-            h(
-              'td',
-              { class: 'verdict' },
+            ],
+            [
               h(
                 'span',
                 { class: `badge ${verdict.kind}`, title: VERDICT_MEANING[outcome.verdict] },
                 verdict.label,
               ),
               h('details', {}, h('summary', {}, 'Why'), h('p', {}, outcome.detail)),
-            ),
+            ],
           );
         }),
       ),

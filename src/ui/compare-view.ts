@@ -6,7 +6,7 @@
 import type { ResultsFile } from '../results/types.ts';
 import { displayName } from './adapter-panel.ts';
 import { type ComparedRow, type Comparison, compareRuns } from './compare-model.ts';
-import { type Child, h } from './dom.ts';
+import { type Child, h, tableWrap } from './dom.ts';
 import { duration, integer } from './format.ts';
 import { kernelLabel, problemLabel } from './results-model.ts';
 
@@ -115,9 +115,7 @@ export function compareView(theirs: ResultsFile, ours: ResultsFile): HTMLElement
           { class: 'callout warn' },
           'No configuration matches: the two runs used different sizes (a software adapter runs a scaled-down preset).',
         )
-      : h(
-          'div',
-          { class: 'table-wrap' },
+      : tableWrap(
           h(
             'table',
             { class: 'results' },

@@ -7,7 +7,7 @@ import { chipFloor, chips } from '../model/chips.ts';
 import { printed } from '../model/projection.ts';
 import { models } from '../model/shapes.ts';
 import type { BenchResult, ResultsFile } from '../results/types.ts';
-import { h } from './dom.ts';
+import { h, tableWrap } from './dom.ts';
 import { duration } from './format.ts';
 
 const OP_COLOURS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#9d755d'];
@@ -123,9 +123,7 @@ function chipTable(estimate: DecoderEstimate, gpu: string): HTMLElement {
   const rows = chips.map((chip) => ({ chip, floor: chipFloor(chip, config) }));
   const cell = (text: string, cls?: string) => h('td', cls ? { class: cls } : {}, text);
   const measured = estimate.measuredFloor;
-  return h(
-    'div',
-    { class: 'table-wrap' },
+  return tableWrap(
     h(
       'table',
       { class: 'chips', testid: 'chip-table' },

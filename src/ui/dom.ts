@@ -49,6 +49,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/** A table in the wrapper that scrolls it sideways on a narrow screen (style.css .table-wrap). */
+export function tableWrap(table: HTMLTableElement): HTMLDivElement {
+  return h('div', { class: 'table-wrap' }, table);
+}
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** An SVG element (for small icons and sparklines); same rules as h(). */

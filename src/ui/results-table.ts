@@ -3,7 +3,7 @@
 // speed; a noisy timing is marked.
 
 import type { BenchResult, ResultsFile } from '../results/types.ts';
-import { type Child, h, replaceChildren } from './dom.ts';
+import { type Child, h, replaceChildren, tableWrap } from './dom.ts';
 import { duration, percent, ratio, sig } from './format.ts';
 import {
   ceilingWarning,
@@ -130,6 +130,27 @@ function speedUpCell(row: Row): Child[] {
   ];
 }
 
+/** A rate of a verified row, shown where the result has the work it divides (bytes or FLOPs), else '—'. */
+function rateColumn(
+  key: 'gbps' | 'bwUtil' | 'gflops',
+  label: string,
+  title: string,
+  work: 'bytes' | 'flops',
+  format: (value: number) => string,
+): Column {
+  return {
+    key,
+    label,
+    title,
+    numeric: true,
+    value: (r) => timed(r)?.[key],
+    cell: (r) => {
+      const value = timed(r)?.[key];
+      return value !== undefined && r.result[work] > 0 ? format(value) : '—';
+    },
+  };
+}
+
 const COLUMNS: Column[] = [
   {
     key: 'kernel',
@@ -153,31 +174,21 @@ const COLUMNS: Column[] = [
     value: (r) => timed(r)?.latencyMs?.median,
     cell: medianCell,
   },
-  {
-    key: 'gbps',
-    label: 'GB/s',
-    title: 'Compulsory memory traffic of the algorithm ÷ time',
-    numeric: true,
-    value: (r) => timed(r)?.gbps,
-    cell: (r) => (timed(r)?.gbps !== undefined && r.result.bytes > 0 ? sig(timed(r)?.gbps ?? 0) : '—'),
-  },
-  {
-    key: 'bwUtil',
-    label: '% of copy',
-    title: 'GB/s as a share of the copy probe’s bandwidth measured in the same run',
-    numeric: true,
-    value: (r) => timed(r)?.bwUtil,
-    cell: (r) =>
-      timed(r)?.bwUtil !== undefined && r.result.bytes > 0 ? percent(timed(r)?.bwUtil ?? 0) : '—',
-  },
-  {
-    key: 'gflops',
-    label: 'GFLOP/s',
-    title: 'Useful floating-point operations (2 per multiply-add) ÷ time',
-    numeric: true,
-    value: (r) => timed(r)?.gflops,
-    cell: (r) => (timed(r)?.gflops !== undefined && r.result.flops > 0 ? sig(timed(r)?.gflops ?? 0) : '—'),
-  },
+  rateColumn('gbps', 'GB/s', 'Compulsory memory traffic of the algorithm ÷ time', 'bytes', sig),
+  rateColumn(
+    'bwUtil',
+    '% of copy',
+    'GB/s as a share of the copy probe’s bandwidth measured in the same run',
+    'bytes',
+    percent,
+  ),
+  rateColumn(
+    'gflops',
+    'GFLOP/s',
+    'Useful floating-point operations (2 per multiply-add) ÷ time',
+    'flops',
+    sig,
+  ),
   {
     key: 'speedup',
     label: 'Speed-up',
@@ -300,5 +311,5 @@ export function resultsTable(
   };
   render();
   table.append(caption, h('thead', {}, headRow), body);
-  return h('div', { class: 'table-wrap' }, table);
+  return tableWrap(table);
 }

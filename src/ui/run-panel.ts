@@ -3,6 +3,7 @@
 // estimate of the time left (announced politely to screen readers).
 
 import {
+  CONFIG_LIMITS,
   PATTERNS,
   PRESET_NAMES,
   type PresetName,
@@ -73,8 +74,8 @@ interface FieldSpec {
 }
 
 const FIELDS: FieldSpec[] = [
-  { key: 'heads', label: 'Heads', hint: '1–256', kind: 'int' },
-  { key: 'headDim', label: 'Head dimension', hint: 'up to 256', kind: 'int' },
+  { key: 'heads', label: 'Heads', hint: `1–${CONFIG_LIMITS.heads}`, kind: 'int' },
+  { key: 'headDim', label: 'Head dimension', hint: `up to ${CONFIG_LIMITS.headDim}`, kind: 'int' },
   { key: 'seqLens', label: 'Sequence lengths', hint: 'comma-separated, e.g. 256, 512', kind: 'list' },
   { key: 'blockSize', label: 'Block size', hint: 'mask block edge, e.g. 32 or 64', kind: 'int' },
   { key: 'densities', label: 'Densities', hint: 'share of blocks kept, each in (0, 1]', kind: 'list' },

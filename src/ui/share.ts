@@ -2,7 +2,7 @@
 // select by hand), JSON and CSV downloads, and imported JSON files (the file picker or drag and drop),
 // which are hostile input exactly like links.
 
-import { IMPORT_MAX_CHARS, parseImportedJson, toCsv, toJson } from '../results/export.ts';
+import { importTooLarge, parseImportedJson, toCsv, toJson } from '../results/export.ts';
 import { checkPageUrl, defaultLinkBase, PAGE_URL, pageAddress } from '../results/page-url.ts';
 import type { ParseResult } from '../results/schema.ts';
 import { encodeShareLink } from '../results/share-link.ts';
@@ -97,12 +97,8 @@ export function downloadCsv(file: ResultsFile): void {
 /** Reads and validates an imported file; refuses files too large to be results before reading them. */
 export async function readImportedFile(file: File): Promise<ParseResult> {
   // Results files are ASCII almost throughout, so bytes and characters agree; refuse before reading.
-  if (file.size > IMPORT_MAX_CHARS) {
-    return {
-      ok: false,
-      error: `The imported file is too large (${file.size} bytes, the limit is ${IMPORT_MAX_CHARS})`,
-    };
-  }
+  const tooLarge = importTooLarge(file.size, 'bytes');
+  if (tooLarge) return tooLarge;
   let text: string;
   try {
     text = await file.text();
