@@ -4,7 +4,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 import type { KernelRun, ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 
 export type { ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
@@ -47,14 +47,14 @@ export async function prepareStreamProbe(
   checkBinding(gpu, `${kernel} buffer`, p.bytes);
   const workgroups = streamWorkgroups(kernel, p, gpu.adapter.isSoftware);
   checkDispatch(gpu, kernel, [workgroups]);
-  const pipeline = await gpu.pipeline({
+  return onePass(gpu, {
     kernel,
     shader: SHADER,
     entryPoint: `${kernel}_probe`,
     constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
+    bindings: { 0: io.src, 1: io.dst },
+    grid: [workgroups],
   });
-  const group = gpu.bindGroup(kernel, pipeline, [io.src, io.dst]);
-  return dispatchRun([{ pipeline, group, grid: [workgroups] }]);
 }
 
 export const copy: ProbeKernel = {

@@ -8,7 +8,7 @@
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { checkProbeBytes, type ProbeKernel, type ProbeProblem } from './copy.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 
 const NAME = 'fma';
 const SHADER = new URL('../../shaders/fma.wgsl', import.meta.url);
@@ -78,16 +78,15 @@ export const fma: ProbeKernel = {
     checkBinding(gpu, `${NAME} buffer`, p.bytes);
     const [x, y] = grid(p);
     checkDispatch(gpu, NAME, [x, y]);
-    const pipeline = await gpu.pipeline({
+    return onePass(gpu, {
       kernel: NAME,
       shader: SHADER,
       entryPoint: 'main',
       constants: { WORKGROUP_SIZE },
+      params: packUniform(FMA_PARAMS, { iterations, multiplier: MULTIPLIER, addend: ADDEND }),
+      bindings: { 1: io.src, 2: io.dst },
+      grid: [x, y],
     });
-    const words = packUniform(FMA_PARAMS, { iterations, multiplier: MULTIPLIER, addend: ADDEND });
-    const params = gpu.uniform(`${NAME}.params`, words);
-    const group = gpu.bindGroup(NAME, pipeline, [params, io.src, io.dst]);
-    return dispatchRun([{ pipeline, group, grid: [x, y] }], [params]);
   },
 
   reference,

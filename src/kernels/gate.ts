@@ -8,7 +8,7 @@ import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { elementGrid } from './elementwise.ts';
 import type { Gating } from './formats.ts';
 import { checkInvocations } from './limits.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 import type { Kernel } from './types.ts';
 
 export interface GateProblem {
@@ -49,15 +49,15 @@ export const gate: Kernel<GateProblem, GateIO> = {
     }
     checkInvocations(gpu, NAME, WORKGROUP_SIZE);
     const grid = elementGrid(gpu, NAME, p.rows * p.ffn, WORKGROUP_SIZE);
-    const pipeline = await gpu.pipeline({
+    return onePass(gpu, {
       kernel: NAME,
       shader: SHADER,
       entryPoint: 'main',
       constants: { WORKGROUP_SIZE, SWIGLU: p.gating === 'swiglu' ? 1 : 0 },
+      params: packUniform(GATE_PARAMS, { rows: p.rows, ffn: p.ffn }),
+      bindings: { 1: io.up, 2: io.h },
+      grid,
     });
-    const params = gpu.uniform(`${NAME}.params`, packUniform(GATE_PARAMS, { rows: p.rows, ffn: p.ffn }));
-    const group = gpu.bindGroup(NAME, pipeline, { 0: params, 1: io.up, 2: io.h });
-    return dispatchRun([{ pipeline, group, grid }], [params]);
   },
   cost(p) {
     return { bytes: 4 * 3 * p.rows * p.ffn, flops: 10 * p.rows * p.ffn };

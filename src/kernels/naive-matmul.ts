@@ -5,7 +5,7 @@
 
 import { checkBinding, checkDispatch } from './limits.ts';
 import { matmulParams } from './matmul-common.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 import type { MatmulKernel } from './types.ts';
 
 const NAME = 'naive';
@@ -23,16 +23,17 @@ export const naive: MatmulKernel = {
     checkBinding(gpu, `${NAME} c (m × n f32)`, 4 * p.m * p.n);
     const grid = [Math.ceil(p.n / TILE_X), Math.ceil(p.m / TILE_Y)] as const;
     checkDispatch(gpu, NAME, grid);
-    const pipeline = await gpu.pipeline({
+    const noBias = io.bias ? undefined : gpu.buffer(`${NAME}.noBias`, 4);
+    return onePass(gpu, {
       kernel: NAME,
       shader: SHADER,
       entryPoint: 'naive',
       constants: { WG_X: TILE_X, WG_Y: TILE_Y },
+      params: matmulParams(p),
+      bindings: { 1: io.a, 2: io.b, 3: io.bias ?? noBias!, 4: io.c },
+      grid,
+      owned: [noBias],
     });
-    const params = gpu.uniform(`${NAME}.params`, matmulParams(p));
-    const noBias = io.bias ? undefined : gpu.buffer(`${NAME}.noBias`, 4);
-    const group = gpu.bindGroup(NAME, pipeline, [params, io.a, io.b, io.bias ?? noBias!, io.c]);
-    return dispatchRun([{ pipeline, group, grid }], [params, noBias]);
   },
 
   cost: (p) => ({

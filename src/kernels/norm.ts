@@ -9,7 +9,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import type { NormKind } from './formats.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 import type { Kernel } from './types.ts';
 
 /** `struct Params` of norm.wgsl. */
@@ -65,20 +65,17 @@ function createNorm(kind: NormKind): NormKernel {
       checkInvocations(gpu, `${name} workgroupSize`, workgroupSize);
       checkDispatch(gpu, name, [p.rows]);
       checkBinding(gpu, `${name} x (rows × width)`, 4 * p.rows * p.width);
-      const pipeline = await gpu.pipeline({
+      const bindings: Record<number, GPUBuffer> = { 1: io.x, 2: io.gamma, 3: io.y };
+      if (kind === 'layernorm' && io.beta) bindings[4] = io.beta;
+      return onePass(gpu, {
         kernel: name,
         shader: SHADER,
         entryPoint: kind,
         constants: { WORKGROUP_SIZE: workgroupSize },
+        params: packUniform(NORM_PARAMS, { rows: p.rows, width: p.width, eps: p.eps }),
+        bindings,
+        grid: [p.rows],
       });
-      const words = packUniform(NORM_PARAMS, { rows: p.rows, width: p.width, eps: p.eps });
-      const params = gpu.uniform(`${name}.params`, words);
-      const bindings: Record<number, GPUBuffer> = { 0: params, 1: io.x, 2: io.gamma, 3: io.y };
-      if (kind === 'layernorm' && io.beta) bindings[4] = io.beta;
-      return dispatchRun(
-        [{ pipeline, group: gpu.bindGroup(name, pipeline, bindings), grid: [p.rows] }],
-        [params],
-      );
     },
     cost(p) {
       const vectors = kind === 'layernorm' ? 2 : 1;

@@ -10,7 +10,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { elementGrid } from './elementwise.ts';
 import { checkBinding, checkInvocations } from './limits.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 import type { Kernel } from './types.ts';
 
 export interface RopeAppendProblem {
@@ -110,15 +110,13 @@ export const ropeAppend: Kernel<RopeAppendProblem, RopeAppendIO> = {
       ropeCacheBytes(p),
     );
     const grid = elementGrid(gpu, NAME, elements(p), WORKGROUP_SIZE);
-    const pipeline = await gpu.pipeline({
+    const table = gpu.upload(`${NAME}.table`, Float32Array.from(ropeTable(p.headDim, p.position, p.base)));
+    return onePass(gpu, {
       kernel: NAME,
       shader: SHADER,
       entryPoint: 'main',
       constants: { WORKGROUP_SIZE, KV_F16: p.kvF16 ? 1 : 0 },
-    });
-    const params = gpu.uniform(
-      `${NAME}.params`,
-      packUniform(ROPE_APPEND_PARAMS, {
+      params: packUniform(ROPE_APPEND_PARAMS, {
         batch: p.batch,
         heads: p.heads,
         kv_heads: p.kvHeads,
@@ -126,17 +124,10 @@ export const ropeAppend: Kernel<RopeAppendProblem, RopeAppendIO> = {
         capacity: p.capacity,
         position: p.position,
       }),
-    );
-    const table = gpu.upload(`${NAME}.table`, Float32Array.from(ropeTable(p.headDim, p.position, p.base)));
-    const group = gpu.bindGroup(NAME, pipeline, {
-      0: params,
-      1: io.qkv,
-      2: table,
-      3: io.q,
-      4: io.kCache,
-      5: io.vCache,
+      bindings: { 1: io.qkv, 2: table, 3: io.q, 4: io.kCache, 5: io.vCache },
+      grid,
+      owned: [table],
     });
-    return dispatchRun([{ pipeline, group, grid }], [params, table]);
   },
   cost(p) {
     const all = elements(p);

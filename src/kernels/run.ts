@@ -1,7 +1,9 @@
 // The KernelRun most kernels return: a fixed list of dispatches recorded into the caller's open
 // compute pass (in order, so each may read what the one before wrote), and the objects that
-// prepare() created, freed by destroy().
+// prepare() created, freed by destroy(). onePass() is the whole prepare() tail of a kernel of one
+// dispatch: pipeline, uniform, bind group, run.
 
+import type { Gpu, PipelineSpec } from '../gpu/gpu.ts';
 import type { KernelRun } from './types.ts';
 
 /** One dispatch: a pipeline, its bind group 0 and the workgroup counts (missing ones are 1). */
@@ -29,4 +31,24 @@ export function dispatchRun(steps: readonly DispatchStep[], owned: readonly Owne
       for (const object of owned) object?.destroy();
     },
   };
+}
+
+/** A kernel of one dispatch: its pipeline, its packed `struct Params` (bound at 0), the other bindings. */
+export interface OnePass extends PipelineSpec {
+  /** Names the uniform and the bind group (default: kernel, which names and keys the pipeline). */
+  label?: string;
+  params?: ArrayBuffer;
+  bindings: Readonly<Record<number, GPUBuffer>>;
+  grid: readonly number[];
+  /** What else prepare() created for this run (freed after the uniform). */
+  owned?: readonly Owned[];
+}
+
+/** Compiles (or takes from the cache) the pass's pipeline, then uploads its params and binds them. */
+export async function onePass(gpu: Gpu, pass: OnePass): Promise<KernelRun> {
+  const { label = pass.kernel, params: words, bindings, grid, owned = [], ...spec } = pass;
+  const pipeline = await gpu.pipeline(spec);
+  const params = words ? gpu.uniform(`${label}.params`, words) : undefined;
+  const group = gpu.bindGroup(label, pipeline, params ? { 0: params, ...bindings } : bindings);
+  return dispatchRun([{ pipeline, group, grid }], [params, ...owned]);
 }

@@ -18,7 +18,7 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import { matmulParams } from './matmul-common.ts';
-import { dispatchRun } from './run.ts';
+import { onePass } from './run.ts';
 import type { MatmulKernel, MatmulProblem } from './types.ts';
 
 export interface TiledConfig {
@@ -115,8 +115,11 @@ async function prepareTiled(
   const grid = [Math.ceil(p.n / tile.n), Math.ceil(p.m / tile.m)] as const;
   checkDispatch(gpu, name, grid);
   const vec4 = p.k % 4 === 0 && p.n % 4 === 0;
-  const pipeline = await gpu.pipeline({
+  // A vec4 binding needs at least 16 bytes, hence the size of the stand-in bias.
+  const noBias = io.bias ? undefined : gpu.buffer(`${name}.noBias`, 16);
+  return onePass(gpu, {
     kernel: NAME,
+    label: name,
     shader: SHADER,
     entryPoint: vec4 ? 'main_vec4' : 'main_scalar',
     constants: {
@@ -126,12 +129,11 @@ async function prepareTiled(
       STAGED: config.staged ? 1 : 0,
       WIDE: config.wide ? 1 : 0,
     },
+    params: matmulParams(p),
+    bindings: { 1: io.a, 2: io.b, 3: io.bias ?? noBias!, 4: io.c },
+    grid,
+    owned: [noBias],
   });
-  const params = gpu.uniform(`${name}.params`, matmulParams(p));
-  // A vec4 binding needs at least 16 bytes, hence the size of the stand-in bias.
-  const noBias = io.bias ? undefined : gpu.buffer(`${name}.noBias`, 16);
-  const group = gpu.bindGroup(name, pipeline, [params, io.a, io.b, io.bias ?? noBias!, io.c]);
-  return dispatchRun([{ pipeline, group, grid }], [params, noBias]);
 }
 
 const cost = (p: MatmulProblem) => ({
