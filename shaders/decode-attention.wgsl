@@ -6,7 +6,9 @@
 // partials of a row are merged at the end. Dense, or (SPARSE) sparse by visiting only the key
 // quads listed in `visit_meta` (built from the mask's CSR by the module): one word per 4 positions,
 // so the loops are as flat as the dense ones, whatever the lengths of the runs of kept blocks.
-// Three dispatches, as ONNX Runtime's WebGPU decode. The scores pass has two forms:
+// Three dispatches, as ONNX Runtime's WebGPU decode (one query row on a software adapter with
+// subgroups: decode-subgroups.wgsl does scores and values in one pass, then `reduce`). The scores
+// pass has two forms:
 //   scores_tiled (hardware adapters): one workgroup per (KV head, row group, range). Its invocations
 //            load the range's K rows TILE_KEYS at a time into workgroup memory, invocation t taking
 //            vec4 t, t + WORKGROUP_SIZE, … of the tile (the rows of a range lie back to back, so

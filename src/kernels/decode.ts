@@ -3,8 +3,11 @@
 // range's max, and its (max, sum)), `values` (p · V per range) and `reduce` (merges a row's ranges).
 // The scores pass has two paths: tiled (hardware default: a workgroup per KV head and range loads
 // the range's K rows into workgroup memory with neighbouring lanes reading neighbouring vec4, and
-// the query heads of a GQA group score from that one load) and direct (software default: one
-// invocation per range walks its own K rows, no workgroup memory). With a mask it visits only the key blocks kept for these rows
+// the query heads of a GQA group score from that one load) and direct (one invocation per range
+// walks its own K rows, no workgroup memory). Software default for one query row where the adapter
+// has subgroups of one size: scores and values fused into one pass (shaders/decode-subgroups.wgsl:
+// a subgroup per range splits its rows by vec4 columns, online softmax, q loaded once per range),
+// then `reduce`: two dispatches. With a mask it visits only the key blocks kept for these rows
 // (the union of their CSR rows; elements are still checked against the layout when the rows span
 // several mask rows). Declines seqQ > 16.
 // Bytes model: Q read and O written once, K and V read once for the visited key rows (as packed
@@ -19,7 +22,10 @@
 //                  software adapters (finer pieces for a few CPU threads), else workgroupSize
 //   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
 //                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
-//                  scores pass (4 on software adapters, 256 on hardware ones; autotune sweeps it)
+//                  scores pass (4 on software adapters, 256 on hardware ones; autotune sweeps it);
+//                  fused: 512 … 64 leaving 8 workgroups (a CPU adapter pays per workgroup, and the
+//                  fused pass has one per range)
+//   subgroups      the fused pass (software default where it applies; false: the direct passes)
 //   tiled          scores pass path: tiled (hardware) or direct (software), see above
 //   tileKeys       tiled: key positions per tile, a multiple of 4 (the range, or as many as fit
 //                  16 KiB of workgroup memory at hv vec4 each)
@@ -37,19 +43,27 @@ import {
   ATTENTION_FIELDS,
   attentionFlops,
   attentionParams,
-  headGrid,
   isSoftwareKind,
   kvBytes,
-  kvHeadsOf,
   placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
+import {
+  DECODE_DEFAULTS,
+  DECODE_HARDWARE,
+  DECODE_SOFTWARE,
+  fusedWidth,
+  metaWords,
+  planDecode,
+  visitOf,
+} from './decode-split.ts';
 import { checkPackedKv, kvRows } from './kv-pack.ts';
-import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
+const FUSED_SHADER = new URL('../../shaders/decode-subgroups.wgsl', import.meta.url);
 /** `struct Params` of decode-attention.wgsl: the shared fields, then the split's plan. */
 export const DECODE_PARAMS = uniformLayout('Params', [
   ...ATTENTION_FIELDS,
@@ -62,10 +76,10 @@ export const DECODE_PARAMS = uniformLayout('Params', [
   ['_pad3', 'u32'],
   ['layout_offset', 'u32'],
 ]);
+export { DECODE_DEFAULTS, type DecodePlan, decodeDefaults, fusedWidth, planDecode } from './decode-split.ts';
+
 /** Longest query decode accepts. */
 export const DECODE_MAX_ROWS = 16;
-/** ROWS of a row group when seqQ > 1. */
-const ROWS_PER_GROUP = 4;
 
 export interface DecodeOptions {
   name: string;
@@ -87,176 +101,14 @@ export interface DecodeOptions {
   tiled?: boolean;
   /** Tiled scores pass: key positions per tile (a multiple of 4); as many as fit when absent. */
   tileKeys?: number;
+  /**
+   * Scores and values fused in one pass, a subgroup per key range (one query row, headDim a
+   * multiple of 4 and at most 16 · subgroup size, subgroups of one size): default on software
+   * adapters with the scores pass direct; true requires the `subgroups` feature; false never.
+   */
+  subgroups?: boolean;
   /** Take this adapter kind's defaults instead of the device's own. */
   adapterKind?: AdapterKind;
-}
-
-/** Workgroup memory the tiled scores pass allows itself for a tile of K rows. */
-const TILE_BYTES = 16384;
-
-export const DECODE_DEFAULTS = { workgroupSize: 64 } as const;
-/** Range lengths and the scores-pass workgroups wanted, per adapter kind. */
-const DECODE_HARDWARE = { minWorkgroups: 256, minRange: 8, maxRange: 64, lanes: 1, scoresWorkgroupSize: 64 };
-/**
- * A CPU adapter hands workgroups to a few threads whole: the scores pass (one invocation per range)
- * has few of them, and a ragged last one per head left one thread with most of the work (SwiftShader:
- * with 77 ranges per head, workgroups of 64 and 13). Workgroups of 16 even that out.
- */
-const DECODE_SOFTWARE = { minWorkgroups: 4, minRange: 16, maxRange: 64, lanes: 4, scoresWorkgroupSize: 16 };
-
-/** The split target and values-pass columns decode uses on this kind of adapter unless told. */
-export function decodeDefaults(isSoftware: boolean): { minWorkgroups: number; lanes: number } {
-  const { minWorkgroups, lanes } = isSoftware ? DECODE_SOFTWARE : DECODE_HARDWARE;
-  return { minWorkgroups, lanes };
-}
-
-/**
- * What decode walks: quads of 4 positions. Dense: position = key. Sparse: the kept key blocks back
- * to back, each padded to a multiple of 4 positions (so 4 positions never straddle two blocks),
- * listed one word per quad (first key · 4 + keys in it − 1) so that the shader's loops stay flat
- * however short the runs of kept blocks are.
- */
-interface Visit {
-  /** Sparse: the quad table (unpadded). */
-  quads?: Uint32Array;
-  positions: number;
-  /** Key rows inside the visited blocks (for the bytes model). */
-  keyRows: number;
-  /** Mask layout for per-element checks, when the rows span several mask rows. */
-  layout?: Uint8Array;
-}
-
-function visitOf(p: AttentionProblem): Visit {
-  const mask = p.mask;
-  if (!mask) return { positions: Math.ceil(p.seqK / 4) * 4, keyRows: p.seqK };
-  const kept = new Uint8Array(mask.cols);
-  for (let n = 0; n < mask.nnz; n++) kept[mask.colIndex[n]] = 1;
-  const perBlock = Math.ceil(mask.blockSize / 4);
-  const quads = new Uint32Array(mask.cols * perBlock);
-  let count = 0;
-  let keyRows = 0;
-  for (let col = 0; col < mask.cols; col++) {
-    if (!kept[col]) continue;
-    const first = col * mask.blockSize;
-    const keys = Math.min(mask.blockSize, p.seqK - first);
-    keyRows += keys;
-    for (let at = 0; at < keys; at += 4) quads[count++] = (first + at) * 4 + Math.min(4, keys - at) - 1;
-  }
-  return {
-    quads: quads.subarray(0, count),
-    positions: 4 * count,
-    keyRows,
-    layout: mask.rows > 1 ? mask.layout : undefined,
-  };
-}
-
-/**
- * visit_meta: the quad table padded to every position of the ranges (seqK · 4: no keys), then
- * (when needed) the layout; layoutOffset 0 means no layout.
- */
-function metaWords(
-  p: AttentionProblem,
-  visit: Visit,
-  plan: DecodePlan,
-): { words: Uint32Array; layoutOffset: number } {
-  if (!visit.quads) return { words: new Uint32Array(1), layoutOffset: 0 };
-  const tableLength = (plan.ranges * plan.rangeKeys) / 4;
-  const words = new Uint32Array(tableLength + (visit.layout?.length ?? 0));
-  words.fill(p.seqK * 4, 0, tableLength);
-  words.set(visit.quads);
-  if (!visit.layout) return { words, layoutOffset: 0 };
-  words.set(visit.layout, tableLength);
-  return { words, layoutOffset: tableLength };
-}
-
-/** How one call splits its work. */
-export interface DecodePlan {
-  hv: number;
-  rows: number;
-  rowGroups: number;
-  /** Positions per range (a multiple of 4): keys scored by one invocation, one partial per row. */
-  rangeKeys: number;
-  ranges: number;
-  /** Values pass: vec4 output columns per invocation. */
-  lanes: number;
-  /** Tiled scores pass: key positions per tile (0: the direct path). */
-  tileKeys: number;
-  grids: { scores: number[]; values: number[]; reduce: number[] };
-}
-
-/**
- * Picks the range length over the visited positions (the kept keys, not seqK): the longest
- * (fewest partials) whose scores pass still has minWorkgroups workgroups in flight, at least
- * minRange keys; a given rangeKeys wins. Tiled: one scores workgroup per (KV head, row group,
- * range), and tiles of tileKeys positions (given, or as many as TILE_BYTES holds, at most the range).
- */
-export function planDecode(
-  gpu: Gpu,
-  p: AttentionProblem,
-  positions: number,
-  workgroupSize: { scores: number; values: number },
-  limits: { minWorkgroups: number; minRange: number; maxRange: number; lanes: number },
-  rangeKeys?: number,
-  tiled?: { tileKeys?: number },
-): DecodePlan {
-  const hv = Math.ceil(p.headDim / 4);
-  const rows = p.seqQ === 1 ? 1 : ROWS_PER_GROUP;
-  const rowGroups = Math.ceil(p.seqQ / rows);
-  const [y, z] = headGrid(gpu, p.heads);
-  const kvHeads = kvHeadsOf(p);
-  const [kvY, kvZ] = headGrid(gpu, kvHeads);
-  const scoresWorkgroups = (range: number) => {
-    const items = rowGroups * Math.max(1, Math.ceil(positions / range));
-    return tiled ? items : Math.ceil(items / workgroupSize.scores);
-  };
-  let range = rangeKeys;
-  if (range === undefined) {
-    range = limits.minRange;
-    for (let candidate = limits.maxRange; candidate > limits.minRange; candidate /= 2) {
-      if (scoresWorkgroups(candidate) * (tiled ? kvHeads : p.heads) >= limits.minWorkgroups) {
-        range = candidate;
-        break;
-      }
-    }
-  }
-  if (!Number.isInteger(range) || range < 4 || range % 4 !== 0) {
-    throw new Error(`decode.rangeKeys: expected a positive multiple of 4, got ${range}`);
-  }
-  const ranges = Math.max(1, Math.ceil(positions / range));
-  if (![1, 2, 4].includes(limits.lanes)) {
-    throw new Error(`decode.lanes: expected 1, 2 or 4, got ${limits.lanes}`);
-  }
-  // Four query rows per group already share each table entry and p load four ways.
-  const lanes = rows === 1 ? limits.lanes : 1;
-  let tileKeys = 0;
-  if (tiled) {
-    // (tileKeys + 1) · hv vec4: the shader skews each column's rows by one vec4 (bank conflicts).
-    const fit =
-      Math.floor((Math.min(TILE_BYTES, gpu.limits.maxComputeWorkgroupStorageSize) / (16 * hv) - 1) / 4) * 4;
-    tileKeys = tiled.tileKeys ?? Math.min(range, fit);
-    if (!Number.isInteger(tileKeys) || tileKeys < 4 || tileKeys % 4 !== 0) {
-      throw new Error(`decode.tileKeys: expected a positive multiple of 4, got ${tileKeys}`);
-    }
-    checkWorkgroupMemory(
-      gpu,
-      `decode.tileKeys (${tileKeys} keys × headDim ${p.headDim})`,
-      16 * (tileKeys + 1) * hv,
-    );
-  }
-  return {
-    hv,
-    rows,
-    rowGroups,
-    rangeKeys: range,
-    ranges,
-    lanes,
-    tileKeys,
-    grids: {
-      scores: tiled ? [scoresWorkgroups(range), kvY, kvZ] : [scoresWorkgroups(range), y, z],
-      values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize.values), y, z],
-      reduce: [p.seqQ, y, z],
-    },
-  };
 }
 
 function declineLongQueries(p: AttentionProblem): string | undefined {
@@ -276,6 +128,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       : 'Split-K for 1–16 query rows over long KV: partials per key range, then a reduction; dense or sparse.',
 
     decline: declineLongQueries,
+    features: options.subgroups ? ['subgroups' as GPUFeatureName] : undefined,
 
     async prepare(gpu: Gpu, p, io) {
       const reason = declineLongQueries(p);
@@ -284,6 +137,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const software = isSoftwareKind(gpu, options.adapterKind);
       const defaults = software ? DECODE_SOFTWARE : DECODE_HARDWARE;
       const tiled = options.tiled ?? !software;
+      const width = fusedWidth(gpu, p, !tiled && (options.subgroups ?? software));
       const scoresWorkgroupSize =
         options.scoresWorkgroupSize ?? options.workgroupSize ?? defaults.scoresWorkgroupSize;
       const plan = planDecode(
@@ -298,9 +152,12 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         },
         options.rangeKeys,
         tiled ? { tileKeys: options.tileKeys } : undefined,
+        width !== undefined,
       );
       const partBytes = p.heads * p.seqQ * plan.ranges * (plan.hv + 1) * 16;
-      const probBytes = 4 * p.heads * plan.rowGroups * plan.rows * plan.ranges * plan.rangeKeys;
+      const probBytes = plan.fused
+        ? 4
+        : 4 * p.heads * plan.rowGroups * plan.rows * plan.ranges * plan.rangeKeys;
       checkInvocations(gpu, `${name} workgroupSize`, workgroupSize);
       checkInvocations(gpu, `${name} scoresWorkgroupSize`, scoresWorkgroupSize);
       const reduceWorkgroupSize = Math.max(workgroupSize, plan.hv);
@@ -318,8 +175,9 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         LANES: plan.lanes,
         ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: (plan.tileKeys + 1) * plan.hv } : {}),
       };
-      const [scores, values, reduce] = await Promise.all(
-        (['scores', 'values', 'reduce'] as const).map((entryPoint) =>
+      const passes = plan.fused ? (['reduce'] as const) : (['scores', 'values', 'reduce'] as const);
+      const pipelines = await Promise.all(
+        passes.map((entryPoint) =>
           gpu.pipeline({
             kernel: name,
             shader: SHADER,
@@ -336,6 +194,22 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           }),
         ),
       );
+      const reduce = pipelines[pipelines.length - 1];
+      const fused =
+        width === undefined
+          ? undefined
+          : await gpu.pipeline({
+              kernel: name,
+              shader: FUSED_SHADER,
+              entryPoint: 'range_attention',
+              constants: {
+                WORKGROUP_SIZE: width,
+                COLS: Math.ceil(plan.hv / width),
+                EVEN: plan.hv % width === 0 ? 1 : 0,
+                KV_F16: constants.KV_F16,
+                SPARSE: constants.SPARSE,
+              },
+            });
       const meta = metaWords(p, visit, plan);
       const params = gpu.uniform(
         `${name}.params`,
@@ -351,12 +225,32 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const metaBuffer = gpu.upload(`${name}.meta`, meta.words);
       const part = gpu.buffer(`${name}.partials`, partBytes);
       const probs = gpu.buffer(`${name}.probabilities`, probBytes);
+      const reduceStep = {
+        pipeline: reduce,
+        group: gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }),
+        grid: plan.grids.reduce,
+      };
       const packed = prepacked
         ? { k: io.k, v: io.v, destroy() {} }
         : kvF16
           ? await kvRows(gpu, name, p, io, 'f16')
           : undefined;
       const placeholder = placeholderBuffer(gpu, `${name}.unused`);
+      const owned = [params, metaBuffer, part, probs, packed, placeholder];
+      if (fused) {
+        const group = gpu.bindGroup(`${name}.fused`, fused, {
+          0: params,
+          4: metaBuffer,
+          5: part,
+          6: packed?.k ?? placeholder,
+          7: packed?.v ?? placeholder,
+          10: io.q,
+          11: kvF16 ? placeholder : io.k,
+          12: kvF16 ? placeholder : io.v,
+        });
+        return dispatchRun([{ pipeline: fused, group, grid: plan.grids.scores }, reduceStep], owned);
+      }
+      const [scores, values] = pipelines;
       const steps = [
         {
           pipeline: scores,
@@ -386,13 +280,9 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           }),
           grid: plan.grids.values,
         },
-        {
-          pipeline: reduce,
-          group: gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }),
-          grid: plan.grids.reduce,
-        },
+        reduceStep,
       ];
-      return dispatchRun(steps, [params, metaBuffer, part, probs, packed, placeholder]);
+      return dispatchRun(steps, owned);
     },
 
     cost(p: AttentionProblem) {

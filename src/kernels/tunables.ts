@@ -158,6 +158,8 @@ interface DecodeConfig {
   scoresWorkgroupSize: number;
   /** Scores pass path: through K tiles in workgroup memory (true), direct (false), or (absent) the adapter kind's. */
   tiled?: boolean;
+  /** false: never the fused one-row pass (absent: where it applies, on software adapters). */
+  subgroups?: boolean;
 }
 
 const MAX_DECODE_WORKGROUPS = 1 << 16;
@@ -169,13 +171,15 @@ function decodeFits(config: DecodeConfig): boolean {
     config.minWorkgroups <= MAX_DECODE_WORKGROUPS &&
     [1, 2, 4].includes(config.lanes) &&
     [0, 16, 32, 64, 128].includes(config.scoresWorkgroupSize) &&
-    (config.tiled === undefined || typeof config.tiled === 'boolean')
+    (config.tiled === undefined || typeof config.tiled === 'boolean') &&
+    (config.subgroups === undefined || config.subgroups === false)
   );
 }
 
 function decodeCandidate(config: DecodeConfig): TuneCandidate {
-  const { minWorkgroups, lanes, scoresWorkgroupSize, tiled } = config;
-  const path = tiled === undefined ? '' : tiled ? ',tiled' : ',direct';
+  const { minWorkgroups, lanes, scoresWorkgroupSize, tiled, subgroups } = config;
+  const path =
+    (tiled === undefined ? '' : tiled ? ',tiled' : ',direct') + (subgroups === false ? ',unfused' : '');
   const label = `decode[w${minWorkgroups},l${lanes}${scoresWorkgroupSize ? `,s${scoresWorkgroupSize}` : ''}${path}]`;
   const kernel = createDecode({
     name: label,
@@ -183,6 +187,7 @@ function decodeCandidate(config: DecodeConfig): TuneCandidate {
     lanes,
     ...(scoresWorkgroupSize ? { scoresWorkgroupSize } : {}),
     ...(tiled === undefined ? {} : { tiled }),
+    ...(subgroups === false ? { subgroups } : {}),
   });
   return { label, config: { ...config }, kernel };
 }
@@ -211,6 +216,8 @@ export const decodeTunable: Tunable = {
         [d.lanes, otherLanes].map((lanes) => ({ minWorkgroups, lanes, scoresWorkgroupSize: 0 })),
       ),
       { ...d, scoresWorkgroupSize: otherScores },
+      // Software adapters: the direct passes where the fused one would apply.
+      ...(gpu.adapter.isSoftware ? [{ ...d, subgroups: false }] : []),
       { ...d, tiled: otherPath },
       { ...other, scoresWorkgroupSize: otherScores, tiled: otherPath },
     ];
@@ -228,6 +235,7 @@ export const decodeTunable: Tunable = {
       lanes: Number(raw.lanes),
       scoresWorkgroupSize: Number(raw.scoresWorkgroupSize ?? 0),
       ...(raw.tiled === undefined ? {} : { tiled: raw.tiled as boolean }),
+      ...(raw.subgroups === undefined ? {} : { subgroups: raw.subgroups as boolean }),
     };
     return decodeFits(config) ? decodeCandidate(config) : undefined;
   },

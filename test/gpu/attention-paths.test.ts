@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
 import { createBlockSparse } from '../../src/kernels/block-sparse.ts';
-import { createDecode } from '../../src/kernels/decode.ts';
+import { createDecode, fusedWidth } from '../../src/kernels/decode.ts';
 import { createFlash } from '../../src/kernels/flash.ts';
 import { createFusedSoftmax } from '../../src/kernels/fused-softmax.ts';
 import { missingFeatures } from '../../src/kernels/registry.ts';
@@ -84,6 +84,17 @@ const DECODE: Case[] = [
     seqK: 777,
     headDim: 24,
     mask: fromKeep(8, coin(4, 0.7)),
+  },
+  {
+    name: '1 row, GQA: 4 heads over 2 KV heads, causal, 60% of 64-key blocks, headDim 32',
+    ...CONTROL,
+    heads: 4,
+    kvHeads: 2,
+    seqQ: 1,
+    seqK: 900,
+    headDim: 32,
+    causal: true,
+    mask: fromKeep(64, coin(9, 0.6)),
   },
   { name: '7 rows over 400 keys, headDim 13', ...CONTROL, seqQ: 7, seqK: 400, headDim: 13 },
   {
@@ -231,7 +242,18 @@ const PATHS: Path[] = [
     kvF16: true,
     adapterKind: 'hardware',
   }),
-  decode('decode, software default (direct scores)', { name: 'decode', adapterKind: 'software' }),
+  // With subgroups (SwiftShader has them): one-row cases take the fused pass, the others direct scores.
+  decode('decode, software default (fused pass where it applies)', {
+    name: 'decode',
+    adapterKind: 'software',
+  }),
+  decode('decode, software default without subgroups (direct scores)', {
+    name: 'decode',
+    adapterKind: 'software',
+    subgroups: false,
+  }),
+  // Ranges of 20 keys: 5 quads, the last range ragged.
+  decode('decode, fused pass, ranges of 20 keys', { name: 'decode', subgroups: true, rangeKeys: 20 }),
   decode('decode, hardware default (scores from coalesced K tiles)', {
     name: 'decode',
     adapterKind: 'hardware',
@@ -250,15 +272,27 @@ const PATHS: Path[] = [
     adapterKind: 'hardware',
     tiled: false,
   }),
-  decode('decode, 2 vec4 columns per values invocation', { name: 'decode', lanes: 2 }),
+  // The direct passes' tunables (subgroups: false, or a software adapter would fuse one-row cases).
+  decode('decode, 2 vec4 columns per values invocation', { name: 'decode', lanes: 2, subgroups: false }),
   decode('decode, workgroups of 128, ranges of 12 keys', {
     name: 'decode',
     workgroupSize: 128,
     rangeKeys: 12,
+    subgroups: false,
   }),
   // Workgroups smaller than a row's vec4 columns: the reduce pass still covers them all.
-  decode('decode, workgroups of 8', { name: 'decode', workgroupSize: 8 }),
-  decode('decode-f16, software default', { name: 'decode-f16', kvF16: true, adapterKind: 'software' }),
+  decode('decode, workgroups of 8', { name: 'decode', workgroupSize: 8, subgroups: false }),
+  decode('decode-f16, software default (fused pass where it applies)', {
+    name: 'decode-f16',
+    kvF16: true,
+    adapterKind: 'software',
+  }),
+  decode('decode-f16, software default without subgroups', {
+    name: 'decode-f16',
+    kvF16: true,
+    adapterKind: 'software',
+    subgroups: false,
+  }),
   decode('decode-f16, hardware default', { name: 'decode-f16', kvF16: true, adapterKind: 'hardware' }),
 ];
 
@@ -281,6 +315,23 @@ describe('attention kernel paths', () => {
       const tol = f16 ? (c.f16Tol ?? F16_TOL) : (c.tol ?? F32_TOL);
       expectReference(await runKernel(gpu(), kernel, b), b, tol);
     });
+  });
+
+  // Where the fused pass applies: one query row, headDim a multiple of 4 and at most 16 vec4 per
+  // lane, subgroups of one size (then the workgroup is that size); elsewhere the direct passes.
+  it('decode takes the fused pass only where it applies', (context) => {
+    const { subgroupMinSize: min, subgroupMaxSize: max } = gpu().device.adapterInfo ?? {};
+    if (!gpu().features.has('subgroups') || !min || min !== max) {
+      context.skip('skipped: adapter lacks subgroups of one size');
+      return;
+    }
+    const problem = { heads: 2, seqQ: 1, seqK: 100, headDim: 64, causal: false, scale: 0.125 };
+    expect(fusedWidth(gpu(), problem, true)).toBe(min);
+    expect(fusedWidth(gpu(), problem, false)).toBeUndefined();
+    expect(fusedWidth(gpu(), { ...problem, seqQ: 2 }, true)).toBeUndefined();
+    expect(fusedWidth(gpu(), { ...problem, headDim: 13 }, true)).toBeUndefined();
+    expect(fusedWidth(gpu(), { ...problem, headDim: 16 * min }, true)).toBe(min);
+    expect(fusedWidth(gpu(), { ...problem, headDim: 16 * min + 4 }, true)).toBeUndefined();
   });
 
   describe('configurations that cannot work are refused, naming the field', () => {

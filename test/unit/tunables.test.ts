@@ -22,7 +22,9 @@ describe('decode tunable', () => {
       const d = decodeDefaults(isSoftware);
       expect(candidates[0].config).toEqual({ ...d, scoresWorkgroupSize: 0 });
       expect(new Set(candidates.map((c) => c.label)).size).toBe(candidates.length);
-      expect(candidates.length).toBe(9);
+      // Software adapters also try the direct passes where the fused one-row pass would apply.
+      expect(candidates.length).toBe(isSoftware ? 10 : 9);
+      expect(candidates.filter((c) => c.config.subgroups === false).length).toBe(isSoftware ? 1 : 0);
       const other = decodeDefaults(!isSoftware);
       expect(
         candidates.some(
@@ -35,7 +37,7 @@ describe('decode tunable', () => {
       expect(candidates.filter((c) => c.config.tiled !== undefined).length).toBe(2);
       for (const c of candidates) {
         expect(c.kernel.name).toBe(c.label);
-        expect(c.label).toMatch(/^decode\[w\d+,l[124](,s\d+)?(,tiled|,direct)?\]$/);
+        expect(c.label).toMatch(/^decode\[w\d+,l[124](,s\d+)?(,tiled|,direct)?(,unfused)?\]$/);
         expect([1, 2, 4]).toContain(c.config.lanes);
         expect(Number.isInteger(c.config.minWorkgroups) && Number(c.config.minWorkgroups) >= 1).toBe(true);
       }
@@ -53,6 +55,10 @@ describe('decode tunable', () => {
       'decode[w16,l1,tiled]',
     );
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, tiled: 1 })).toBeUndefined();
+    expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 4, lanes: 4, subgroups: false })?.label).toBe(
+      'decode[w4,l4,unfused]',
+    );
+    expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 4, lanes: 4, subgroups: true })).toBeUndefined();
     expect(decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 3 })).toBeUndefined();
     expect(
       decodeTunable.fromConfig(gpu, { minWorkgroups: 16, lanes: 1, scoresWorkgroupSize: 7 }),

@@ -68,7 +68,7 @@ function moduleSource(module: string): string {
  * A stand-in GPU that records the pipelines prepare() asks for and the uniform each bind group puts
  * at binding 0 (with the layout it was packed in), returning inert objects otherwise.
  */
-function recordingGpu(features: string[] = []): { gpu: Gpu; seen: Recording } {
+function recordingGpu(features: string[] = [], isSoftware = false): { gpu: Gpu; seen: Recording } {
   const seen: Recording = { specs: [], bound: [], unpacked: [] };
   const inert: unknown = new Proxy(() => inert, {
     get: (_, key) => (key === 'then' ? undefined : key === 'size' ? 1 << 20 : inert),
@@ -83,6 +83,7 @@ function recordingGpu(features: string[] = []): { gpu: Gpu; seen: Recording } {
     });
   const layouts = new WeakMap<object, UniformLayout>();
   const device = tagged({
+    adapterInfo: { subgroupMinSize: 4, subgroupMaxSize: 4 },
     createBindGroup: (desc: GPUBindGroupDescriptor) => {
       const spec = (desc.layout as unknown as { spec?: PipelineSpec }).spec;
       const entry = [...desc.entries].find((e) => e.binding === 0);
@@ -104,7 +105,7 @@ function recordingGpu(features: string[] = []): { gpu: Gpu; seen: Recording } {
   const gpu = {
     limits,
     features: new Set(features),
-    adapter: { isSoftware: false },
+    adapter: { isSoftware },
     device,
     pipeline: async (spec: PipelineSpec) => {
       seen.specs.push(spec);
@@ -170,8 +171,8 @@ function overrides(wgsl: string): { all: Set<string>; required: Set<string> } {
 }
 
 /** What preparing a registered kernel on a small problem of its kind records. */
-async function prepared(entry: KernelEntry): Promise<Recording> {
-  const { gpu, seen } = recordingGpu([...(entry.kernel.features ?? [])]);
+async function prepared(entry: KernelEntry, extra: string[] = [], isSoftware = false): Promise<Recording> {
+  const { gpu, seen } = recordingGpu([...(entry.kernel.features ?? []), ...extra], isSoftware);
   const problem = entry.kind === 'gemv' ? gemvProblem(entry) : PROBLEMS[entry.kind];
   const run = await entry.kernel.prepare(gpu, problem as never, new Proxy({}, { get: () => ({}) }) as never);
   expect(run, `${entry.name}: prepare() returned a run`).toBeDefined();
@@ -180,6 +181,10 @@ async function prepared(entry: KernelEntry): Promise<Recording> {
 
 const RECORDED = new Map<string, Recording>();
 for (const entry of registry) RECORDED.set(entry.name, await prepared(entry));
+// decode on a software adapter with subgroups: its one-row fused pass (decode-subgroups.wgsl).
+for (const entry of registry.filter((e) => e.kind === 'decode')) {
+  RECORDED.set(`${entry.name} (software)`, await prepared(entry, ['subgroups'], true));
+}
 
 /** Shaders no registered kernel prepares (the decode step's synthetic weights), with their layouts. */
 const UNREGISTERED: [file: string, layout: UniformLayout][] = [['weight-fill.wgsl', WEIGHT_FILL_PARAMS]];
