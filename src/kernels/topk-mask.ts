@@ -11,13 +11,9 @@
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
-import type { CostModel, Kernel } from './types.ts';
+import type { AttentionShape, CostModel, Kernel } from './types.ts';
 
-export interface TopKProblem {
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
+export interface TopKProblem extends AttentionShape {
   blockSize: number;
   /** Key blocks kept per query block by score, besides the diagonal and the sink; ≥ 0. */
   keep: number;

@@ -15,11 +15,15 @@ export interface Tolerance {
 /** The matmul epilogue's activation. */
 export type Activation = 'none' | 'gelu';
 
-export interface AttentionProblem {
+/** The sizes of an attention: q and o are (heads, seqQ, headDim); k and v hold seqK rows of headDim per head. */
+export interface AttentionShape {
   heads: number;
   seqQ: number;
   seqK: number;
   headDim: number;
+}
+
+export interface AttentionProblem extends AttentionShape {
   /**
    * KV heads (grouped-query attention): divides heads; k and v hold kvHeads heads and query head h
    * reads KV head floor(h / (heads / kvHeads)). Absent: heads.
@@ -38,10 +42,14 @@ export interface AttentionIO {
   o: GPUBuffer;
 }
 
-export interface MatmulProblem {
+/** The sizes of a matmul: a is (m, k), b is (k, n), c is (m, n). */
+export interface MatmulShape {
   m: number;
   k: number;
   n: number;
+}
+
+export interface MatmulProblem extends MatmulShape {
   /** Fused epilogue: c = act(a·b + bias). */
   bias?: boolean;
   activation?: Activation;

@@ -3,21 +3,17 @@
 
 import type { BlockMask } from './block-mask.ts';
 import { formatBytes } from './limits.ts';
-import type { Activation, AttentionProblem, MatmulProblem } from './types.ts';
+import type { Activation, AttentionProblem, AttentionShape, MatmulProblem, MatmulShape } from './types.ts';
 
 /** Largest head dimension any attention kernel accepts (flash keeps a query row in registers). */
 export const MAX_HEAD_DIM = 256;
 /** Largest size of any one axis; larger values are certainly mistakes (and overflow u32 indices). */
 export const MAX_AXIS = 1 << 24;
 
-export interface AttentionInput {
+export interface AttentionInput extends AttentionShape {
   q: Float32Array;
   k: Float32Array;
   v: Float32Array;
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
   /** KV heads (grouped-query attention): divides heads; k and v are (kvHeads, seqK, headDim). */
   kvHeads?: number;
   causal?: boolean;
@@ -25,10 +21,7 @@ export interface AttentionInput {
   mask?: BlockMask;
 }
 
-export interface MatmulInput {
-  m: number;
-  k: number;
-  n: number;
+export interface MatmulInput extends MatmulShape {
   bias?: Float32Array;
   activation?: Activation;
 }

@@ -4,11 +4,12 @@
 // reference of the real one would take too long.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import type { AttentionProblem, ToleranceRule } from '../kernels/types.ts';
+import type { AttentionProblem, AttentionShape, MatmulShape, ToleranceRule } from '../kernels/types.ts';
+import type { MatmulInput } from '../kernels/validate.ts';
 import { BlockMask, blockMask, type MaskShape } from '../masks/index.ts';
 import { attentionReference } from '../reference/attention.ts';
 import type { Tolerance } from '../reference/compare.ts';
-import { type MatmulShape, matmulReference } from '../reference/matmul.ts';
+import { matmulReference } from '../reference/matmul.ts';
 import { mulberry32, seededArray } from '../util/random.ts';
 
 export interface MaskSpec {
@@ -19,21 +20,14 @@ export interface MaskSpec {
   seed: number;
 }
 
-export interface AttentionCase {
+export interface AttentionCase extends AttentionShape {
   kind: 'attention';
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
   causal: boolean;
   mask?: MaskSpec;
 }
 
-export interface MatmulCase {
+export interface MatmulCase extends MatmulShape {
   kind: 'matmul';
-  m: number;
-  k: number;
-  n: number;
 }
 
 /** A ceiling probe's problem: buffers of `bytes`. */
@@ -249,7 +243,7 @@ export class ReferenceCache {
     return this.get(key, () => attentionReference(data.q, data.k, data.v, problem));
   }
 
-  matmul(key: string, data: MatmulData, shape: MatmulShape): Float64Array {
+  matmul(key: string, data: MatmulData, shape: MatmulInput): Float64Array {
     return this.get(key, () => matmulReference(data.a, data.b, shape));
   }
 }

@@ -2,6 +2,8 @@
 // from ONNX's own .proto; no hand-written protobuf). Opset 17 for the standard ops, com.microsoft 1 for
 // MultiHeadAttention (a contrib op that ORT implements, not part of the ONNX standard).
 
+import type { AttentionShape } from '../kernels/types.ts';
+
 type OnnxProto = typeof import('onnx-proto');
 type Onnx = OnnxProto['onnx'];
 
@@ -63,13 +65,6 @@ export function matmulModel(m: number, k: number, n: number): Promise<Uint8Array
     ],
     [['c', [m, n]]],
   );
-}
-
-export interface AttentionShape {
-  heads: number;
-  seqQ: number;
-  seqK: number;
-  headDim: number;
 }
 
 /**

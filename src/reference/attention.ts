@@ -6,11 +6,8 @@
 import type { AttentionProblem } from '../kernels/types.ts';
 import { type AttentionInput, validateAttention } from '../kernels/validate.ts';
 
-/** The problem the reference computes: the kernels' own (one type for an attention shape). */
-export type AttentionShape = AttentionProblem;
-
 /** Whether query i may attend to key j: causal is bottom-right aligned (j <= i + seqK - seqQ). */
-export function isAllowed(p: AttentionShape, i: number, j: number): boolean {
+export function isAllowed(p: AttentionProblem, i: number, j: number): boolean {
   if (p.causal && j > i + (p.seqK - p.seqQ)) return false;
   return p.mask ? p.mask.allows(i, j) : true;
 }
@@ -25,13 +22,13 @@ export function attentionReference(
   q: Float32Array,
   k: Float32Array,
   v: Float32Array,
-  p: AttentionShape,
+  p: AttentionProblem,
 ): Float64Array;
 export function attentionReference(
   first: AttentionInput | Float32Array,
   k?: Float32Array,
   v?: Float32Array,
-  shape?: AttentionShape,
+  shape?: AttentionProblem,
 ): Float64Array {
   if (first instanceof Float32Array) {
     if (!k || !v || !shape) throw new Error('attentionReference: expected q, k, v and the shape');
@@ -40,7 +37,7 @@ export function attentionReference(
   return reference(first.q, first.k, first.v, validateAttention(first));
 }
 
-function reference(q: Float32Array, k: Float32Array, v: Float32Array, p: AttentionShape): Float64Array {
+function reference(q: Float32Array, k: Float32Array, v: Float32Array, p: AttentionProblem): Float64Array {
   const { heads, seqQ, seqK, headDim: d } = p;
   const out = new Float64Array(heads * seqQ * d);
   const scores = new Float64Array(seqK);

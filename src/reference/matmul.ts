@@ -1,17 +1,9 @@
 // CPU reference for matmul with the optional feed-forward epilogue, accumulating in f64.
 // a is (m, k), b is (k, n), bias is (n), c is (m, n); all row-major.
 
-import type { Activation } from '../kernels/types.ts';
+import type { MatmulInput } from '../kernels/validate.ts';
 
 export type { Activation } from '../kernels/types.ts';
-
-export interface MatmulShape {
-  m: number;
-  k: number;
-  n: number;
-  bias?: Float32Array;
-  activation?: Activation;
-}
 
 /** GELU, tanh form (as GPT-2 and most WGSL kernels use it). */
 export function gelu(x: number): number {
@@ -19,7 +11,7 @@ export function gelu(x: number): number {
 }
 
 /** act(a · b + bias) in f64. */
-export function matmulReference(a: Float32Array, b: Float32Array, p: MatmulShape): Float64Array {
+export function matmulReference(a: Float32Array, b: Float32Array, p: MatmulInput): Float64Array {
   const { m, k, n } = p;
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
