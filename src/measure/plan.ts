@@ -214,7 +214,7 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
               mask: {
                 pattern: 'random',
                 density: config.decodeDensity,
-                blockSize: config.blockSize,
+                blockSize: config.decodeBlockSize ?? config.blockSize,
                 seed: 7,
               },
             }

@@ -42,6 +42,12 @@ export interface RunConfig {
   decodeKv: number[];
   /** Fraction of KV blocks kept by the sparse decode comparison (0.6 = the article's −40%). */
   decodeDensity?: number;
+  /**
+   * Keys per block of the sparse decode comparison (default blockSize). 64 in every preset: the
+   * block of block-sparse decode in the field (NSA's selection blocks, MInference's block-sparse
+   * heads), one size on every adapter.
+   */
+  decodeBlockSize?: number;
   /** Square matmul sizes. */
   matmulSizes: number[];
   /** Activation rows of the gemv suite's cases (1 … 16; default [1]); its matrix is fixed (gemv-bench.ts). */
@@ -64,15 +70,27 @@ const QUICK_KERNELS = registry.filter((e) => e.presets === 'all').map((e) => e.n
 /** What a preset runs: the same on every adapter. */
 type PresetScope = Pick<
   RunConfig,
-  'headDim' | 'patterns' | 'decodeDensity' | 'peers' | 'peerOps' | 'suites' | 'autotune' | 'kernels'
+  | 'headDim'
+  | 'patterns'
+  | 'decodeDensity'
+  | 'decodeBlockSize'
+  | 'peers'
+  | 'peerOps'
+  | 'suites'
+  | 'autotune'
+  | 'kernels'
 >;
 /** How large a preset's problems are and how long it may take: per adapter. */
 type PresetSizes = Omit<RunConfig, keyof PresetScope>;
 
-/** What every preset shares: the head size, the sparse decode at 0.6 (the article's −40%), every suite. */
+/**
+ * What every preset shares: the head size, the sparse decode at 0.6 (the article's −40%) in blocks
+ * of 64 keys, every suite.
+ */
 const BASE: Omit<PresetScope, 'patterns'> = {
   headDim: 64,
   decodeDensity: 0.6,
+  decodeBlockSize: 64,
   peers: true,
   suites: [...SUITES],
 };
@@ -162,6 +180,7 @@ function assemble(scope: PresetScope, sizes: PresetSizes): RunConfig {
     densities: [...sizes.densities],
     decodeKv: [...sizes.decodeKv],
     decodeDensity: scope.decodeDensity,
+    decodeBlockSize: scope.decodeBlockSize,
     matmulSizes: [...sizes.matmulSizes],
     gemvRows: sizes.gemvRows ? [...sizes.gemvRows] : undefined,
     peers: scope.peers,
@@ -211,6 +230,7 @@ const FIELDS: readonly (keyof RunConfig)[] = [
   'densities',
   'decodeKv',
   'decodeDensity',
+  'decodeBlockSize',
   'matmulSizes',
   'gemvRows',
   'peers',
@@ -313,6 +333,10 @@ export function validateRunConfig(
   const decodeKv = list('decodeKv', input.decodeKv, (f, v) => integer(f, v, 1, CONFIG_LIMITS.decodeKv));
   const decodeDensity =
     input.decodeDensity === undefined ? undefined : fraction('decodeDensity', input.decodeDensity);
+  const decodeBlockSize =
+    input.decodeBlockSize === undefined
+      ? undefined
+      : integer('decodeBlockSize', input.decodeBlockSize, 1, CONFIG_LIMITS.blockSize);
   const matmulSizes = list('matmulSizes', input.matmulSizes, (f, v) =>
     integer(f, v, 1, CONFIG_LIMITS.matmulSize),
   );
@@ -372,6 +396,7 @@ export function validateRunConfig(
       densities,
       decodeKv,
       decodeDensity,
+      ...(decodeBlockSize === undefined ? {} : { decodeBlockSize }),
       matmulSizes,
       ...(gemvRows ? { gemvRows: [...new Set(gemvRows)] } : {}),
       peers: input.peers as boolean,

@@ -11,6 +11,7 @@ export const FORM_LABELS: Record<string, string> = {
   densities: 'Densities',
   decodeKv: 'Decode KV lengths',
   decodeDensity: 'Sparse decode density',
+  decodeBlockSize: 'Sparse decode block',
   matmulSizes: 'Matmul sizes',
   suites: 'Suites',
   patterns: 'Mask patterns',

@@ -86,6 +86,12 @@ const FIELDS: FieldSpec[] = [
     hint: '(0, 1]; 0.6 = the article’s −40 %',
     kind: 'number',
   },
+  {
+    key: 'decodeBlockSize',
+    label: 'Sparse decode block',
+    hint: 'keys per block; empty = the block size',
+    kind: 'int',
+  },
   { key: 'matmulSizes', label: 'Matmul sizes', hint: 'square, comma-separated', kind: 'list' },
 ];
 
@@ -274,7 +280,7 @@ export function runPanel(
   function emptyRequired(): Set<string> {
     const empty = new Set<string>();
     for (const field of FIELDS) {
-      if (field.key === 'decodeDensity') continue; // optional: the preset's default
+      if (field.key === 'decodeDensity' || field.key === 'decodeBlockSize') continue; // optional
       if ((inputs.get(field.key)?.value ?? '').trim() === '') empty.add(field.key);
     }
     if (budget.value.trim() === '') empty.add('budgetMs');
@@ -288,6 +294,7 @@ export function runPanel(
       raw[field.key] = field.kind === 'list' ? parseList(text) : parseNumber(text);
     }
     if (raw.decodeDensity === undefined) delete raw.decodeDensity;
+    if (raw.decodeBlockSize === undefined) delete raw.decodeBlockSize;
     if (raw.heads === undefined) raw.heads = Number.NaN;
     if (raw.headDim === undefined) raw.headDim = Number.NaN;
     if (raw.blockSize === undefined) raw.blockSize = Number.NaN;

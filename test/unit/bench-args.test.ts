@@ -247,6 +247,7 @@ describe('a custom run config (page form, scripts): every field refuses a bad va
       message: 'decodeKv[0]: k or v (heads × decodeKv × headDim f32) needs',
     },
     { field: 'decodeDensity', value: 0, message: 'decodeDensity: expected a number in (0, 1], got 0' },
+    { field: 'decodeBlockSize', value: 0, message: 'decodeBlockSize: must be at least 1' },
     { field: 'matmulSizes', value: [100000], message: 'matmulSizes[0]: 100000 exceeds the limit of 32768' },
     {
       field: 'matmulSizes',

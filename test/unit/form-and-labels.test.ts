@@ -14,6 +14,7 @@ describe('custom form messages', () => {
     ['seqLens[1]', 'Sequence lengths, value 2'],
     ['budgetMs', 'Time budget'],
     ['decodeDensity', 'Sparse decode density'],
+    ['decodeBlockSize', 'Sparse decode block'],
   ])('%s is labelled %s', (field, label) => {
     expect(fieldLabel(field)).toBe(label);
   });
