@@ -27,6 +27,7 @@ import { gemvReference } from '../reference/gemv.ts';
 import type { BenchResult } from '../results/types.ts';
 import { seededArray } from '../util/random.ts';
 import { gemvCallBytes, measureResidency, RESIDENT_BYTES, residentDepth } from './residency.ts';
+import { unverifiedResult } from './result.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
@@ -157,18 +158,10 @@ export async function runGemvBench(
   const layout = gemvLayout(problem);
   const perCopy = layout.weightBytes + layout.scaleBytes;
   const id = `gemv/${entry.name}/${c.model}-${c.matrix}/${c.k}x${c.n}/r${c.rows}`;
-  const base: BenchResult = {
-    id,
-    op: 'gemv',
-    kernel: entry.name,
-    impl: 'attnscope',
-    params: params(c, perCopy * c.copies),
-    bytes: cost.bytes,
-    flops: cost.flops,
-    maxAbsErr: 0,
-    maxRelErr: 0,
-    verified: false,
-  };
+  const base = unverifiedResult(
+    { id, op: 'gemv', kernel: entry.name, impl: 'attnscope', params: params(c, perCopy * c.copies) },
+    cost,
+  );
   const missing = missingFeatures(gpu, entry.kernel);
   if (missing.length) return { ...base, error: `this adapter lacks ${missing.join(', ')}` };
   const check = await verifyGemv(gpu, entry, c);

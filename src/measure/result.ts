@@ -33,6 +33,14 @@ export function joinNotes(notes: readonly (string | undefined)[]): string | unde
   return text ? text.slice(0, MAX_NOTES) : undefined;
 }
 
+/** A result not (or not yet) verified: what ran, on what, at what cost; no errors, never a speed. */
+export function unverifiedResult(
+  identity: Pick<BenchResult, 'id' | 'op' | 'kernel' | 'impl' | 'params'>,
+  cost: CostModel,
+): BenchResult {
+  return { ...identity, bytes: cost.bytes, flops: cost.flops, maxAbsErr: 0, maxRelErr: 0, verified: false };
+}
+
 /** A result that reports a failure (never a speed). */
 export function failedResult(
   job: Job,
@@ -41,17 +49,9 @@ export function failedResult(
   notes?: string,
   params: Record<string, ParamValue> = {},
 ): BenchResult {
+  const { id, op, kernel, impl } = job;
   const result: BenchResult = {
-    id: job.id,
-    op: job.op,
-    kernel: job.kernel,
-    impl: job.impl,
-    params: { ...job.params, ...params },
-    bytes: cost.bytes,
-    flops: cost.flops,
-    maxAbsErr: 0,
-    maxRelErr: 0,
-    verified: false,
+    ...unverifiedResult({ id, op, kernel, impl, params: { ...job.params, ...params } }, cost),
     error,
   };
   if (notes) result.notes = notes;

@@ -8,6 +8,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { type CallSetup, type Own, type PreparedCall, prepareCall, runOnce } from '../kernels/launch.ts';
 import { probeKernels } from '../kernels/registry.ts';
 import type { CeilingPair } from '../results/types.ts';
+import { xorshift32 } from '../util/random.ts';
 import { type JobContext, setup } from './context.ts';
 import type { Runnable } from './family.ts';
 import { checkedTiming } from './pairing.ts';
@@ -90,11 +91,7 @@ function fillRandomWords(gpu: Gpu, buffer: GPUBuffer, bytes: number, seed: numbe
   for (let offset = 0; offset < bytes; offset += chunk) {
     const words = new Uint32Array(Math.min(chunk, bytes - offset) / 4);
     for (let i = 0; i < words.length; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
+      s = xorshift32(s);
       words[i] = s;
     }
     gpu.device.queue.writeBuffer(buffer, offset, words);

@@ -9,6 +9,7 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { formatBytes } from '../kernels/limits.ts';
 import type { KernelRun } from '../kernels/types.ts';
+import { xorshift32 } from '../util/random.ts';
 
 const MiB = 1024 * 1024;
 /** 4× the largest last-level caches of current GPUs (~128 MiB). */
@@ -65,12 +66,7 @@ export function randomFloats(length: number, seed: number): Float32Array<ArrayBu
   const out = new Float32Array(length);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < length; i++) {
-    // xorshift32: fast enough for hundreds of MiB.
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
+    s = xorshift32(s);
     out[i] = s / 2 ** 31 - 1;
   }
   return out;
