@@ -31,14 +31,10 @@ import { unverifiedResult } from './result.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
-export interface GemvBenchCase {
+/** A GEMV problem (no epilogue) on one matrix of a model's layer. */
+export interface GemvBenchCase extends Pick<GemvProblem, 'k' | 'n' | 'rows' | 'format' | 'groupSize'> {
   model: string;
   matrix: LayerMatrix['name'];
-  k: number;
-  n: number;
-  rows: number;
-  format: WeightFormat;
-  groupSize?: number;
   /** Distinct copies of the weights, cycled call after call. */
   copies: number;
   scaledForSoftware: boolean;
