@@ -3,8 +3,8 @@
 // Bytes model: a, b (and bias) read once, c written once — the compulsory traffic of any matmul.
 // FLOP model: 2·m·n·k (plus nothing for the epilogue).
 
-import { checkBinding, checkDispatch } from './limits.ts';
-import { matmulParams } from './matmul-common.ts';
+import { checkDispatch } from './limits.ts';
+import { checkMatmulBindings, matmulCost, matmulParams } from './matmul-common.ts';
 import { onePass } from './run.ts';
 import type { MatmulKernel } from './types.ts';
 
@@ -18,9 +18,7 @@ export const naive: MatmulKernel = {
   summary: 'One invocation per output element; every operand read from global memory.',
 
   async prepare(gpu, p, io) {
-    checkBinding(gpu, `${NAME} a (m × k f32)`, 4 * p.m * p.k);
-    checkBinding(gpu, `${NAME} b (k × n f32)`, 4 * p.k * p.n);
-    checkBinding(gpu, `${NAME} c (m × n f32)`, 4 * p.m * p.n);
+    checkMatmulBindings(gpu, NAME, p);
     const grid = [Math.ceil(p.n / TILE_X), Math.ceil(p.m / TILE_Y)] as const;
     checkDispatch(gpu, NAME, grid);
     const noBias = io.bias ? undefined : gpu.buffer(`${NAME}.noBias`, 4);
@@ -36,8 +34,5 @@ export const naive: MatmulKernel = {
     });
   },
 
-  cost: (p) => ({
-    bytes: 4 * (p.m * p.k + p.k * p.n + p.m * p.n + (p.bias ? p.n : 0)),
-    flops: 2 * p.m * p.n * p.k,
-  }),
+  cost: matmulCost,
 };

@@ -16,8 +16,8 @@
 // tiledMatmul(config) makes a kernel with fixed values, for an autotune sweep.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
-import { matmulParams } from './matmul-common.ts';
+import { checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
+import { checkMatmulBindings, matmulCost, matmulParams } from './matmul-common.ts';
 import { onePass } from './run.ts';
 import type { MatmulKernel, MatmulProblem } from './types.ts';
 
@@ -106,9 +106,7 @@ async function prepareTiled(
   io: Parameters<MatmulKernel['prepare']>[2],
 ) {
   checkTiledConfig(config);
-  checkBinding(gpu, `${name} a (m × k f32)`, 4 * p.m * p.k);
-  checkBinding(gpu, `${name} b (k × n f32)`, 4 * p.k * p.n);
-  checkBinding(gpu, `${name} c (m × n f32)`, 4 * p.m * p.n);
+  checkMatmulBindings(gpu, name, p);
   checkInvocations(gpu, name, config.wgX * config.wgY);
   checkWorkgroupMemory(gpu, name, tiledWorkgroupBytes(config));
   const tile = tiledTile(config);
@@ -136,11 +134,6 @@ async function prepareTiled(
   });
 }
 
-const cost = (p: MatmulProblem) => ({
-  bytes: 4 * (p.m * p.k + p.k * p.n + p.m * p.n + (p.bias ? p.n : 0)),
-  flops: 2 * p.m * p.n * p.k,
-});
-
 /** A tiled matmul kernel with fixed tunables, named e.g. 'tiled[16,4,k16,direct]' (for autotuning). */
 export function tiledMatmul(config: TiledConfig): MatmulKernel {
   checkTiledConfig(config);
@@ -150,7 +143,7 @@ export function tiledMatmul(config: TiledConfig): MatmulKernel {
     name,
     summary: `Tiles of ${tile.m}×${tile.n}, 8×${config.wide ? 8 : 4} outputs per invocation, vec4 loads, ${config.staged ? `staged in workgroup memory, k step ${config.tileK}` : 'operands through the caches'}.`,
     prepare: (gpu, p, io) => prepareTiled(gpu, name, config, p, io),
-    cost,
+    cost: matmulCost,
   };
 }
 
@@ -160,5 +153,5 @@ export const tiled: MatmulKernel = {
   summary:
     'Workgroup tiles, 8×4 or 8×8 outputs per invocation in registers, vec4 loads; staged in workgroup memory on GPUs.',
   prepare: (gpu, p, io) => prepareTiled(gpu, NAME, defaultTiledConfig(gpu), p, io),
-  cost,
+  cost: matmulCost,
 };
