@@ -1,7 +1,8 @@
 // decode-subgroups: decode attention's scores and values passes in one (software adapters with the
 // `subgroups` feature, one query row). The split into key ranges, the visit table of sparse decode,
 // the partials and the reduce pass that merges them are decode-attention.wgsl's; this pass writes the
-// same partials, so its `reduce` follows unchanged (two dispatches instead of three).
+// same partials, so its `reduce` follows unchanged (two dispatches instead of three); with one range
+// per row it writes the output itself (one dispatch).
 //
 // Work → invocations: one workgroup per (key range, head) (grid: (ranges, heads folded into y and
 // z)), of WORKGROUP_SIZE invocations, the adapter's one subgroup size. The subgroup holding
@@ -62,6 +63,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> part: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> k16: array<vec2<u32>>;
 @group(0) @binding(7) var<storage, read> v16: array<vec2<u32>>;
+@group(0) @binding(8) var<storage, read_write> o: array<f32>;
 @group(0) @binding(10) var<storage, read> q4: array<vec4<f32>>;
 @group(0) @binding(11) var<storage, read> k4: array<vec4<f32>>;
 @group(0) @binding(12) var<storage, read> v4: array<vec4<f32>>;
@@ -111,6 +113,14 @@ fn column(r: u32, n: u32, i: u32) -> u32 {
 
 fn in_row(r: u32, n: u32, i: u32) -> bool {
   return EVEN || r + i * n < params.hv;
+}
+
+// Output columns 4·c .. 4·c + 3 of the row at ob (headDim is a multiple of 4 on this pass).
+fn write_column(ob: u32, c: u32, x: vec4<f32>) {
+  o[ob + 4u * c] = x.x;
+  o[ob + 4u * c + 1u] = x.y;
+  o[ob + 4u * c + 2u] = x.z;
+  o[ob + 4u * c + 3u] = x.w;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -192,6 +202,24 @@ fn range_attention(
   }
   // A layout other than one whole subgroup leaves columns unsummed: make the output NaN.
   let bad = select(0.0, bitcast<f32>(0x7fc00000u | (n & 0u)), n != WORKGROUP_SIZE);
+  if (params.ranges == 1u) {
+    // One range per row: this is the output (as reduce would merge it: 0 where nothing is seen).
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    let ob = h * params.seq_q * params.head_dim;
+    if (in_row(r, n, 0u)) {
+      write_column(ob, c0, a0 * inv + bad);
+    }
+    if (COLS > 1u && in_row(r, n, 1u)) {
+      write_column(ob, c1, a1 * inv + bad);
+    }
+    if (COLS > 2u && in_row(r, n, 2u)) {
+      write_column(ob, c2, a2 * inv + bad);
+    }
+    if (COLS > 3u && in_row(r, n, 3u)) {
+      write_column(ob, c3, a3 * inv + bad);
+    }
+    return;
+  }
   let base = (h * params.seq_q * params.ranges + range) * (hv + 1u);
   if (in_row(r, n, 0u)) {
     part[base + c0] = a0 + bad;

@@ -161,8 +161,14 @@ export function planDecode(
     return tiled || fused ? items : Math.ceil(items / workgroupSize.scores);
   };
   let range = rangeKeys;
+  if (range === undefined && fused && p.heads >= limits.minWorkgroups) {
+    // Heads alone give the workgroups wanted: one range per row, and the fused pass writes the
+    // output itself (no partials, no reduce pass: one dispatch).
+    range = Math.max(4, Math.ceil(positions / 4) * 4);
+  }
   if (range === undefined) {
-    const { minRange, maxRange, minWorkgroups } = fused ? DECODE_FUSED : limits;
+    const { minRange, maxRange } = fused ? DECODE_FUSED : limits;
+    const { minWorkgroups } = limits;
     range = minRange;
     for (let candidate = maxRange; candidate > minRange; candidate /= 2) {
       if (scoresWorkgroups(candidate) * (tiled ? kvHeads : p.heads) >= minWorkgroups) {

@@ -23,8 +23,9 @@
 //   rangeKeys      keys per range, a multiple of 4: chosen per problem as the longest of 64, 32, 16
 //                  (software) or 64 … 8 (hardware) that leaves minWorkgroups workgroups for the
 //                  scores pass (4 on software adapters, 256 on hardware ones; autotune sweeps it);
-//                  fused: 512 … 64 leaving 8 workgroups (a CPU adapter pays per workgroup, and the
-//                  fused pass has one per range)
+//                  fused: 512 … 64 leaving minWorkgroups (8) workgroups (a CPU adapter pays per
+//                  workgroup, and the fused pass has one per range), or one range per row where the
+//                  heads alone make minWorkgroups (then no reduce pass: one dispatch)
 //   subgroups      the fused pass (software default where it applies; false: the direct passes)
 //   tiled          scores pass path: tiled (hardware) or direct (software), see above
 //   tileKeys       tiled: key positions per tile, a multiple of 4 (the range, or as many as fit
@@ -50,6 +51,7 @@ import {
 } from './attention-common.ts';
 import {
   DECODE_DEFAULTS,
+  DECODE_FUSED,
   DECODE_HARDWARE,
   DECODE_SOFTWARE,
   fusedWidth,
@@ -147,7 +149,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         { scores: scoresWorkgroupSize, values: workgroupSize },
         {
           ...defaults,
-          minWorkgroups: options.minWorkgroups ?? defaults.minWorkgroups,
+          minWorkgroups: options.minWorkgroups ?? (width ? DECODE_FUSED : defaults).minWorkgroups,
           lanes: options.lanes ?? defaults.lanes,
         },
         options.rangeKeys,
@@ -244,11 +246,14 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           5: part,
           6: packed?.k ?? placeholder,
           7: packed?.v ?? placeholder,
+          8: io.o,
           10: io.q,
           11: kvF16 ? placeholder : io.k,
           12: kvF16 ? placeholder : io.v,
         });
-        return dispatchRun([{ pipeline: fused, group, grid: plan.grids.scores }, reduceStep], owned);
+        // One range per row: the fused pass has written the output.
+        const fusedStep = { pipeline: fused, group, grid: plan.grids.scores };
+        return dispatchRun(plan.ranges === 1 ? [fusedStep] : [fusedStep, reduceStep], owned);
       }
       const [scores, values] = pipelines;
       const steps = [

@@ -254,6 +254,12 @@ const PATHS: Path[] = [
   }),
   // Ranges of 20 keys: 5 quads, the last range ragged.
   decode('decode, fused pass, ranges of 20 keys', { name: 'decode', subgroups: true, rangeKeys: 20 }),
+  // Heads alone make the workgroups wanted: one range per row, the output written by the fused pass.
+  decode('decode, fused pass, one range per row (no reduce pass)', {
+    name: 'decode',
+    subgroups: true,
+    minWorkgroups: 1,
+  }),
   decode('decode, hardware default (scores from coalesced K tiles)', {
     name: 'decode',
     adapterKind: 'hardware',
