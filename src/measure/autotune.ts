@@ -44,30 +44,45 @@ function isRecord(value: unknown): value is TuneRecord {
   );
 }
 
+/** The winners of a stored JSON object by key; a missing or damaged store reads as none. */
+function parseWinners(text: string | null | undefined): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(text ?? '{}');
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A store of winners kept as one JSON object: `load` reads it all, `save` writes it all. */
+function jsonTuneStore(
+  load: () => Promise<Record<string, unknown>>,
+  save: (all: Record<string, unknown>) => Promise<void>,
+): TuneStore {
+  return {
+    async get(key) {
+      const value = (await load())[key];
+      return isRecord(value) ? value : undefined;
+    },
+    async set(key, record) {
+      await save({ ...(await load()), [key]: record });
+    },
+  };
+}
+
 /** localStorage in a browser, a JSON file under .attnscope-cache/ in Node, memory otherwise. */
 export function defaultTuneStore(): TuneStore {
   if (typeof localStorage !== 'undefined') {
-    const read = (): Record<string, unknown> => {
-      try {
-        const parsed = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
-        return typeof parsed === 'object' && parsed !== null ? parsed : {};
-      } catch {
-        return {};
-      }
-    };
-    return {
-      async get(key) {
-        const value = read()[key];
-        return isRecord(value) ? value : undefined;
-      },
-      async set(key, record) {
+    return jsonTuneStore(
+      async () => parseWinners(localStorage.getItem(STORAGE_KEY)),
+      async (all) => {
         try {
-          localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...read(), [key]: record }));
+          localStorage.setItem(STORAGE_KEY, JSON.stringify(all));
         } catch {
           // Storage full or disabled: the winner is only used for this run.
         }
       },
-    };
+    );
   }
   if (typeof process !== 'undefined' && process.versions?.node)
     return fileTuneStore(`${CACHE_DIR}/${CACHE_FILE}`);
@@ -90,28 +105,18 @@ export function memoryTuneStore(): TuneStore {
 export function fileTuneStore(path: string): TuneStore {
   const fsName = 'node:fs/promises';
   const pathName = 'node:path';
-  const load = async () => {
-    const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsName);
-    try {
-      const parsed = JSON.parse(await fs.readFile(path, 'utf8'));
-      return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-    } catch {
-      return {};
-    }
-  };
-  return {
-    async get(key) {
-      const value = (await load())[key];
-      return isRecord(value) ? value : undefined;
+  return jsonTuneStore(
+    async () => {
+      const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsName);
+      return parseWinners(await fs.readFile(path, 'utf8').catch(() => undefined));
     },
-    async set(key, record) {
+    async (all) => {
       const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsName);
       const { dirname }: typeof import('node:path') = await import(/* @vite-ignore */ pathName);
-      const all = { ...(await load()), [key]: record };
       await fs.mkdir(dirname(path), { recursive: true });
       await fs.writeFile(path, `${JSON.stringify(all, null, 2)}\n`);
     },
-  };
+  );
 }
 
 /**

@@ -6,7 +6,9 @@ import type { Gpu } from '../gpu/gpu.ts';
 import type { ParamValue, TimingInfo } from '../results/types.ts';
 import type { AttentionCase, AttentionData, MatmulCase, MatmulData } from './cases.ts';
 
-export type PeerName = 'tfjs-webgpu' | 'gpu.js' | 'onnxruntime-web' | 'onnxruntime-web-composed';
+/** The peer libraries, in the order a run plans them (src/peers implements each). */
+export const PEER_NAMES = ['tfjs-webgpu', 'gpu.js', 'onnxruntime-web', 'onnxruntime-web-composed'] as const;
+export type PeerName = (typeof PEER_NAMES)[number];
 
 export interface PeerOp {
   /** What really ran and how it is timed, for the result's notes. */

@@ -10,7 +10,7 @@ import type { Impl, Op, ParamValue } from '../results/types.ts';
 import type { AttentionCase, Case, MatmulCase } from './cases.ts';
 import type { StepCase } from './measure-step.ts';
 import { caseLabel } from './model-suite.ts';
-import type { PeerName } from './peer.ts';
+import { PEER_NAMES, type PeerName } from './peer.ts';
 import type { RunConfig, Suite } from './presets.ts';
 
 /** The registered kernels a run may use (tests pass a registry with faulty or missing kernels). */
@@ -284,12 +284,7 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
   }
 
   if (suites.has('peers') && config.peers) {
-    const available = options.peers ?? [
-      'tfjs-webgpu',
-      'gpu.js',
-      'onnxruntime-web',
-      'onnxruntime-web-composed',
-    ];
+    const available = options.peers ?? PEER_NAMES;
     const ops = new Set(config.peerOps ?? ['matmul', 'attention']);
     for (const peer of available) {
       // The composed ORT line is attention only (its MatMul is the 'onnxruntime-web' line's).

@@ -3,17 +3,13 @@
 // package: one that is not installed becomes a clear error for that peer's results.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { PEER_NAMES } from '../measure/peer.ts';
 import type { TimingInfo } from '../results/types.ts';
 import type { Peer, PeerName } from './types.ts';
 
 export type { Peer, PeerLoader, PeerModule, PeerName, PeerOp } from './types.ts';
 
-export const peerNames: readonly PeerName[] = [
-  'tfjs-webgpu',
-  'gpu.js',
-  'onnxruntime-web',
-  'onnxruntime-web-composed',
-];
+export const peerNames: readonly PeerName[] = PEER_NAMES;
 
 /** The npm packages each peer needs (optionalDependencies in package.json). */
 const PACKAGES: Record<PeerName, string> = {
