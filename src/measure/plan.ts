@@ -232,36 +232,26 @@ export function planJobs(config: RunConfig, options: PlanOptions): Job[] {
 
   if (suites.has('matmul')) {
     const kernels = names('matmul');
-    for (const size of config.matmulSizes) {
+    // A square matmul; with `epilogue`, the fused feed-forward epilogue (bias + GELU).
+    const matmulJob = (kernel: string, size: number, epilogue: boolean) => {
       const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
-      for (const kernel of kernels) {
-        add({
-          id: `matmul/${kernel}/${size}`,
-          suite: 'matmul',
-          op: 'matmul',
-          impl: 'attnscope',
-          kernel,
-          what: { kind: 'matmul', case: c, bias: false, activation: 'none' },
-          label: `${kernel} ${shortProblem(c)}`,
-          params: { m: size, k: size, n: size },
-        });
-      }
-    }
-    // The fused feed-forward epilogue (bias + GELU) on the epilogue kernel at the largest size.
-    const size = Math.max(...config.matmulSizes);
-    const kernel = kernelNames({ role: 'epilogue' }, registries).find((n) => kernels.includes(n));
-    const c: MatmulCase = { kind: 'matmul', m: size, k: size, n: size };
-    if (kernel)
       add({
-        id: `matmul/${kernel}/${size}/bias-gelu`,
+        id: `matmul/${kernel}/${size}${epilogue ? '/bias-gelu' : ''}`,
         suite: 'matmul',
         op: 'matmul',
         impl: 'attnscope',
         kernel,
-        what: { kind: 'matmul', case: c, bias: true, activation: 'gelu' },
-        label: `${kernel} ${shortProblem(c)} +bias+gelu`,
-        params: { m: size, k: size, n: size, bias: true, activation: 'gelu' },
+        what: { kind: 'matmul', case: c, bias: epilogue, activation: epilogue ? 'gelu' : 'none' },
+        label: `${kernel} ${shortProblem(c)}${epilogue ? ' +bias+gelu' : ''}`,
+        params: { m: size, k: size, n: size, ...(epilogue ? { bias: true, activation: 'gelu' } : {}) },
       });
+    };
+    for (const size of config.matmulSizes) {
+      for (const kernel of kernels) matmulJob(kernel, size, false);
+    }
+    // The epilogue on the epilogue kernel at the largest size.
+    const kernel = kernelNames({ role: 'epilogue' }, registries).find((n) => kernels.includes(n));
+    if (kernel) matmulJob(kernel, Math.max(...config.matmulSizes), true);
   }
 
   if (suites.has('gemv')) {
