@@ -44,11 +44,21 @@ export interface OnePass extends PipelineSpec {
   owned?: readonly Owned[];
 }
 
-/** Compiles (or takes from the cache) the pass's pipeline, then uploads its params and binds them. */
+/**
+ * Compiles (or takes from the cache) the pass's pipeline, then uploads its params and binds them.
+ * Where that fails (a shader the adapter rejects, no memory), what prepare() created is freed here:
+ * no run exists to free it later.
+ */
 export async function onePass(gpu: Gpu, pass: OnePass): Promise<KernelRun> {
   const { label = pass.kernel, params: words, bindings, grid, owned = [], ...spec } = pass;
-  const pipeline = await gpu.pipeline(spec);
-  const params = words ? gpu.uniform(`${label}.params`, words) : undefined;
-  const group = gpu.bindGroup(label, pipeline, params ? { 0: params, ...bindings } : bindings);
-  return dispatchRun([{ pipeline, group, grid }], [params, ...owned]);
+  let params: GPUBuffer | undefined;
+  try {
+    const pipeline = await gpu.pipeline(spec);
+    params = words ? gpu.uniform(`${label}.params`, words) : undefined;
+    const group = gpu.bindGroup(label, pipeline, params ? { 0: params, ...bindings } : bindings);
+    return dispatchRun([{ pipeline, group, grid }], [params, ...owned]);
+  } catch (error) {
+    dispatchRun([], [params, ...owned]).destroy();
+    throw error;
+  }
 }
