@@ -9,7 +9,8 @@
 // invocation 0 does the range: its n lanes, ranked 0..n-1, split q's and each K and V row by vec4
 // columns (lane r: columns r, r + n, … , COLS of them), so that a row's loads are neighbouring
 // vec4 across neighbouring lanes. Per quad of keys each lane dots its columns of the 4 K rows, one
-// subgroupAdd gives every lane the 4 scores, and the online softmax (running max and sum, the
+// subgroupAdd gives every lane the 4 scores, lane r takes exp2 of score r % 4 and subgroupShuffle
+// shares the 4 probabilities, and the online softmax (running max and sum, the
 // accumulator rescaled as the max grows) adds p · V over its columns of the 4 V rows: no scores
 // written, no probabilities read back, q read once per range (a CPU adapter reloading it per quad
 // spent a fifth of its loads on q), and K and V each read once.
@@ -123,6 +124,20 @@ fn write_column(ob: u32, c: u32, x: vec4<f32>) {
   o[ob + 4u * c + 3u] = x.w;
 }
 
+// exp2(s - m) of a quad's 4 scores, 0 where masked. With 4 lanes or more, lane r takes key r % 4
+// and subgroupShuffle hands the 4 values to every lane: one exp2 per lane instead of four (a CPU
+// adapter calls its math library per lane and component: with four per lane, exp2 was a fifth of
+// the pass's time on SwiftShader).
+fn probabilities(s: vec4<f32>, m: f32, r: u32) -> vec4<f32> {
+  if (WORKGROUP_SIZE < 4u) {
+    return select(exp2(s - vec4<f32>(m)), vec4<f32>(0.0), s <= vec4<f32>(MASKED_BELOW));
+  }
+  let k = r % 4u;
+  let mine = select(select(select(s.w, s.z, k == 2u), s.y, k == 1u), s.x, k == 0u);
+  let e = select(exp2(mine - m), 0.0, mine <= MASKED_BELOW);
+  return vec4<f32>(subgroupShuffle(e, 0u), subgroupShuffle(e, 1u), subgroupShuffle(e, 2u), subgroupShuffle(e, 3u));
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn range_attention(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -185,8 +200,12 @@ fn range_attention(
     }
     s = select(vec4<f32>(MASKED), subgroupAdd(s) * scale, ok);
     let m_new = max(m, max(max(s.x, s.y), max(s.z, s.w)));
-    let alpha = exp2(m - m_new);
-    let p = select(exp2(s - vec4<f32>(m_new)), vec4<f32>(0.0), s <= vec4<f32>(MASKED_BELOW));
+    // The max grows on few quads; the branch is uniform within the subgroup.
+    var alpha = 1.0;
+    if (m_new > m) {
+      alpha = exp2(m - m_new);
+    }
+    let p = probabilities(s, m_new, r);
     l = l * alpha + (p.x + p.y + p.z + p.w);
     m = m_new;
     a0 = a0 * alpha + pv(p, ia, c0);
