@@ -5,6 +5,7 @@
 // a kernel for a chip. What is tunable, and the candidates, live in
 // kernels/tunables.ts; each registry entry names its tunable.
 
+import packageJson from '../../package.json' with { type: 'json' };
 import type { Gpu } from '../gpu/gpu.ts';
 import { findEntry } from '../kernels/registry.ts';
 import type { KernelEntry, Tunable, TuneCandidate } from '../kernels/types.ts';
@@ -120,12 +121,19 @@ export function fileTuneStore(path: string): TuneStore {
 }
 
 /**
- * Cache key: the adapter, the kernel and its candidate list (a new list sweeps again). The tuning
+ * Cache key: the adapter, attnscope's version, the kernel and its candidate list (a new list sweeps
+ * again; so does a new version, whose kernels may differ under the same candidate labels). The tuning
  * problem is recorded in the winner, not keyed: one winner per adapter serves every preset.
  */
-export function tuneKey(gpu: Gpu, tunable: Tunable, candidates: TuneCandidate[]): string {
+export function tuneKey(
+  gpu: Gpu,
+  tunable: Tunable,
+  candidates: TuneCandidate[],
+  version: string = packageJson.version,
+): string {
   const a = gpu.adapter;
   return [
+    `attnscope ${version}`,
     a.vendor,
     a.architecture,
     a.device,

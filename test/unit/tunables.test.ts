@@ -3,9 +3,11 @@
 // configurations read back or refused.
 
 import { describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { decodeDefaults } from '../../src/kernels/decode.ts';
 import { blockSparseTunable, decodeTunable, flashTunable } from '../../src/kernels/tunables.ts';
+import { tuneKey } from '../../src/measure/autotune.ts';
 
 const adapter = (isSoftware: boolean) =>
   ({
@@ -101,4 +103,26 @@ it('flash on a hardware adapter also tries no key split', () => {
   const labels = flashTunable.candidates(adapter(false)).map((c) => c.label);
   expect(labels).toContain('flash[staged,q64,k32,s1]');
   expect(labels).toContain('flash[staged,q64,k32,sauto]');
+});
+
+describe('the autotune cache key', () => {
+  const gpu = {
+    adapter: { vendor: 'v', architecture: 'a', device: 'd', description: 'x', isSoftware: false },
+    limits: { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 },
+  } as unknown as Gpu;
+  const candidates = flashTunable.candidates(gpu);
+
+  it("holds attnscope's version: a new version's kernels sweep again under the same labels", () => {
+    const key = tuneKey(gpu, flashTunable, candidates, '0.1.0');
+    expect(key).toBe(tuneKey(gpu, flashTunable, candidates, '0.1.0'));
+    expect(key).not.toBe(tuneKey(gpu, flashTunable, candidates, '0.2.0'));
+    expect(tuneKey(gpu, flashTunable, candidates)).toContain(`attnscope ${packageJson.version}`);
+  });
+
+  it('holds the adapter and the candidate list', () => {
+    const key = tuneKey(gpu, flashTunable, candidates, '0.1.0');
+    const other = { ...gpu, adapter: { ...gpu.adapter, device: 'e' } } as unknown as Gpu;
+    expect(key).not.toBe(tuneKey(other, flashTunable, candidates, '0.1.0'));
+    expect(key).not.toBe(tuneKey(gpu, flashTunable, candidates.slice(1), '0.1.0'));
+  });
 });
