@@ -1,5 +1,5 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
-// Also what the grid-stride probes (copy, read) share: their shader (shaders/stream.wgsl, an entry
+// Also what the stream probes (copy, read) share: their shader (shaders/stream.wgsl, an entry
 // point each: <kernel>_probe), their grid and prepare().
 
 import type { Gpu } from '../gpu/gpu.ts';
@@ -10,12 +10,12 @@ import type { KernelRun, ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 export type { ProbeIO, ProbeKernel, ProbeProblem } from './types.ts';
 
 const NAME = 'copy' as const;
-/** The grid-stride probes' shader: entry points copy_probe and read_probe. */
+/** The stream probes' shader: entry points copy_probe and read_probe. */
 const SHADER = new URL('../../shaders/stream.wgsl', import.meta.url);
-/** Invocations per workgroup of the grid-stride probes. */
+/** Invocations per workgroup of the stream probes. */
 export const STREAM_WORKGROUP_SIZE = 256;
 /**
- * Workgroups of the grid-stride loop. 4096 × 256 invocations fill any current GPU. A software
+ * Workgroups of the stream probes' grid. 4096 × 256 invocations fill any current GPU. A software
  * adapter pays per workgroup (SwiftShader: about 2× the bandwidth with 32 workgroups than with 4096,
  * flat from 4 to 32), so there a few suffice.
  */
@@ -27,7 +27,7 @@ export function checkProbeBytes(kernel: string, bytes: number): void {
     throw new Error(`${kernel}.bytes: expected a positive multiple of 16, got ${bytes}`);
 }
 
-/** Workgroups of a grid-stride bandwidth probe (copy, read) of 256 invocations each. */
+/** Workgroups of a stream probe (copy, read) of 256 invocations each. */
 export function streamWorkgroups(kernel: string, p: ProbeProblem, isSoftware: boolean): number {
   const wanted = p.workgroups ?? (isSoftware ? COPY_WORKGROUPS.software : COPY_WORKGROUPS.hardware);
   if (!Number.isInteger(wanted) || wanted < 1)
@@ -36,7 +36,14 @@ export function streamWorkgroups(kernel: string, p: ProbeProblem, isSoftware: bo
   return Math.min(wanted, Math.ceil(p.bytes / 16 / STREAM_WORKGROUP_SIZE));
 }
 
-/** prepare() of a grid-stride probe (copy, read): one dispatch of its entry point from src into dst. */
+/** Whether a probe (copy, read) walks contiguous chunks per invocation: see ProbeProblem.blocked. */
+export function streamBlocked(kernel: string, p: ProbeProblem, isSoftware: boolean): boolean {
+  if (p.blocked !== undefined && typeof p.blocked !== 'boolean')
+    throw new Error(`${kernel}.blocked: expected true or false, got ${String(p.blocked)}`);
+  return p.blocked ?? isSoftware;
+}
+
+/** prepare() of a stream probe (copy, read): one dispatch of its entry point from src into dst. */
 export async function prepareStreamProbe(
   gpu: Gpu,
   kernel: 'copy' | 'read',
@@ -51,7 +58,10 @@ export async function prepareStreamProbe(
     kernel,
     shader: SHADER,
     entryPoint: `${kernel}_probe`,
-    constants: { WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE },
+    constants: {
+      WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE,
+      BLOCKED: streamBlocked(kernel, p, gpu.adapter.isSoftware) ? 1 : 0,
+    },
     bindings: { 0: io.src, 1: io.dst },
     grid: [workgroups],
   });
@@ -59,7 +69,8 @@ export async function prepareStreamProbe(
 
 export const copy: ProbeKernel = {
   name: NAME,
-  summary: 'Bandwidth ceiling: vec4 grid-stride copy, n bytes read and n written.',
+  summary:
+    'Bandwidth ceiling: vec4 copy (grid-stride, or blocked on CPU adapters), n bytes read and n written.',
 
   prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, p, io),
 

@@ -99,8 +99,14 @@ export interface ProbeProblem {
   bytes: number;
   /** fma only: iterations of every FMA chain (default FMA_DEFAULT_ITERATIONS). */
   iterations?: number;
-  /** copy and read: workgroups of the grid-stride loop (default: 4096 on hardware, 32 on software adapters). */
+  /** copy and read: workgroups of the grid (default: 4096 on hardware, 32 on software adapters). */
   workgroups?: number;
+  /**
+   * copy and read: each invocation walks one contiguous chunk (true) or the grid-stride (false).
+   * Default: blocked on software adapters (a CPU thread follows one stream), grid-stride on GPUs
+   * (neighbouring lanes, neighbouring addresses).
+   */
+  blocked?: boolean;
 }
 
 /** src holds the input, dst receives the output; both of problem.bytes. */

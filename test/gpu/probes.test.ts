@@ -41,21 +41,30 @@ describe('probes are registered', () => {
   });
 });
 
-describe('copy probe', () => {
+// Both layouts run every case, whatever the adapter: grid-stride (GPUs) and blocked (CPU adapters).
+const LAYOUTS = [
+  { layout: 'grid-stride', blocked: false },
+  { layout: 'blocked', blocked: true },
+];
+
+describe.each(LAYOUTS)('copy probe, $layout', ({ blocked }) => {
   const gpu = useGpu();
   it.each([
     { name: 'one vec4', bytes: 16, workgroups: undefined },
     { name: 'not a multiple of a workgroup', bytes: 16 * 257, workgroups: undefined },
-    { name: 'grid-stride over a small grid', bytes: 16 * 256 * 3 + 48, workgroups: 2 },
+    { name: 'several trips over a small grid', bytes: 16 * 256 * 3 + 48, workgroups: 2 },
     { name: 'one workgroup', bytes: 16 * 1000, workgroups: 1 },
     { name: '1 MiB, default grid', bytes: 1 << 20, workgroups: undefined },
   ])('$name ($bytes bytes)', async ({ bytes, workgroups }) => {
     const src = randomArray(bytes / 4, bytes);
-    const out = await runProbe(gpu(), copy, { bytes, workgroups }, src);
+    const out = await runProbe(gpu(), copy, { bytes, workgroups, blocked }, src);
     expect(firstDifference(out, copy.reference!(src, { bytes }, gpu().adapter))).toBeUndefined();
     expect(copy.cost({ bytes })).toEqual({ bytes: 2 * bytes, flops: 0 });
   });
+});
 
+describe('copy probe', () => {
+  const gpu = useGpu();
   it.each([
     { problem: { bytes: 20 }, message: /copy.bytes: expected a positive multiple of 16, got 20/ },
     { problem: { bytes: 0 }, message: /copy.bytes/ },
@@ -65,16 +74,17 @@ describe('copy probe', () => {
   });
 });
 
-describe('read probe', () => {
+describe.each(LAYOUTS)('read probe, $layout', ({ blocked }) => {
   const gpu = useGpu();
   it.each([
     { name: 'one vec4', bytes: 16, workgroups: undefined },
     { name: 'not a multiple of a workgroup', bytes: 16 * 257, workgroups: undefined },
-    { name: 'grid-stride, odd trips per invocation', bytes: 16 * 256 * 3 + 48, workgroups: 1 },
-    { name: 'grid-stride, even trips', bytes: 16 * 256 * 4, workgroups: 2 },
+    { name: 'odd trips per invocation', bytes: 16 * 256 * 3 + 48, workgroups: 1 },
+    { name: 'even trips', bytes: 16 * 256 * 4, workgroups: 2 },
+    { name: 'chunks that do not divide the length', bytes: 16 * (256 * 5 + 7), workgroups: 1 },
     { name: '1 MiB, default grid', bytes: 1 << 20, workgroups: undefined },
   ])('$name ($bytes bytes): equals the CPU sums bit for bit', async ({ bytes, workgroups }) => {
-    const problem = { bytes, workgroups };
+    const problem = { bytes, workgroups, blocked };
     const src = randomArray(bytes / 4, 7 + bytes);
     const out = await runProbe(gpu(), read, problem, src);
     const expected = read.reference!(src, problem, gpu().adapter);
@@ -86,11 +96,26 @@ describe('read probe', () => {
     expect(read.cost(problem)).toEqual({ bytes, flops: 0 });
   });
 
+  it('sums other words than the other layout (the layout reaches the shader)', async () => {
+    const problem = { bytes: 16 * 256 * 4, workgroups: 1, blocked };
+    const src = randomArray(problem.bytes / 4, 11);
+    const out = await runProbe(gpu(), read, problem, src);
+    const other = read.reference!(src, { ...problem, blocked: !blocked }, gpu().adapter);
+    expect(firstDifference(out, other)).toBeDefined();
+  });
+});
+
+describe('read probe', () => {
+  const gpu = useGpu();
   it.each([
     { problem: { bytes: 24 }, message: /read.bytes: expected a positive multiple of 16, got 24/ },
     {
       problem: { bytes: 64, workgroups: 1.5 },
       message: /read.workgroups: expected a positive integer, got 1.5/,
+    },
+    {
+      problem: { bytes: 64, blocked: 'yes' as unknown as boolean },
+      message: /read.blocked: expected true or false, got yes/,
     },
   ])('rejects $problem', async ({ problem, message }) => {
     await expect(runProbe(gpu(), read, problem, new Float32Array(16))).rejects.toThrow(message);
