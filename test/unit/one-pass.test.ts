@@ -19,33 +19,27 @@ function stand(fail: boolean) {
   return { gpu, destroyed, buffer };
 }
 
+/** A one-dispatch pass with a uniform and what prepare() created. */
+const passOf = (owned: (GPUBuffer | undefined)[]) => ({
+  kernel: 'k',
+  shader: new URL('file:///k.wgsl'),
+  entryPoint: 'main',
+  params: new ArrayBuffer(16),
+  bindings: {},
+  grid: [1],
+  owned,
+});
+
 describe('onePass', () => {
   it('frees what prepare() created when the pipeline fails', async () => {
     const { gpu, destroyed, buffer } = stand(true);
-    const pass = {
-      kernel: 'k',
-      shader: new URL('file:///k.wgsl'),
-      entryPoint: 'main',
-      params: new ArrayBuffer(16),
-      bindings: {},
-      grid: [1],
-      owned: [buffer('table'), undefined],
-    };
-    await expect(onePass(gpu, pass)).rejects.toThrow('shader rejected');
+    await expect(onePass(gpu, passOf([buffer('table'), undefined]))).rejects.toThrow('shader rejected');
     expect(destroyed).toEqual(['table']);
   });
 
   it('hands the uniform and what prepare() created to the run, freed by destroy()', async () => {
     const { gpu, destroyed, buffer } = stand(false);
-    const run = await onePass(gpu, {
-      kernel: 'k',
-      shader: new URL('file:///k.wgsl'),
-      entryPoint: 'main',
-      params: new ArrayBuffer(16),
-      bindings: {},
-      grid: [1],
-      owned: [buffer('table')],
-    });
+    const run = await onePass(gpu, passOf([buffer('table')]));
     expect(destroyed).toEqual([]);
     run.destroy();
     expect(destroyed).toEqual(['k.params', 'table']);
