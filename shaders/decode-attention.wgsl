@@ -31,6 +31,8 @@
 //            summing p · V over the range for LANES vec4 output columns, strided so that
 //            neighbours read neighbouring vec4 of a V row in every load (LANES = 4 on CPU
 //            adapters, where one table entry and one p load then serve 4 columns), into the partial;
+//            with one row and LANES = 1 (hardware), HEAD_SHARE query heads of a GQA group per
+//            invocation instead, so that one V load serves them all;
 //   reduce:  one workgroup per query row merges its partials.
 // Scores are in the exp2 domain (log2(e) folded into the scale). The p scratch holds, per (head,
 // row group, row), one f32 per visited position (as vec4 per 4 positions).
@@ -44,6 +46,7 @@ override SPARSE: bool = false;  // positions come from the quad table in visit_m
 override LANES: u32 = 1u;       // values pass: vec4 output columns per invocation, 1, 2 or 4 (1 when ROWS > 1)
 override TILE_KEYS: u32 = 16u;  // scores_tiled: key positions per tile, a multiple of 4
 override TILE_VEC4: u32 = 8u;   // scores_tiled: the tile's vec4, (TILE_KEYS + 1) · hv (sizes workgroup memory)
+override HEAD_SHARE: u32 = 1u;  // values pass, one row and LANES = 1: query heads of a GQA group per invocation, 1, 2 or 4 (they share each V load)
 
 const MAX_ROWS: u32 = 4u;
 const MASKED: f32 = -3.0e38;
@@ -386,10 +389,13 @@ fn scores_tiled(
   }
 }
 
-// grid: (ceil(row_groups · ranges · ceil(hv / LANES) / WORKGROUP_SIZE), heads folded into y and z).
+// grid: (ceil(row_groups · ranges · ceil(hv / LANES) / WORKGROUP_SIZE), heads / HEAD_SHARE folded
+// into y and z). With HEAD_SHARE > 1 (one row, LANES = 1, HEAD_SHARE dividing kv_group) an invocation
+// sums p · V for HEAD_SHARE query heads of one GQA group, h … h + HEAD_SHARE - 1: one V load serves
+// them all, where each head would otherwise load the same V rows itself.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let h = gid.y + gid.z * groups.y;
+  let h = (gid.y + gid.z * groups.y) * HEAD_SHARE;
   let hv = params.hv;
   let lanes = (hv + LANES - 1u) / LANES;
   let group = gid.x / lanes;
@@ -412,6 +418,10 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let quad0 = range * quads;
   let row_stride = params.ranges * quads;
   let pr0 = p_row(h, rg, 0u) + quad0;
+  // HEAD_SHARE > 1: the other heads' probabilities of the same row (clamped in bounds when unused).
+  let pr1 = p_row(min(h + 1u, params.heads - 1u), rg, 0u) + quad0;
+  let pr2 = p_row(min(h + 2u, params.heads - 1u), rg, 0u) + quad0;
+  let pr3 = p_row(min(h + 3u, params.heads - 1u), rg, 0u) + quad0;
   // Positions past the last visited one hold no key.
   let first_u = 4u * quad0;
   var quad_end = 0u;
@@ -420,7 +430,8 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
 
   // ROWS = 4: acc_r is row r's column c0. ROWS = 1: acc_l is column c_l, so that one table entry,
-  // one p load and the loop's own work serve LANES columns.
+  // one p load and the loop's own work serve LANES columns; or (HEAD_SHARE > 1) acc_j is head h + j's
+  // column c0, so that one V load serves HEAD_SHARE heads.
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
@@ -441,6 +452,15 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
       acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
       acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
+    } else if (HEAD_SHARE > 1u) {
+      let p1 = p[pr1 + n];
+      acc1 += p1.x * v0 + p1.y * v1 + p1.z * v2 + p1.w * v3;
+      if (HEAD_SHARE > 2u) {
+        let p2 = p[pr2 + n];
+        let p3 = p[pr3 + n];
+        acc2 += p2.x * v0 + p2.y * v1 + p2.z * v2 + p2.w * v3;
+        acc3 += p3.x * v0 + p3.y * v1 + p3.z * v2 + p3.w * v3;
+      }
     } else {
       if (LANES > 1u) {
         acc1 += p0.x * load_v4(kr.x, c1) + p0.y * load_v4(kr.y, c1) + p0.z * load_v4(kr.z, c1) + p0.w * load_v4(kr.w, c1);
@@ -459,6 +479,10 @@ fn values(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
         break;
       }
       part[(part_row(h, i) + range) * (hv + 1u) + lane] = accs[r];
+    }
+  } else if (HEAD_SHARE > 1u) {
+    for (var j = 0u; j < HEAD_SHARE; j++) {
+      part[(part_row(h + j, row0) + range) * (hv + 1u) + lane] = accs[j];
     }
   } else {
     for (var l = 0u; l < LANES && lane + l * lanes < hv; l++) {

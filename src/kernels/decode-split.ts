@@ -127,6 +127,8 @@ export interface DecodePlan {
   ranges: number;
   /** Values pass: vec4 output columns per invocation. */
   lanes: number;
+  /** Values pass: query heads of a GQA group per invocation, sharing each V load (1, 2 or 4). */
+  headShare: number;
   /** Tiled scores pass: key positions per tile (0: the direct path). */
   tileKeys: number;
   /** Scores and values in one pass (grids.scores is its grid, grids.values unused). */
@@ -186,6 +188,11 @@ export function planDecode(
   }
   // Four query rows per group already share each table entry and p load four ways.
   const lanes = rows === 1 ? limits.lanes : 1;
+  // One row, one column per invocation: the query heads of a GQA group share each V load instead
+  // (as many as divide the group, up to 4: the invocation's accumulators).
+  const group = p.heads / kvHeads;
+  const headShare = rows === 1 && lanes === 1 ? ([4, 2].find((s) => group % s === 0) ?? 1) : 1;
+  const [shareY, shareZ] = headGrid(gpu, p.heads / headShare);
   let tileKeys = 0;
   if (tiled) {
     // (tileKeys + 1) · hv vec4: the shader skews each column's rows by one vec4 (bank conflicts).
@@ -208,11 +215,16 @@ export function planDecode(
     rangeKeys: range,
     ranges,
     lanes,
+    headShare,
     tileKeys,
     fused: fused === true,
     grids: {
       scores: tiled ? [scoresWorkgroups(range), kvY, kvZ] : [scoresWorkgroups(range), y, z],
-      values: [Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize.values), y, z],
+      values: [
+        Math.ceil((rowGroups * ranges * Math.ceil(hv / lanes)) / workgroupSize.values),
+        shareY,
+        shareZ,
+      ],
       reduce: [p.seqQ, y, z],
     },
   };

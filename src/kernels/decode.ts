@@ -175,6 +175,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         KV_F16: kvF16 ? 1 : 0,
         SPARSE: visit.quads ? 1 : 0,
         LANES: plan.lanes,
+        HEAD_SHARE: plan.headShare,
         ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: (plan.tileKeys + 1) * plan.hv } : {}),
       };
       const passes = plan.fused ? (['reduce'] as const) : (['scores', 'values', 'reduce'] as const);

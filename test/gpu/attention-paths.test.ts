@@ -96,6 +96,25 @@ const DECODE: Case[] = [
     causal: true,
     mask: fromKeep(64, coin(9, 0.6)),
   },
+  // Groups of 4 and of 3 query heads: the values pass shares each V load among 4 heads, or (3) none.
+  {
+    name: '1 row, GQA: 8 heads over 2 KV heads, headDim 20',
+    ...CONTROL,
+    heads: 8,
+    kvHeads: 2,
+    seqQ: 1,
+    seqK: 333,
+    headDim: 20,
+  },
+  {
+    name: '1 row, GQA: 6 heads over 2 KV heads, headDim 16',
+    ...CONTROL,
+    heads: 6,
+    kvHeads: 2,
+    seqQ: 1,
+    seqK: 260,
+    headDim: 16,
+  },
   { name: '7 rows over 400 keys, headDim 13', ...CONTROL, seqQ: 7, seqK: 400, headDim: 13 },
   {
     name: '12 rows across mask rows (block 5), causal',
