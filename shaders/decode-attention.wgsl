@@ -65,14 +65,11 @@ struct Params {
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
   kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
-  _pad1: u32,
   hv: u32,              // vec4 lanes of a row: ceil(headDim / 4)
   row_groups: u32,      // ceil(seqQ / ROWS)
   ranges: u32,          // ranges per (head, row group)
   range_keys: u32,      // positions per range, a multiple of 4
   visit_positions: u32, // 4 · quads holding keys (dense: seqK rounded up to a multiple of 4)
-  _pad2: u32,
-  _pad3: u32,
   layout_offset: u32,   // 0, or where the mask layout starts in visit_meta (rows span several mask rows)
 }
 

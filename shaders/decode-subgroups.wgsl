@@ -48,14 +48,11 @@ struct Params {
   mask_cols: u32,
   causal_offset: i32,
   kv_group: u32,
-  _pad1: u32,
   hv: u32,
   row_groups: u32,
   ranges: u32,
   range_keys: u32,
   visit_positions: u32,
-  _pad2: u32,
-  _pad3: u32,
   layout_offset: u32,
 }
 

@@ -63,7 +63,6 @@ struct Params {
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
   kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
-  _pad1: u32,
   head_vec4: u32, // used when HEAD_VEC4 == 0
   tile_k: u32,    // used when HEAD_VEC4 == 0; tile_k · head_vec4 <= TILE_SLOTS for main
   // block-sparse only (0 for flash):
@@ -73,7 +72,6 @@ struct Params {
   // flash `main` only (1 and 0 otherwise): key splits per query block, and keys per split
   splits: u32,
   split_keys: u32, // a multiple of tile_k
-  _pad6: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

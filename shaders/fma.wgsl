@@ -12,7 +12,6 @@ struct Params {
   iterations: u32,
   multiplier: f32,
   addend: f32,
-  _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -48,11 +48,9 @@ struct Params {
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
   kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
-  _pad1: u32,
   hv: u32,       // vec4 per row of q, k, v, o: ceil(headDim / 4)
   p_stride: u32, // floats per row of p: seqK rounded up to 4
   tile_k: u32,   // keys per tile of the sweeps: a multiple of 4, at most MAX_TILE_K
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -13,8 +13,6 @@ override SWIGLU: bool = true;   // SiLU (SwiGLU); false: GELU (GeGLU)
 struct Params {
   rows: u32,
   ffn: u32,
-  _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -43,8 +43,6 @@ struct Params {
   direct: u32,          // 1: one split in all: write y (+ r); 0: write this split's partial
   has_residual: u32,
   group_steps: u32,     // int4: k steps per scale group
-  _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -11,8 +11,6 @@ override WORKGROUP_SIZE: u32 = 256u;
 struct Shape {
   rows: u32,
   head_dim: u32,
-  _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> shape: Shape;

@@ -36,9 +36,6 @@ struct Params {
   n: u32,
   has_bias: u32,
   activation: u32, // 0 none, 1 gelu (tanh form)
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -17,7 +17,6 @@ struct Params {
   rows: u32,
   width: u32,
   eps: f32,
-  _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -28,8 +28,6 @@ struct Params {
   head_dim: u32,
   capacity: u32,   // rows of each cache head
   position: u32,   // the row this token is appended at
-  _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

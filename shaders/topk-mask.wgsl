@@ -27,9 +27,6 @@ struct Params {
   cols: u32,
   keep: u32,
   causal: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

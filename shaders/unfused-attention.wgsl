@@ -38,7 +38,6 @@ struct Params {
   mask_cols: u32,
   causal_offset: i32, // seqK - seqQ
   kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -25,8 +25,6 @@ struct Params {
   count: u32,    // elements in the stream (the rest are padding: 0)
   columns: u32,  // 0: flat; else the matrix's n (P consecutive k of one column per word)
   word0: u32,    // the first word's index in the whole tensor
-  _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -38,7 +38,6 @@ export const ATTENTION_FIELDS = [
   ['mask_cols', 'u32'],
   ['causal_offset', 'i32'],
   ['kv_group', 'u32'],
-  ['_pad1', 'u32'],
 ] as const;
 
 type AttentionField = Exclude<(typeof ATTENTION_FIELDS)[number][0], `_${string}`>;

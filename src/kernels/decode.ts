@@ -74,8 +74,6 @@ export const DECODE_PARAMS = uniformLayout('Params', [
   ['ranges', 'u32'],
   ['range_keys', 'u32'],
   ['visit_positions', 'u32'],
-  ['_pad2', 'u32'],
-  ['_pad3', 'u32'],
   ['layout_offset', 'u32'],
 ]);
 export { DECODE_DEFAULTS, type DecodePlan, decodeDefaults, fusedWidth, planDecode } from './decode-split.ts';

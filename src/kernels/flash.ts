@@ -49,7 +49,6 @@ export const FLASH_PARAMS = uniformLayout('Params', [
   ['tile_rows', 'u32'],
   ['splits', 'u32'],
   ['split_keys', 'u32'],
-  ['_pad6', 'u32'],
 ]);
 /** Largest tileK the shader's private score array holds (its MAX_TILE_K). */
 export const MAX_TILE_K = 64;

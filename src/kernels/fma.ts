@@ -17,7 +17,6 @@ export const FMA_PARAMS = uniformLayout('Params', [
   ['iterations', 'u32'],
   ['multiplier', 'f32'],
   ['addend', 'f32'],
-  ['_pad0', 'u32'],
 ]);
 const WORKGROUP_SIZE = 256;
 /** Scalar FMA chains per invocation: 8 vec4 accumulators. */

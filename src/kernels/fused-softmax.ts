@@ -39,7 +39,6 @@ export const FUSED_SOFTMAX_PARAMS = uniformLayout('Params', [
   ['hv', 'u32'],
   ['p_stride', 'u32'],
   ['tile_k', 'u32'],
-  ['_pad2', 'u32'],
 ]);
 /** Rows per workgroup of the subgroup pass: one per subgroup of the smallest size WebGPU allows. */
 const MIN_SUBGROUP = 4;

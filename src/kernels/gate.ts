@@ -30,8 +30,6 @@ const SHADER = new URL('../../shaders/gate.wgsl', import.meta.url);
 export const GATE_PARAMS = uniformLayout('Params', [
   ['rows', 'u32'],
   ['ffn', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
 ]);
 const WORKGROUP_SIZE = 256;
 

@@ -196,8 +196,6 @@ export const GEMV_PARAMS = uniformLayout('Params', [
   ['direct', 'u32'],
   ['has_residual', 'u32'],
   ['group_steps', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
 ]);
 
 /** `struct Params` of gemv-passes.wgsl (the gate and reduce passes). */

@@ -15,8 +15,6 @@ const SHADER = new URL('../../shaders/kv-pack.wgsl', import.meta.url);
 export const KV_PACK_SHAPE = uniformLayout('Shape', [
   ['rows', 'u32'],
   ['head_dim', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
 ]);
 const WORKGROUP_SIZE = 256;
 

@@ -13,9 +13,6 @@ export const MATMUL_PARAMS = uniformLayout('Params', [
   ['n', 'u32'],
   ['has_bias', 'u32'],
   ['activation', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
-  ['_pad2', 'u32'],
 ]);
 
 /** Packs m, k, n, has_bias, activation (0 none, 1 GELU) into the Params uniform. */

@@ -17,7 +17,6 @@ export const NORM_PARAMS = uniformLayout('Params', [
   ['rows', 'u32'],
   ['width', 'u32'],
   ['eps', 'f32'],
-  ['_pad', 'u32'],
 ]);
 
 export interface NormProblem {

@@ -50,8 +50,6 @@ export const ROPE_APPEND_PARAMS = uniformLayout('Params', [
   ['head_dim', 'u32'],
   ['capacity', 'u32'],
   ['position', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
 ]);
 const WORKGROUP_SIZE = 256;
 

@@ -53,9 +53,6 @@ export const TOPK_PARAMS = uniformLayout('Params', [
   ['cols', 'u32'],
   ['keep', 'u32'],
   ['causal', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
-  ['_pad2', 'u32'],
 ]);
 
 function params(p: TopKProblem): ArrayBuffer {

@@ -17,8 +17,6 @@ export const WEIGHT_FILL_PARAMS = uniformLayout('Params', [
   ['count', 'u32'],
   ['columns', 'u32'],
   ['word0', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
 ]);
 const WORKGROUP_SIZE = 256;
 /** Workgroups of the grid-stride fill (enough to fill a GPU, few enough for a CPU adapter). */
