@@ -7,7 +7,7 @@
 
 import type { LatencyStats } from '../results/types.ts';
 import { bootstrapMedianCI, median, relativeHalfWidth, summarize } from './stats.ts';
-import { type SamplePlan, type Timer, throwIfAborted } from './timing.ts';
+import { type EncodeCall, type SamplePlan, type Timer, throwIfAborted } from './timing.ts';
 
 export const MEASURE_RULES = {
   /** A sample lasts at least this many timer resolutions… */
@@ -59,11 +59,7 @@ export interface Sampler {
 }
 
 /** A sampler for a prepared kernel: encode records one call into an open compute pass. */
-export function kernelSampler(
-  timer: Timer,
-  label: string,
-  encode: (pass: GPUComputePassEncoder) => void,
-): Sampler {
+export function kernelSampler(timer: Timer, label: string, encode: EncodeCall): Sampler {
   return {
     get resolutionMs() {
       return timer.info.resolutionMs;

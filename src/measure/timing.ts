@@ -51,6 +51,9 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
 }
 
 /** How a sample is spread over submits: `calls` calls, at most `callsPerSubmit` per submit. */
+/** Records one call of the work being timed into an open pass. */
+export type EncodeCall = (pass: GPUComputePassEncoder) => void;
+
 export interface SamplePlan {
   calls: number;
   callsPerSubmit: number;
@@ -66,7 +69,7 @@ export interface Timer {
    */
   time(
     label: string,
-    encode: (pass: GPUComputePassEncoder) => void,
+    encode: EncodeCall,
     plan: SamplePlan,
     signal?: AbortSignal,
   ): Promise<number | undefined>;
@@ -96,6 +99,50 @@ function splitSubmits(plan: SamplePlan): number[] {
   for (let left = Math.max(1, Math.floor(plan.calls)); left > 0; left -= perSubmit)
     sizes.push(Math.min(left, perSubmit));
   return sizes;
+}
+
+interface SubmitOptions {
+  /** Planned GPU time of one call (ms): how much work is in flight. */
+  estimatedCallMs?: number;
+  signal?: AbortSignal;
+  /** More of pass i's descriptor (its timestamp writes). */
+  pass?: (i: number) => Partial<GPUComputePassDescriptor>;
+  /** Records more into the last submit's encoder, after its pass. */
+  last?: (encoder: GPUCommandEncoder) => void;
+  /** Runs after each wait for the queue in the middle of the calls. */
+  afterWait?: () => void;
+}
+
+/**
+ * One submit per entry of `calls`, each one compute pass of that many calls; waits for the queue
+ * whenever MAX_IN_FLIGHT_MS of planned work is in flight (cancel stays prompt), and at the end.
+ */
+async function submitPasses(
+  gpu: Gpu,
+  label: string,
+  calls: readonly number[],
+  encode: EncodeCall,
+  options: SubmitOptions,
+): Promise<void> {
+  const device = gpu.device;
+  let inFlightMs = 0;
+  for (let i = 0; i < calls.length; i++) {
+    throwIfAborted(options.signal);
+    gpu.assertAlive();
+    const encoder = device.createCommandEncoder({ label });
+    const pass = encoder.beginComputePass({ label, ...options.pass?.(i) });
+    for (let c = 0; c < calls[i]; c++) encode(pass);
+    pass.end();
+    if (i === calls.length - 1) options.last?.(encoder);
+    device.queue.submit([encoder.finish()]);
+    inFlightMs += (options.estimatedCallMs ?? 0) * calls[i];
+    if (inFlightMs >= MAX_IN_FLIGHT_MS && i < calls.length - 1) {
+      await gpu.idle();
+      options.afterWait?.();
+      inFlightMs = 0;
+    }
+  }
+  await gpu.idle();
 }
 
 /** Rethrows a failure as the device loss when the device is gone (mapAsync rejects with AbortError then). */
@@ -157,12 +204,7 @@ class TimestampTimer implements Timer {
     this.info = { source: 'timestamp-query', quantized, resolutionMs: resolutionNs / 1e6 };
   }
 
-  async time(
-    label: string,
-    encode: (pass: GPUComputePassEncoder) => void,
-    plan: SamplePlan,
-    signal?: AbortSignal,
-  ): Promise<number | undefined> {
+  readonly time: Timer['time'] = async (label, encode, plan, signal) => {
     const submits = splitSubmits(plan);
     let totalNs = 0;
     let bad = false;
@@ -180,47 +222,34 @@ class TimestampTimer implements Timer {
       return undefined;
     }
     return totalNs / 1e6;
-  }
+  };
 
   /** One submit per entry of `calls` (that many calls in its one pass); returns the raw timestamps. */
   private async runBatch(
     calls: number[],
-    encode: (pass: GPUComputePassEncoder) => void,
+    encode: EncodeCall,
     estimatedCallMs: number | undefined,
     signal: AbortSignal | undefined,
     label = 'timer.calibrate',
   ): Promise<bigint[]> {
     const { gpu } = this;
-    const device = gpu.device;
     const readback = this.readbackPool.pop() ?? this.newReadback();
     try {
-      let inFlightMs = 0;
-      for (let i = 0; i < calls.length; i++) {
-        throwIfAborted(signal);
-        gpu.assertAlive();
-        const encoder = device.createCommandEncoder({ label });
-        const pass = encoder.beginComputePass({
-          label,
+      await submitPasses(gpu, label, calls, encode, {
+        estimatedCallMs,
+        signal,
+        pass: (i) => ({
           timestampWrites: {
             querySet: this.querySet,
             beginningOfPassWriteIndex: 2 * i,
             endOfPassWriteIndex: 2 * i + 1,
           },
-        });
-        for (let c = 0; c < calls[i]; c++) encode(pass);
-        pass.end();
-        if (i === calls.length - 1) {
+        }),
+        last: (encoder) => {
           encoder.resolveQuerySet(this.querySet, 0, 2 * calls.length, this.resolveBuffer, 0);
           encoder.copyBufferToBuffer(this.resolveBuffer, 0, readback, 0, 16 * calls.length);
-        }
-        device.queue.submit([encoder.finish()]);
-        inFlightMs += (estimatedCallMs ?? 0) * calls[i];
-        if (inFlightMs >= MAX_IN_FLIGHT_MS && i < calls.length - 1) {
-          await gpu.idle();
-          inFlightMs = 0;
-        }
-      }
-      await gpu.idle();
+        },
+      });
       throwIfAborted(signal);
       await readback.mapAsync(GPUMapMode.READ, 0, 16 * calls.length);
       const stamps = Array.from(new BigUint64Array(readback.getMappedRange(0, 16 * calls.length).slice(0)));
@@ -283,44 +312,27 @@ class WallClockTimer implements Timer {
     this.info = { source: 'wall-clock', quantized: step >= 0.005, resolutionMs: Math.max(step, roundTrip) };
   }
 
-  async time(
-    label: string,
-    encode: (pass: GPUComputePassEncoder) => void,
-    plan: SamplePlan,
-    signal?: AbortSignal,
-  ): Promise<number | undefined> {
+  readonly time: Timer['time'] = async (label, encode, plan, signal) => {
     const { gpu } = this;
-    const device = gpu.device;
-    const submits = splitSubmits(plan);
     let total = 0;
-    let inFlightMs = 0;
     let started = performance.now();
     try {
-      for (let i = 0; i < submits.length; i++) {
-        throwIfAborted(signal);
-        gpu.assertAlive();
-        const encoder = device.createCommandEncoder({ label });
-        const pass = encoder.beginComputePass({ label });
-        for (let c = 0; c < submits[i]; c++) encode(pass);
-        pass.end();
-        device.queue.submit([encoder.finish()]);
-        inFlightMs += (plan.estimatedCallMs ?? 0) * submits[i];
-        if (inFlightMs >= MAX_IN_FLIGHT_MS && i < submits.length - 1) {
-          await gpu.idle();
+      await submitPasses(gpu, label, splitSubmits(plan), encode, {
+        estimatedCallMs: plan.estimatedCallMs,
+        signal,
+        afterWait: () => {
           total += performance.now() - started;
           // The wait for the signal is not the kernel's: restart the clock after checking it.
           throwIfAborted(signal);
           started = performance.now();
-          inFlightMs = 0;
-        }
-      }
-      await gpu.idle();
+        },
+      });
       total += performance.now() - started;
     } catch (error) {
       throw lostOr(gpu, error);
     }
     return total;
-  }
+  };
 
   destroy(): void {}
 }
