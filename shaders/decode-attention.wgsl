@@ -7,7 +7,7 @@
 // quads listed in `visit_meta` (built from the mask's CSR by the module): one word per 4 positions,
 // so the loops are as flat as the dense ones, whatever the lengths of the runs of kept blocks.
 // Three dispatches, as ONNX Runtime's WebGPU decode (one query row on a software adapter with
-// subgroups: decode-subgroups.wgsl does scores and values in one pass, then `reduce`). The scores
+// subgroups: `range_attention` does scores and values in one pass, then `reduce`). The scores
 // pass has two forms:
 //   scores_tiled (hardware adapters): one workgroup per (KV head, row group, range). Its invocations
 //            load the range's K rows TILE_KEYS at a time into workgroup memory, invocation t taking
@@ -34,9 +34,34 @@
 //            with one row and LANES = 1 (hardware), HEAD_SHARE query heads of a GQA group per
 //            invocation instead, so that one V load serves them all;
 //   reduce:  one workgroup per query row merges its partials.
+//   range_attention (software adapters with the `subgroups` feature, one query row, headDim a
+//            multiple of 4): scores and values in one pass, writing the same partials, so that
+//            `reduce` follows unchanged (two dispatches); with one range per row it writes the output
+//            itself (one dispatch). One workgroup per (range, head) of WORKGROUP_SIZE invocations,
+//            the adapter's one subgroup size. The subgroup holding invocation 0 does the range: its n
+//            lanes, ranked 0..n-1, split q's and each K and V row by vec4 columns (lane r: columns
+//            r, r + n, …, COLS of them), so that a row's loads are neighbouring vec4 across
+//            neighbouring lanes. Per quad of keys each lane dots its columns of the 4 K rows, one
+//            subgroupAdd gives every lane the 4 scores, lane r takes exp2 of score r % 4 and
+//            subgroupShuffle shares the 4 probabilities, and the online softmax (running max and
+//            sum, the accumulator rescaled as the max grows) adds p · V over its columns of the 4 V
+//            rows: no scores written, no probabilities read back, q read once per range (a CPU
+//            adapter reloading it per quad spent a fifth of its loads on q), and K and V each read
+//            once. Memory: q's columns in registers (COLS vec4 per lane, named: no indexed array),
+//            K and V from storage, the partial (hv vec4, then (max, sum)) written once per range; no
+//            workgroup memory and no barrier (a CPU adapter runs kernels with either much slower).
+//            The layout is checked, not assumed: where the workgroup is not one whole subgroup (n
+//            lanes other than WORKGROUP_SIZE), the partial is NaN, so the output is NaN and
+//            verification fails; the host picks this pass only where the adapter's subgroups have
+//            one size, and makes the workgroup that size.
 // Scores are in the exp2 domain (log2(e) folded into the scale). The p scratch holds, per (head,
 // row group, row), one f32 per visited position (as vec4 per 4 positions).
 // With KV_F16, K and V come from k16/v16 (packed f16, see flash-attention.wgsl).
+// The functions that call subgroup builtins (range_attention, probabilities) stand between the
+// BEGIN and END subgroups lines: on a device without the `subgroups` feature the host compiles this
+// module with that section and `enable subgroups;` removed (src/kernels/subgroups.ts).
+
+enable subgroups;
 
 override WORKGROUP_SIZE: u32 = 64u;
 override ROWS: u32 = 1u;        // query rows per row group: 1 or 4 (rows past seqQ are computed, not written)
@@ -47,6 +72,8 @@ override LANES: u32 = 1u;       // values pass: vec4 output columns per invocati
 override TILE_KEYS: u32 = 16u;  // scores_tiled: key positions per tile, a multiple of 4
 override TILE_VEC4: u32 = 8u;   // scores_tiled: the tile's vec4, (TILE_KEYS + 1) · hv (sizes workgroup memory)
 override HEAD_SHARE: u32 = 1u;  // values pass, one row and LANES = 1: query heads of a GQA group per invocation, 1, 2 or 4 (they share each V load)
+override COLS: u32 = 4u;        // range_attention: vec4 columns per lane, ceil(hv / WORKGROUP_SIZE), 1..4
+override EVEN: bool = true;     // range_attention: hv == COLS · WORKGROUP_SIZE, no column past the row
 
 const MAX_ROWS: u32 = 4u;
 const MASKED: f32 = -3.0e38;
@@ -522,3 +549,187 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups
     }
   }
 }
+
+// range_attention's helpers (no subgroup builtins). Vec4 i of K or V (i = row · hv + column).
+fn k_at(i: u32) -> vec4<f32> {
+  if (KV_F16) {
+    let w = k16[i];
+    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  return k4[i];
+}
+
+fn v_at(i: u32) -> vec4<f32> {
+  if (KV_F16) {
+    let w = v16[i];
+    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  return v4[i];
+}
+
+// Partial dots of q's column c (qc) with the 4 rows starting at vec4 ia.
+fn kdot(qc: vec4<f32>, ia: vec4<u32>, c: u32) -> vec4<f32> {
+  return vec4<f32>(dot(qc, k_at(ia.x + c)), dot(qc, k_at(ia.y + c)), dot(qc, k_at(ia.z + c)), dot(qc, k_at(ia.w + c)));
+}
+
+// Column c of p · V over the 4 rows starting at vec4 ia.
+fn pv(p: vec4<f32>, ia: vec4<u32>, c: u32) -> vec4<f32> {
+  return p.x * v_at(ia.x + c) + p.y * v_at(ia.y + c) + p.z * v_at(ia.z + c) + p.w * v_at(ia.w + c);
+}
+
+// Column i of this lane: columns past the row (only when !EVEN) read column hv - 1 and are not used.
+fn column(r: u32, n: u32, i: u32) -> u32 {
+  return min(r + i * n, params.hv - 1u);
+}
+
+fn in_row(r: u32, n: u32, i: u32) -> bool {
+  return EVEN || r + i * n < params.hv;
+}
+
+// Output columns 4·c .. 4·c + 3 of the row at ob (headDim is a multiple of 4 on this pass).
+fn write_column(ob: u32, c: u32, x: vec4<f32>) {
+  o[ob + 4u * c] = x.x;
+  o[ob + 4u * c + 1u] = x.y;
+  o[ob + 4u * c + 2u] = x.z;
+  o[ob + 4u * c + 3u] = x.w;
+}
+
+// BEGIN subgroups
+// exp2(s - m) of a quad's 4 scores, 0 where masked. With 4 lanes or more, lane r takes key r % 4
+// and subgroupShuffle hands the 4 values to every lane: one exp2 per lane instead of four (a CPU
+// adapter calls its math library per lane and component: with four per lane, exp2 was a fifth of
+// the pass's time on SwiftShader). Called where range_attention's control flow is uniform within
+// the subgroup only (see there).
+@diagnostic(off, subgroup_uniformity)
+fn probabilities(s: vec4<f32>, m: f32, r: u32) -> vec4<f32> {
+  if (WORKGROUP_SIZE < 4u) {
+    return select(exp2(s - vec4<f32>(m)), vec4<f32>(0.0), s <= vec4<f32>(MASKED_BELOW));
+  }
+  let k = r % 4u;
+  let mine = select(select(select(s.w, s.z, k == 2u), s.y, k == 1u), s.x, k == 0u);
+  let e = select(exp2(mine - m), 0.0, mine <= MASKED_BELOW);
+  return vec4<f32>(subgroupShuffle(e, 0u), subgroupShuffle(e, 1u), subgroupShuffle(e, 2u), subgroupShuffle(e, 3u));
+}
+
+// grid: (ranges, heads folded into y and z); see the header. Early returns depend on the
+// subgroup's own values (subgroupAny), uniform within the subgroup, not across the workgroup.
+@diagnostic(off, subgroup_uniformity)
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn range_attention(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let h = wid.y + wid.z * groups.y;
+  let range = wid.x;
+  if (h >= params.heads || range >= params.ranges || !subgroupAny(lid == 0u)) {
+    return;
+  }
+  let n = subgroupAdd(1u);
+  let r = subgroupExclusiveAdd(1u);
+  let hv = params.hv;
+  let c0 = column(r, n, 0u);
+  let c1 = column(r, n, 1u);
+  let c2 = column(r, n, 2u);
+  let c3 = column(r, n, 3u);
+  let qb = h * params.seq_q * hv;
+  let q0 = q4[qb + c0];
+  let q1 = q4[qb + c1];
+  let q2 = q4[qb + c2];
+  let q3 = q4[qb + c3];
+  let key_base = (h / params.kv_group) * params.seq_k;
+  let last = key_base + params.seq_k - 1u;
+  let quads = params.range_keys / 4u;
+  let quad0 = range * quads;
+  // Positions past the last visited one hold no key.
+  var quad_end = 0u;
+  if (params.visit_positions > 4u * quad0) {
+    quad_end = min(quads, (params.visit_positions - 4u * quad0 + 3u) / 4u);
+  }
+  let scale = params.scale * LOG2E;
+
+  var m = MASKED;
+  var l = 0.0;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  for (var t = 0u; t < quad_end; t++) {
+    let j = quad_keys(quad0 + t);
+    let ia = min(vec4<u32>(key_base) + j, vec4<u32>(last)) * hv;
+    var s = vec4<f32>(0.0);
+    if (in_row(r, n, 0u)) {
+      s += kdot(q0, ia, c0);
+    }
+    if (COLS > 1u && in_row(r, n, 1u)) {
+      s += kdot(q1, ia, c1);
+    }
+    if (COLS > 2u && in_row(r, n, 2u)) {
+      s += kdot(q2, ia, c2);
+    }
+    if (COLS > 3u && in_row(r, n, 3u)) {
+      s += kdot(q3, ia, c3);
+    }
+    var ok = j < vec4<u32>(params.seq_k);
+    if (params.causal != 0u) {
+      ok = ok & (vec4<i32>(j) <= vec4<i32>(params.causal_offset));
+    }
+    s = select(vec4<f32>(MASKED), subgroupAdd(s) * scale, ok);
+    let m_new = max(m, max(max(s.x, s.y), max(s.z, s.w)));
+    // The max grows on few quads; the branch is uniform within the subgroup.
+    var alpha = 1.0;
+    if (m_new > m) {
+      alpha = exp2(m - m_new);
+    }
+    let p = probabilities(s, m_new, r);
+    l = l * alpha + (p.x + p.y + p.z + p.w);
+    m = m_new;
+    a0 = a0 * alpha + pv(p, ia, c0);
+    if (COLS > 1u) {
+      a1 = a1 * alpha + pv(p, ia, c1);
+    }
+    if (COLS > 2u) {
+      a2 = a2 * alpha + pv(p, ia, c2);
+    }
+    if (COLS > 3u) {
+      a3 = a3 * alpha + pv(p, ia, c3);
+    }
+  }
+  // A layout other than one whole subgroup leaves columns unsummed: make the output NaN.
+  let bad = select(0.0, bitcast<f32>(0x7fc00000u | (n & 0u)), n != WORKGROUP_SIZE);
+  if (params.ranges == 1u) {
+    // One range per row: this is the output (as reduce would merge it: 0 where nothing is seen).
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    let ob = h * params.seq_q * params.head_dim;
+    if (in_row(r, n, 0u)) {
+      write_column(ob, c0, a0 * inv + bad);
+    }
+    if (COLS > 1u && in_row(r, n, 1u)) {
+      write_column(ob, c1, a1 * inv + bad);
+    }
+    if (COLS > 2u && in_row(r, n, 2u)) {
+      write_column(ob, c2, a2 * inv + bad);
+    }
+    if (COLS > 3u && in_row(r, n, 3u)) {
+      write_column(ob, c3, a3 * inv + bad);
+    }
+    return;
+  }
+  let base = (h * params.seq_q * params.ranges + range) * (hv + 1u);
+  if (in_row(r, n, 0u)) {
+    part[base + c0] = a0 + bad;
+  }
+  if (COLS > 1u && in_row(r, n, 1u)) {
+    part[base + c1] = a1 + bad;
+  }
+  if (COLS > 2u && in_row(r, n, 2u)) {
+    part[base + c2] = a2 + bad;
+  }
+  if (COLS > 3u && in_row(r, n, 3u)) {
+    part[base + c3] = a3 + bad;
+  }
+  if (r == 0u) {
+    part[base + hv] = vec4<f32>(m, l, 0.0, 0.0);
+  }
+}
+// END subgroups

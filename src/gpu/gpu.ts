@@ -22,7 +22,8 @@ export interface PipelineSpec {
 export interface ShaderEdit {
   /** Part of the pipeline cache's key. */
   name: string;
-  apply(wgsl: string): string;
+  /** `file`: the shader's file name, for error messages. */
+  apply(wgsl: string, file: string): string;
 }
 
 export interface GpuInit {
@@ -110,7 +111,7 @@ export class Gpu {
 
   private async compile(spec: PipelineSpec, constants: Record<string, number>): Promise<GPUComputePipeline> {
     const source = await loadShader(spec.shader);
-    const code = spec.edit ? spec.edit.apply(source) : source;
+    const code = spec.edit ? spec.edit.apply(source, spec.shader.pathname.split('/').pop() ?? '') : source;
     const label = `${spec.kernel}.${spec.entryPoint}`;
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label: `${spec.kernel}.module`, code });

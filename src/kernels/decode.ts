@@ -5,9 +5,10 @@
 // the range's K rows into workgroup memory with neighbouring lanes reading neighbouring vec4, and
 // the query heads of a GQA group score from that one load) and direct (one invocation per range
 // walks its own K rows, no workgroup memory). Software default for one query row where the adapter
-// has subgroups of one size: scores and values fused into one pass (shaders/decode-subgroups.wgsl:
-// a subgroup per range splits its rows by vec4 columns, online softmax, q loaded once per range),
-// then `reduce`: two dispatches. With a mask it visits only the key blocks kept for these rows
+// has subgroups of one size: scores and values fused into one pass (the same module's
+// `range_attention`: a subgroup per range splits its rows by vec4 columns, online softmax, q loaded
+// once per range), then `reduce`: two dispatches. On a device without `subgroups` every pass
+// compiles the module with that pass removed (subgroups.ts). With a mask it visits only the key blocks kept for these rows
 // (the union of their CSR rows; elements are still checked against the layout when the rows span
 // several mask rows). Declines seqQ > 16.
 // Bytes model: Q read and O written once, K and V read once for the visited key rows (as packed
@@ -62,10 +63,10 @@ import {
 import { checkPackedKv, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
+import { subgroupsEdit } from './subgroups.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
-const FUSED_SHADER = new URL('../../shaders/decode-subgroups.wgsl', import.meta.url);
 /** `struct Params` of decode-attention.wgsl: the shared fields, then the split's plan. */
 export const DECODE_PARAMS = uniformLayout('Params', [
   ...ATTENTION_FIELDS,
@@ -177,11 +178,13 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: (plan.tileKeys + 1) * plan.hv } : {}),
       };
       const passes = plan.fused ? (['reduce'] as const) : (['scores', 'values', 'reduce'] as const);
+      const edit = subgroupsEdit(gpu);
       const pipelines = await Promise.all(
         passes.map((entryPoint) =>
           gpu.pipeline({
             kernel: name,
             shader: SHADER,
+            edit,
             entryPoint: entryPoint === 'scores' && tiled ? 'scores_tiled' : entryPoint,
             // reduce: one invocation per vec4 column of a row, so at least hv of them.
             constants: {
@@ -201,7 +204,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           ? undefined
           : await gpu.pipeline({
               kernel: name,
-              shader: FUSED_SHADER,
+              shader: SHADER,
               entryPoint: 'range_attention',
               constants: {
                 WORKGROUP_SIZE: width,

@@ -1,13 +1,15 @@
 // The attention variants of the registry — f16 K/V storage (*-f16) and subgroup reductions
 // (*-subgroups) — against the f64 reference and against the kernel they vary, with tolerances for
 // f16 rounding. A variant whose adapter feature is missing shows as skipped, with the reason; the
-// plain paths still run on a device opened without `subgroups`.
+// plain paths still run on a device opened without `subgroups`, from their modules stripped of the
+// subgroup passes (WITHOUT_SUBGROUPS).
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { attention } from '../../src/api.ts';
-import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
+import { KernelCompileError, UnsupportedProblemError } from '../../src/gpu/errors.ts';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { openGpu } from '../../src/gpu/open.ts';
+import { createDecode, fusedWidth } from '../../src/kernels/decode.ts';
 import {
   ATTENTION_KINDS,
   attentionKernels,
@@ -16,10 +18,19 @@ import {
   missingFeatures,
   selectAttentionKernel,
 } from '../../src/kernels/registry.ts';
+import { WITHOUT_SUBGROUPS } from '../../src/kernels/subgroups.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { compareToReference, type Tolerance } from '../../src/reference/compare.ts';
-import { type AttentionCase, build, CONTROL, F32_TOL, LARGE_LOGITS } from './attention-cases.ts';
+import {
+  type AttentionCase,
+  build,
+  CONTROL,
+  expectReference,
+  F32_TOL,
+  LARGE_LOGITS,
+  runKernel,
+} from './attention-cases.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 const VARIANTS = kernelNames({ kinds: ATTENTION_KINDS, variants: true }).filter(
@@ -119,6 +130,60 @@ describe('a device without subgroups keeps the plain paths', () => {
     device ??= await openGpu({ disableFeatures: ['subgroups' as GPUFeatureName] });
     return device;
   };
+  afterAll(() => {
+    device?.close();
+    device = undefined;
+  });
+
+  // The families whose modules hold subgroup passes: as written (`enable subgroups;`) this device
+  // rejects them, so their plain passes compile the module through WITHOUT_SUBGROUPS.
+  it.each([['decode-attention.wgsl', 'reduce']])(
+    '%s as written is rejected here (the control: what WITHOUT_SUBGROUPS is for)',
+    async (file, entryPoint) => {
+      const gpu = await open();
+      expect(gpu.features.has('subgroups')).toBe(false);
+      const shader = new URL(`../../shaders/${file}`, import.meta.url);
+      await expect(gpu.pipeline({ kernel: 'control', shader, entryPoint })).rejects.toThrow(
+        KernelCompileError,
+      );
+      await expect(
+        gpu.pipeline({ kernel: 'control', shader, entryPoint, edit: WITHOUT_SUBGROUPS }),
+      ).resolves.toBeDefined();
+    },
+  );
+
+  const DECODE_CASES = [
+    { name: 'one row, 4 heads, seqK 300', heads: 4, seqQ: 1, seqK: 300, headDim: 32 },
+    {
+      name: 'GQA (2 KV heads), 3 rows, causal',
+      heads: 4,
+      kvHeads: 2,
+      seqQ: 3,
+      seqK: 77,
+      headDim: 16,
+      causal: true,
+    },
+    {
+      name: 'one row, sparse (random layout, block 16)',
+      heads: 2,
+      seqQ: 1,
+      seqK: 200,
+      headDim: 32,
+      mask: randomLayout(16, 5, 0.5),
+    },
+  ];
+  describe.each(DECODE_CASES)('decode, $name', (c) => {
+    it.each([
+      ['software default (direct scores)', createDecode({ name: 'decode' }), F32_TOL],
+      ['hardware default (tiled scores)', createDecode({ name: 'decode', adapterKind: 'hardware' }), F32_TOL],
+      ['decode-f16, software default', createDecode({ name: 'decode-f16', kvF16: true }), F16_TOL],
+    ])('%s matches the reference', async (_, kernel, tol) => {
+      const gpu = await open();
+      const b = build(c);
+      expect(fusedWidth(gpu, b.problem, true), 'no fused pass without subgroups').toBeUndefined();
+      expectReference(await runKernel(gpu, kernel, b), b, tol);
+    });
+  });
 
   it('fused-softmax-subgroups is refused with UnsupportedProblemError naming the feature', async () => {
     const gpu = await open();
@@ -140,7 +205,5 @@ describe('a device without subgroups keeps the plain paths', () => {
       const result = compareToReference(o, reference, F32_TOL);
       expect(result.failure, `${kernel}: ${result.failure}`).toBeUndefined();
     }
-    device?.close();
-    device = undefined;
   });
 });

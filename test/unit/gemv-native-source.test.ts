@@ -35,7 +35,7 @@ describe('gemv-f16-native source', () => {
   });
 
   it('the native-f16 edit is this composition', () => {
-    expect(NATIVE_F16.apply(GEMV)).toBe(native);
+    expect(NATIVE_F16.apply(GEMV, 'gemv.wgsl')).toBe(native);
   });
 
   it.each([

@@ -2,8 +2,9 @@
 // registered kernel asks for against its shader: the entry point exists, each constant it passes is
 // an `override` there, and each override without a default is passed. A shader edit that moves a
 // field or renames a constant fails here, without a GPU (prepare() runs on a recording stand-in).
-// A pipeline whose module is an edited shader (gemv-f16-native: gemv.wgsl + native-f16) is checked
-// against the edited text, the module it compiles.
+// A pipeline whose module is an edited shader (gemv-f16-native: gemv.wgsl + native-f16; a module
+// with subgroup passes on a device without `subgroups`: + without-subgroups) is checked against the
+// edited text, the module it compiles.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -61,7 +62,7 @@ function moduleOf(spec: PipelineSpec): string {
 /** The WGSL a module compiles: the file's text, edited when the module says so. */
 function moduleSource(module: string): string {
   const edited = EDITS.get(module);
-  return edited ? edited[1].apply(source(edited[0])) : source(module);
+  return edited ? edited[1].apply(source(edited[0]), edited[0]) : source(module);
 }
 
 /**
@@ -181,7 +182,7 @@ async function prepared(entry: KernelEntry, extra: string[] = [], isSoftware = f
 
 const RECORDED = new Map<string, Recording>();
 for (const entry of registry) RECORDED.set(entry.name, await prepared(entry));
-// decode on a software adapter with subgroups: its one-row fused pass (decode-subgroups.wgsl).
+// decode on a software adapter with subgroups: its one-row fused pass (range_attention).
 for (const entry of registry.filter((e) => e.kind === 'decode')) {
   RECORDED.set(`${entry.name} (software)`, await prepared(entry, ['subgroups'], true));
 }
@@ -218,6 +219,14 @@ describe('uniform layouts', () => {
     const wgsl = moduleSource('gemv.wgsl + native-f16');
     expect(wgsl.startsWith('enable f16;')).toBe(true);
     expect(wgsl).toContain('bitcast<vec2<f16>>');
+  });
+
+  it.each(['decode-attention.wgsl'])('%s is checked as written and without its subgroup passes', (file) => {
+    const modules = LAYOUTS.map(([module]) => module);
+    expect(modules).toContain(file);
+    expect(modules).toContain(`${file} + without-subgroups`);
+    expect(source(file)).toMatch(/^enable subgroups;$/m);
+    expect(moduleSource(`${file} + without-subgroups`)).not.toMatch(/^enable subgroups;$/m);
   });
 
   it.each(LAYOUTS)('%s: the uniform struct matches its TypeScript layout', (module, layout) => {
