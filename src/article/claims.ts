@@ -17,6 +17,7 @@ import {
 } from './checks.ts';
 import { type DecoderEstimate, estimateDecoder } from './estimate.ts';
 import { type ArticleInputs, DEFAULT_INPUTS } from './inputs.ts';
+import type { Verdict } from './verdicts.ts';
 
 export type ArticleFigure =
   /** A before → after pair, with the change the article prints (signed percent: −29.4 is a reduction). */
@@ -40,6 +41,9 @@ export interface Claim {
   check(ctx: CheckContext): ClaimCheck;
 }
 
+/** The check of a claim that no measurement bears on: the same verdict and words on every run. */
+const fixed = (verdict: Verdict, detail: string) => (): ClaimCheck => ({ verdict, detail });
+
 const referenceOnly =
   'A figure the article reports without a source or a method; no kernel benchmark on any GPU can check it.';
 
@@ -52,11 +56,10 @@ export const claims: readonly Claim[] = [
     articleFigure: { kind: 'percent', percent: 30, of: 'inference efficiency' },
     whatWeMeasure: 'Nothing directly: the headline number summarises the latency and cost rows below.',
     hardware: false,
-    check: () => ({
-      verdict: 'reference',
-      detail:
-        'The headline figure; the table behind it gives 120 → 85 ms and $1.20 → $0.85 (both 29.2% lower). "At the same power envelope" does not match the same table, which gives 400 W → 350 W (see "The article against itself").',
-    }),
+    check: fixed(
+      'reference',
+      'The headline figure; the table behind it gives 120 → 85 ms and $1.20 → $0.85 (both 29.2% lower). "At the same power envelope" does not match the same table, which gives 400 W → 350 W (see "The article against itself").',
+    ),
   },
   {
     id: 'sparse-bandwidth-40',
@@ -140,11 +143,10 @@ export const claims: readonly Claim[] = [
     articleFigure: { kind: 'change', before: 400, after: 350, unit: 'W', statedChangePercent: -12.5 },
     whatWeMeasure: 'Nothing: a web page cannot measure power.',
     hardware: false,
-    check: () => ({
-      verdict: 'not-measurable',
-      detail:
-        "Not measurable from a web page: WebGPU exposes no power, energy or clock counters, and a page cannot read the GPU's sensors (nvidia-smi, RAPL); it needs a power meter or vendor tools. The figures also belong to two different chips. (400 → 350 W is indeed 12.5% less.)",
-    }),
+    check: fixed(
+      'not-measurable',
+      "Not measurable from a web page: WebGPU exposes no power, energy or clock counters, and a page cannot read the GPU's sensors (nvidia-smi, RAPL); it needs a power meter or vendor tools. The figures also belong to two different chips. (400 → 350 W is indeed 12.5% less.)",
+    ),
   },
   {
     id: 'partner-cambricon',
@@ -155,7 +157,7 @@ export const claims: readonly Claim[] = [
     whatWeMeasure:
       'Nothing on that chip; the sparse-attention row shows what block sparsity does on the GPU that ran.',
     hardware: false,
-    check: () => ({ verdict: 'reference', detail: referenceOnly }),
+    check: fixed('reference', referenceOnly),
   },
   {
     id: 'partner-enflame',
@@ -165,7 +167,7 @@ export const claims: readonly Claim[] = [
     articleFigure: { kind: 'percent', percent: 25, of: 'throughput' },
     whatWeMeasure: 'Nothing on that chip; the tensor-core row gives the arithmetic behind such figures.',
     hardware: false,
-    check: () => ({ verdict: 'reference', detail: referenceOnly }),
+    check: fixed('reference', referenceOnly),
   },
   {
     id: 'partner-horizon',
@@ -175,10 +177,10 @@ export const claims: readonly Claim[] = [
     articleFigure: { kind: 'percent', percent: -40, of: 'power' },
     whatWeMeasure: 'Nothing: power cannot be measured from a web page.',
     hardware: false,
-    check: () => ({
-      verdict: 'reference',
-      detail: `${referenceOnly} The three partner gains measure different things (latency, throughput, power), so they cannot be ranked against one another.`,
-    }),
+    check: fixed(
+      'reference',
+      `${referenceOnly} The three partner gains measure different things (latency, throughput, power), so they cannot be ranked against one another.`,
+    ),
   },
   {
     id: 'state-grid',
@@ -188,10 +190,10 @@ export const claims: readonly Claim[] = [
     articleFigure: { kind: 'change', before: 200, after: 140, unit: 'ms' },
     whatWeMeasure: 'Nothing: a deployment case study.',
     hardware: false,
-    check: () => ({
-      verdict: 'reference',
-      detail: `${referenceOnly} The article states no percentage here; (200 − 140) ÷ 200 = 30%. See "The article against itself" for what the sentence implies.`,
-    }),
+    check: fixed(
+      'reference',
+      `${referenceOnly} The article states no percentage here; (200 − 140) ÷ 200 = 30%. See "The article against itself" for what the sentence implies.`,
+    ),
   },
   {
     id: 'multimodal-agent',
@@ -201,11 +203,10 @@ export const claims: readonly Claim[] = [
     articleFigure: { kind: 'percent', percent: -35, of: 'task completion time' },
     whatWeMeasure: 'Nothing: out of scope.',
     hardware: false,
-    check: () => ({
-      verdict: 'out-of-scope',
-      detail:
-        "Out of scope: an agent system's task completion time is not something an attention-kernel benchmark measures.",
-    }),
+    check: fixed(
+      'out-of-scope',
+      "Out of scope: an agent system's task completion time is not something an attention-kernel benchmark measures.",
+    ),
   },
 ];
 
