@@ -18,17 +18,39 @@
 // pv: invocations in groups of hv = ceil(headDim / 4), one group per 4 query rows; invocation
 //   `lane` sums p · V for columns 4·lane..+3 of the 4 rows, 4 keys at a time (p as vec4, V rows as
 //   vec4, neighbouring invocations on neighbouring vec4 of a row).
-// Grids: scores_softmax (ceil(seqQ / WORKGROUP_SIZE), heads folded into y and z); pv
-// (ceil(ceil(seqQ / 4) · hv / WORKGROUP_SIZE), heads folded). No workgroup memory (none is needed,
-// and CPU adapters run kernels that touch it markedly slower).
+// scores_softmax_subgroups (devices with the `subgroups` feature; the fused-softmax-subgroups
+//   kernel): the same pass with one subgroup per query row instead of one invocation, P written as
+//   f32 (p_f32, binding 6 again). A workgroup owns ROWS_PER_WORKGROUP consecutive query rows of one
+//   head; its subgroups take those rows one at a time from a workgroup counter (an elected lane
+//   draws the next row, subgroupBroadcastFirst hands it to the others), so nothing depends on how
+//   the implementation groups invocations into subgroups, on the subgroup size, or on the workgroup
+//   being a multiple of it: a subgroup may be partial (some lanes absent) or larger than the
+//   workgroup. Inside a subgroup the n active lanes are ranked with subgroupExclusiveAdd (rank r of
+//   n, not subgroup_invocation_id, which may have gaps); lane r scores keys r, r + n, r + 2n, …
+//   (neighbouring lanes on neighbouring K rows), keeps its own online max and sum, and subgroupMax
+//   / subgroupAdd combine them once per row; the second sweep writes P with neighbouring lanes on
+//   neighbouring keys (coalesced stores). Rows are always scored twice. Memory: q row in private
+//   memory (one per lane, read from storage once per row), K rows from storage (each key read by
+//   one lane per sweep), P written once; one u32 of workgroup memory (next_row).
+// Grids: scores_softmax (ceil(seqQ / WORKGROUP_SIZE), heads folded into y and z);
+// scores_softmax_subgroups (ceil(seqQ / ROWS_PER_WORKGROUP), heads folded); pv
+// (ceil(ceil(seqQ / 4) · hv / WORKGROUP_SIZE), heads folded). No workgroup memory in scores_softmax
+// and pv (none is needed, and CPU adapters run kernels that touch it markedly slower).
+// The function that calls subgroup builtins (scores_softmax_subgroups) stands between the BEGIN and
+// END subgroups lines: on a device without the `subgroups` feature the host compiles this module
+// with that section and `enable subgroups;` removed (src/kernels/subgroups.ts).
+
+enable subgroups;
 
 override WORKGROUP_SIZE: u32 = 64u;
-// scores_softmax on specialised pipelines (hardware default): the vec4 per row (hv) and the keys per
-// tile fixed per pipeline, so the loops over the q row and the tile's scores have constant bounds
-// (they unroll, and the private arrays are indexed by constants: registers, not scratch memory).
-// 0 = read them from params at run time (software default: one pipeline for every shape).
+// scores_softmax on specialised pipelines (hardware default): the vec4 per row (hv; also
+// scores_softmax_subgroups') and the keys per tile fixed per pipeline, so the loops over the q row
+// and the tile's scores have constant bounds (they unroll, and the private arrays are indexed by
+// constants: registers, not scratch memory). 0 = read them from params at run time (software
+// default: one pipeline for every shape).
 override HEAD_VEC4: u32 = 0u;
 override TILE_K: u32 = 0u;
+override ROWS_PER_WORKGROUP: u32 = 16u; // scores_softmax_subgroups: query rows a workgroup owns (at least 1)
 
 const MAX_VEC4: u32 = 64u; // 256 floats: the largest head dimension
 const MAX_TILE_K: u32 = 64u;
@@ -50,7 +72,7 @@ struct Params {
   kv_group: u32,      // query heads per KV head: head h reads K/V of head h / kv_group
   hv: u32,       // vec4 per row of q, k, v, o: ceil(headDim / 4)
   p_stride: u32, // floats per row of p: seqK rounded up to 4
-  tile_k: u32,   // keys per tile of the sweeps: a multiple of 4, at most MAX_TILE_K
+  tile_k: u32,   // keys per tile of the sweeps: a multiple of 4, at most MAX_TILE_K (scores_softmax)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -61,6 +83,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask_layout: array<u32>;
 @group(0) @binding(5) var<storage, read_write> o: array<f32>;
 @group(0) @binding(6) var<storage, read_write> p: array<vec4<f32>>;
+// P as f32 (scores_softmax_subgroups: neighbouring lanes write neighbouring keys).
+@group(0) @binding(6) var<storage, read_write> p_f32: array<f32>;
 
 alias Row = array<vec4<f32>, MAX_VEC4>;
 alias Scores = array<f32, MAX_TILE_K>;
@@ -82,6 +106,22 @@ fn allowed(i: u32, j: u32) -> bool {
     return mask_layout[(i / params.block_size) * params.mask_cols + j / params.block_size] != 0u;
   }
   return true;
+}
+
+// Query row i of head h into qr, scaled by scale · log2(e) (scores in the exp2 domain), zero past
+// headDim.
+fn load_q_row(h: u32, i: u32, qr: ptr<function, Row>) {
+  let q_base = (h * params.seq_q + i) * params.head_dim;
+  let q_scale = params.scale * LOG2E;
+  for (var c4 = 0u; c4 < row_vec4(); c4++) {
+    var x = vec4<f32>(0.0);
+    for (var e = 0u; e < 4u; e++) {
+      if (4u * c4 + e < params.head_dim) {
+        x[e] = q[q_base + 4u * c4 + e];
+      }
+    }
+    (*qr)[c4] = x * q_scale;
+  }
 }
 
 // Masked scores (exp2 domain) of keys k0 .. k0 + n - 1 of head h for query row i into s.
@@ -110,17 +150,7 @@ fn scores_softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   }
   let hv = params.hv;
   var qr: Row;
-  let q_base = (h * params.seq_q + i) * params.head_dim;
-  let q_scale = params.scale * LOG2E;
-  for (var c4 = 0u; c4 < row_vec4(); c4++) {
-    var x = vec4<f32>(0.0);
-    for (var e = 0u; e < 4u; e++) {
-      if (4u * c4 + e < params.head_dim) {
-        x[e] = q[q_base + 4u * c4 + e];
-      }
-    }
-    qr[c4] = x * q_scale;
-  }
+  load_q_row(h, i, &qr);
   var key_end = params.seq_k;
   if (params.causal != 0u) {
     key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
@@ -230,3 +260,81 @@ fn pv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) gr
     }
   }
 }
+
+// scores_softmax_subgroups: the next of the workgroup's rows to hand out (workgroup memory starts
+// zeroed).
+var<workgroup> next_row: atomic<u32>;
+
+// scores_softmax_subgroups: the score of key j of head h against the q row (scaled, exp2 domain).
+fn score(h: u32, j: u32, qr: ptr<function, Row>) -> f32 {
+  let row = ((h / params.kv_group) * params.seq_k + j) * params.hv;
+  var dot_sum = 0.0;
+  for (var c4 = 0u; c4 < row_vec4(); c4++) {
+    dot_sum += dot((*qr)[c4], k4[row + c4]);
+  }
+  return dot_sum;
+}
+
+// BEGIN subgroups
+// grid: (ceil(seqQ / ROWS_PER_WORKGROUP), heads folded into y and z). The row loop ends on a value
+// broadcast within the subgroup, so control flow is uniform within each subgroup, not across the
+// workgroup as the analysis would require by default.
+@diagnostic(off, subgroup_uniformity)
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scores_softmax_subgroups(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  // Every invocation is active here: count and rank this subgroup's lanes.
+  let lanes = subgroupAdd(1u);
+  let lane = subgroupExclusiveAdd(1u);
+  let h = wid.y + wid.z * groups.y;
+  if (h >= params.heads) {
+    return;
+  }
+  let first_row = wid.x * ROWS_PER_WORKGROUP;
+  let rows = min(ROWS_PER_WORKGROUP, params.seq_q - min(first_row, params.seq_q));
+  loop {
+    // The subgroup's next row: drawn by one lane, the same for every lane of the subgroup.
+    var drawn = 0u;
+    if (subgroupElect()) {
+      drawn = atomicAdd(&next_row, 1u);
+    }
+    let r = subgroupBroadcastFirst(drawn);
+    if (r >= rows) {
+      break;
+    }
+    let i = first_row + r;
+    var qr: Row;
+    load_q_row(h, i, &qr);
+    var key_end = params.seq_k;
+    if (params.causal != 0u) {
+      key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
+    }
+    // Sweep 1: each lane's online max and sum over its keys, then one reduction for the row.
+    var m = MASKED;
+    var l = 0.0;
+    for (var j = lane; j < key_end; j += lanes) {
+      if (allowed(i, j)) {
+        let s = score(h, j, &qr);
+        let d = exp2(-abs(s - m));
+        if (s > m) {
+          l = l * d + 1.0;
+          m = s;
+        } else {
+          l += d;
+        }
+      }
+    }
+    let row_max = subgroupMax(m);
+    let row_sum = subgroupAdd(select(l * exp2(m - row_max), 0.0, m <= MASKED_BELOW));
+    let inv_l = select(0.0, 1.0 / row_sum, row_sum > 0.0);
+    // Sweep 2: neighbouring lanes write neighbouring probabilities; zeros past key_end.
+    let p_row = (h * params.seq_q + i) * params.p_stride;
+    for (var j = lane; j < params.p_stride; j += lanes) {
+      var x = 0.0;
+      if (j < key_end && allowed(i, j)) {
+        x = exp2(score(h, j, &qr) - row_max) * inv_l;
+      }
+      p_f32[p_row + j] = x;
+    }
+  }
+}
+// END subgroups

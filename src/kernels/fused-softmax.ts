@@ -10,10 +10,12 @@
 //   tileK          keys per sweep tile, a multiple of 4 in 4..64 (64); rows of at most tileK keys
 //                  are scored once, longer rows twice
 // fused-softmax-subgroups (needs `subgroups`): the softmax pass with one subgroup per query row
-// (shaders/fused-softmax-subgroups.wgsl): lanes split the row's keys, one subgroupMax and one
-// subgroupAdd per row, P written by neighbouring lanes; rows are always scored twice. A workgroup
-// owns max(1, workgroupSize / 4) rows that its subgroups draw one at a time, so any workgroup size
-// and any subgroup size work (nothing is assumed about how invocations form subgroups).
+// (the same module's `scores_softmax_subgroups`): lanes split the row's keys, one subgroupMax and
+// one subgroupAdd per row, P written by neighbouring lanes; rows are always scored twice. A
+// workgroup owns max(1, workgroupSize / 4) rows that its subgroups draw one at a time, so any
+// workgroup size and any subgroup size work (nothing is assumed about how invocations form
+// subgroups). On a device without `subgroups`, fused-softmax compiles the module with that pass
+// removed (subgroups.ts).
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { uniformLayout } from '../gpu/uniform.ts';
@@ -29,11 +31,11 @@ import {
 import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
+import { subgroupsEdit } from './subgroups.ts';
 import type { AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/fused-softmax-attention.wgsl', import.meta.url);
-const SUBGROUP_SHADER = new URL('../../shaders/fused-softmax-subgroups.wgsl', import.meta.url);
-/** `struct Params` of both shaders: the shared attention fields, then the row and tile lengths. */
+/** `struct Params` of the shader: the shared attention fields, then the row and tile lengths. */
 export const FUSED_SOFTMAX_PARAMS = uniformLayout('Params', [
   ...ATTENTION_FIELDS,
   ['hv', 'u32'],
@@ -112,11 +114,13 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
       const constants = { WORKGROUP_SIZE: workgroupSize };
       const specialize = options.specialize ?? !isSoftwareKind(gpu, options.adapterKind);
       const hv = Math.ceil(p.headDim / 4);
+      const edit = subgroupsEdit(gpu);
       const [scores, pv] = await Promise.all([
         gpu.pipeline({
           kernel: name,
-          shader: subgroups ? SUBGROUP_SHADER : SHADER,
-          entryPoint: 'scores_softmax',
+          shader: SHADER,
+          edit,
+          entryPoint: subgroups ? 'scores_softmax_subgroups' : 'scores_softmax',
           constants: subgroups
             ? {
                 ...constants,
@@ -125,7 +129,7 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
               }
             : { ...constants, HEAD_VEC4: specialize ? hv : 0, TILE_K: specialize ? tileK : 0 },
         }),
-        gpu.pipeline({ kernel: name, shader: SHADER, entryPoint: 'pv', constants }),
+        gpu.pipeline({ kernel: name, shader: SHADER, edit, entryPoint: 'pv', constants }),
       ]);
       const params = gpu.uniform(
         `${name}.params`,

@@ -10,6 +10,7 @@ import { KernelCompileError, UnsupportedProblemError } from '../../src/gpu/error
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { openGpu } from '../../src/gpu/open.ts';
 import { createDecode, fusedWidth } from '../../src/kernels/decode.ts';
+import { createFusedSoftmax } from '../../src/kernels/fused-softmax.ts';
 import {
   ATTENTION_KINDS,
   attentionKernels,
@@ -137,7 +138,10 @@ describe('a device without subgroups keeps the plain paths', () => {
 
   // The families whose modules hold subgroup passes: as written (`enable subgroups;`) this device
   // rejects them, so their plain passes compile the module through WITHOUT_SUBGROUPS.
-  it.each([['decode-attention.wgsl', 'reduce']])(
+  it.each([
+    ['decode-attention.wgsl', 'reduce'],
+    ['fused-softmax-attention.wgsl', 'pv'],
+  ])(
     '%s as written is rejected here (the control: what WITHOUT_SUBGROUPS is for)',
     async (file, entryPoint) => {
       const gpu = await open();
@@ -182,6 +186,20 @@ describe('a device without subgroups keeps the plain paths', () => {
       const b = build(c);
       expect(fusedWidth(gpu, b.problem, true), 'no fused pass without subgroups').toBeUndefined();
       expectReference(await runKernel(gpu, kernel, b), b, tol);
+    });
+  });
+
+  describe.each(CASES.slice(0, 4))('fused-softmax, $name', (c) => {
+    it.each([
+      ['software default', createFusedSoftmax({ name: 'fused-softmax' })],
+      [
+        'hardware default (specialised)',
+        createFusedSoftmax({ name: 'fused-softmax', adapterKind: 'hardware' }),
+      ],
+    ])('%s matches the reference', async (_, kernel) => {
+      const gpu = await open();
+      const b = build(c);
+      expectReference(await runKernel(gpu, kernel, b), b, F32_TOL);
     });
   });
 

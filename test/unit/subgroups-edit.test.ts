@@ -39,13 +39,11 @@ function functions(wgsl: string): { name: string; body: string }[] {
 const WITH_SUBGROUPS = readdirSync(SHADERS)
   .filter((file) => file.endsWith('.wgsl'))
   .filter((file) => subgroupCalls(source(file)).length > 0)
-  // Still a module of its own, compiled only where the device has `subgroups`.
-  .filter((file) => file !== 'fused-softmax-subgroups.wgsl')
   .sort();
 
 describe('modules with subgroup passes', () => {
   it('are the decode and fused-softmax families’ modules', () => {
-    expect(WITH_SUBGROUPS).toEqual(['decode-attention.wgsl']);
+    expect(WITH_SUBGROUPS).toEqual(['decode-attention.wgsl', 'fused-softmax-attention.wgsl']);
   });
 
   describe.each(WITH_SUBGROUPS)('%s', (file) => {

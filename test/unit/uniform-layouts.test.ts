@@ -221,13 +221,16 @@ describe('uniform layouts', () => {
     expect(wgsl).toContain('bitcast<vec2<f16>>');
   });
 
-  it.each(['decode-attention.wgsl'])('%s is checked as written and without its subgroup passes', (file) => {
-    const modules = LAYOUTS.map(([module]) => module);
-    expect(modules).toContain(file);
-    expect(modules).toContain(`${file} + without-subgroups`);
-    expect(source(file)).toMatch(/^enable subgroups;$/m);
-    expect(moduleSource(`${file} + without-subgroups`)).not.toMatch(/^enable subgroups;$/m);
-  });
+  it.each(['decode-attention.wgsl', 'fused-softmax-attention.wgsl'])(
+    '%s is checked as written and without its subgroup passes',
+    (file) => {
+      const modules = LAYOUTS.map(([module]) => module);
+      expect(modules).toContain(file);
+      expect(modules).toContain(`${file} + without-subgroups`);
+      expect(source(file)).toMatch(/^enable subgroups;$/m);
+      expect(moduleSource(`${file} + without-subgroups`)).not.toMatch(/^enable subgroups;$/m);
+    },
+  );
 
   it.each(LAYOUTS)('%s: the uniform struct matches its TypeScript layout', (module, layout) => {
     const wgsl = moduleSource(module);
