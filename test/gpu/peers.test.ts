@@ -113,7 +113,7 @@ describe('peers in a run', () => {
         peers: true,
         suites: ['peers'],
         // Nine peer configurations (four libraries' lines, ORT's also on the decode problem).
-        budgetMs: 10_000,
+        budgetMs: 4_000,
       },
       registry: [],
       peers: () => import('../../src/peers/index.ts'),
