@@ -94,7 +94,8 @@ describe('device lost in the middle of a run', () => {
     expect(fresh).not.toBe(lostGpu);
     own = fresh;
     const next = await runBenchmarks(fresh, {
-      config: { ...MATMULS, matmulSizes: [16] },
+      // One quick result is all this needs: a budget of 1 s, not the 30 s that sampling could fill.
+      config: { ...MATMULS, matmulSizes: [16], budgetMs: 1_000 },
       registry: only(registered('naive')),
     });
     expect(next.status).toBe('complete');
