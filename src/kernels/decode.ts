@@ -177,7 +177,12 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         HEAD_SHARE: plan.headShare,
         ...(tiled ? { TILE_KEYS: plan.tileKeys, TILE_VEC4: (plan.tileKeys + 1) * plan.hv } : {}),
       };
-      const passes = plan.fused ? (['reduce'] as const) : (['scores', 'values', 'reduce'] as const);
+      // Fused with one range per row: the fused pass writes the output, no reduce pass follows.
+      const passes = plan.fused
+        ? plan.ranges === 1
+          ? ([] as const)
+          : (['reduce'] as const)
+        : (['scores', 'values', 'reduce'] as const);
       const edit = subgroupsEdit(gpu);
       const pipelines = await Promise.all(
         passes.map((entryPoint) =>
@@ -198,13 +203,14 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           }),
         ),
       );
-      const reduce = pipelines[pipelines.length - 1];
+      const reduce = pipelines.at(-1);
       const fused =
         width === undefined
           ? undefined
           : await gpu.pipeline({
               kernel: name,
               shader: SHADER,
+              edit,
               entryPoint: 'range_attention',
               constants: {
                 WORKGROUP_SIZE: width,
@@ -229,11 +235,15 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
       const metaBuffer = gpu.upload(`${name}.meta`, meta.words);
       const part = gpu.buffer(`${name}.partials`, partBytes);
       const probs = gpu.buffer(`${name}.probabilities`, probBytes);
-      const reduceStep = {
-        pipeline: reduce,
-        group: gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }),
-        grid: plan.grids.reduce,
-      };
+      const reduceSteps = reduce
+        ? [
+            {
+              pipeline: reduce,
+              group: gpu.bindGroup(`${name}.reduce`, reduce, { 0: params, 5: part, 8: io.o }),
+              grid: plan.grids.reduce,
+            },
+          ]
+        : [];
       const packed = prepacked
         ? { k: io.k, v: io.v, destroy() {} }
         : kvF16
@@ -253,9 +263,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           11: kvF16 ? placeholder : io.k,
           12: kvF16 ? placeholder : io.v,
         });
-        // One range per row: the fused pass has written the output.
-        const fusedStep = { pipeline: fused, group, grid: plan.grids.scores };
-        return dispatchRun(plan.ranges === 1 ? [fusedStep] : [fusedStep, reduceStep], owned);
+        return dispatchRun([{ pipeline: fused, group, grid: plan.grids.scores }, ...reduceSteps], owned);
       }
       const [scores, values] = pipelines;
       const steps = [
@@ -287,7 +295,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           }),
           grid: plan.grids.values,
         },
-        reduceStep,
+        ...reduceSteps,
       ];
       return dispatchRun(steps, owned);
     },
