@@ -1,7 +1,8 @@
 // decode attention: split-K (FlashDecoding-style) attention for a few query rows (1–16) over a long
 // key sequence. q is (heads, seqQ, headDim); k, v are (kvHeads, seqK, headDim), query head h reading
-// KV head h / kv_group (grouped-query attention); o is (heads, seqQ, headDim), all f32. Neighbour: `flash` gives each query row an invocation and walks all keys in
-// one workgroup, which leaves a GPU idle when seqQ is 1; here the keys are cut into ranges of
+// KV head h / kv_group (grouped-query attention); o is (heads, seqQ, headDim), all f32. Neighbour:
+// `flash` gives each query row an invocation and walks all keys in one workgroup, which leaves a
+// GPU idle when seqQ is 1; here the keys are cut into ranges of
 // range_keys keys, each producing a partial (max, sum, unnormalised output) per query row, and the
 // partials of a row are merged at the end. Dense, or (SPARSE) sparse by visiting only the key
 // quads listed in `visit_meta` (built from the mask's CSR by the module): one word per 4 positions,
@@ -71,7 +72,7 @@ override SPARSE: bool = false;  // positions come from the quad table in visit_m
 override LANES: u32 = 1u;       // values pass: vec4 output columns per invocation, 1, 2 or 4 (1 when ROWS > 1)
 override TILE_KEYS: u32 = 16u;  // scores_tiled: key positions per tile, a multiple of 4
 override TILE_VEC4: u32 = 8u;   // scores_tiled: the tile's vec4, (TILE_KEYS + 1) · hv (sizes workgroup memory)
-override HEAD_SHARE: u32 = 1u;  // values pass, one row and LANES = 1: query heads of a GQA group per invocation, 1, 2 or 4 (they share each V load)
+override HEAD_SHARE: u32 = 1u;  // values pass, one row, LANES = 1: GQA heads sharing each V load, 1/2/4
 override COLS: u32 = 4u;        // range_attention: vec4 columns per lane, ceil(hv / WORKGROUP_SIZE), 1..4
 override EVEN: bool = true;     // range_attention: hv == COLS · WORKGROUP_SIZE, no column past the row
 

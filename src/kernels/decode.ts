@@ -7,10 +7,10 @@
 // walks its own K rows, no workgroup memory). Software default for one query row where the adapter
 // has subgroups of one size: scores and values fused into one pass (the same module's
 // `range_attention`: a subgroup per range splits its rows by vec4 columns, online softmax, q loaded
-// once per range), then `reduce`: two dispatches. On a device without `subgroups` every pass
-// compiles the module with that pass removed (subgroups.ts). With a mask it visits only the key blocks kept for these rows
-// (the union of their CSR rows; elements are still checked against the layout when the rows span
-// several mask rows). Declines seqQ > 16.
+// once per range), then `reduce`: two dispatches (one with one range per row). On a device without
+// `subgroups` every pass compiles the module with that pass removed (subgroups.ts). With a mask it
+// visits only the key blocks kept for these rows (the union of their CSR rows; elements are still
+// checked against the layout when the rows span several mask rows). Declines seqQ > 16.
 // Bytes model: Q read and O written once, K and V read once for the visited key rows (as packed
 // f16 for decode-f16). Not counted: the probabilities (one f32 per row and visited key, written,
 // read and rewritten by `scores`, read by `values`: 16 bytes per key against 8 · headDim of K/V,

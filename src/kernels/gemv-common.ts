@@ -1,6 +1,6 @@
 // Decode-time weight kernels (GEMV, 1–16 activation rows): the problem, the buffers, and the packed
-// weight layout every GEMV shader (gemv.wgsl, also behind gemv-f16-native) reads (README "Weight formats" states it for anyone
-// producing weights; quantize.ts produces it on the CPU).
+// weight layout every GEMV shader (gemv.wgsl, also behind gemv-f16-native) reads (README "Weight
+// formats" states it for anyone producing weights; quantize.ts produces it on the CPU).
 //
 // Layout. kPadded = k rounded up to stepK (4 k values a step; 8 for int4), nPadded = n rounded up
 // to 4. The weights are a (kPadded / P) × nPadded grid of u32 words, row-major; word (w, j) holds

@@ -1,7 +1,8 @@
 // read probe: the read-bandwidth ceiling (shaders/stream.wgsl, entry point read_probe). Sums src as
-// u32 words (grid-stride on GPUs, contiguous chunks on software adapters); every invocation writes one vec4 of folded sums. Bytes model: n read (the
-// 16 bytes written per invocation, about 3% of a software adapter's 4 MiB and far less on a GPU,
-// are not counted, so the ceiling errs low). FLOPs: none.
+// u32 words (grid-stride on GPUs, contiguous chunks on software adapters); every invocation writes
+// one vec4 of folded sums. Bytes model: n read (the 16 bytes written per invocation, about 3% of a
+// software adapter's 4 MiB and far less on a GPU, are not counted, so the ceiling errs low).
+// FLOPs: none.
 // copy is the ceiling of kernels that write about as much as they read; read is that of kernels
 // that mostly read (decode), and a memory system can serve the two at quite different rates.
 // reference() sums the same words on the CPU: dst must match bit for bit.
