@@ -12,10 +12,10 @@ import { copy } from './copy.ts';
 import { decode, decodeF16 } from './decode.ts';
 import { flash, flashF16 } from './flash.ts';
 import { fma } from './fma.ts';
-import { fusedSoftmax, fusedSoftmaxSubgroups } from './fused-softmax.ts';
 import { gate } from './gate.ts';
 import { gemvF16, gemvF16Native, gemvF32, gemvInt4, gemvInt8 } from './gemv.ts';
 import type { GemvKernel, GemvProblem } from './gemv-common.ts';
+import { fusedSoftmax, fusedSoftmaxSubgroups, unfused } from './materialized.ts';
 import { naive } from './naive-matmul.ts';
 import { layernorm, rmsnorm } from './norm.ts';
 import { read } from './read.ts';
@@ -37,7 +37,6 @@ import type {
   MatmulProblem,
   ProbeKernel,
 } from './types.ts';
-import { unfused } from './unfused.ts';
 
 /**
  * A registry line: the kind, the kernel, and the metadata that differs from the defaults (f32, no

@@ -9,10 +9,9 @@ import { UnsupportedProblemError } from '../../src/gpu/errors.ts';
 import { createBlockSparse } from '../../src/kernels/block-sparse.ts';
 import { createDecode, fusedWidth } from '../../src/kernels/decode.ts';
 import { createFlash } from '../../src/kernels/flash.ts';
-import { createFusedSoftmax } from '../../src/kernels/fused-softmax.ts';
+import { createFusedSoftmax, createUnfused } from '../../src/kernels/materialized.ts';
 import { missingFeatures } from '../../src/kernels/registry.ts';
 import type { AttentionKernel } from '../../src/kernels/types.ts';
-import { createUnfused } from '../../src/kernels/unfused.ts';
 import type { Tolerance } from '../../src/reference/compare.ts';
 import {
   type AttentionCase,

@@ -10,7 +10,7 @@ import { KernelCompileError, UnsupportedProblemError } from '../../src/gpu/error
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { openGpu } from '../../src/gpu/open.ts';
 import { createDecode, fusedWidth } from '../../src/kernels/decode.ts';
-import { createFusedSoftmax } from '../../src/kernels/fused-softmax.ts';
+import { createFusedSoftmax } from '../../src/kernels/materialized.ts';
 import {
   ATTENTION_KINDS,
   attentionKernels,
@@ -140,7 +140,7 @@ describe('a device without subgroups keeps the plain paths', () => {
   // rejects them, so their plain passes compile the module through WITHOUT_SUBGROUPS.
   it.each([
     ['decode-attention.wgsl', 'reduce'],
-    ['fused-softmax-attention.wgsl', 'pv'],
+    ['materialized-attention.wgsl', 'pv'],
   ])(
     '%s as written is rejected here (the control: what WITHOUT_SUBGROUPS is for)',
     async (file, entryPoint) => {

@@ -42,8 +42,8 @@ const WITH_SUBGROUPS = readdirSync(SHADERS)
   .sort();
 
 describe('modules with subgroup passes', () => {
-  it('are the decode and fused-softmax families’ modules', () => {
-    expect(WITH_SUBGROUPS).toEqual(['decode-attention.wgsl', 'fused-softmax-attention.wgsl']);
+  it('are decode’s and the materialized (unfused, fused-softmax) family’s modules', () => {
+    expect(WITH_SUBGROUPS).toEqual(['decode-attention.wgsl', 'materialized-attention.wgsl']);
   });
 
   describe.each(WITH_SUBGROUPS)('%s', (file) => {

@@ -221,7 +221,7 @@ describe('uniform layouts', () => {
     expect(wgsl).toContain('bitcast<vec2<f16>>');
   });
 
-  it.each(['decode-attention.wgsl', 'fused-softmax-attention.wgsl'])(
+  it.each(['decode-attention.wgsl', 'materialized-attention.wgsl'])(
     '%s is checked as written and without its subgroup passes',
     (file) => {
       const modules = LAYOUTS.map(([module]) => module);
@@ -274,15 +274,31 @@ describe('uniform layouts', () => {
     ['a changed type', (wgsl: string) => wgsl.replace('scale: f32', 'scale: u32')],
     ['an added field', (wgsl: string) => wgsl.replace('kv_group: u32,', 'kv_group: u32,\n  extra: u32,')],
   ])('control: %s in a shader no longer matches', (_, edit) => {
-    const edited = edit(source('unfused-attention.wgsl'));
-    expect(edited).not.toBe(source('unfused-attention.wgsl'));
-    const layout = layoutOf('unfused-attention.wgsl');
-    expect(parseStruct(source('unfused-attention.wgsl'), 'Params')).toEqual(
+    const edited = edit(source('materialized-attention.wgsl'));
+    expect(edited).not.toBe(source('materialized-attention.wgsl'));
+    const layout = layoutOf('materialized-attention.wgsl');
+    expect(parseStruct(source('materialized-attention.wgsl'), 'Params')).toEqual(
       layout.fields.map(({ name, type }) => ({ name, type })),
     );
     expect(parseStruct(edited, 'Params')).not.toEqual(
       layout.fields.map(({ name, type }) => ({ name, type })),
     );
+  });
+});
+
+describe('the fusion pair', () => {
+  it('unfused and fused-softmax end with the same P·V pipeline: their ratio measures the fusion alone', () => {
+    const last = (name: string) => {
+      const specs = RECORDED.get(name)?.specs ?? [];
+      const spec = specs[specs.length - 1];
+      return spec && { file: fileOf(spec), entryPoint: spec.entryPoint, constants: spec.constants };
+    };
+    expect(last('unfused')).toEqual({
+      file: 'materialized-attention.wgsl',
+      entryPoint: 'pv',
+      constants: { WORKGROUP_SIZE: 64 },
+    });
+    expect(last('fused-softmax')).toEqual(last('unfused'));
   });
 });
 
