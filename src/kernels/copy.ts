@@ -15,9 +15,11 @@ const SHADER = new URL('../../shaders/stream.wgsl', import.meta.url);
 /** Invocations per workgroup of the stream probes. */
 export const STREAM_WORKGROUP_SIZE = 256;
 /**
- * Workgroups of the stream probes' grid. 4096 × 256 invocations fill any current GPU. A software
- * adapter pays per workgroup (SwiftShader: about 2× the bandwidth with 32 workgroups than with 4096,
- * flat from 4 to 32), so there a few suffice.
+ * Workgroups of the stream probes' grid unless the problem says. 4096 × 256 invocations fill any
+ * current GPU. A software adapter pays per workgroup (SwiftShader: about 2× the bandwidth with 32
+ * workgroups than with 4096), so there a few suffice; how few is best depends on the size and the
+ * CPU's threads, so the benchmarks time a few grids per size and stream on the fastest
+ * (probeGrid, src/measure/rotation.ts).
  */
 export const COPY_WORKGROUPS = { hardware: 4096, software: 32 } as const;
 

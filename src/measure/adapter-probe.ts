@@ -6,8 +6,9 @@
 import { compareToReference } from '../reference/compare.ts';
 import { seededArray } from '../util/random.ts';
 import type { ProbeCase } from './cases.ts';
+import { setup } from './context.ts';
 import { type FamilyAdapter, kernelCall, lookupEntry, unavailable } from './family.ts';
-import { rotatingCall, workingSetFor } from './rotation.ts';
+import { gridNote, probeGrid, rotatingCall, workingSetFor } from './rotation.ts';
 import { randomFloats } from './working-set.ts';
 
 export const probeAdapter: FamilyAdapter = {
@@ -18,13 +19,15 @@ export const probeAdapter: FamilyAdapter = {
     const { kernel } = entry;
     const missing = unavailable(ctx, kernel);
     if (missing) return { skipped: missing };
-    const problem = { bytes };
+    const streams = entry.roles.includes('streams-memory');
+    const { gpu } = ctx;
+    // A streaming probe streams on the grid that is fastest at this size (software adapters).
+    const workgroups = streams ? await setup(ctx, () => probeGrid(ctx, kernel, bytes)) : undefined;
+    const problem = { bytes, workgroups };
     const src = seededArray(bytes / 4, 0xc0b1 ^ bytes);
     const tolerance = entry.tolerance({});
     const self: ProbeCase = { kind: 'probe', bytes };
-    const { gpu } = ctx;
     const cost = kernel.cost(problem);
-    const streams = entry.roles.includes('streams-memory');
     const setupOf = (set: number) => async (own: (b: GPUBuffer) => GPUBuffer) => {
       const data = set === 0 ? src : randomFloats(bytes / 4, 0xc0b1 + set);
       const io = {
@@ -39,10 +42,13 @@ export const probeAdapter: FamilyAdapter = {
       cost,
       tolerance,
       params: {},
-      prepare: (_, label) =>
-        streams
-          ? rotatingCall(ctx, label, workingSetFor(gpu, cost.bytes), setupOf)
-          : kernelCall(ctx, label, setupOf(0)),
+      async prepare(_, label) {
+        if (!streams) return kernelCall(ctx, label, setupOf(0));
+        const call = await rotatingCall(ctx, label, workingSetFor(gpu, cost.bytes), setupOf);
+        return workgroups === undefined
+          ? call
+          : { ...call, notes: [call.notes, `its ${gridNote(workgroups)}`].filter(Boolean).join('; ') };
+      },
       async check(_, output) {
         if (kernel.reference) {
           const reference = kernel.reference(src, problem, gpu.adapter);

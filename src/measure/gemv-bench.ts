@@ -28,6 +28,7 @@ import type { BenchResult } from '../results/types.ts';
 import { seededArray } from '../util/random.ts';
 import { gemvCallBytes, measureResidency, RESIDENT_BYTES, residentDepth } from './residency.ts';
 import { unverifiedResult } from './result.ts';
+import { gridNote, probeGrid } from './rotation.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
@@ -177,6 +178,7 @@ export async function runGemvBench(
     const y = own(gpu.buffer(`${entry.name}.y`, 4 * c.rows * layout.nPadded));
     const probeBytes = Math.ceil(cost.bytes / 16) * 16;
     const probeDst = own(gpu.buffer('read.dst', Math.min(probeBytes, 4096 * 256 * 16)));
+    const workgroups = await probeGrid(ctx, probeKernels.read, probeBytes);
     for (let copy = 0; copy < c.copies; copy++) {
       const spec = matrixSpecs(shape, c.format, 1 + copy, 0, c.groupSize).find((m) => m.name === c.matrix);
       if (!spec) throw new Error(`${c.model}: no ${c.matrix} matrix`);
@@ -184,7 +186,9 @@ export async function runGemvBench(
       weights.push(w);
       runs.push(await entry.kernel.prepare(gpu, problem, { x, weights: w.values, scales: w.scales, y }));
       const src = own(gpu.buffer(`read.src${copy}`, probeBytes));
-      runs.push(await probeKernels.read.prepare(gpu, { bytes: probeBytes }, { src, dst: probeDst }));
+      runs.push(
+        await probeKernels.read.prepare(gpu, { bytes: probeBytes, workgroups }, { src, dst: probeDst }),
+      );
     }
     let gemvCall = 0;
     let probeCall = 0;
@@ -233,7 +237,7 @@ export async function runGemvBench(
     // Share of the probe = (bytes / t) / (probeBytes / tProbe) = (bytes / probeBytes) · (tProbe / t).
     const scale = cost.bytes / probeBytes;
     const notes = [
-      `timed interleaved with the read probe over ${c.copies} × ${probeBytes} bytes (${paired.ratio.pairs} pairs, same load)`,
+      `timed interleaved with the read probe over ${c.copies} × ${probeBytes} bytes (${paired.ratio.pairs} pairs, same load${workgroups === undefined ? '' : `; its ${gridNote(workgroups)}`})`,
       c.copies > 1
         ? `${c.copies} copies of the weights cycled (working set ${perCopy * c.copies} bytes)`
         : '',

@@ -23,6 +23,7 @@ import { decoderLayerReference } from '../reference/decoder-layer.ts';
 import type { BenchResult, OpTime, ParamValue, Residency } from '../results/types.ts';
 import { measureLmHead } from './lm-head.ts';
 import { stepResidency } from './residency.ts';
+import { gridNote, probeGrid } from './rotation.ts';
 import { kernelSampler, measurePair } from './sample.ts';
 import { median } from './stats.ts';
 import { layerSampler, timeSparseAgainstDense } from './step-pairs.ts';
@@ -146,15 +147,21 @@ async function timeOps(gpu: Gpu, step: DecodeStep): Promise<OpTime[] | undefined
   }));
 }
 
-/** The read probe over `bytes` (rounded to 16, capped at one binding), for the paired ceiling share. */
-async function prepareProbe(gpu: Gpu, bytes: number) {
+/**
+ * The read probe over `bytes` (rounded to 16, capped at one binding) on the grid probeGrid() picks,
+ * for the paired ceiling share.
+ */
+async function prepareProbe(ctx: StepContext, bytes: number) {
+  const { gpu } = ctx;
   const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
   const size = Math.max(16, Math.floor(Math.min(bytes, limit) / 16) * 16);
+  const workgroups = await probeGrid(ctx, read, size);
   const src = gpu.buffer('decodeStep.probe.src', size);
   const dst = gpu.buffer('decodeStep.probe.dst', size);
-  const run = await read.prepare(gpu, { bytes: size }, { src, dst });
+  const run = await read.prepare(gpu, { bytes: size, workgroups }, { src, dst });
   return {
     bytes: size,
+    workgroups,
     run,
     destroy() {
       run.destroy();
@@ -237,7 +244,7 @@ export async function measureDecodeStep(
         error: `layer differs from the f64 reference: ${check.failure}`,
       };
     }
-    probe = await prepareProbe(gpu, step.workingSetBytes);
+    probe = await prepareProbe(ctx, step.workingSetBytes);
     const probeRun = probe.run;
     const probeSampler = kernelSampler(timer, 'read', (pass) => probeRun.encode(pass));
     // The pairings with the probe (and the dense twin) share 60% of the budget, the LM head gets 15%,
@@ -268,6 +275,7 @@ export async function measureDecodeStep(
       );
     if (probe.bytes < step.workingSetBytes)
       notes.push(`read probe capped at one binding (${probe.bytes} bytes)`);
+    if (probe.workgroups !== undefined) notes.push(`read probe on a ${gridNote(probe.workgroups)}`);
     notes.push(
       `gating fused into the down GEMV: ${step.gateFused ? 'yes' : 'no'}; GEMV ${step.gemv}`,
       `projection: 1 card of ${PROJECTION_CARD_GB} GB (the article's A100 80 GB assumed), LM head measured`,

@@ -5,8 +5,10 @@
 // probe streaming the same bytes per call over as many sets of its own (timeWithCeiling).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { STREAM_WORKGROUP_SIZE } from '../kernels/copy.ts';
 import { type CallSetup, type Own, type PreparedCall, prepareCall, runOnce } from '../kernels/launch.ts';
 import { probeKernels } from '../kernels/registry.ts';
+import type { ProbeKernel } from '../kernels/types.ts';
 import type { CeilingPair } from '../results/types.ts';
 import { xorshift32 } from '../util/random.ts';
 import { type JobContext, setup } from './context.ts';
@@ -58,14 +60,81 @@ export async function rotatingCall(
 }
 
 /**
- * The read probe over `sets` buffers of `bytes` each (random values), rotated per call: the
- * ceiling of a kernel that reads about `bytes` per call over the same working set.
+ * Workgroup counts a stream probe tries on a software adapter. A CPU adapter pays per workgroup and
+ * per invocation, and hands workgroups to as many threads as the CPU has, so its best grid depends
+ * on the bytes per call and on the machine (SwiftShader, 2 threads: reading 1.2 MiB, 32 workgroups
+ * ran at 70 % of the rate of 2; reading 8 MiB, at 90 % of the rate of 4).
+ */
+export const SOFTWARE_PROBE_GRIDS = [2, 4, 8, 16, 32, 64] as const;
+
+/** Rounds of the grid sweep: each candidate's best round decides (load spikes only slow a round). */
+const GRID_ROUNDS = 3;
+
+/**
+ * The grid (`workgroups` of its problem) a streaming probe (copy, read) streams `bytes` per call
+ * on: on a software adapter the fastest of SOFTWARE_PROBE_GRIDS (those the size can use) over one
+ * buffer of random words, timed in interleaved rounds, so that the ceiling is the probe at its best
+ * at this size rather than on a grid that suits another; on hardware undefined (the probe's default
+ * grid fills any GPU).
+ */
+export async function probeGrid(
+  ctx: Pick<JobContext, 'gpu' | 'timer' | 'signal'>,
+  probe: ProbeKernel,
+  bytes: number,
+): Promise<number | undefined> {
+  const { gpu } = ctx;
+  if (!gpu.adapter.isSoftware) return undefined;
+  const label = `${probe.name} grid sweep`;
+  const src = gpu.buffer(`${label}.src`, bytes);
+  const dst = gpu.buffer(`${label}.dst`, bytes);
+  const runs = [];
+  try {
+    fillRandomWords(gpu, src, bytes, 0x9e1d);
+    // More workgroups than 256-invocation groups of vec4 would idle (the probe clamps them).
+    const most = Math.ceil(bytes / 16 / STREAM_WORKGROUP_SIZE);
+    for (const workgroups of new Set(SOFTWARE_PROBE_GRIDS.map((w) => Math.min(w, most)))) {
+      runs.push({
+        workgroups,
+        run: await probe.prepare(gpu, { bytes, workgroups }, { src, dst }),
+        best: Infinity,
+      });
+    }
+    // About 4 ms of streaming per sample at 1 GB/s, at least one call.
+    const calls = Math.max(1, Math.min(16, Math.round(4e6 / bytes)));
+    for (let round = 0; round < GRID_ROUNDS; round++) {
+      for (const candidate of runs) {
+        const encode = (pass: GPUComputePassEncoder) => candidate.run.encode(pass);
+        // The first round's first call of each pipeline pays for its set-up: a warm-up call first.
+        if (round === 0) await ctx.timer.time(label, encode, { calls: 1, callsPerSubmit: 1 }, ctx.signal);
+        const ms = await ctx.timer.time(label, encode, { calls, callsPerSubmit: calls }, ctx.signal);
+        if (ms !== undefined) candidate.best = Math.min(candidate.best, ms);
+      }
+    }
+  } finally {
+    for (const { run } of runs) run.destroy();
+    src.destroy();
+    dst.destroy();
+  }
+  const fastest = runs.reduce((a, b) => (b.best < a.best ? b : a));
+  return Number.isFinite(fastest.best) ? fastest.workgroups : undefined;
+}
+
+/** How a result says which grid probeGrid() chose. */
+export function gridNote(workgroups: number): string {
+  return `grid of ${workgroups} workgroups (the fastest of ${SOFTWARE_PROBE_GRIDS.join('/')} at this size)`;
+}
+
+/**
+ * The read probe over `sets` buffers of `bytes` each (random values), rotated per call, on
+ * `workgroups` (probeGrid()): the ceiling of a kernel that reads about `bytes` per call over the
+ * same working set.
  */
 export function readProbeCall(
   ctx: JobContext,
   label: string,
   bytes: number,
   sets: number,
+  workgroups: number | undefined,
 ): Promise<Runnable> {
   const { gpu } = ctx;
   const probeBytes = Math.ceil(bytes / 16) * 16;
@@ -80,7 +149,8 @@ export function readProbeCall(
     const src = own(gpu.buffer(`read.src${set}`, probeBytes));
     fillRandomWords(gpu, src, probeBytes, 0x5eed + set);
     const dst = own(gpu.buffer(`read.dst${set}`, Math.min(probeBytes, 4096 * 256 * 16)));
-    return { run: await probeKernels.read.prepare(gpu, { bytes: probeBytes }, { src, dst }), output: dst };
+    const problem = { bytes: probeBytes, workgroups };
+    return { run: await probeKernels.read.prepare(gpu, problem, { src, dst }), output: dst };
   });
 }
 
@@ -117,9 +187,10 @@ export async function timeWithCeiling(
   sets: number,
   budgetMs: number,
 ): Promise<CeilingOutcome> {
-  const probe = await setup(ctx, () => readProbeCall(ctx, `${label} read probe`, bytes, sets));
+  const probeBytes = Math.ceil(bytes / 16) * 16;
+  const workgroups = await setup(ctx, () => probeGrid(ctx, probeKernels.read, probeBytes));
+  const probe = await setup(ctx, () => readProbeCall(ctx, `${label} read probe`, bytes, sets, workgroups));
   try {
-    const probeBytes = Math.ceil(bytes / 16) * 16;
     const paired = await checkedTiming(ctx, () =>
       measurePair(call.sampler(label), probe.sampler(`${label}.read`), label, {
         budgetMs,
@@ -137,7 +208,8 @@ export async function timeWithCeiling(
     const note =
       `timed interleaved with the read probe over ${sets} × ${probeBytes} bytes (${ratio.pairs} pairs, same load): ` +
       `${(100 * ceilingPair.ratio).toFixed(1)} % of it (95% CI ${(100 * ceilingPair.ci95[0]).toFixed(1)}–${(100 * ceilingPair.ci95[1]).toFixed(1)} %), ` +
-      `the probe's median in the pairs ${paired.baseline.latencyMs.median.toPrecision(3)} ms`;
+      `the probe's median in the pairs ${paired.baseline.latencyMs.median.toPrecision(3)} ms` +
+      (workgroups === undefined ? '' : `, its ${gridNote(workgroups)}`);
     return { measurement: paired.candidate, ceilingPair, note };
   } finally {
     probe.destroy();

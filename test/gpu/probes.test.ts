@@ -7,6 +7,8 @@ import { copy, type ProbeKernel, type ProbeProblem } from '../../src/kernels/cop
 import { FMA_CHAINS, FMA_DEFAULT_ITERATIONS, FMA_MAX_ITERATIONS, fma } from '../../src/kernels/fma.ts';
 import { read } from '../../src/kernels/read.ts';
 import { probeKernels } from '../../src/kernels/registry.ts';
+import { probeGrid, SOFTWARE_PROBE_GRIDS } from '../../src/measure/rotation.ts';
+import { createTimer } from '../../src/measure/timing.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
 
 async function runProbe(gpu: Gpu, kernel: ProbeKernel, problem: ProbeProblem, src: Float32Array) {
@@ -155,5 +157,47 @@ describe('fma probe', () => {
     { problem: { bytes: 8 }, message: /fma.bytes: expected a positive multiple of 16, got 8/ },
   ])('rejects $problem', async ({ problem, message }) => {
     await expect(runProbe(gpu(), fma, problem, new Float32Array(16))).rejects.toThrow(message);
+  });
+});
+
+// The grid a benchmark streams the probe on: on a software adapter the fastest of a few timed on
+// this size (a fixed grid was a ceiling at some sizes only), on hardware the probe's own default.
+describe('probeGrid', () => {
+  const gpu = useGpu();
+  const context = async () => ({ gpu: gpu(), timer: await createTimer(gpu()) });
+
+  it.each([
+    { probe: read, bytes: 1 << 20 },
+    { probe: copy, bytes: 256 * 1024 },
+  ])(
+    '$probe.name, $bytes bytes: a candidate on a software adapter, none on hardware',
+    async ({ probe, bytes }) => {
+      const ctx = await context();
+      try {
+        const workgroups = await probeGrid(ctx, probe, bytes);
+        if (gpu().adapter.isSoftware) {
+          expect(SOFTWARE_PROBE_GRIDS).toContain(workgroups);
+          // The probe on that grid computes what its reference says.
+          const src = randomArray(bytes / 4, 7);
+          const problem = { bytes, workgroups };
+          const out = await runProbe(gpu(), probe, problem, src);
+          expect(firstDifference(out, probe.reference!(src, problem, gpu().adapter))).toBeUndefined();
+        } else {
+          expect(workgroups).toBeUndefined();
+        }
+      } finally {
+        ctx.timer.destroy();
+      }
+    },
+  );
+
+  it('a size too small for the larger grids tries only the grids it can use', async () => {
+    const ctx = await context();
+    try {
+      const workgroups = await probeGrid(ctx, read, 16 * 256 * 3);
+      if (gpu().adapter.isSoftware) expect(workgroups).toBeLessThanOrEqual(3);
+    } finally {
+      ctx.timer.destroy();
+    }
   });
 });
