@@ -73,9 +73,9 @@ const GRID_ROUNDS = 3;
 /**
  * The grid (`workgroups` of its problem) a streaming probe (copy, read) streams `bytes` per call
  * on: on a software adapter the fastest of SOFTWARE_PROBE_GRIDS (those the size can use) over one
- * buffer of random words, timed in interleaved rounds, so that the ceiling is the probe at its best
- * at this size rather than on a grid that suits another; on hardware undefined (the probe's default
- * grid fills any GPU).
+ * buffer of random words, timed in three interleaved rounds, so that the ceiling is the probe at its
+ * best at this size rather than on a grid that suits another; on hardware undefined (the probe's
+ * default grid fills any GPU).
  */
 export async function probeGrid(
   ctx: Pick<JobContext, 'gpu' | 'timer' | 'signal'>,
@@ -99,13 +99,13 @@ export async function probeGrid(
         best: Infinity,
       });
     }
-    // About 4 ms of streaming per sample at 1 GB/s, at least one call.
-    const calls = Math.max(1, Math.min(16, Math.round(4e6 / bytes)));
+    // About 2 ms of streaming per sample at 1 GB/s, at least one call.
+    const calls = Math.max(1, Math.min(8, Math.round(2e6 / bytes)));
     for (let round = 0; round < GRID_ROUNDS; round++) {
       for (const candidate of runs) {
+        // The candidates share one pipeline (only the grid differs): the first sample pays for its
+        // set-up, and the best of the rounds leaves that out.
         const encode = (pass: GPUComputePassEncoder) => candidate.run.encode(pass);
-        // The first round's first call of each pipeline pays for its set-up: a warm-up call first.
-        if (round === 0) await ctx.timer.time(label, encode, { calls: 1, callsPerSubmit: 1 }, ctx.signal);
         const ms = await ctx.timer.time(label, encode, { calls, callsPerSubmit: calls }, ctx.signal);
         if (ms !== undefined) candidate.best = Math.min(candidate.best, ms);
       }
