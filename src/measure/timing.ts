@@ -50,10 +50,10 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** How a sample is spread over submits: `calls` calls, at most `callsPerSubmit` per submit. */
 /** Records one call of the work being timed into an open pass. */
 export type EncodeCall = (pass: GPUComputePassEncoder) => void;
 
+/** How a sample is spread over submits: `calls` calls, at most `callsPerSubmit` per submit. */
 export interface SamplePlan {
   calls: number;
   callsPerSubmit: number;
