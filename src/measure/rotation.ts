@@ -74,8 +74,8 @@ const GRID_ROUNDS = 3;
  * The grid (`workgroups` of its problem) a streaming probe (copy, read) streams `bytes` per call
  * on: on a software adapter the fastest of SOFTWARE_PROBE_GRIDS (those the size can use) over one
  * buffer of random words, timed in three interleaved rounds, so that the ceiling is the probe at its
- * best at this size rather than on a grid that suits another; on hardware undefined (the probe's
- * default grid fills any GPU).
+ * best at this size rather than on a grid that suits another (swept once per device, probe and
+ * size); on hardware undefined (the probe's default grid fills any GPU).
  */
 export async function probeGrid(
   ctx: Pick<JobContext, 'gpu' | 'timer' | 'signal'>,
@@ -84,6 +84,28 @@ export async function probeGrid(
 ): Promise<number | undefined> {
   const { gpu } = ctx;
   if (!gpu.adapter.isSoftware) return undefined;
+  // Several results of a run stream the same bytes (decode and flash at one decode shape): one
+  // sweep per device, probe and size.
+  const chosen = CHOSEN_GRIDS.get(gpu) ?? new Map<string, number>();
+  CHOSEN_GRIDS.set(gpu, chosen);
+  const key = `${probe.name} ${bytes}`;
+  const known = chosen.get(key);
+  if (known !== undefined) return known;
+  const workgroups = await sweepGrid(ctx, probe, bytes);
+  if (workgroups !== undefined) chosen.set(key, workgroups);
+  return workgroups;
+}
+
+/** The grids probeGrid() chose, per device and `probe bytes`. */
+const CHOSEN_GRIDS = new WeakMap<Gpu, Map<string, number>>();
+
+/** probeGrid()'s sweep on a software adapter: the fastest candidate, undefined if none was timed. */
+async function sweepGrid(
+  ctx: Pick<JobContext, 'gpu' | 'timer' | 'signal'>,
+  probe: ProbeKernel,
+  bytes: number,
+): Promise<number | undefined> {
+  const { gpu } = ctx;
   const label = `${probe.name} grid sweep`;
   const src = gpu.buffer(`${label}.src`, bytes);
   const dst = gpu.buffer(`${label}.dst`, bytes);

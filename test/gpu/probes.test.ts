@@ -191,6 +191,34 @@ describe('probeGrid', () => {
     },
   );
 
+  it('sweeps once per device, probe and size: the same size again takes no sample', async () => {
+    const ctx = await context();
+    try {
+      const bytes = 512 * 1024;
+      const first = await probeGrid(ctx, read, bytes);
+      let samples = 0;
+      const counting = {
+        ...ctx,
+        timer: {
+          ...ctx.timer,
+          time: (...args: Parameters<typeof ctx.timer.time>) => {
+            samples++;
+            return ctx.timer.time(...args);
+          },
+        },
+      };
+      expect(await probeGrid(counting, read, bytes)).toBe(first);
+      expect(samples).toBe(0);
+      if (gpu().adapter.isSoftware) {
+        // Another size, or another probe, is swept.
+        await probeGrid(counting, copy, bytes);
+        expect(samples).toBeGreaterThan(0);
+      }
+    } finally {
+      ctx.timer.destroy();
+    }
+  });
+
   it('a size too small for the larger grids tries only the grids it can use', async () => {
     const ctx = await context();
     try {
