@@ -104,8 +104,11 @@ export function paddedVec4(headDim: number): number {
 
 /** A 16-byte buffer for a binding that a pipeline declares but this call does not read. */
 export function placeholderBuffer(gpu: Gpu, label: string): GPUBuffer {
-  return gpu.buffer(label, 16);
+  return gpu.buffer(label, PLACEHOLDER_BYTES);
 }
+
+/** The size of placeholderBuffer's buffers: one vec4. */
+export const PLACEHOLDER_BYTES = 16;
 
 /**
  * Bytes of K and V of the key rows a kernel reads, as f32 or as packed f16: the rows of the kvHeads

@@ -34,6 +34,10 @@
 //   lanes          values pass with one query row: vec4 output columns per invocation, 1, 2 or 4
 //                  (1 on hardware, 4 on software, where a table entry and a p load then serve four
 //                  columns; columns are strided, so neighbouring invocations read neighbouring vec4)
+//   sizedArrays    q, K and V bindings declared with their lengths (sized-arrays.ts): index clamps
+//                  against constants, at one pipeline per size. Default: on software adapters where
+//                  K and V hold at least SIZED_MIN_BYTES (SwiftShader, kv 8192: ~5 points more of the
+//                  read probe); false elsewhere (a GPU's clamp costs next to nothing)
 // ROWS (fixed per pipeline): 1 for a single query row, else 4 per row group; up to 16 rows run as
 // further row groups, and the rows past seqQ of the last group are computed, not written.
 
@@ -47,6 +51,7 @@ import {
   attentionParams,
   isSoftwareKind,
   kvBytes,
+  PLACEHOLDER_BYTES,
   placeholderBuffer,
   qoBytes,
 } from './attention-common.ts';
@@ -60,11 +65,12 @@ import {
   planDecode,
   visitOf,
 } from './decode-split.ts';
-import { checkPackedKv, kvRows } from './kv-pack.ts';
+import { checkPackedKv, kvRows, packedKvBytes } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';
+import { sizedArrays } from './sized-arrays.ts';
 import { subgroupsEdit } from './subgroups.ts';
-import type { AttentionKernel, AttentionProblem } from './types.ts';
+import type { AttentionIO, AttentionKernel, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
 /** `struct Params` of decode-attention.wgsl: the shared fields, then the split's plan. */
@@ -78,6 +84,9 @@ export const DECODE_PARAMS = uniformLayout('Params', [
   ['layout_offset', 'u32'],
 ]);
 export { DECODE_DEFAULTS, type DecodePlan, decodeDefaults, fusedWidth, planDecode } from './decode-split.ts';
+
+/** K and V bytes from which a software adapter's decode sizes its arrays (the stream pays for a compile). */
+export const SIZED_MIN_BYTES = 1 << 20;
 
 /** Longest query decode accepts. */
 export const DECODE_MAX_ROWS = 16;
@@ -108,6 +117,8 @@ export interface DecodeOptions {
    * adapters with the scores pass direct; true requires the `subgroups` feature; false never.
    */
   subgroups?: boolean;
+  /** q, K and V declared with their lengths (see the header); per adapter and size when absent. */
+  sizedArrays?: boolean;
   /** Take this adapter kind's defaults instead of the device's own. */
   adapterKind?: AdapterKind;
 }
@@ -115,6 +126,33 @@ export interface DecodeOptions {
 function declineLongQueries(p: AttentionProblem): string | undefined {
   if (p.seqQ <= DECODE_MAX_ROWS) return undefined;
   return `decode handles 1–${DECODE_MAX_ROWS} query rows, this problem has seqQ = ${p.seqQ} (use flash)`;
+}
+
+/**
+ * The bytes bound at each read-only array binding, as prepare() binds them: q, K and V (f32, or
+ * packed f16, the others a 16-byte placeholder) and the visit table (uploads round up to 16 bytes).
+ */
+export function boundBytes(
+  p: AttentionProblem,
+  io: AttentionIO,
+  meta: Uint32Array,
+  kvF16: boolean,
+  prepacked: boolean,
+): Record<string, number> {
+  const f32 = (buffer: GPUBuffer) => (kvF16 ? PLACEHOLDER_BYTES : buffer.size);
+  const f16 = (buffer: GPUBuffer) =>
+    !kvF16 ? PLACEHOLDER_BYTES : prepacked ? buffer.size : packedKvBytes(p, 'f16');
+  return {
+    q: io.q.size,
+    q4: io.q.size,
+    k: f32(io.k),
+    k4: f32(io.k),
+    v: f32(io.v),
+    v4: f32(io.v),
+    k16: f16(io.k),
+    v16: f16(io.v),
+    visit_meta: Math.max(16, Math.ceil(meta.byteLength / 16) * 16),
+  };
 }
 
 /** A decode kernel with the given name, K/V storage and sizes. */
@@ -183,7 +221,11 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
           ? ([] as const)
           : (['reduce'] as const)
         : (['scores', 'values', 'reduce'] as const);
-      const edit = subgroupsEdit(gpu);
+      const meta = metaWords(p, visit, plan);
+      const sized = options.sizedArrays ?? (software && kvBytes(p, p.seqK, kvF16) >= SIZED_MIN_BYTES);
+      const edit = sized
+        ? sizedArrays(boundBytes(p, io, meta.words, kvF16, prepacked), subgroupsEdit(gpu))
+        : subgroupsEdit(gpu);
       const pipelines = await Promise.all(
         passes.map((entryPoint) =>
           gpu.pipeline({
@@ -220,7 +262,6 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
                 SPARSE: constants.SPARSE,
               },
             });
-      const meta = metaWords(p, visit, plan);
       const params = gpu.uniform(
         `${name}.params`,
         attentionParams(DECODE_PARAMS, p, {

@@ -278,6 +278,19 @@ const PATHS: Path[] = [
     subgroups: true,
     minWorkgroups: 1,
   }),
+  // q, K, V and the visit table declared with their lengths (software default from 1 MiB of K/V):
+  // the fused pass for one row, the direct passes for row groups.
+  decode('decode, software default, arrays sized in the text', {
+    name: 'decode',
+    adapterKind: 'software',
+    sizedArrays: true,
+  }),
+  decode('decode-f16, software default, arrays sized in the text', {
+    name: 'decode-f16',
+    kvF16: true,
+    adapterKind: 'software',
+    sizedArrays: true,
+  }),
   decode('decode, hardware default (scores from coalesced K tiles)', {
     name: 'decode',
     adapterKind: 'hardware',
