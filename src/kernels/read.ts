@@ -1,7 +1,8 @@
 // read probe: the read-bandwidth ceiling (shaders/stream.wgsl, entry point read_probe). Sums src as
-// u32 words (grid-stride on GPUs, contiguous chunks on software adapters); every invocation writes
-// one vec4 of folded sums. Bytes model: n read (the 16 bytes written per invocation, about 3% of a
-// software adapter's 4 MiB and far less on a GPU, are not counted, so the ceiling errs low).
+// u32 words (grid-stride on GPUs; on software adapters contiguous chunks, each walked as four
+// streams); every invocation writes one vec4 of folded sums. Bytes model: n read (the 16 bytes
+// written per invocation, about 3% of a software adapter's 4 MiB and far less on a GPU, are not
+// counted, so the ceiling errs low).
 // FLOPs: none.
 // copy is the ceiling of kernels that write about as much as they read; read is that of kernels
 // that mostly read (decode), and a memory system can serve the two at quite different rates.

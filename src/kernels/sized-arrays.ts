@@ -3,7 +3,7 @@
 // works that length out again at every access, where a fixed-size array (`array<T, N>`) is clamped
 // against a constant. In a loop that streams two bindings (decode's K and V) that is a measurable
 // part of a CPU adapter's time (SwiftShader, a K/V sum over two 4 MiB bindings: about 1.5 GB/s with
-// runtime-sized arrays, 2.0 with sized ones, against 1.9 for the read probe on one binding). The
+// runtime-sized arrays, 2.0 with sized ones, against 1.9–2.0 for the same sum over one binding). The
 // price is one pipeline per size, so kernels size their arrays only where the stream is long.
 
 import type { ShaderEdit } from '../gpu/gpu.ts';
