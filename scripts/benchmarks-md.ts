@@ -282,6 +282,20 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** Every result of these runs flagged above its paired ceiling, or a line saying there is none. */
+function aboveCeilingMarkdown(runs: readonly ResultsFile[]): string[] {
+  const flagged = runs.flatMap((f) =>
+    f.results.filter((r) => r.aboveCeiling).map((r) => ({ run: f.createdAt, r })),
+  );
+  const lines = ['## Results above their paired ceiling', ''];
+  if (!flagged.length)
+    return [...lines, `None in ${runs.length === 1 ? 'this run' : `these ${runs.length} runs`}.`, ''];
+  for (const { run, r } of flagged) {
+    lines.push(`- ${run}: ${formatKernel(r)} ${formatProblem(r)}: ${cell(r.aboveCeiling ?? '')}`);
+  }
+  return [...lines, ''];
+}
+
 /** The whole BENCHMARKS.md for one run (optionally the run before it, and other runs of the same code). */
 export function benchmarksMarkdown(
   file: ResultsFile,
@@ -367,6 +381,7 @@ export function benchmarksMarkdown(
     lines.push('');
   }
 
+  lines.push(...aboveCeilingMarkdown([file, ...(options.also ?? [])]));
   lines.push(...claimsMarkdown(file));
   lines.push(...gemvMarkdown(file), ...decodeStepMarkdown(file));
   lines.push('## All results', '');

@@ -112,5 +112,5 @@ export function aboveCeiling(
   if (ratio === undefined || !Number.isFinite(ratio) || ratio <= 1) return undefined;
   const lower = ci95?.[0];
   const sure = lower !== undefined && lower > 1 ? '' : ' (within noise of 100 %)';
-  return `above its ceiling: ${(100 * ratio).toFixed(0)} % of the paired probe${sure}; a cache or compression served part of the traffic, so this is not a bandwidth figure`;
+  return `above its ceiling: ${(100 * ratio).toFixed(0)} % of the paired probe${sure}; a cache or compression served part of the traffic, or the machine's load slowed the probe more than the kernel during the pairs: either way this is not a bandwidth figure`;
 }

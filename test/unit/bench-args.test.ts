@@ -507,6 +507,23 @@ describe('BENCHMARKS.md ratios', () => {
     expect(benchmarksMarkdown(run(10), { command: 'bench' })).not.toContain('Other runs');
   });
 
+  it('lists every result of the runs that is above its paired ceiling, or says there is none', () => {
+    const plain = makeResultsFile(file.results);
+    expect(benchmarksMarkdown(plain, { command: 'bench' })).toContain(
+      '## Results above their paired ceiling\n\nNone in this run.',
+    );
+    expect(benchmarksMarkdown(plain, { command: 'bench', also: [plain] })).toContain('None in these 2 runs.');
+    const flagged = makeResultsFile(
+      file.results.map((r) =>
+        r.id === 'f' ? { ...r, aboveCeiling: 'above its ceiling: 104 % of the paired probe' } : r,
+      ),
+    );
+    const markdown = benchmarksMarkdown(plain, { command: 'bench', also: [flagged] });
+    expect(markdown).toContain(`- ${flagged.createdAt}: flash `);
+    expect(markdown).toContain(': above its ceiling: 104 % of the paired probe');
+    expect(markdown).not.toContain('None in these 2 runs.');
+  });
+
   it('sets decode against the read probe too, when the run has one', () => {
     const detail = (f: ResultsFile) =>
       keyRatios(f).find((r) => r.name.startsWith('decode (dense'))?.detail ?? '';
