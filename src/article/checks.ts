@@ -156,7 +156,7 @@ export function checkBandwidthUtilisation(ctx: CheckContext): ClaimCheck {
   const inflatedLine =
     inflated.length === 0
       ? ''
-      : ` Above 100% of the read probe, so cache-inflated and not counted: ${inflated
+      : ` Above 100% of the read probe (a cache served part of the traffic, or load slowed the probe more than the kernel), so not counted: ${inflated
           .slice(0, 4)
           .map((entry) => `${label(entry.result)} ${pct(entry.share.estimate)}`)
           .join(', ')}.`;

@@ -89,7 +89,7 @@ export const claims: readonly Claim[] = [
     quote: '| Memory Bandwidth Utilization | 65% | 88% | 35.4% increase |',
     articleFigure: { kind: 'change', before: 65, after: 88, unit: '%', statedChangePercent: 35.4 },
     whatWeMeasure:
-      'Memory-bound results only (GEMV, decode attention, the decode step), each as a share of the read probe timed interleaved with it, at working sets larger than caches; above 100% is cache-inflated and never counts.',
+      'Memory-bound results only (GEMV, decode attention, the decode step), each as a share of the read probe timed interleaved with it, at working sets larger than caches; above 100% is inflated (a cache served part of the traffic, or load slowed the probe more than the kernel) and never counts.',
     hardware: true,
     check: checkBandwidthUtilisation,
   },

@@ -65,7 +65,7 @@ export function forHardwareClaim(verdict: Verdict, isSoftware: boolean): Verdict
   return isSoftware && measuredVerdict ? 'software' : verdict;
 }
 
-/** A share of a ceiling: whether it may count as evidence (≤ 100%) or is cache-inflated (> 100%). */
+/** A share of a ceiling: whether it may count as evidence (≤ 100%) or is inflated (> 100%: a cache, or load). */
 export function ceilingShareCounts(share: Interval): boolean {
   return Number.isFinite(share.estimate) && share.estimate <= 1 && share.ci95[0] <= 1;
 }

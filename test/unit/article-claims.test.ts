@@ -123,7 +123,7 @@ describe('bandwidth utilisation 65% → 88%: memory-bound, paired with the read 
     expect(outcome('bandwidth-utilisation-65-88', resultsOn(results)).verdict).toBe(verdict);
   });
 
-  it('decides from the counted result and names the cache-inflated one', () => {
+  it('decides from the counted result and names the inflated one', () => {
     const gemv = {
       ...step(1.3, [1.28, 1.32]),
       op: 'gemv',
@@ -132,7 +132,7 @@ describe('bandwidth utilisation 65% → 88%: memory-bound, paired with the read 
     } as BenchResult;
     const result = outcome('bandwidth-utilisation-65-88', resultsOn([gemv, step(0.7, [0.68, 0.72])]));
     expect(result.verdict).toBe('not-reproduced');
-    expect(result.detail).toContain('cache-inflated and not counted: gemv gemv-int4 130%');
+    expect(result.detail).toContain('so not counted: gemv gemv-int4 130%');
   });
 
   it('names a decode step by its model and weight format, not its op twice', () => {
