@@ -35,6 +35,11 @@ export interface GpuInit {
   instance?: GPU;
 }
 
+/** The size of the buffer Gpu.upload() makes for `byteLength` bytes: whole vec4, at least one. */
+export function uploadSize(byteLength: number): number {
+  return Math.max(16, Math.ceil(byteLength / 16) * 16);
+}
+
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
 export class Gpu {
@@ -156,7 +161,7 @@ export class Gpu {
     usage: GPUBufferUsageFlags = GPUBufferUsage.STORAGE,
   ): GPUBuffer {
     this.assertAlive();
-    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const size = uploadSize(data.byteLength);
     const buffer = this.device.createBuffer({
       label,
       size,

@@ -42,7 +42,7 @@
 // further row groups, and the rows past seqQ of the last group are computed, not written.
 
 import { UnsupportedProblemError } from '../gpu/errors.ts';
-import type { Gpu } from '../gpu/gpu.ts';
+import { type Gpu, uploadSize } from '../gpu/gpu.ts';
 import { uniformLayout } from '../gpu/uniform.ts';
 import {
   type AdapterKind,
@@ -130,7 +130,7 @@ function declineLongQueries(p: AttentionProblem): string | undefined {
 
 /**
  * The bytes bound at each read-only array binding, as prepare() binds them: q, K and V (f32, or
- * packed f16, the others a 16-byte placeholder) and the visit table (uploads round up to 16 bytes).
+ * packed f16, the others a 16-byte placeholder) and the visit table, as uploaded.
  */
 export function boundBytes(
   p: AttentionProblem,
@@ -151,7 +151,7 @@ export function boundBytes(
     v4: f32(io.v),
     k16: f16(io.k),
     v16: f16(io.v),
-    visit_meta: Math.max(16, Math.ceil(meta.byteLength / 16) * 16),
+    visit_meta: uploadSize(meta.byteLength),
   };
 }
 
