@@ -223,15 +223,15 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
         : (['scores', 'values', 'reduce'] as const);
       const meta = metaWords(p, visit, plan);
       const sized = options.sizedArrays ?? (software && kvBytes(p, p.seqK, kvF16) >= SIZED_MIN_BYTES);
-      const edit = sized
-        ? sizedArrays(boundBytes(p, io, meta.words, kvF16, prepacked), subgroupsEdit(gpu))
-        : subgroupsEdit(gpu);
+      // reduce reads only the partials: it keeps the unsized module, one pipeline for every size.
+      const unsized = subgroupsEdit(gpu);
+      const edit = sized ? sizedArrays(boundBytes(p, io, meta.words, kvF16, prepacked), unsized) : unsized;
       const pipelines = await Promise.all(
         passes.map((entryPoint) =>
           gpu.pipeline({
             kernel: name,
             shader: SHADER,
-            edit,
+            edit: entryPoint === 'reduce' ? unsized : edit,
             entryPoint: entryPoint === 'scores' && tiled ? 'scores_tiled' : entryPoint,
             // reduce: one invocation per vec4 column of a row, so at least hv of them.
             constants: {
