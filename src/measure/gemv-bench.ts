@@ -7,7 +7,8 @@
 // so (scaledForSoftware). Every kernel is first verified on a small problem of its own format and
 // rows (257 × 129, the odd sizes of the tests) against the f64 reference on the dequantised
 // weights, then timed interleaved with the read probe over buffers of the same size, cycled the
-// same way (measurePair): its share of the probe's bandwidth comes from samples under the same load.
+// same way (read-ceiling.ts): its share of the probe's bandwidth comes from samples under the same
+// load.
 // Bytes are those the format really moves: the packed weights and scales (shapes.ts matrixBytes),
 // x read and y written (gemvCost).
 
@@ -17,7 +18,7 @@ import type { GemvProblem } from '../kernels/gemv-common.ts';
 import { gemvLayout } from '../kernels/gemv-common.ts';
 import { packActivations } from '../kernels/gemv-validate.ts';
 import { quantize } from '../kernels/quantize.ts';
-import { missingFeatures, probeKernels } from '../kernels/registry.ts';
+import { missingFeatures } from '../kernels/registry.ts';
 import type { KernelEntry, KernelRun } from '../kernels/types.ts';
 import { type LayerMatrix, layerMatrices, modelShape, type WeightFormat } from '../model/shapes.ts';
 import { createWeights, type WeightBuffers } from '../model/step-gemv.ts';
@@ -26,10 +27,10 @@ import { compareToReference } from '../reference/compare.ts';
 import { gemvReference } from '../reference/gemv.ts';
 import type { BenchResult } from '../results/types.ts';
 import { seededArray } from '../util/random.ts';
+import { prepareReadCeiling, type ReadCeiling, timeBesideCeiling } from './read-ceiling.ts';
 import { gemvCallBytes, measureResidency, RESIDENT_BYTES, residentDepth } from './residency.ts';
 import { unverifiedResult } from './result.ts';
-import { gridNote, probeGrid } from './rotation.ts';
-import { kernelSampler, measurePair } from './sample.ts';
+import { kernelSampler } from './sample.ts';
 import { RunCancelledError, type Timer } from './timing.ts';
 
 /** A GEMV problem (no epilogue) on one matrix of a model's layer. */
@@ -172,30 +173,22 @@ export async function runGemvBench(
   const weights: WeightBuffers[] = [];
   const owned: GPUBuffer[] = [];
   const runs: KernelRun[] = [];
+  let ceiling: ReadCeiling | undefined;
   try {
     const shape = modelShape(c.model);
     const x = own(gpu.upload(`${entry.name}.x`, seededArray(c.rows * layout.xStride, 0x85eb)));
     const y = own(gpu.buffer(`${entry.name}.y`, 4 * c.rows * layout.nPadded));
-    const probeBytes = Math.ceil(cost.bytes / 16) * 16;
-    const probeDst = own(gpu.buffer('read.dst', Math.min(probeBytes, 4096 * 256 * 16)));
-    const workgroups = await probeGrid(ctx, probeKernels.read, probeBytes);
     for (let copy = 0; copy < c.copies; copy++) {
       const spec = matrixSpecs(shape, c.format, 1 + copy, 0, c.groupSize).find((m) => m.name === c.matrix);
       if (!spec) throw new Error(`${c.model}: no ${c.matrix} matrix`);
       const w = await createWeights(gpu, `${entry.name}.weights${copy}`, { ...spec, n: c.n });
       weights.push(w);
       runs.push(await entry.kernel.prepare(gpu, problem, { x, weights: w.values, scales: w.scales, y }));
-      const src = own(gpu.buffer(`read.src${copy}`, probeBytes));
-      runs.push(
-        await probeKernels.read.prepare(gpu, { bytes: probeBytes, workgroups }, { src, dst: probeDst }),
-      );
     }
+    const streamed = runs.slice();
     let gemvCall = 0;
-    let probeCall = 0;
-    const gemv = kernelSampler(ctx.timer, id, (pass) => runs[2 * (gemvCall++ % c.copies)].encode(pass));
-    const probe = kernelSampler(ctx.timer, `${id}.read`, (pass) =>
-      runs[2 * (probeCall++ % c.copies) + 1].encode(pass),
-    );
+    const gemv = kernelSampler(ctx.timer, id, (pass) => streamed[gemvCall++ % c.copies].encode(pass));
+    ceiling = await prepareReadCeiling(ctx, id, cost.bytes, c.copies);
     // The same kernel on a cache-resident slice of k (same columns, reused) against the streamed copies.
     const residentK = residentDepth(
       problem,
@@ -214,16 +207,15 @@ export async function runGemvBench(
       y: ry,
     });
     runs.push(residentRun);
-    let streamedCall = 0;
     const errorsBefore = gpu.uncapturedErrors.length;
-    const paired = await measurePair(gemv, probe, id, { budgetMs: 0.7 * budgetMs, signal: ctx.signal });
+    const paired = await timeBesideCeiling(ctx, id, gemv, cost.bytes, ceiling, 0.7 * budgetMs);
     const residency = await measureResidency(
       {
         sampler: kernelSampler(ctx.timer, `${id}.resident`, (pass) => residentRun.encode(pass)),
         bytes: gemvCallBytes(residentProblem),
       },
       {
-        sampler: kernelSampler(ctx.timer, id, (pass) => runs[2 * (streamedCall++ % c.copies)].encode(pass)),
+        sampler: gemv,
         bytes: gemvCallBytes(problem),
       },
       id,
@@ -232,12 +224,10 @@ export async function runGemvBench(
     if (gpu.uncapturedErrors.length > errorsBefore) {
       throw new Error(`GPU error while timing: ${gpu.uncapturedErrors.slice(errorsBefore).join('; ')}`);
     }
-    const latencyMs = paired.candidate.latencyMs;
+    const latencyMs = paired.measurement.latencyMs;
     const gbps = cost.bytes / latencyMs.median / 1e6;
-    // Share of the probe = (bytes / t) / (probeBytes / tProbe) = (bytes / probeBytes) · (tProbe / t).
-    const scale = cost.bytes / probeBytes;
     const notes = [
-      `timed interleaved with the read probe over ${c.copies} × ${probeBytes} bytes (${paired.ratio.pairs} pairs, same load${workgroups === undefined ? '' : `; its ${gridNote(workgroups)}`})`,
+      paired.note,
       c.copies > 1
         ? `${c.copies} copies of the weights cycled (working set ${perCopy * c.copies} bytes)`
         : '',
@@ -246,7 +236,7 @@ export async function runGemvBench(
         : '',
       `verified on ${GEMV_VERIFY_SIZE.k} × ${GEMV_VERIFY_SIZE.n} × ${c.rows} rows`,
       `time per byte on a cache-resident ${residentK} × ${c.n} slice (reused) ÷ streamed, interleaved: ${residency.ratio.toFixed(2)} (95% CI ${residency.ci95[0].toFixed(2)}–${residency.ci95[1].toFixed(2)}; ≈ 1: compute-bound on this adapter, well below 1: memory-bound)`,
-      ...paired.candidate.notes,
+      ...paired.measurement.notes,
     ].filter(Boolean);
     return {
       ...base,
@@ -258,12 +248,7 @@ export async function runGemvBench(
       maxRelErr: check.maxRelErr,
       verified: true,
       notes: notes.join('; ').slice(0, 3900),
-      ceilingPair: {
-        probe: 'read',
-        ratio: scale * paired.ratio.median,
-        ci95: [scale * paired.ratio.ci95[0], scale * paired.ratio.ci95[1]],
-        workingSetBytes: probeBytes * c.copies,
-      },
+      ceilingPair: paired.ceilingPair,
       residency,
     };
   } catch (error) {
@@ -275,6 +260,7 @@ export async function runGemvBench(
       error: error instanceof Error ? error.message : String(error),
     };
   } finally {
+    ceiling?.destroy();
     for (const run of runs) run.destroy();
     for (const w of weights) w.destroy();
     for (const b of owned) b.destroy();

@@ -1,11 +1,10 @@
 // Measuring one decode-step configuration: verify the layer against the f64 reference (or, where the
 // reference would take too long on the CPU, a narrow slice of the same model and format, and say
 // so), then time the layer interleaved with the read probe over a working set as large as the step's
-// (measurePair: both see the same machine load), split one layer's time by op with per-pass
+// (read-ceiling.ts: both see the same machine load), split one layer's time by op with per-pass
 // timestamps where the adapter has them, and project the whole model (projectDecode).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { read } from '../kernels/read.ts';
 import {
   type DecodePlan,
   type DecodeStepOptions,
@@ -22,9 +21,8 @@ import { compareToReference } from '../reference/compare.ts';
 import { decoderLayerReference } from '../reference/decoder-layer.ts';
 import type { BenchResult, OpTime, ParamValue, Residency } from '../results/types.ts';
 import { measureLmHead } from './lm-head.ts';
+import { prepareReadCeiling, type ReadCeiling, timeBesideCeiling } from './read-ceiling.ts';
 import { stepResidency } from './residency.ts';
-import { gridNote, probeGrid } from './rotation.ts';
-import { kernelSampler, measurePair } from './sample.ts';
 import { median } from './stats.ts';
 import { layerSampler, timeSparseAgainstDense } from './step-pairs.ts';
 import type { Timer } from './timing.ts';
@@ -147,30 +145,6 @@ async function timeOps(gpu: Gpu, step: DecodeStep): Promise<OpTime[] | undefined
   }));
 }
 
-/**
- * The read probe over `bytes` (rounded to 16, capped at one binding) on the grid probeGrid() picks,
- * for the paired ceiling share.
- */
-async function prepareProbe(ctx: StepContext, bytes: number) {
-  const { gpu } = ctx;
-  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
-  const size = Math.max(16, Math.floor(Math.min(bytes, limit) / 16) * 16);
-  const workgroups = await probeGrid(ctx, read, size);
-  const src = gpu.buffer('decodeStep.probe.src', size);
-  const dst = gpu.buffer('decodeStep.probe.dst', size);
-  const run = await read.prepare(gpu, { bytes: size, workgroups }, { src, dst });
-  return {
-    bytes: size,
-    workgroups,
-    run,
-    destroy() {
-      run.destroy();
-      src.destroy();
-      dst.destroy();
-    },
-  };
-}
-
 function paramsOf(plan: DecodePlan, step: DecodeStep, c: StepCase): Record<string, ParamValue> {
   return {
     model: plan.model.id,
@@ -218,7 +192,7 @@ export async function measureDecodeStep(
   let denseCheck = dense ? await verifyOnProxy(gpu, { ...c, kv: 'dense' }, dense, []) : undefined;
   const step = await createDecodeStep(gpu, plan);
   let denseStep: DecodeStep | undefined;
-  let probe: Awaited<ReturnType<typeof prepareProbe>> | undefined;
+  let ceiling: ReadCeiling | undefined;
   const base = {
     id,
     op: 'decode-step' as const,
@@ -244,25 +218,26 @@ export async function measureDecodeStep(
         error: `layer differs from the f64 reference: ${check.failure}`,
       };
     }
-    probe = await prepareProbe(ctx, step.workingSetBytes);
-    const probeRun = probe.run;
-    const probeSampler = kernelSampler(timer, 'read', (pass) => probeRun.encode(pass));
+    ceiling = await prepareReadCeiling(ctx, 'decodeStep', step.workingSetBytes, 1);
     // The pairings with the probe (and the dense twin) share 60% of the budget, the LM head gets 15%,
     // the GEMV ops' cache-residency test 25%.
     const share = (0.6 * budgetMs) / (denseStep ? 2 : 1);
-    const paired = await measurePair(layerSampler(timer, 'decode-step', step), probeSampler, id, {
-      budgetMs: share,
-      signal: ctx.signal,
-    });
+    const paired = await timeBesideCeiling(
+      ctx,
+      id,
+      layerSampler(timer, 'decode-step', step),
+      step.bytes,
+      ceiling,
+      share,
+    );
     const sparseKv = denseStep
       ? await timeSparseAgainstDense(timer, step, denseStep, id, { budgetMs: share, signal: ctx.signal })
       : undefined;
     if (sparseKv) notes.push(sparseKv.note);
     const lmHead = await measureLmHead(ctx, plan, 0.15 * budgetMs);
     notes.push(lmHead.note);
-    const latencyMs = paired.candidate.latencyMs;
+    const latencyMs = paired.measurement.latencyMs;
     const gbps = step.bytes / latencyMs.median / 1e6;
-    const bytesRatio = step.bytes / probe.bytes;
     const residency = await stepResidency(gpu, timer, step, 0.25 * budgetMs, ctx.signal);
     const ops = (await timeOps(gpu, step))?.map((o) =>
       residency[o.op] ? { ...o, residency: residency[o.op] } : o,
@@ -273,13 +248,11 @@ export async function measureDecodeStep(
       notes.push(
         `per-op times from one pass per op (median of ${gpu.adapter.isSoftware ? OP_REPEATS.software : OP_REPEATS.hardware} layers): their sum exceeds the one-pass layer time by the passes' overhead`,
       );
-    if (probe.bytes < step.workingSetBytes)
-      notes.push(`read probe capped at one binding (${probe.bytes} bytes)`);
-    if (probe.workgroups !== undefined) notes.push(`read probe on a ${gridNote(probe.workgroups)}`);
     notes.push(
+      paired.note,
       `gating fused into the down GEMV: ${step.gateFused ? 'yes' : 'no'}; GEMV ${step.gemv}`,
       `projection: 1 card of ${PROJECTION_CARD_GB} GB (the article's A100 80 GB assumed), LM head measured`,
-      ...paired.candidate.notes,
+      ...paired.measurement.notes,
     );
     const projection = projectDecode({
       model: plan.model,
@@ -307,12 +280,7 @@ export async function measureDecodeStep(
       verified: true,
       ...(ops ? { ops } : {}),
       projection,
-      ceilingPair: {
-        probe: 'read',
-        ratio: paired.ratio.median * bytesRatio,
-        ci95: [paired.ratio.ci95[0] * bytesRatio, paired.ratio.ci95[1] * bytesRatio],
-        workingSetBytes: probe.bytes,
-      },
+      ceilingPair: paired.ceilingPair,
       ...(sparseKv
         ? {
             sparseKv: sparseKv.pair,
@@ -324,7 +292,7 @@ export async function measureDecodeStep(
       notes: notes.join('; '),
     };
   } finally {
-    probe?.destroy();
+    ceiling?.destroy();
     denseStep?.destroy();
     step.destroy();
   }

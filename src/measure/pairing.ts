@@ -17,7 +17,7 @@ import { type Measurement, measurePair, type PairedMeasurement, type PairedRatio
  * Runs timing work (outside error scopes: they would serialise the samples) and fails it when the
  * device reported an uncaptured error meanwhile.
  */
-export async function checkedTiming<T>(ctx: JobContext, work: () => Promise<T>): Promise<T> {
+export async function checkedTiming<T>(ctx: Pick<JobContext, 'gpu'>, work: () => Promise<T>): Promise<T> {
   const errorsBefore = ctx.gpu.uncapturedErrors.length;
   const value = await work();
   if (ctx.gpu.uncapturedErrors.length > errorsBefore) {

@@ -1,20 +1,17 @@
 // Calls timed over a working set no cache can serve (working-set.ts says why and how big), and their
 // ceiling measured beside them: the bandwidth-bound jobs (the streaming probes, decode) prepare one
 // call per buffer set and rotate among them per timed call (set 0 holds the job's own seeded data,
-// so verification reads it; the others random values), and decode is timed interleaved with the read
-// probe streaming the same bytes per call over as many sets of its own (timeWithCeiling).
+// so verification reads it; the others random values); the read probe timed beside them streams the
+// same bytes per call over as many sets of its own (read-ceiling.ts), on the grid probeGrid() picks.
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { STREAM_WORKGROUP_SIZE } from '../kernels/copy.ts';
 import { type CallSetup, type Own, type PreparedCall, prepareCall, runOnce } from '../kernels/launch.ts';
-import { probeKernels } from '../kernels/registry.ts';
 import type { ProbeKernel } from '../kernels/types.ts';
-import type { CeilingPair } from '../results/types.ts';
 import { xorshift32 } from '../util/random.ts';
-import { type JobContext, setup } from './context.ts';
+import type { JobContext } from './context.ts';
 import type { Runnable } from './family.ts';
-import { checkedTiming } from './pairing.ts';
-import { kernelSampler, type Measurement, measurePair } from './sample.ts';
+import { kernelSampler } from './sample.ts';
 import { planWorkingSet, rotatingRun, type WorkingSetPlan, workingSetNote } from './working-set.ts';
 
 /** What all the buffer sets of one timed call may take (the probe beside it takes as much again). */
@@ -32,7 +29,7 @@ export function workingSetFor(gpu: Gpu, bytesPerSet: number): WorkingSetPlan {
  * params and notes record the working set.
  */
 export async function rotatingCall(
-  ctx: JobContext,
+  ctx: Pick<JobContext, 'gpu' | 'timer'>,
   label: string,
   plan: WorkingSetPlan,
   setupOf: (set: number) => (own: Own) => Promise<CallSetup>,
@@ -146,38 +143,8 @@ export function gridNote(workgroups: number): string {
   return `grid of ${workgroups} workgroups (the fastest of ${SOFTWARE_PROBE_GRIDS.join('/')} at this size)`;
 }
 
-/**
- * The read probe over `sets` buffers of `bytes` each (random values), rotated per call, on
- * `workgroups` (probeGrid()): the ceiling of a kernel that reads about `bytes` per call over the
- * same working set.
- */
-export function readProbeCall(
-  ctx: JobContext,
-  label: string,
-  bytes: number,
-  sets: number,
-  workgroups: number | undefined,
-): Promise<Runnable> {
-  const { gpu } = ctx;
-  const probeBytes = Math.ceil(bytes / 16) * 16;
-  const plan: WorkingSetPlan = {
-    sets,
-    bytesPerSet: probeBytes,
-    bytes: sets * probeBytes,
-    target: sets * probeBytes,
-    scaledDown: false,
-  };
-  return rotatingCall(ctx, label, plan, (set) => async (own) => {
-    const src = own(gpu.buffer(`read.src${set}`, probeBytes));
-    fillRandomWords(gpu, src, probeBytes, 0x5eed + set);
-    const dst = own(gpu.buffer(`read.dst${set}`, Math.min(probeBytes, 4096 * 256 * 16)));
-    const problem = { bytes: probeBytes, workgroups };
-    return { run: await probeKernels.read.prepare(gpu, problem, { src, dst }), output: dst };
-  });
-}
-
 /** Random u32 words (never a run of zeros) written in chunks. */
-function fillRandomWords(gpu: Gpu, buffer: GPUBuffer, bytes: number, seed: number): void {
+export function fillRandomWords(gpu: Gpu, buffer: GPUBuffer, bytes: number, seed: number): void {
   const chunk = 16 * 1024 * 1024;
   let s = seed >>> 0 || 1;
   for (let offset = 0; offset < bytes; offset += chunk) {
@@ -187,53 +154,5 @@ function fillRandomWords(gpu: Gpu, buffer: GPUBuffer, bytes: number, seed: numbe
       words[i] = s;
     }
     gpu.device.queue.writeBuffer(buffer, offset, words);
-  }
-}
-
-export interface CeilingOutcome {
-  measurement: Measurement;
-  ceilingPair: CeilingPair;
-  note: string;
-}
-
-/**
- * Times a verified call interleaved with the read probe streaming `bytes` per call over `sets` sets
- * (the call's own working set): the call's share of the probe, (bytes / t) / (probeBytes / tProbe),
- * as the median of the per-pair ratios with its 95% CI.
- */
-export async function timeWithCeiling(
-  ctx: JobContext,
-  label: string,
-  call: Runnable,
-  bytes: number,
-  sets: number,
-  budgetMs: number,
-): Promise<CeilingOutcome> {
-  const probeBytes = Math.ceil(bytes / 16) * 16;
-  const workgroups = await setup(ctx, () => probeGrid(ctx, probeKernels.read, probeBytes));
-  const probe = await setup(ctx, () => readProbeCall(ctx, `${label} read probe`, bytes, sets, workgroups));
-  try {
-    const paired = await checkedTiming(ctx, () =>
-      measurePair(call.sampler(label), probe.sampler(`${label}.read`), label, {
-        budgetMs,
-        signal: ctx.signal,
-      }),
-    );
-    const scale = bytes / probeBytes;
-    const { ratio } = paired;
-    const ceilingPair: CeilingPair = {
-      probe: 'read',
-      ratio: scale * ratio.median,
-      ci95: [scale * ratio.ci95[0], scale * ratio.ci95[1]],
-      workingSetBytes: sets * probeBytes,
-    };
-    const note =
-      `timed interleaved with the read probe over ${sets} × ${probeBytes} bytes (${ratio.pairs} pairs, same load): ` +
-      `${(100 * ceilingPair.ratio).toFixed(1)} % of it (95% CI ${(100 * ceilingPair.ci95[0]).toFixed(1)}–${(100 * ceilingPair.ci95[1]).toFixed(1)} %), ` +
-      `the probe's median in the pairs ${paired.baseline.latencyMs.median.toPrecision(3)} ms` +
-      (workgroups === undefined ? '' : `, its ${gridNote(workgroups)}`);
-    return { measurement: paired.candidate, ceilingPair, note };
-  } finally {
-    probe.destroy();
   }
 }

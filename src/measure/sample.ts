@@ -3,7 +3,8 @@
 // watchdogs), a warm-up that runs until consecutive medians agree, then samples until the 95% CI of
 // the median is within ±2% or the configuration's time budget is spent (never fewer than 10).
 // measurePair() does the same for a sparse kernel and its dense baseline at once, interleaving their
-// samples so that both see the same load, and gives the speed-up from the per-pair ratios.
+// samples so that both see the same load, and gives the speed-up from the per-pair ratios;
+// measureBeside() for a kernel and several baselines (a ceiling probe on several grids).
 
 import type { LatencyStats } from '../results/types.ts';
 import { bootstrapMedianCI, median, relativeHalfWidth, summarize } from './stats.ts';
@@ -256,6 +257,12 @@ export interface PairedMeasurement {
   ratio: PairedRatio;
 }
 
+/** A candidate timed beside one or more baselines: its statistics, and each baseline's with its ratio. */
+export interface BesideMeasurement {
+  candidate: Measurement;
+  baselines: { measurement: Measurement; ratio: PairedRatio }[];
+}
+
 /**
  * Times a candidate and its baseline as a pair, so that both see the same machine load: each is
  * calibrated on its own, both warm up together, then samples alternate — candidate, baseline,
@@ -271,66 +278,94 @@ export async function measurePair(
   label: string,
   options: MeasureOptions,
 ): Promise<PairedMeasurement> {
+  const m = await measureBeside(candidate, [baseline], label, options);
+  const [{ measurement, ratio }] = m.baselines;
+  return { candidate: m.candidate, baseline: measurement, ratio };
+}
+
+/**
+ * measurePair() with several baselines (the same probe on several grids, say): rounds of one sample
+ * each, in order — candidate, baselines… — then in reverse, so that no baseline always runs just
+ * after the candidate; each baseline's ratio comes from its sample and the candidate's of the same
+ * round, and a round with a dropped sample is left out. Sampling stops once the CI of the
+ * candidate's median and of its ratio to the fastest baseline so far are within ±2%, or on the
+ * budget (never fewer than 10 rounds).
+ */
+export async function measureBeside(
+  candidate: Sampler,
+  baselines: readonly Sampler[],
+  label: string,
+  options: MeasureOptions,
+): Promise<BesideMeasurement> {
+  if (baselines.length === 0) throw new Error(`${label}: no baseline to time beside`);
   const { signal } = options;
   const elapsed = stopwatch();
-  const droppedBefore = [candidate.dropped, baseline.dropped];
-
-  const a = await calibrate(candidate, options);
-  const b = await calibrate(baseline, options);
+  const samplers = [candidate, ...baselines];
+  const droppedBefore = samplers.map((s) => s.dropped);
+  const calibrated: Calibrated[] = [];
+  for (const sampler of samplers) calibrated.push(await calibrate(sampler, options));
   const pairNotes: string[] = [];
   const warmupRounds = await warmUp(
-    [
-      { sampler: candidate, plan: a.plan },
-      { sampler: baseline, plan: b.plan },
-    ],
+    samplers.map((sampler, i) => ({ sampler, plan: calibrated[i].plan })),
     options,
     elapsed,
     pairNotes,
   );
 
-  const as: number[] = [];
-  const bs: number[] = [];
-  const ratios: number[] = [];
+  const samples: number[][] = samplers.map(() => []);
+  const ratios: number[][] = baselines.map(() => []);
   const budgetExhausted = await sampleUntilConverged(
     options,
     elapsed,
-    () => ratios.length,
+    () => ratios[0].length,
     async (attempt) => {
-      let x: number | undefined;
-      let y: number | undefined;
-      if (attempt % 2 === 0) {
-        x = await takeSample(candidate, a.plan, signal);
-        y = await takeSample(baseline, b.plan, signal);
-      } else {
-        y = await takeSample(baseline, b.plan, signal);
-        x = await takeSample(candidate, a.plan, signal);
-      }
-      if (x !== undefined) as.push(x);
-      if (y !== undefined) bs.push(y);
-      if (x === undefined || y === undefined || x <= 0) return false;
-      ratios.push(y / x);
+      const round: (number | undefined)[] = [];
+      const order = samplers.map((_, i) => i);
+      if (attempt % 2 === 1) order.reverse();
+      for (const i of order) round[i] = await takeSample(samplers[i], calibrated[i].plan, signal);
+      round.forEach((ms, i) => {
+        if (ms !== undefined) samples[i].push(ms);
+      });
+      const [x, ...ys] = round;
+      if (x === undefined || x <= 0) return false;
+      const counted = ys.filter((y) => y !== undefined);
+      if (counted.length < ys.length) return false;
+      counted.forEach((y, b) => {
+        ratios[b].push(y / x);
+      });
       return true;
     },
-    () => withinTarget(ratios) && withinTarget(as),
+    () => withinTarget(samples[0]) && withinTarget(ratios[fastest(samples.slice(1))]),
   );
-  if (ratios.length === 0)
+  if (ratios[0].length === 0)
     throw new Error(`${label}: every paired sample was dropped (zero or negative timestamp deltas)`);
-  const finish = (sampler: Sampler, samples: number[], own: Calibrated, before: number) =>
-    measurement(sampler, samples, {
-      plan: own.plan,
-      notes: [...own.notes, ...pairNotes],
+  const finish = (i: number) =>
+    measurement(samplers[i], samples[i], {
+      plan: calibrated[i].plan,
+      notes: [...calibrated[i].notes, ...pairNotes],
       warmupRounds,
       budgetExhausted,
-      droppedBefore: before,
+      droppedBefore: droppedBefore[i],
     });
-  const sortedRatios = [...ratios].sort((p, q) => p - q);
   return {
-    candidate: finish(candidate, as, a, droppedBefore[0]),
-    baseline: finish(baseline, bs, b, droppedBefore[1]),
-    ratio: {
-      median: median(sortedRatios),
-      ci95: bootstrapMedianCI(sortedRatios),
-      pairs: ratios.length,
-    },
+    candidate: finish(0),
+    baselines: baselines.map((_, b) => {
+      const sorted = [...ratios[b]].sort((p, q) => p - q);
+      return {
+        measurement: finish(b + 1),
+        ratio: { median: median(sorted), ci95: bootstrapMedianCI(sorted), pairs: sorted.length },
+      };
+    }),
   };
+}
+
+/** Index of the sample list with the lowest median (the fastest of several baselines so far). */
+function fastest(samples: readonly (readonly number[])[]): number {
+  const medians = samples.map((s) => (s.length ? median(s) : Infinity));
+  return medians.indexOf(Math.min(...medians));
+}
+
+/** Index of the baseline with the lowest median latency in a measureBeside() result. */
+export function fastestBaseline(m: BesideMeasurement): number {
+  return fastest(m.baselines.map((b) => [b.measurement.latencyMs.median]));
 }

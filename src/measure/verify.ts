@@ -13,6 +13,7 @@ import type { Runnable, Subject } from './family.ts';
 import { isFatal } from './fatal.ts';
 import { checkedTiming, timeWithBaseline } from './pairing.ts';
 import type { Job } from './plan.ts';
+import { timeWithCeiling } from './read-ceiling.ts';
 import {
   failedResult,
   joinNotes,
@@ -22,7 +23,6 @@ import {
   type Verified,
   verifiedOn,
 } from './result.ts';
-import { timeWithCeiling } from './rotation.ts';
 import { measure } from './sample.ts';
 
 export type JobOutcome = { result: BenchResult } | { skipped: string };

@@ -37,6 +37,11 @@ describe('runGemvBench', () => {
     expect(pair?.ratio).toBeGreaterThan(0);
     expect(pair?.ci95[0]).toBeLessThanOrEqual(pair?.ratio ?? 0);
     expect(pair?.ci95[1]).toBeGreaterThanOrEqual(pair?.ratio ?? 0);
+    // The probe reads the kernel's bytes (rounded up to 16) over as many copies, beside it.
+    expect(pair?.workingSetBytes).toBe(Math.ceil(result.bytes / 16) * 16);
+    expect(result.notes).toMatch(
+      /^timed interleaved with the read probe over 1 × \d+ bytes \(\d+ pairs, same load\)/,
+    );
     // The same kernel on a cache-resident slice against the streamed weights, interleaved.
     const residency = result.residency;
     expect(residency?.ratio).toBeGreaterThan(0);

@@ -38,6 +38,9 @@ describe('measureDecodeStep', () => {
     expect(result.speedupVsDense).toBeCloseTo(1 / (1 - (pair?.timeSaved ?? 0)), 9);
     expect(result.notes).toMatch(/timed interleaved with the same layer over dense KV/);
     expect(result.ceilingPair?.probe).toBe('read');
+    expect(result.notes).toMatch(
+      /timed interleaved with the read probe over 1 × \d+ bytes \(\d+ pairs, same load\)/,
+    );
     // The LM head was measured (the whole 256 × 1000 int8 head here), and the projection uses it.
     expect(result.params).toMatchObject({ lmHeadSlices: 1 });
     expect(result.params.lmHeadSliceMs).toBeGreaterThan(0);

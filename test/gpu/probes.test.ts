@@ -7,6 +7,12 @@ import { copy, type ProbeKernel, type ProbeProblem } from '../../src/kernels/cop
 import { FMA_CHAINS, FMA_DEFAULT_ITERATIONS, FMA_MAX_ITERATIONS, fma } from '../../src/kernels/fma.ts';
 import { read } from '../../src/kernels/read.ts';
 import { probeKernels } from '../../src/kernels/registry.ts';
+import {
+  BESIDE_GRID_FACTORS,
+  besideGrids,
+  prepareReadCeiling,
+  timeBesideCeiling,
+} from '../../src/measure/read-ceiling.ts';
 import { probeGrid, SOFTWARE_PROBE_GRIDS } from '../../src/measure/rotation.ts';
 import { createTimer } from '../../src/measure/timing.ts';
 import { randomArray, useGpu } from './gpu-harness.ts';
@@ -225,6 +231,46 @@ describe('probeGrid', () => {
       const workgroups = await probeGrid(ctx, read, 16 * 256 * 3);
       if (gpu().adapter.isSoftware) expect(workgroups).toBeLessThanOrEqual(3);
     } finally {
+      ctx.timer.destroy();
+    }
+  });
+});
+
+// The read probe as the ceiling timed beside a bandwidth-bound kernel (read-ceiling.ts): the bytes
+// asked for rounded up to 16, random words in every set, on probeGrid()'s pick and its multiples on
+// a software adapter, and the kernel's share taken against the grid that was fastest in the pairs.
+describe('the read ceiling beside a kernel', () => {
+  const gpu = useGpu();
+
+  it('streams random words on each grid it times, and pairs a kernel with the fastest', async () => {
+    const ctx = { gpu: gpu(), timer: await createTimer(gpu()) };
+    const bytes = 1 << 20;
+    const ceiling = await prepareReadCeiling(ctx, 'test', bytes - 4, 2);
+    try {
+      expect(ceiling).toMatchObject({ bytes, capped: false, sets: 2 });
+      expect(ceiling.grids.map((g) => g.workgroups)).toEqual(besideGrids(ceiling.swept, bytes));
+      if (gpu().adapter.isSoftware) expect(ceiling.grids).toHaveLength(BESIDE_GRID_FACTORS.length);
+      for (const grid of ceiling.grids) {
+        // Folded sums of random words; a zero-filled source would leave every one 0.
+        const out = await grid.call.output();
+        expect(out.filter((v) => v !== 0).length, `grid ${grid.workgroups}`).toBeGreaterThan(0);
+      }
+      // The kernel here: the probe itself on its first grid, which reads the same bytes per call.
+      const kernel = ceiling.grids[0].call.sampler('kernel');
+      const outcome = await timeBesideCeiling(ctx, 'kernel', kernel, bytes, ceiling, 200);
+      expect(outcome.ceilingPair).toMatchObject({ probe: 'read', workingSetBytes: 2 * bytes });
+      expect(outcome.ceilingPair.ratio).toBeGreaterThan(0);
+      expect(outcome.ceilingPair.ci95[0]).toBeLessThanOrEqual(outcome.ceilingPair.ratio);
+      expect(outcome.ceilingPair.ci95[1]).toBeGreaterThanOrEqual(outcome.ceilingPair.ratio);
+      expect(outcome.note).toMatch(
+        /^timed interleaved with the read probe over 2 × 1048576 bytes \(\d+ pairs, same load\)/,
+      );
+      if (gpu().adapter.isSoftware)
+        expect(outcome.note).toMatch(
+          /its grid of (\d+) workgroups, the fastest in these pairs of \d+: [\d.]+ ms, \d+: [\d.]+ ms, \d+: [\d.]+ ms \(\d+ was the fastest of the sweep/,
+        );
+    } finally {
+      ceiling.destroy();
       ctx.timer.destroy();
     }
   });

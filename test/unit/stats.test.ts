@@ -2,7 +2,14 @@
 // bootstrap CI of the median (deterministic, contains the median, shrinks with more samples).
 
 import { describe, expect, it } from 'vitest';
-import { MEASURE_RULES, measure, measurePair, type Sampler } from '../../src/measure/sample.ts';
+import {
+  fastestBaseline,
+  MEASURE_RULES,
+  measure,
+  measureBeside,
+  measurePair,
+  type Sampler,
+} from '../../src/measure/sample.ts';
 import {
   bootstrapMedianCI,
   coefficientOfVariation,
@@ -222,6 +229,44 @@ describe('the sampling loop (a fake time source, no GPU)', () => {
     // After calibration and warm-up, samples alternate a b, b a, a b, …
     const tail = order.slice(-4 * 3).join('');
     expect(tail).toMatch(/^(abba)+$|^(baab)+$/);
+  });
+
+  it('beside several baselines: rounds that flip order, a ratio per baseline, the fastest under this load picked', async () => {
+    // Shared drifting load; baseline "c" alone also suffers a load of its own (a grid that a stalled
+    // thread slows far more): quiet, it would be the fastest.
+    let clock = 0;
+    const load = () => 1 + 0.5 * Math.sin(clock / 5);
+    const order: string[] = [];
+    const sampler = (name: string, callMs: number, own = 1): Sampler => ({
+      resolutionMs: 1e-6,
+      dropped: 0,
+      async sample(plan) {
+        clock++;
+        order.push(name);
+        return plan.calls * callMs * load() * own;
+      },
+    });
+    const m = await measureBeside(
+      sampler('k', 2),
+      [sampler('a', 1.5), sampler('b', 1.2), sampler('c', 1, 1.6)],
+      'beside',
+      { budgetMs: 60_000 },
+    );
+    expect(m.baselines.map((b) => b.ratio.median)).toEqual([
+      expect.closeTo(0.75, 2),
+      expect.closeTo(0.6, 2),
+      expect.closeTo(0.8, 2),
+    ]);
+    for (const b of m.baselines) {
+      expect(b.ratio.pairs).toBe(m.candidate.latencyMs.samples);
+      expect(b.measurement.latencyMs.samples).toBe(b.ratio.pairs);
+    }
+    expect(fastestBaseline(m)).toBe(1);
+    // After calibration and warm-up: k a b c, c b a k, k a b c, …
+    expect(order.slice(-8 * 4).join('')).toMatch(/^(kabccbak)+$|^(cbakkabc)+$/);
+    await expect(measureBeside(sampler('k', 1), [], 'none', { budgetMs: 10 })).rejects.toThrow(
+      /none: no baseline/,
+    );
   });
 
   it('a pair with noisy samples stops on the budget with at least 10 pairs, and says so', async () => {
