@@ -117,7 +117,8 @@ async function main(options: Options): Promise<void> {
           const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
           console.log(
             `kv=${kv} ${name}: ${pct(p.ratio)} of the read probe (95% CI ${pct(p.ci95[0])}–${pct(p.ci95[1])}), ` +
-              `decode median ${out.measurement.latencyMs.median.toFixed(3)} ms; ${workingSetNote(plan, gpu.adapter.isSoftware)}`,
+              `decode median ${out.measurement.latencyMs.median.toFixed(3)} ms; ${workingSetNote(plan, gpu.adapter.isSoftware)}` +
+              `\n  ${out.note}`,
           );
         } finally {
           call.destroy();
