@@ -185,6 +185,7 @@ export async function runGemvBench(
       weights.push(w);
       runs.push(await entry.kernel.prepare(gpu, problem, { x, weights: w.values, scales: w.scales, y }));
     }
+    // The c.copies streamed runs (the cache-resident run joins `runs` below).
     const streamed = runs.slice();
     let gemvCall = 0;
     const gemv = kernelSampler(ctx.timer, id, (pass) => streamed[gemvCall++ % c.copies].encode(pass));
