@@ -3,25 +3,28 @@
 // (its own cost per key); the dense kernel over only density·seqK keys (how the kernel itself
 // scales with length); and the sparse kernel keeping the first blocks (kept blocks contiguous).
 // If sparse time tracks the shorter dense problem, the shortfall of "time saved ÷ bytes saved" is
-// the kernel's scaling with length on this adapter, not the sparsity. Every case is checked against
-// the f64 reference first; rounds interleave the cases (in a fresh order each round) so that all
-// see the same load.
+// the kernel's scaling with length on this adapter, not the sparsity. Each case streams the
+// benchmark's working set (buffer sets rotated per call) and is checked against the f64 reference
+// first; rounds interleave the cases (in a fresh order each round) so that all see the same load.
 // Usage:
 //   npx tsx scripts/decode-scaling.ts [--kv 8192] [--heads 2] [--head-dim 64] [--density 0.6]
 //                                    [--block 16] [--rounds 21]
 
 import { pathToFileURL } from 'node:url';
 import { adapterName } from '../src/gpu/adapter-info.ts';
-import type { Gpu } from '../src/gpu/gpu.ts';
 import { openGpu } from '../src/gpu/open.ts';
 import { BlockMask } from '../src/kernels/block-mask.ts';
 import { decode } from '../src/kernels/decode.ts';
-import { attentionBuffers, prepareCall, runOnce } from '../src/kernels/launch.ts';
+import { attentionBuffers } from '../src/kernels/launch.ts';
 import { entriesOf } from '../src/kernels/registry.ts';
-import type { AttentionProblem, KernelRun } from '../src/kernels/types.ts';
+import type { AttentionProblem } from '../src/kernels/types.ts';
 import { type AttentionCase, attentionData, buildMask, toleranceFor } from '../src/measure/cases.ts';
+import type { JobContext } from '../src/measure/context.ts';
+import type { Runnable } from '../src/measure/family.ts';
+import { rotatingCall, workingSetFor } from '../src/measure/rotation.ts';
 import { summarize } from '../src/measure/stats.ts';
 import { createTimer, type Timer } from '../src/measure/timing.ts';
+import { randomFloats, workingSetNote } from '../src/measure/working-set.ts';
 import { attentionReference } from '../src/reference/attention.ts';
 import { compareToReference } from '../src/reference/compare.ts';
 import { mulberry32 } from '../src/util/random.ts';
@@ -78,15 +81,24 @@ export function parseOptions(argv: readonly string[]): Options {
 interface Case {
   name: string;
   problem: AttentionProblem;
-  run: KernelRun;
+  call: Runnable;
   samples: number[];
   maxAbsErr: number;
 }
 
 const [decodeEntry] = entriesOf('decode').filter((e) => e.kernel === decode);
 
-/** Prepares decode on one problem, checks it against the f64 reference, and keeps it for timing. */
-async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: BlockMask): Promise<Case> {
+/**
+ * Prepares decode on one problem over the benchmark's working set (buffer sets rotated per call, as
+ * rotation.ts plans them: a cache-resident K and V would time the cache, not the stream), checks
+ * it against the f64 reference on set 0, and keeps it for timing.
+ */
+async function prepareCase(
+  ctx: Pick<JobContext, 'gpu' | 'timer'>,
+  name: string,
+  c: AttentionCase,
+  mask?: BlockMask,
+): Promise<Case> {
   const data = attentionData(c);
   const problem: AttentionProblem = {
     heads: c.heads,
@@ -97,14 +109,27 @@ async function prepareCase(gpu: Gpu, name: string, c: AttentionCase, mask?: Bloc
     scale: 1 / Math.sqrt(c.headDim),
     mask,
   };
-  const prepared = await prepareCall(gpu, name, attentionBuffers(gpu, decode, problem, data));
+  const plan = workingSetFor(ctx.gpu, decode.cost(problem).bytes);
+  const call = await rotatingCall(ctx, name, plan, (set) =>
+    attentionBuffers(
+      ctx.gpu,
+      decode,
+      problem,
+      set === 0
+        ? data
+        : { q: data.q, k: randomFloats(data.k.length, 2 * set), v: randomFloats(data.v.length, 2 * set + 1) },
+    ),
+  );
   const check = compareToReference(
-    await runOnce(gpu, name, prepared),
+    await call.output(),
     attentionReference(data.q, data.k, data.v, problem),
     toleranceFor(decodeEntry.tolerance, c),
   );
-  if (!check.ok) throw new Error(`${name}: does not match the reference: ${check.failure}`);
-  return { name, problem, run: prepared.run, samples: [], maxAbsErr: check.maxAbsErr };
+  if (!check.ok) {
+    call.destroy();
+    throw new Error(`${name}: does not match the reference: ${check.failure}`);
+  }
+  return { name, problem, call, samples: [], maxAbsErr: check.maxAbsErr };
 }
 
 /** A mask keeping the first `keep` key blocks of a one-row layout. */
@@ -118,8 +143,10 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const gpu = await openGpu();
   let timer: Timer | undefined;
+  const cases: Case[] = [];
   try {
     timer = await createTimer(gpu);
+    const ctx = { gpu, timer };
     const base: AttentionCase = {
       kind: 'attention',
       heads: o.heads,
@@ -135,17 +162,20 @@ async function main(): Promise<void> {
     );
     const keep = Math.round(random.density * (o.kv / o.block));
     const all = firstBlocks(base, o.block, o.kv / o.block);
-    const cases = [
-      await prepareCase(gpu, 'dense', base),
-      await prepareCase(gpu, 'sparse, every block kept', base, all),
-      await prepareCase(gpu, `dense over ${keep * o.block} keys`, { ...base, seqK: keep * o.block }),
-      await prepareCase(gpu, `sparse, first ${keep} blocks`, base, firstBlocks(base, o.block, keep)),
-      await prepareCase(gpu, `sparse, ${keep} random blocks`, base, random),
-    ];
+    cases.push(await prepareCase(ctx, 'dense', base));
+    cases.push(await prepareCase(ctx, 'sparse, every block kept', base, all));
+    cases.push(
+      await prepareCase(ctx, `dense over ${keep * o.block} keys`, { ...base, seqK: keep * o.block }),
+    );
+    cases.push(
+      await prepareCase(ctx, `sparse, first ${keep} blocks`, base, firstBlocks(base, o.block, keep)),
+    );
+    cases.push(await prepareCase(ctx, `sparse, ${keep} random blocks`, base, random));
+    const samplers = cases.map((c) => c.call.sampler(c.name));
     // Warm-up, then calls per sample: about 20 ms of work, from one call of the dense case.
     const single = { calls: 1, callsPerSubmit: 1 };
-    for (const c of cases) await timer.time(c.name, (pass) => c.run.encode(pass), single);
-    const one = (await timer.time('calibrate', (pass) => cases[0].run.encode(pass), single)) ?? 1;
+    for (const sampler of samplers) await sampler.sample(single);
+    const one = (await samplers[0].sample(single)) ?? 1;
     const calls = Math.max(2, Math.min(200, Math.round(20 / Math.max(one, 0.01))));
     const plan = { calls, callsPerSubmit: calls };
     // A fixed order within a round favours some positions (seen with identical kernels), so every
@@ -158,9 +188,8 @@ async function main(): Promise<void> {
         [order[i], order[j]] = [order[j], order[i]];
       }
       for (const index of order) {
-        const c = cases[index];
-        const ms = await timer.time(c.name, (pass) => c.run.encode(pass), plan);
-        if (ms !== undefined) c.samples.push(ms / calls);
+        const ms = await samplers[index].sample(plan);
+        if (ms !== undefined) cases[index].samples.push(ms / calls);
       }
     }
     const dense = summarize(cases[0].samples).median;
@@ -172,7 +201,7 @@ async function main(): Promise<void> {
       `Timing: ${timer.info.source}; ${o.rounds} interleaved rounds of ${calls} calls; median ms per call with its 95% CI.`,
     );
     console.log(
-      `decode, heads ${o.heads}, headDim ${o.headDim}, kv ${o.kv}, blocks of ${o.block}, kept ${keep} of ${o.kv / o.block} (density ${density.toFixed(3)})\n`,
+      `decode, heads ${o.heads}, headDim ${o.headDim}, kv ${o.kv}, blocks of ${o.block}, kept ${keep} of ${o.kv / o.block} (density ${density.toFixed(3)}); each case rotates over ${workingSetNote(workingSetFor(gpu, decode.cost(cases[0].problem).bytes), gpu.adapter.isSoftware)}\n`,
     );
     for (const c of cases) {
       const s = summarize(c.samples);
@@ -184,6 +213,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    for (const c of cases) c.call.destroy();
     timer?.destroy();
     gpu.close();
   }
