@@ -146,7 +146,10 @@ export function resultsActions(file: ResultsFile, options: ViewOptions): HTMLEle
       note.textContent = copied
         ? `Copied: ${integer(link.length)} characters. The results travel inside the link; no server sees them.`
         : `${integer(link.length)} characters; select and copy it.`;
-      output.select();
+      // The link selected for a copy by hand, unless the visitor has moved to another control while
+      // the copy was under way (selecting it would take the focus, and their typing, from there).
+      const focused = document.activeElement;
+      if (focused === null || focused === document.body || focused === copy) output.select();
     } catch (error) {
       options.onError(messageOf(error), 'Copy link');
     } finally {

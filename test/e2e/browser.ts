@@ -117,6 +117,19 @@ export async function waitForState(page: Page, states: string[], timeout = 60_00
   return page.evaluate(() => document.documentElement.dataset.state ?? '');
 }
 
+/**
+ * Clicks "Copy link" and waits until the copy is over (the button enabled again, holding the link):
+ * the click's handler goes on after an await, and the next step must not race it.
+ */
+export async function copyShareLink(page: Page): Promise<string> {
+  await page.getByTestId('share-link').click();
+  await page.waitForFunction(() => {
+    const button = document.querySelector<HTMLButtonElement>('[data-testid="share-link"]');
+    return Boolean(button?.dataset.href) && !button?.disabled;
+  });
+  return (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+}
+
 /** Records every `attnscope:done` event's detail in the pages of this context. */
 export async function recordDoneEvents(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {

@@ -16,6 +16,7 @@ import type { ResultsFile } from '../../src/results/types.ts';
 import {
   ARTIFACTS,
   adapterOf,
+  copyShareLink,
   doneEvents,
   fillSmallCustomRun,
   newContext,
@@ -252,11 +253,7 @@ describe('share link', () => {
   it('opens in a fresh context with the same numbers and the shared banner', async () => {
     // Served from 127.0.0.1, links point at the canonical hosted page by default; here, at this page.
     await page.getByTestId('link-base').selectOption('this-page');
-    await page.getByTestId('share-link').click();
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
-    );
-    const link = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+    const link = await copyShareLink(page);
     expect(link).toMatch(/#r=1\.[A-Za-z0-9_-]+&a=1\.[0-9.~a-z]+$/);
     expect(link.length).toBeLessThan(16_000);
     const original = await tableRows(page);

@@ -11,7 +11,14 @@ import { PAGE_URL } from '../../src/results/page-url.ts';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import type { ResultsFile } from '../../src/results/types.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
-import { fillSmallCustomRun, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
+import {
+  copyShareLink,
+  fillSmallCustomRun,
+  screenshot,
+  useBrowser,
+  waitForState,
+  watchedPage,
+} from './browser.ts';
 import { serveFolder } from './static-server.ts';
 
 const baseUrl = inject('baseUrl');
@@ -63,6 +70,32 @@ describe('hosted under a sub-path of a static server', () => {
     }
   });
 
+  it('a slow copy does not take the focus from the field the visitor moved to meanwhile', async () => {
+    const context = await openContext();
+    try {
+      // A clipboard that takes 400 ms to answer (a browser asking for permission, say).
+      await context.addInitScript(() => {
+        Object.defineProperty(navigator, 'clipboard', {
+          configurable: true,
+          value: { writeText: () => new Promise<void>((done) => setTimeout(done, 400)) },
+        });
+      });
+      const shared = await encodeShareLink(quickPresetRun(), hostedUrl);
+      const { page } = await watchedPage(context, hostedUrl);
+      await page.goto(shared);
+      await waitForState(page, ['ready', 'no-webgpu', 'error']);
+      await page.getByTestId('share-link').click();
+      // While the copy is under way, the visitor types an address of their own.
+      await page.getByTestId('link-base').selectOption('custom');
+      const typed = 'https://example.org/mine/';
+      await page.getByTestId('link-base-url').pressSequentially(typed, { delay: 50 });
+      expect(await page.getByTestId('link-base-url').inputValue()).toBe(typed);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('link-base-url');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('share links open the canonical page by default; the link setting can point them here', async () => {
     const context = await openContext();
     try {
@@ -73,19 +106,11 @@ describe('hosted under a sub-path of a static server', () => {
       await waitForState(page, ['ready', 'no-webgpu', 'error']);
       expect(await page.getByTestId('shared-banner').isVisible()).toBe(true);
 
-      await page.getByTestId('share-link').click();
-      await page.waitForFunction(() =>
-        document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
-      );
-      const canonical = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+      const canonical = await copyShareLink(page);
       expect(canonical.startsWith(`${PAGE_URL}#r=1.`)).toBe(true);
 
       await page.getByTestId('link-base').selectOption('this-page');
-      await page.getByTestId('share-link').click();
-      await page.waitForFunction(() =>
-        document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
-      );
-      const here = (await page.getByTestId('share-link').getAttribute('data-href')) ?? '';
+      const here = await copyShareLink(page);
       expect(here.startsWith(`${hostedUrl}#r=1.`)).toBe(true);
 
       await page.getByTestId('link-base').selectOption('custom');
@@ -94,13 +119,7 @@ describe('hosted under a sub-path of a static server', () => {
         /Link address: .* is not an http\(s\) URL/,
       );
       await page.getByTestId('link-base-url').fill('https://example.org/mine/');
-      await page.getByTestId('share-link').click();
-      await page.waitForFunction(() =>
-        document.querySelector('[data-testid="share-link"]')?.getAttribute('data-href'),
-      );
-      expect(await page.getByTestId('share-link').getAttribute('data-href')).toMatch(
-        /^https:\/\/example\.org\/mine\/#r=1\./,
-      );
+      expect(await copyShareLink(page)).toMatch(/^https:\/\/example\.org\/mine\/#r=1\./);
 
       // The link made for this page opens here, in a fresh context, with the shared results.
       const fresh = await openContext();
