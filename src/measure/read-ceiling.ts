@@ -9,7 +9,7 @@
 // decode slowed 1.5×, which put the kernel above 100% of its ceiling). The kernel's share is
 // (bytes / t) / (probeBytes / tProbe): the median of the per-round ratios against that grid.
 
-import { STREAM_WORKGROUP_SIZE } from '../kernels/copy.ts';
+import { COPY_WORKGROUPS, STREAM_WORKGROUP_SIZE } from '../kernels/copy.ts';
 import { probeKernels } from '../kernels/registry.ts';
 import type { CeilingPair } from '../results/types.ts';
 import { type JobContext, setup } from './context.ts';
@@ -75,7 +75,10 @@ export async function prepareReadCeiling(
     for (const buffer of buffers) buffer.destroy();
   };
   try {
-    const dst = gpu.buffer(`${label}.read.dst`, Math.min(probeBytes, 4096 * STREAM_WORKGROUP_SIZE * 16));
+    // One vec4 of sums per invocation of the largest grid (none past the data: the probe clamps).
+    const gridList = besideGrids(swept, probeBytes);
+    const most = Math.max(...gridList.map((w) => w ?? COPY_WORKGROUPS.hardware));
+    const dst = gpu.buffer(`${label}.read.dst`, Math.min(probeBytes, 16 * STREAM_WORKGROUP_SIZE * most));
     buffers.push(dst);
     const srcs: GPUBuffer[] = [];
     for (let set = 0; set < sets; set++) {
@@ -92,7 +95,7 @@ export async function prepareReadCeiling(
       target: bytesAll,
       scaledDown: false,
     };
-    for (const workgroups of besideGrids(swept, probeBytes)) {
+    for (const workgroups of gridList) {
       const problem = { bytes: probeBytes, workgroups };
       const call = await rotatingCall(ctx, `${label} read probe`, plan, (set) => async () => ({
         run: await probeKernels.read.prepare(gpu, problem, { src: srcs[set], dst }),

@@ -359,13 +359,17 @@ export async function measureBeside(
   };
 }
 
+/** Index of the lowest of some medians. */
+function lowest(medians: readonly number[]): number {
+  return medians.indexOf(Math.min(...medians));
+}
+
 /** Index of the sample list with the lowest median (the fastest of several baselines so far). */
 function fastest(samples: readonly (readonly number[])[]): number {
-  const medians = samples.map((s) => (s.length ? median(s) : Infinity));
-  return medians.indexOf(Math.min(...medians));
+  return lowest(samples.map((s) => (s.length ? median(s) : Infinity)));
 }
 
 /** Index of the baseline with the lowest median latency in a measureBeside() result. */
 export function fastestBaseline(m: BesideMeasurement): number {
-  return fastest(m.baselines.map((b) => [b.measurement.latencyMs.median]));
+  return lowest(m.baselines.map((b) => b.measurement.latencyMs.median));
 }
