@@ -124,46 +124,46 @@ fn row_mask(c4: u32) -> vec4<bool> {
   return vec4<u32>(4u * c4) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.head_dim);
 }
 
-// Values 4·c4 .. 4·c4 + 3 of a row of q, k or v: whole when ALIGNED, else clamped into the row
-// and zeroed past headDim.
+// Element indices of values 4·c4 .. 4·c4 + 3 of the row of q, k or v at row_base, clamped into the
+// row (row_mask zeroes those past headDim).
+fn row_elements(row_base: u32, c4: u32) -> vec4<u32> {
+  let first = vec4<u32>(row_base + 4u * c4) + vec4<u32>(0u, 1u, 2u, 3u);
+  return min(first, vec4<u32>(row_base + params.head_dim - 1u));
+}
+
+// Vec4 i of K or V (i = row · hv + column), rows whole: ALIGNED or KV_F16.
+fn k_at(i: u32) -> vec4<f32> {
+  if (KV_F16) { return widen(k16[i]); }
+  return k4[i];
+}
+
+fn v_at(i: u32) -> vec4<f32> {
+  if (KV_F16) { return widen(v16[i]); }
+  return v4[i];
+}
+
+fn widen(w: vec2<u32>) -> vec4<f32> {
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+}
+
+// Values 4·c4 .. 4·c4 + 3 of a row of q, k or v: whole when ALIGNED (or from packed f16 pairs with
+// KV_F16), else clamped into the row and zeroed past headDim.
 fn load_q4(row_base: u32, c4: u32) -> vec4<f32> {
-  let b = row_base + 4u * c4;
-  if (ALIGNED) {
-    return q4[b / 4u];
-  }
-  let last = row_base + params.head_dim - 1u;
-  let x = vec4<f32>(q[min(b, last)], q[min(b + 1u, last)], q[min(b + 2u, last)], q[min(b + 3u, last)]);
-  return select(vec4<f32>(0.0), x, row_mask(c4));
+  if (ALIGNED) { return q4[(row_base + 4u * c4) / 4u]; }
+  let e = row_elements(row_base, c4);
+  return select(vec4<f32>(0.0), vec4<f32>(q[e.x], q[e.y], q[e.z], q[e.w]), row_mask(c4));
 }
 
 fn load_k4(key_row: u32, c4: u32) -> vec4<f32> {
-  if (KV_F16) {
-    let w = k16[key_row * params.hv + c4];
-    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-  }
-  if (ALIGNED) {
-    return k4[key_row * params.hv + c4];
-  }
-  let row_base = key_row * params.head_dim;
-  let b = row_base + 4u * c4;
-  let last = row_base + params.head_dim - 1u;
-  let x = vec4<f32>(k[min(b, last)], k[min(b + 1u, last)], k[min(b + 2u, last)], k[min(b + 3u, last)]);
-  return select(vec4<f32>(0.0), x, row_mask(c4));
+  if (KV_F16 || ALIGNED) { return k_at(key_row * params.hv + c4); }
+  let e = row_elements(key_row * params.head_dim, c4);
+  return select(vec4<f32>(0.0), vec4<f32>(k[e.x], k[e.y], k[e.z], k[e.w]), row_mask(c4));
 }
 
 fn load_v4(key_row: u32, c4: u32) -> vec4<f32> {
-  if (KV_F16) {
-    let w = v16[key_row * params.hv + c4];
-    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-  }
-  if (ALIGNED) {
-    return v4[key_row * params.hv + c4];
-  }
-  let row_base = key_row * params.head_dim;
-  let b = row_base + 4u * c4;
-  let last = row_base + params.head_dim - 1u;
-  let x = vec4<f32>(v[min(b, last)], v[min(b + 1u, last)], v[min(b + 2u, last)], v[min(b + 3u, last)]);
-  return select(vec4<f32>(0.0), x, row_mask(c4));
+  if (KV_F16 || ALIGNED) { return v_at(key_row * params.hv + c4); }
+  let e = row_elements(key_row * params.head_dim, c4);
+  return select(vec4<f32>(0.0), vec4<f32>(v[e.x], v[e.y], v[e.z], v[e.w]), row_mask(c4));
 }
 
 // The keys of quad `quad` of positions, seq_k where a position holds none. Dense: position = key.
@@ -254,19 +254,13 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     var s2 = vec4<f32>(0.0);
     var s3 = vec4<f32>(0.0);
     for (var c4 = 0u; c4 < params.hv; c4++) {
-      let k0 = load_k4(kr.x, c4);
-      let k1 = load_k4(kr.y, c4);
-      let k2 = load_k4(kr.z, c4);
-      let k3 = load_k4(kr.w, c4);
-      let q0 = load_q4(qb0, c4);
-      s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+      // Column i: vec4 c4 of key i of the quad; q · kq is the 4 keys' dot products with q.
+      let kq = mat4x4<f32>(load_k4(kr.x, c4), load_k4(kr.y, c4), load_k4(kr.z, c4), load_k4(kr.w, c4));
+      s0 += load_q4(qb0, c4) * kq;
       if (ROWS > 1u) {
-        let q1 = load_q4(qb1, c4);
-        let q2 = load_q4(qb2, c4);
-        let q3 = load_q4(qb3, c4);
-        s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
-        s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
-        s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
+        s1 += load_q4(qb1, c4) * kq;
+        s2 += load_q4(qb2, c4) * kq;
+        s3 += load_q4(qb3, c4) * kq;
       }
     }
     s0 = quad_scores(s0, row0, j);
@@ -380,19 +374,13 @@ fn scores_tiled(
       var s2 = vec4<f32>(0.0);
       var s3 = vec4<f32>(0.0);
       for (var c4 = 0u; c4 < hv; c4++) {
-        let k0 = k_tile[k_slot(n, 0u, c4)];
-        let k1 = k_tile[k_slot(n, 1u, c4)];
-        let k2 = k_tile[k_slot(n, 2u, c4)];
-        let k3 = k_tile[k_slot(n, 3u, c4)];
-        let q0 = load_q4(qb0, c4);
-        s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+        let kq = mat4x4<f32>(k_tile[k_slot(n, 0u, c4)], k_tile[k_slot(n, 1u, c4)], k_tile[k_slot(n, 2u, c4)],
+                             k_tile[k_slot(n, 3u, c4)]);
+        s0 += load_q4(qb0, c4) * kq;
         if (ROWS > 1u) {
-          let q1 = load_q4(qb1, c4);
-          let q2 = load_q4(qb2, c4);
-          let q3 = load_q4(qb3, c4);
-          s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
-          s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
-          s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
+          s1 += load_q4(qb1, c4) * kq;
+          s2 += load_q4(qb2, c4) * kq;
+          s3 += load_q4(qb3, c4) * kq;
         }
       }
       let pr0 = p_row(h, rg, 0u);
@@ -551,23 +539,7 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups
   }
 }
 
-// range_attention's helpers (no subgroup builtins). Vec4 i of K or V (i = row · hv + column).
-fn k_at(i: u32) -> vec4<f32> {
-  if (KV_F16) {
-    let w = k16[i];
-    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-  }
-  return k4[i];
-}
-
-fn v_at(i: u32) -> vec4<f32> {
-  if (KV_F16) {
-    let w = v16[i];
-    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-  }
-  return v4[i];
-}
-
+// range_attention's helpers (no subgroup builtins).
 // Partial dots of q's column c (qc) with the 4 rows starting at vec4 ia.
 fn kdot(qc: vec4<f32>, ia: vec4<u32>, c: u32) -> vec4<f32> {
   return vec4<f32>(dot(qc, k_at(ia.x + c)), dot(qc, k_at(ia.y + c)), dot(qc, k_at(ia.z + c)), dot(qc, k_at(ia.w + c)));
