@@ -129,27 +129,23 @@ fn widen(w: vec2<u32>) -> vec4<f32> {
 
 // vec4 c4 of key row `row` (h · seqK + j) of K, and of V; zero in the padding past the row.
 fn load_k4(row: u32, c4: u32) -> vec4<f32> {
-  let hv = (params.head_dim + 3u) / 4u;
-  let index = row * hv + min(c4, hv - 1u);
-  var x: vec4<f32>;
-  if (KV_F16) {
-    x = widen(k16[index]);
-  } else {
-    x = k4[index];
-  }
-  return select(vec4<f32>(0.0), x, c4 < hv);
+  if (KV_F16) { return in_row(c4, widen(k16[kv_index(row, c4)])); }
+  return in_row(c4, k4[kv_index(row, c4)]);
 }
 
 fn load_v4(row: u32, c4: u32) -> vec4<f32> {
+  if (KV_F16) { return in_row(c4, widen(v16[kv_index(row, c4)])); }
+  return in_row(c4, v4[kv_index(row, c4)]);
+}
+
+// Index of vec4 c4 of K/V row `row`, clamped into the row; in_row zeroes a vec4 past it.
+fn kv_index(row: u32, c4: u32) -> u32 {
   let hv = (params.head_dim + 3u) / 4u;
-  let index = row * hv + min(c4, hv - 1u);
-  var x: vec4<f32>;
-  if (KV_F16) {
-    x = widen(v16[index]);
-  } else {
-    x = v4[index];
-  }
-  return select(vec4<f32>(0.0), x, c4 < hv);
+  return row * hv + min(c4, hv - 1u);
+}
+
+fn in_row(c4: u32, x: vec4<f32>) -> vec4<f32> {
+  return select(vec4<f32>(0.0), x, c4 < (params.head_dim + 3u) / 4u);
 }
 
 // 16 values of a head-dimension row, vec4 c4 … c4 + 3: the score and P·V loops take the head
@@ -641,8 +637,9 @@ fn sparse_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
 // per 16 head-dimension values for the scores and for P·V, so q and the output stay in registers
 // across the segments.
 struct Walk {
-  n: u32,   // CSR entry
-  pos: u32, // keys of that block already taken
+  n: u32,    // CSR entry
+  pos: u32,  // keys of that block already taken
+  done: u32, // keys of the tile taken
 }
 
 // Keys [x, x + y) still to take from the walker's block (cut at key_end); y = 0 once done.
@@ -656,11 +653,18 @@ fn segment(blocks: Blocks, w: Walk, key_end: u32) -> vec2<u32> {
   return vec2<u32>(first, select(0u, end - first, first < end));
 }
 
-fn advance(w: Walk, taken: u32, available: u32) -> Walk {
-  if (taken == available) {
-    return Walk(w.n + 1u, 0u);
+// The next segment of a tile of n keys walked by *w: keys [x, x + y), at offset z of the tile; y = 0
+// once the tile's n keys are taken (or the blocks run out). Moves *w past it.
+fn next_segment(blocks: Blocks, w: ptr<function, Walk>, n: u32, key_end: u32) -> vec3<u32> {
+  let seg = segment(blocks, *w, key_end);
+  let at = (*w).done;
+  let take = min(seg.y, n - at);
+  if (take == seg.y) {
+    *w = Walk((*w).n + 1u, 0u, at + take);
+  } else {
+    *w = Walk((*w).n, (*w).pos + take, at + take);
   }
-  return Walk(w.n, w.pos + taken);
+  return vec3<u32>(seg.x, take, at);
 }
 
 // Masked scores of the tile's n keys (walked from w0) into s.
@@ -670,33 +674,17 @@ fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i:
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     let q = row_chunk(qr, c4);
     var w = w0;
-    var done = 0u;
-    loop {
-      if (done >= n) {
-        break;
-      }
-      let seg = segment(blocks, w, key_end);
-      let take = min(seg.y, n - done);
-      for (var kk = 0u; kk < take; kk++) {
+    for (var seg = next_segment(blocks, &w, n, key_end); seg.y > 0u; seg = next_segment(blocks, &w, n, key_end)) {
+      for (var kk = 0u; kk < seg.y; kk++) {
         let partial = dot16(q, k_chunk(key_base + seg.x + kk, c4));
-        (*s)[done + kk] = select((*s)[done + kk], 0.0, c4 == 0u) + partial;
+        (*s)[seg.z + kk] = select((*s)[seg.z + kk], 0.0, c4 == 0u) + partial;
       }
-      done += take;
-      w = advance(w, take, seg.y);
     }
   }
   if (params.causal != 0u) {
     var w = w0;
-    var done = 0u;
-    loop {
-      if (done >= n) {
-        break;
-      }
-      let seg = segment(blocks, w, key_end);
-      let take = min(seg.y, n - done);
-      mask_causal(i, seg.x, take, done, s);
-      done += take;
-      w = advance(w, take, seg.y);
+    for (var seg = next_segment(blocks, &w, n, key_end); seg.y > 0u; seg = next_segment(blocks, &w, n, key_end)) {
+      mask_causal(i, seg.x, seg.y, seg.z, s);
     }
   }
 }
@@ -708,18 +696,10 @@ fn pv_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, s: ptr
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     var o = scaled(row_chunk(acc, c4), correction);
     var w = w0;
-    var done = 0u;
-    loop {
-      if (done >= n) {
-        break;
+    for (var seg = next_segment(blocks, &w, n, key_end); seg.y > 0u; seg = next_segment(blocks, &w, n, key_end)) {
+      for (var kk = 0u; kk < seg.y; kk++) {
+        o = fma16((*s)[seg.z + kk], v_chunk(key_base + seg.x + kk, c4), o);
       }
-      let seg = segment(blocks, w, key_end);
-      let take = min(seg.y, n - done);
-      for (var kk = 0u; kk < take; kk++) {
-        o = fma16((*s)[done + kk], v_chunk(key_base + seg.x + kk, c4), o);
-      }
-      done += take;
-      w = advance(w, take, seg.y);
     }
     set_row_chunk(acc, c4, o);
   }
@@ -750,20 +730,16 @@ fn sparse_main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   let blocks = blocks_of(b.mask_row);
   let tk = tile_k();
   let key_base = kv_base(b.h);
-  var walk = Walk(0u, 0u);
+  var walk = Walk(0u, 0u, 0u);
   loop {
     // The tile: up to tk keys from here on.
     var next = walk;
-    var filled = 0u;
     loop {
-      let seg = segment(blocks, next, key_end);
-      if (filled >= tk || seg.y == 0u) {
+      if (next_segment(blocks, &next, tk, key_end).y == 0u) {
         break;
       }
-      let take = min(seg.y, tk - filled);
-      filled += take;
-      next = advance(next, take, seg.y);
     }
+    let filled = next.done;
     if (filled == 0u) {
       break;
     }
@@ -771,7 +747,7 @@ fn sparse_main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
     scores_walk(blocks, walk, filled, key_end, key_base, b.i, &qr, &s);
     let correction = softmax_probs(filled, &s, &run);
     pv_walk(blocks, walk, filled, key_end, key_base, &s, &acc, correction);
-    walk = next;
+    walk = Walk(next.n, next.pos, 0u);
   }
   write_row(b, &acc, run);
 }
