@@ -3,6 +3,7 @@
 
 import type { AdapterDescription, Runtime } from './adapter-info.ts';
 import { DeviceLostError, GpuScopeError, KernelCompileError } from './errors.ts';
+import { sleepFor } from './pace.ts';
 import { loadShader } from './shader-source.ts';
 
 export interface PipelineSpec {
@@ -49,6 +50,11 @@ export class Gpu {
   readonly features: ReadonlySet<string>;
   readonly limits: GPUSupportedLimits;
   readonly timestampQuantized: boolean;
+  /**
+   * Whether timed waits sleep before polling (rest()): in Node, whose WebGPU binding polls in a busy
+   * loop while it waits, on a CPU adapter, whose kernels need those cores (pace.ts).
+   */
+  readonly restsBeforeWaits: boolean;
   /** Set once the device is lost; every later call throws DeviceLostError. */
   lostInfo: DeviceLostError | undefined;
   /** Uncaptured GPU errors (outside any scope), newest last, at most 20 kept. */
@@ -64,6 +70,7 @@ export class Gpu {
     this.features = new Set(init.device.features);
     this.limits = init.device.limits;
     this.timestampQuantized = init.timestampQuantized;
+    this.restsBeforeWaits = init.runtime === 'node' && init.adapter.isSoftware;
     this.instance = init.instance;
     init.device.lost.then((info) => {
       const reason = this.closed ? 'destroyed' : (info.reason ?? 'unknown');
@@ -244,9 +251,18 @@ export class Gpu {
     return value as T;
   }
 
-  /** Resolves when the queue has finished the work submitted so far (or rejects if the device is lost). */
-  async idle(): Promise<void> {
+  /**
+   * Resolves when the queue has finished the work submitted so far (or rejects if the device is lost),
+   * after rest(restMs): pass how long the work should still take, less a margin (WaitPace).
+   */
+  async idle(restMs = 0): Promise<void> {
+    await this.rest(restMs);
     await this.raceLost(this.device.queue.onSubmittedWorkDone());
+  }
+
+  /** Sleeps for `ms` where restsBeforeWaits (and `ms` is at least 1: a timer's granularity); else returns. */
+  async rest(ms: number): Promise<void> {
+    if (this.restsBeforeWaits) await sleepFor(ms);
   }
 
   private raceLost<T>(work: Promise<T>): Promise<T> {

@@ -126,7 +126,8 @@ export async function timeBesideCeiling(
   ceiling: ReadCeiling,
   budgetMs: number,
 ): Promise<CeilingOutcome> {
-  const probes = ceiling.grids.map((g) => g.call.sampler(`${label}.read`));
+  // A label per grid: each grid's own recent times pace its waits (gpu/pace.ts).
+  const probes = ceiling.grids.map((g) => g.call.sampler(`${label}.read×${g.workgroups ?? 'default'}`));
   const timed = await checkedTiming(ctx, () =>
     measureBeside(kernel, probes, label, { budgetMs, signal: ctx.signal }),
   );

@@ -2,8 +2,10 @@
 // `timestamp-query` (one query pair per submit, resolved into a buffer and read back through recycled
 // staging buffers; zero or negative deltas are dropped), else the wall clock around submit and
 // onSubmittedWorkDone. The timer measures its own resolution and tells quantized timestamps apart.
+// Its waits rest first where the device asks for it (Node on a CPU adapter: gpu/pace.ts).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { OVER_REST, UNDER_REST, WaitPace } from '../gpu/pace.ts';
 import type { TimingInfo } from '../results/types.ts';
 
 /** Submits of one batch, each with its own pair of timestamps. */
@@ -111,6 +113,8 @@ interface SubmitOptions {
   last?: (encoder: GPUCommandEncoder) => void;
   /** Runs after each wait for the queue in the middle of the calls. */
   afterWait?: () => void;
+  /** Milliseconds to rest before waiting for `calls` calls submitted `elapsedMs` ago (WaitPace). */
+  restMs?: (calls: number, elapsedMs: number) => number;
 }
 
 /**
@@ -126,6 +130,9 @@ async function submitPasses(
 ): Promise<void> {
   const device = gpu.device;
   let inFlightMs = 0;
+  let inFlightCalls = 0;
+  let since = performance.now();
+  const rest = () => options.restMs?.(inFlightCalls, performance.now() - since) ?? 0;
   for (let i = 0; i < calls.length; i++) {
     throwIfAborted(options.signal);
     gpu.assertAlive();
@@ -136,13 +143,16 @@ async function submitPasses(
     if (i === calls.length - 1) options.last?.(encoder);
     device.queue.submit([encoder.finish()]);
     inFlightMs += (options.estimatedCallMs ?? 0) * calls[i];
+    inFlightCalls += calls[i];
     if (inFlightMs >= MAX_IN_FLIGHT_MS && i < calls.length - 1) {
-      await gpu.idle();
+      await gpu.idle(rest());
       options.afterWait?.();
       inFlightMs = 0;
+      inFlightCalls = 0;
+      since = performance.now();
     }
   }
-  await gpu.idle();
+  await gpu.idle(rest());
 }
 
 /** Rethrows a failure as the device loss when the device is gone (mapAsync rejects with AbortError then). */
@@ -161,6 +171,7 @@ class TimestampTimer implements Timer {
   private readonly querySet: GPUQuerySet;
   private readonly resolveBuffer: GPUBuffer;
   private readonly readbackPool: GPUBuffer[] = [];
+  private readonly pace = new WaitPace(OVER_REST);
 
   constructor(private readonly gpu: Gpu) {
     const device = gpu.device;
@@ -210,7 +221,14 @@ class TimestampTimer implements Timer {
     let bad = false;
     for (let start = 0; start < submits.length; start += PASSES_PER_BATCH) {
       const batch = submits.slice(start, start + PASSES_PER_BATCH);
-      const stamps = await this.runBatch(batch, encode, plan.estimatedCallMs, signal, label);
+      const stamps = await this.runBatch(
+        batch,
+        encode,
+        plan.estimatedCallMs,
+        signal,
+        label,
+        (calls, elapsedMs) => this.pace.restMs(label, calls, elapsedMs),
+      );
       for (let i = 0; i < batch.length; i++) {
         const delta = stamps[2 * i + 1] - stamps[2 * i];
         if (delta <= 0n) bad = true;
@@ -221,6 +239,7 @@ class TimestampTimer implements Timer {
       this.dropped++;
       return undefined;
     }
+    this.pace.record(label, plan.calls, totalNs / 1e6);
     return totalNs / 1e6;
   };
 
@@ -231,6 +250,7 @@ class TimestampTimer implements Timer {
     estimatedCallMs: number | undefined,
     signal: AbortSignal | undefined,
     label = 'timer.calibrate',
+    restMs?: SubmitOptions['restMs'],
   ): Promise<bigint[]> {
     const { gpu } = this;
     const readback = this.readbackPool.pop() ?? this.newReadback();
@@ -238,6 +258,7 @@ class TimestampTimer implements Timer {
       await submitPasses(gpu, label, calls, encode, {
         estimatedCallMs,
         signal,
+        restMs,
         pass: (i) => ({
           timestampWrites: {
             querySet: this.querySet,
@@ -282,6 +303,7 @@ class TimestampTimer implements Timer {
 class WallClockTimer implements Timer {
   info: TimingInfo = { source: 'wall-clock', quantized: false, resolutionMs: 0 };
   dropped = 0;
+  private readonly pace = new WaitPace(UNDER_REST);
 
   constructor(private readonly gpu: Gpu) {}
 
@@ -320,6 +342,7 @@ class WallClockTimer implements Timer {
       await submitPasses(gpu, label, splitSubmits(plan), encode, {
         estimatedCallMs: plan.estimatedCallMs,
         signal,
+        restMs: (calls, elapsedMs) => this.pace.restMs(label, calls, elapsedMs),
         afterWait: () => {
           total += performance.now() - started;
           // The wait for the signal is not the kernel's: restart the clock after checking it.
@@ -331,6 +354,7 @@ class WallClockTimer implements Timer {
     } catch (error) {
       throw lostOr(gpu, error);
     }
+    this.pace.record(label, plan.calls, total);
     return total;
   };
 
