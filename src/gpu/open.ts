@@ -16,7 +16,8 @@ export const BROWSER_HINT =
   'chrome://flags/#enable-unsafe-webgpu), Safari 26+, or Firefox 141+ (Windows; elsewhere set ' +
   'dom.webgpu.enabled in about:config). The page must be served over https or from localhost.';
 
-function isNode(): boolean {
+/** Whether this runs in Node (else a browser). */
+export function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 

@@ -6,6 +6,9 @@
 // Timing: the wall clock around the calls and onSubmittedWorkDone of gpu.js's device, with inputs
 // resident on the GPU (pipeline mode); in other modes the wall clock around calls that read back.
 
+import { describeAdapter } from '../gpu/adapter-info.ts';
+import { isNode } from '../gpu/open.ts';
+import { sleepFor, UNDER_REST, WaitPace } from '../gpu/pace.ts';
 import type { AttentionCase, AttentionData, MatmulCase, MatmulData } from '../measure/cases.ts';
 import { withNavigatorGpu } from './node-webgpu.ts';
 import type { Peer, PeerOp } from './types.ts';
@@ -107,6 +110,10 @@ export async function createGpujsPeer(): Promise<Peer> {
   const kernels: GpuJsKernel[] = [];
   let device: GPUDevice | undefined;
   let adapterName = '';
+  // gpu.js's device has no timestamps: its waits rest short of the work's expected end, in Node on a
+  // CPU adapter, where polling would take a core from the kernels (gpu/pace.ts).
+  let rests = false;
+  const pace = new WaitPace(UNDER_REST);
 
   async function build(source: string, settings: Record<string, unknown>): Promise<GpuJsKernel> {
     const kernel = await withNavigatorGpu(() => gpu.createKernel(source, { ...settings, pipeline: webgpu }));
@@ -120,6 +127,7 @@ export async function createGpujsPeer(): Promise<Peer> {
       const context = await lib.WebGPUContext.acquire();
       device = context.device;
       const info = context.adapter.info;
+      rests = isNode() && describeAdapter(info).isSoftware;
       adapterName = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ');
     }
     return out;
@@ -162,8 +170,13 @@ export async function createGpujsPeer(): Promise<Peer> {
           const out = await run();
           if (isBufferResult(out)) out.delete();
         }
-        if (device) await device.queue.onSubmittedWorkDone();
-        return performance.now() - start;
+        if (device) {
+          if (rests) await sleepFor(pace.restMs(what, calls, performance.now() - start));
+          await device.queue.onSubmittedWorkDone();
+        }
+        const ms = performance.now() - start;
+        pace.record(what, calls, ms);
+        return ms;
       },
       dispose() {},
     };

@@ -3,12 +3,9 @@
 // openGpu() keeps telling Node from a browser.
 
 import { DAWN_FLAGS } from '../gpu/node-adapter.ts';
+import { isNode } from '../gpu/open.ts';
 
 let dawnInstance: GPU | undefined;
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
 
 /** A Dawn GPU instance for peers in Node (the same flags as openGpu: unquantized timestamps). */
 async function nodeGpu(): Promise<GPU> {

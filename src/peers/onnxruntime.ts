@@ -23,7 +23,9 @@
 // CPU-side work therefore runs slower than in a browser; its GPU work is the same.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { isNode } from '../gpu/open.ts';
 import type { AttentionCase, AttentionData, MatmulCase, MatmulData } from '../measure/cases.ts';
+import { queueClockFor } from '../measure/queue-clock.ts';
 import { withNavigatorGpu } from './node-webgpu.ts';
 import {
   composedAttentionModel,
@@ -41,10 +43,6 @@ type Session = import('onnxruntime-web').InferenceSession;
 type Tensor = import('onnxruntime-web').Tensor;
 
 const PACKAGE = 'onnxruntime-web/webgpu';
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
 
 let liftoffOnly = false;
 /** Queues whose writeBuffer copies SharedArrayBuffer-backed data (one per device ORT has run on). */
@@ -112,8 +110,12 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
   const version = ort.env.versions?.web ?? 'unknown';
   const where = isNode() ? 'Node, wasm on V8 Liftoff' : 'browser';
   const description = `ONNX Runtime Web ${version} (${PACKAGE}), WebGPU execution provider on attnscope's own GPUDevice (${where})`;
-  const timingNote =
-    "timed by the wall clock around the session.run() calls (GPU-resident inputs and outputs) + onSubmittedWorkDone (includes ORT's per-run CPU work)";
+  // In Node on a CPU adapter the wait rests before polling (gpu/pace.ts), so the GPU's clock takes
+  // the wall clock's place: the same span, without the wait.
+  const clock = queueClockFor(gpu);
+  const timingNote = clock
+    ? "timed by the GPU's clock from before the session.run() calls to after them, by timestamps on the shared queue (GPU-resident inputs and outputs; includes gaps ORT's per-run CPU work leaves)"
+    : "timed by the wall clock around the session.run() calls (GPU-resident inputs and outputs) + onSubmittedWorkDone (includes ORT's per-run CPU work)";
   const params = { backend: 'webgpu', ep: 'webgpu', ortVersion: version, device: 'shared' } as const;
 
   async function session(model: Uint8Array): Promise<Session> {
@@ -173,9 +175,13 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
       async time(calls, signal) {
         if (signal?.aborted) return undefined;
         const outs: Record<string, Tensor>[] = [];
-        const start = performance.now();
-        try {
+        const runs = async () => {
           for (let i = 0; i < calls; i++) outs.push(await run());
+        };
+        try {
+          if (clock) return await clock.time(`ort ${what}`, calls, runs);
+          const start = performance.now();
+          await runs();
           await gpu.idle();
           return performance.now() - start;
         } finally {
@@ -196,7 +202,9 @@ export async function createOrtPeer(name: PeerName, gpu: Gpu): Promise<Peer> {
   const peer: Peer = {
     name,
     description,
-    async dispose() {},
+    async dispose() {
+      clock?.destroy();
+    },
   };
   if (name === 'onnxruntime-web') {
     peer.matmul = (c: MatmulCase, data: MatmulData) =>

@@ -6,6 +6,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import type { AttentionCase, AttentionData, MatmulCase, MatmulData } from '../measure/cases.ts';
+import { queueClockFor } from '../measure/queue-clock.ts';
 import type { TimingInfo } from '../results/types.ts';
 import { withNavigatorGpu } from './node-webgpu.ts';
 import type { Peer, PeerOp } from './types.ts';
@@ -36,15 +37,22 @@ export async function createTfjsPeer(gpu: Gpu, timing?: TimingInfo): Promise<Pee
   tf.env().set('WEBGPU_CPU_FORWARD', false);
   // tf.time() times each op's pass on its own: quantized timestamps (Chrome's 100 µs) would round
   // short ops to nothing, so then the wall clock is used.
+  // In Node on a CPU adapter the waits rest before polling (gpu/pace.ts); tf.time() waits inside
+  // TF.js, where no rest can go, so the GPU's clock around the calls times them instead.
+  const clock = queueClockFor(gpu);
   const timestamps =
-    gpu.features.has('timestamp-query') && timing?.source === 'timestamp-query' && !timing.quantized;
-  const timingNote = timestamps
-    ? "timed by tf.time(): timestamp queries around each of TF.js's compute passes, summed (GPU time, one pass per op)"
-    : "timed by the wall clock around the calls + TF.js's queue flush + onSubmittedWorkDone (includes submit overhead)";
+    !clock &&
+    gpu.features.has('timestamp-query') &&
+    timing?.source === 'timestamp-query' &&
+    !timing.quantized;
+  const timingNote = clock
+    ? "timed by the GPU's clock from before the calls to after TF.js's queue flush, by timestamps on the shared queue (includes gaps TF.js's per-op CPU work leaves)"
+    : timestamps
+      ? "timed by tf.time(): timestamp queries around each of TF.js's compute passes, summed (GPU time, one pass per op)"
+      : "timed by the wall clock around the calls + TF.js's queue flush + onSubmittedWorkDone (includes submit overhead)";
   // The wall clock's step here includes a submit + onSubmittedWorkDone round trip (~0.1 ms or more).
-  const resolutionMs = timestamps
-    ? (timing?.resolutionMs ?? 0.001)
-    : Math.max(0.1, timing?.resolutionMs ?? 0);
+  const resolutionMs =
+    clock || timestamps ? (timing?.resolutionMs ?? 0.001) : Math.max(0.1, timing?.resolutionMs ?? 0);
   const description = `TensorFlow.js ${tf.version_core} WebGPU backend on attnscope's own GPUDevice`;
   const params = { backend: 'webgpu', device: 'shared' } as const;
 
@@ -69,6 +77,12 @@ export async function createTfjsPeer(gpu: Gpu, timing?: TimingInfo): Promise<Pee
       },
       async time(calls, signal) {
         if (signal?.aborted) return undefined;
+        if (clock) {
+          return clock.time(`tfjs ${what}`, calls, async () => {
+            for (let i = 0; i < calls; i++) tf.dispose(build());
+            flush();
+          });
+        }
         if (timestamps) {
           const result = await tf.time(() => {
             for (let i = 0; i < calls; i++) tf.dispose(build());
@@ -109,6 +123,7 @@ export async function createTfjsPeer(gpu: Gpu, timing?: TimingInfo): Promise<Pee
       );
     },
     async dispose() {
+      clock?.destroy();
       if (tf.findBackend(BACKEND) === backend) tf.removeBackend(BACKEND);
     },
   };

@@ -1,0 +1,100 @@
+// Timed waits that leave the CPU to the kernels (gpu/pace.ts): where they rest, that the timers pass
+// each wait the rest their recent figures allow, and that QueueClock times work others record on the
+// queue by the GPU's clock, bracketed by its own timestamps.
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Gpu } from '../../src/gpu/gpu.ts';
+import { OVER_REST } from '../../src/gpu/pace.ts';
+import { fma } from '../../src/kernels/fma.ts';
+import type { KernelRun } from '../../src/kernels/types.ts';
+import { QueueClock, queueClockFor } from '../../src/measure/queue-clock.ts';
+import { createTimer } from '../../src/measure/timing.ts';
+import { useGpu } from './gpu-harness.ts';
+
+/** A few milliseconds of FMA chains: work the queue takes a while to finish. */
+async function fmaRun(gpu: Gpu): Promise<{ run: KernelRun; destroy: () => void }> {
+  const bytes = 1 << 16;
+  const problem = { bytes, iterations: 4096 };
+  const io = {
+    src: gpu.upload('waits.src', new Float32Array(bytes / 4)),
+    dst: gpu.buffer('waits.dst', bytes),
+  };
+  const run = await fma.prepare(gpu, problem, io);
+  return {
+    run,
+    destroy: () => {
+      run.destroy();
+      io.src.destroy();
+      io.dst.destroy();
+    },
+  };
+}
+
+function submit(gpu: Gpu, run: KernelRun, calls: number): void {
+  const encoder = gpu.device.createCommandEncoder({ label: 'waits' });
+  const pass = encoder.beginComputePass();
+  for (let i = 0; i < calls; i++) run.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+}
+
+describe('timed waits', () => {
+  const gpu = useGpu();
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('rest in Node on a CPU adapter, where the binding polls on the cores the kernels need', () => {
+    const g = gpu();
+    expect(g.restsBeforeWaits).toBe(g.runtime === 'node' && g.adapter.isSoftware);
+    expect(queueClockFor(g) !== undefined).toBe(g.restsBeforeWaits && g.features.has('timestamp-query'));
+  });
+
+  it("the timer's first wait for a label polls at once; later ones rest as long as its recent calls took", async (context) => {
+    const g = gpu();
+    if (!g.features.has('timestamp-query')) context.skip('this adapter lacks timestamp-query');
+    const timer = await createTimer(g);
+    const work = await fmaRun(g);
+    const rests = vi.spyOn(g, 'rest');
+    try {
+      const plan = { calls: 2, callsPerSubmit: 2 };
+      const first = await timer.time('fma', (pass) => work.run.encode(pass), plan);
+      expect(first).toBeGreaterThan(0);
+      expect(rests.mock.calls.at(-1)?.[0]).toBe(0);
+      rests.mockClear();
+      await timer.time('fma', (pass) => work.run.encode(pass), plan);
+      const rest = rests.mock.calls.at(-1)?.[0] ?? 0;
+      expect(rest).toBeGreaterThan(0);
+      expect(rest).toBeLessThanOrEqual(OVER_REST * (first ?? 0));
+      // Another label has no figure yet: no rest.
+      rests.mockClear();
+      await timer.time('fma again', (pass) => work.run.encode(pass), plan);
+      expect(rests.mock.calls.at(-1)?.[0]).toBe(0);
+    } finally {
+      work.destroy();
+      timer.destroy();
+    }
+  });
+
+  it('QueueClock times the calls recorded inside its bracket, and rests once it has a figure', async (context) => {
+    const g = gpu();
+    if (!g.features.has('timestamp-query')) context.skip('this adapter lacks timestamp-query');
+    const clock = new QueueClock(g);
+    const work = await fmaRun(g);
+    const rests = vi.spyOn(g, 'rest');
+    try {
+      const empty = await clock.time('nothing', 1, async () => {});
+      const eight = await clock.time('fma', 8, async () => submit(g, work.run, 8));
+      expect(eight).toBeGreaterThan(0);
+      // The bracket holds the work: eight calls of FMA chains against two empty passes.
+      expect(eight).toBeGreaterThan(empty ?? 0);
+      expect(rests.mock.calls.at(-1)?.[0]).toBe(0);
+      await clock.time('fma', 8, async () => submit(g, work.run, 8));
+      expect(rests.mock.calls.at(-1)?.[0]).toBeGreaterThan(0);
+    } finally {
+      work.destroy();
+      clock.destroy();
+    }
+  });
+});
