@@ -253,7 +253,7 @@ export class Gpu {
 
   /**
    * Resolves when the queue has finished the work submitted so far (or rejects if the device is lost),
-   * after rest(restMs): pass how long the work should still take, less a margin (WaitPace).
+   * after rest(restMs): how long to sleep before polling, from WaitPace (0: poll at once).
    */
   async idle(restMs = 0): Promise<void> {
     await this.rest(restMs);
