@@ -3,7 +3,7 @@
 
 import type { AdapterDescription, Runtime } from './adapter-info.ts';
 import { DeviceLostError, GpuScopeError, KernelCompileError } from './errors.ts';
-import { sleepFor } from './pace.ts';
+import { sleepFor, waitsRest } from './pace.ts';
 import { loadShader } from './shader-source.ts';
 
 export interface PipelineSpec {
@@ -70,7 +70,7 @@ export class Gpu {
     this.features = new Set(init.device.features);
     this.limits = init.device.limits;
     this.timestampQuantized = init.timestampQuantized;
-    this.restsBeforeWaits = init.runtime === 'node' && init.adapter.isSoftware;
+    this.restsBeforeWaits = waitsRest(init.runtime, init.adapter);
     this.instance = init.instance;
     init.device.lost.then((info) => {
       const reason = this.closed ? 'destroyed' : (info.reason ?? 'unknown');

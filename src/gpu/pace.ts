@@ -16,6 +16,13 @@
 // In a browser the wait does not poll, and on a GPU the polling takes nothing from the kernels: no
 // rest there.
 
+import type { Runtime } from './adapter-info.ts';
+
+/** Whether timed waits rest: in Node (its binding polls while it waits) on a CPU adapter. */
+export function waitsRest(runtime: Runtime, adapter: { isSoftware: boolean }): boolean {
+  return runtime === 'node' && adapter.isSoftware;
+}
+
 /** Rest before waiting for work timed by GPU timestamps: a little past the expected end. */
 export const OVER_REST = 1.1;
 /** Rest before waiting for work timed by the wall clock: short of the expected end. */

@@ -8,7 +8,7 @@
 
 import { describeAdapter } from '../gpu/adapter-info.ts';
 import { isNode } from '../gpu/open.ts';
-import { sleepFor, UNDER_REST, WaitPace } from '../gpu/pace.ts';
+import { sleepFor, UNDER_REST, WaitPace, waitsRest } from '../gpu/pace.ts';
 import type { AttentionCase, AttentionData, MatmulCase, MatmulData } from '../measure/cases.ts';
 import { withNavigatorGpu } from './node-webgpu.ts';
 import type { Peer, PeerOp } from './types.ts';
@@ -127,7 +127,7 @@ export async function createGpujsPeer(): Promise<Peer> {
       const context = await lib.WebGPUContext.acquire();
       device = context.device;
       const info = context.adapter.info;
-      rests = isNode() && describeAdapter(info).isSoftware;
+      rests = waitsRest(isNode() ? 'node' : 'browser', describeAdapter(info));
       adapterName = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ');
     }
     return out;

@@ -30,6 +30,22 @@ async function fmaRun(gpu: Gpu): Promise<{ run: KernelRun; destroy: () => void }
   };
 }
 
+/** Runs `body` with FMA work and a spy on gpu.rest; skips where the adapter has no timestamp-query. */
+async function withFmaWork(
+  gpu: Gpu,
+  context: { skip: (note: string) => void },
+  body: (run: KernelRun, lastRest: () => number | undefined) => Promise<void>,
+): Promise<void> {
+  if (!gpu.features.has('timestamp-query')) context.skip('this adapter lacks timestamp-query');
+  const work = await fmaRun(gpu);
+  const rests = vi.spyOn(gpu, 'rest');
+  try {
+    await body(work.run, () => rests.mock.calls.at(-1)?.[0]);
+  } finally {
+    work.destroy();
+  }
+}
+
 function submit(gpu: Gpu, run: KernelRun, calls: number): void {
   const encoder = gpu.device.createCommandEncoder({ label: 'waits' });
   const pass = encoder.beginComputePass();
@@ -53,48 +69,42 @@ describe('timed waits', () => {
 
   it("the timer's first wait for a label polls at once; later ones rest as long as its recent calls took", async (context) => {
     const g = gpu();
-    if (!g.features.has('timestamp-query')) context.skip('this adapter lacks timestamp-query');
-    const timer = await createTimer(g);
-    const work = await fmaRun(g);
-    const rests = vi.spyOn(g, 'rest');
-    try {
-      const plan = { calls: 2, callsPerSubmit: 2 };
-      const first = await timer.time('fma', (pass) => work.run.encode(pass), plan);
-      expect(first).toBeGreaterThan(0);
-      expect(rests.mock.calls.at(-1)?.[0]).toBe(0);
-      rests.mockClear();
-      await timer.time('fma', (pass) => work.run.encode(pass), plan);
-      const rest = rests.mock.calls.at(-1)?.[0] ?? 0;
-      expect(rest).toBeGreaterThan(0);
-      expect(rest).toBeLessThanOrEqual(OVER_REST * (first ?? 0));
-      // Another label has no figure yet: no rest.
-      rests.mockClear();
-      await timer.time('fma again', (pass) => work.run.encode(pass), plan);
-      expect(rests.mock.calls.at(-1)?.[0]).toBe(0);
-    } finally {
-      work.destroy();
-      timer.destroy();
-    }
+    await withFmaWork(g, context, async (run, lastRest) => {
+      const timer = await createTimer(g);
+      try {
+        const plan = { calls: 2, callsPerSubmit: 2 };
+        const first = await timer.time('fma', (pass) => run.encode(pass), plan);
+        expect(first).toBeGreaterThan(0);
+        expect(lastRest()).toBe(0);
+        await timer.time('fma', (pass) => run.encode(pass), plan);
+        const rest = lastRest() ?? 0;
+        expect(rest).toBeGreaterThan(0);
+        expect(rest).toBeLessThanOrEqual(OVER_REST * (first ?? 0));
+        // Another label has no figure yet: no rest.
+        await timer.time('fma again', (pass) => run.encode(pass), plan);
+        expect(lastRest()).toBe(0);
+      } finally {
+        timer.destroy();
+      }
+    });
   });
 
   it('QueueClock times the calls recorded inside its bracket, and rests once it has a figure', async (context) => {
     const g = gpu();
-    if (!g.features.has('timestamp-query')) context.skip('this adapter lacks timestamp-query');
-    const clock = new QueueClock(g);
-    const work = await fmaRun(g);
-    const rests = vi.spyOn(g, 'rest');
-    try {
-      const empty = await clock.time('nothing', 1, async () => {});
-      const eight = await clock.time('fma', 8, async () => submit(g, work.run, 8));
-      expect(eight).toBeGreaterThan(0);
-      // The bracket holds the work: eight calls of FMA chains against two empty passes.
-      expect(eight).toBeGreaterThan(empty ?? 0);
-      expect(rests.mock.calls.at(-1)?.[0]).toBe(0);
-      await clock.time('fma', 8, async () => submit(g, work.run, 8));
-      expect(rests.mock.calls.at(-1)?.[0]).toBeGreaterThan(0);
-    } finally {
-      work.destroy();
-      clock.destroy();
-    }
+    await withFmaWork(g, context, async (run, lastRest) => {
+      const clock = new QueueClock(g);
+      try {
+        const empty = await clock.time('nothing', 1, async () => {});
+        const eight = await clock.time('fma', 8, async () => submit(g, run, 8));
+        expect(eight).toBeGreaterThan(0);
+        // The bracket holds the work: eight calls of FMA chains against two empty passes.
+        expect(eight).toBeGreaterThan(empty ?? 0);
+        expect(lastRest()).toBe(0);
+        await clock.time('fma', 8, async () => submit(g, run, 8));
+        expect(lastRest()).toBeGreaterThan(0);
+      } finally {
+        clock.destroy();
+      }
+    });
   });
 });

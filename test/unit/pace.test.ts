@@ -2,7 +2,16 @@
 // label's recent calls, by the share of the clock that times the work.
 
 import { describe, expect, it } from 'vitest';
-import { OVER_REST, RECENT_SAMPLES, UNDER_REST, WaitPace } from '../../src/gpu/pace.ts';
+import { OVER_REST, RECENT_SAMPLES, UNDER_REST, WaitPace, waitsRest } from '../../src/gpu/pace.ts';
+
+describe('waitsRest', () => {
+  it('rests only in Node on a CPU adapter', () => {
+    expect(waitsRest('node', { isSoftware: true })).toBe(true);
+    expect(waitsRest('node', { isSoftware: false })).toBe(false);
+    expect(waitsRest('browser', { isSoftware: true })).toBe(false);
+    expect(waitsRest('browser', { isSoftware: false })).toBe(false);
+  });
+});
 
 describe('WaitPace', () => {
   it('rests past the expected end for timestamps and short of it for the wall clock', () => {
