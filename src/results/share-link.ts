@@ -20,6 +20,8 @@ export const SHARE_CAPS = {
 } as const;
 
 const SIGNIFICANT_DIGITS = 4;
+/** Enough digits for any double: it is exact there. */
+const MAX_DIGITS = 17;
 // Compressed bytes handed to the inflater at a time, so that one step expands to at most ~1 MB.
 const INFLATE_SLICE_BYTES = 1024;
 
@@ -41,9 +43,27 @@ export interface ShareLinkStats {
   payloadCharsPerResult: number;
 }
 
+/** Whether a decimal's significant digits end on a 5 (zeros after it aside): "0.3250", "1.235e-7". */
+function endsOnFive(decimal: string): boolean {
+  const digits = decimal.split('e')[0].replace(/[-.]/g, '').replace(/0+$/, '');
+  return digits.endsWith('5');
+}
+
+/**
+ * `value` to SIGNIFICANT_DIGITS significant digits, or to the fewest more that do not end on a 5.
+ * A value ending on a 5 stands exactly halfway between two values of fewer digits, and rounding it
+ * again for display would then go one way where the unrounded value goes the other: 0.324967 shows
+ * as "32 %" of a ceiling, its 4 digits 0.3250 as "33 %". Any other rounding lies on the same side of
+ * every such halfway point as the value itself (rounding is monotonic and keeps values of fewer
+ * digits fixed), so the page shows a shared result with the digits it showed the sender.
+ */
 function roundSignificant(value: number): number {
   if (Number.isInteger(value) || !Number.isFinite(value)) return value;
-  const rounded = Number(value.toPrecision(SIGNIFICANT_DIGITS));
+  let text = value.toPrecision(SIGNIFICANT_DIGITS);
+  for (let digits = SIGNIFICANT_DIGITS + 1; digits <= MAX_DIGITS && endsOnFive(text); digits++) {
+    text = value.toPrecision(digits);
+  }
+  const rounded = Number(text);
   return rounded === 0 ? 0 : rounded; // no -0: JSON cannot tell it apart anyway
 }
 
@@ -71,8 +91,9 @@ function truncate(text: string | undefined, maxChars: number): string | undefine
 /**
  * The results as they travel in a link. What is lost, on purpose, to keep links short:
  * - fields that are `undefined` are dropped (JSON drops them anyway);
- * - non-integer numbers are rounded to 4 significant digits (0.1234567 → 0.1235; 1.23456e-7 → 1.235e-7),
- *   which is well inside run-to-run noise; integers (bytes, flops, sizes, limits) are kept exactly;
+ * - non-integer numbers are rounded to 4 significant digits (0.1234167 → 0.1234; 1.23444e-7 → 1.234e-7),
+ *   which is well inside run-to-run noise, or to more where 4 would end on a 5 (0.324967 → 0.32497,
+ *   not 0.3250: see roundSignificant); integers (bytes, flops, sizes, limits) are kept exactly;
  * - a result's `error` and `notes` are cut to 300 characters.
  * Rounding is monotonic, so orderings such as p10 ≤ median ≤ p90 survive. Compaction is idempotent.
  */

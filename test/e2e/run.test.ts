@@ -168,13 +168,16 @@ describe('?run=quick', () => {
       expect(parseDuration(row.median)).toBeCloseTo(result.latencyMs.median, 1);
       expect(row.text).toMatch(/dense .* in pairs/);
       // The ratio of the two medians lies within the ratio's 95 % interval, widened by the medians'
-      // own uncertainty (the median of per-pair ratios and the ratio of medians differ by noise only).
+      // own uncertainty (the median of per-pair ratios and the ratio of medians differ by noise only):
+      // the kernel's, and the baseline's, from the same pairs and taken as about as wide (the result
+      // carries no interval for it). On a loaded machine (CVs of 0.3–0.5) one widening fell short.
       const [lo, hi] = result.speedupCi95 ?? [result.speedupVsDense ?? 0, result.speedupVsDense ?? 0];
       const l = result.latencyMs;
       const spread = Math.max(l.ci95[1] - l.median, l.median - l.ci95[0]) / l.median;
+      const widen = (1 + spread) ** 2;
       const ofMedians = result.pairedBaselineMs / l.median;
-      expect(ofMedians).toBeGreaterThanOrEqual(lo / (1 + spread));
-      expect(ofMedians).toBeLessThanOrEqual(hi * (1 + spread));
+      expect(ofMedians).toBeGreaterThanOrEqual(lo / widen);
+      expect(ofMedians).toBeLessThanOrEqual(hi * widen);
     }
   });
 

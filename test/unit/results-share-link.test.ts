@@ -104,12 +104,33 @@ describe('compaction', () => {
   });
   const compacted = compactForShare(makeResultsFile([result])).results[0];
 
-  it('rounds non-integers to 4 significant digits and keeps integers exact', () => {
-    expect(compacted.latencyMs?.median).toBe(1.235);
-    expect(compacted.gbps).toBe(0.0001235);
-    expect(compacted.maxAbsErr).toBe(1.235e-7);
+  it('rounds non-integers to 4 significant digits, or more where 4 end on a 5, and keeps integers exact', () => {
+    const plain = compactForShare(makeResultsFile([makeResult({ gbps: 0.1234167 })])).results[0];
+    expect(plain.gbps).toBe(0.1234);
+    // 1.23456789 to 4 digits is 1.235, halfway between 1.23 and 1.24: one more digit.
+    expect(compacted.latencyMs?.median).toBe(1.2346);
+    expect(compacted.gbps).toBe(0.00012346);
+    expect(compacted.maxAbsErr).toBe(1.2346e-7);
     expect(compacted.bytes).toBe(123_456_789);
     expect(compacted.latencyMs?.samples).toBe(30);
+  });
+
+  it('shows a shared value with the digits the sender saw (no double rounding on a 5)', () => {
+    // A share of 32.4967 % shows as "32 %"; rounded to 4 digits first (0.3250) it would show "33 %".
+    const share = compactForShare(makeResultsFile([makeResult({ gbps: 0.324967 })])).results[0].gbps ?? 0;
+    expect(share).toBe(0.32497);
+    expect((share * 100).toPrecision(2)).toBe('32');
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-9, max: 1e9, noNaN: true }),
+        fc.integer({ min: 1, max: 3 }),
+        (value, digits) => {
+          const shared = compactForShare(makeResultsFile([makeResult({ gbps: value })])).results[0].gbps;
+          expect(shared?.toPrecision(digits)).toBe(value.toPrecision(digits));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps orderings: p10 ≤ ci lo ≤ median ≤ ci hi ≤ p90', () => {
