@@ -139,7 +139,7 @@ export interface DecodePlan {
 /**
  * Picks the range length over the visited positions (the kept keys, not seqK): the longest
  * (fewest partials) whose scores pass still has minWorkgroups workgroups in flight, at least
- * minRange keys; a given rangeKeys wins. Tiled: one scores workgroup per (KV head, row group,
+ * minRange keys, then as many ranges of equal length (to a multiple of 4); a given rangeKeys wins. Tiled: one scores workgroup per (KV head, row group,
  * range), and tiles of tileKeys positions (given, or as many as TILE_BYTES holds, at most the range).
  */
 export function planDecode(
@@ -181,6 +181,10 @@ export function planDecode(
   }
   if (!Number.isInteger(range) || range < 4 || range % 4 !== 0) {
     throw new Error(`decode.rangeKeys: expected a positive multiple of 4, got ${range}`);
+  }
+  if (rangeKeys === undefined) {
+    // As many ranges, of equal length: a short last range leaves its thread idle at the end.
+    range = Math.ceil(positions / Math.max(1, Math.ceil(positions / range)) / 4) * 4;
   }
   const ranges = Math.max(1, Math.ceil(positions / range));
   if (![1, 2, 4].includes(limits.lanes)) {
