@@ -139,8 +139,9 @@ export interface DecodePlan {
 /**
  * Picks the range length over the visited positions (the kept keys, not seqK): the longest
  * (fewest partials) whose scores pass still has minWorkgroups workgroups in flight, at least
- * minRange keys, then as many ranges of equal length (to a multiple of 4); a given rangeKeys wins. Tiled: one scores workgroup per (KV head, row group,
- * range), and tiles of tileKeys positions (given, or as many as TILE_BYTES holds, at most the range).
+ * minRange keys, then as many ranges of equal length (to a multiple of 4); a given rangeKeys wins.
+ * Tiled: one scores workgroup per (KV head, row group, range), and tiles of tileKeys positions
+ * (given, or as many as TILE_BYTES holds, at most the range).
  */
 export function planDecode(
   gpu: Gpu,

@@ -77,21 +77,22 @@ export async function createTfjsPeer(gpu: Gpu, timing?: TimingInfo): Promise<Pee
       },
       async time(calls, signal) {
         if (signal?.aborted) return undefined;
+        const record = () => {
+          for (let i = 0; i < calls; i++) tf.dispose(build());
+        };
         if (clock) {
           return clock.time(`tfjs ${what}`, calls, async () => {
-            for (let i = 0; i < calls; i++) tf.dispose(build());
+            record();
             flush();
           });
         }
         if (timestamps) {
-          const result = await tf.time(() => {
-            for (let i = 0; i < calls; i++) tf.dispose(build());
-          });
+          const result = await tf.time(record);
           const ms = Number(result.kernelMs);
           return ms > 0 ? ms : undefined;
         }
         const start = performance.now();
-        for (let i = 0; i < calls; i++) tf.dispose(build());
+        record();
         flush();
         await gpu.idle();
         return performance.now() - start;
