@@ -18,7 +18,8 @@ export const USAGE = `usage: npm run bench -- [--preset quick|standard|full] [--
               the hosted page; give your own copy's address, or http://localhost:5173/ for npm start)
   --help      show this text
 
-Exit code 0 only when every result printed was verified; 2 for bad options; 130 when cancelled.`;
+Exit code 0 only when every result printed was verified and every file asked for was written;
+2 for bad options (a --json or --csv path that cannot be written among them); 130 when cancelled.`;
 
 export interface CliOptions {
   preset: PresetName;

@@ -1,9 +1,9 @@
 // `npm run bench`: runs a preset on this machine's GPU (or SwiftShader, said loudly), shows progress,
 // prints a table, writes JSON/CSV, and prints the share link last. Ctrl-C cancels cleanly (what was
 // measured is still written, status 'cancelled'). Exit code 0 only when every printed result was
-// verified; 2 for bad options; 130 when cancelled.
+// verified and every file asked for written; 2 for bad options (an output path that cannot be
+// written among them, found before the run); 130 when cancelled.
 
-import { writeFileSync } from 'node:fs';
 import { adapterName } from '../src/gpu/adapter-info.ts';
 import { NoAdapterError } from '../src/gpu/errors.ts';
 import type { Gpu } from '../src/gpu/gpu.ts';
@@ -14,7 +14,8 @@ import { toCsv, toJson } from '../src/results/export.ts';
 import { parseResults } from '../src/results/schema.ts';
 import { encodeShareLink } from '../src/results/share-link.ts';
 import type { ResultsFile } from '../src/results/types.ts';
-import { parseArgs, USAGE } from './args.ts';
+import { type CliOptions, parseArgs, USAGE } from './args.ts';
+import { type Output, outputsProblem, writeOutputs } from './output.ts';
 import { createProgress } from './progress.ts';
 import { formatTable, peerTargetLines } from './table.ts';
 
@@ -33,6 +34,14 @@ function softwareBanner(name: string): string {
   ].join('\n');
 }
 
+/** The files the options ask for. */
+function outputsOf(options: CliOptions): Output<ResultsFile>[] {
+  const outputs: Output<ResultsFile>[] = [];
+  if (options.json) outputs.push({ flag: '--json', path: options.json, text: toJson });
+  if (options.csv) outputs.push({ flag: '--csv', path: options.csv, text: toCsv });
+  return outputs;
+}
+
 function exitCode(file: ResultsFile): number {
   if (file.status === 'cancelled') return 130;
   if (file.status !== 'complete') return 1;
@@ -49,6 +58,12 @@ async function main(): Promise<number> {
   if (options.help) {
     out.write(`${USAGE}\n`);
     return 0;
+  }
+  const outputs = outputsOf(options);
+  const outputError = outputsProblem(outputs);
+  if (outputError) {
+    err.write(`bench: ${outputError}\n`);
+    return 2;
   }
 
   let gpu: Gpu;
@@ -110,14 +125,12 @@ async function main(): Promise<number> {
     const schemaCheck = parseResults(JSON.parse(JSON.stringify(file)));
     if (!schemaCheck.ok)
       err.write(`bench: WARNING: the results do not pass the schema: ${schemaCheck.error}\n`);
-    if (options.json) {
-      writeFileSync(options.json, toJson(file));
-      out.write(`Wrote ${options.json}\n`);
-    }
-    if (options.csv) {
-      writeFileSync(options.csv, toCsv(file));
-      out.write(`Wrote ${options.csv}\n`);
-    }
+    const written = writeOutputs(
+      outputs,
+      file,
+      (path) => out.write(`Wrote ${path}\n`),
+      (message) => err.write(`bench: ${message}\n`),
+    );
     const failed = file.results.filter((r) => !r.verified).length;
     out.write(
       `Status: ${file.status}; ${file.results.length - failed} verified, ${failed} failed or not verified.\n`,
@@ -127,7 +140,7 @@ async function main(): Promise<number> {
     } catch (error) {
       out.write(`Share link: none (${error instanceof Error ? error.message : String(error)})\n`);
     }
-    return schemaCheck.ok ? exitCode(file) : 1;
+    return schemaCheck.ok && written ? exitCode(file) : 1;
   } finally {
     process.off('SIGINT', onSigint);
     gpu.close();

@@ -1,0 +1,86 @@
+// The files `npm run bench` writes (--json, --csv): checked before the run, so that a path that
+// cannot be written fails at once rather than after a sweep of many minutes, and written one by
+// one, so that a file that still fails to write (a full disk) loses neither the other file nor the
+// share link.
+
+import { accessSync, constants, type Stats, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** One file to write: the option that named it, its path, and how its text is made from what is written. */
+export interface Output<T> {
+  flag: string;
+  path: string;
+  text: (value: T) => string;
+}
+
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `path`, given to `flag`, cannot be written; undefined when it can (as far as the file system says). */
+export function outputProblem(flag: string, path: string): string | undefined {
+  const full = resolve(path);
+  const stat = statOf(full);
+  if (stat?.isDirectory()) return `${flag}: ${path} is a folder; give a file name`;
+  if (stat) return writable(full) ? undefined : `${flag}: ${path} exists and cannot be written`;
+  const folder = dirname(full);
+  const parent = statOf(folder);
+  if (!parent) return `${flag}: cannot write ${path}: the folder ${folder} does not exist`;
+  if (!parent.isDirectory()) return `${flag}: cannot write ${path}: ${folder} is not a folder`;
+  if (!writable(folder)) return `${flag}: cannot write ${path}: the folder ${folder} cannot be written`;
+  return undefined;
+}
+
+/** The first problem of the outputs asked for (each path, then two options naming one file). */
+export function outputsProblem(
+  outputs: readonly Pick<Output<unknown>, 'flag' | 'path'>[],
+): string | undefined {
+  for (const { flag, path } of outputs) {
+    const problem = outputProblem(flag, path);
+    if (problem) return problem;
+  }
+  for (let i = 0; i < outputs.length; i++) {
+    for (let j = i + 1; j < outputs.length; j++) {
+      if (resolve(outputs[i].path) === resolve(outputs[j].path)) {
+        return `${outputs[i].flag} and ${outputs[j].flag} name the same file (${outputs[i].path})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Writes `value` to each output; a failure is reported (`onError`, naming the option and the path)
+ * and the others are still written. Returns whether all were.
+ */
+export function writeOutputs<T>(
+  outputs: readonly Output<T>[],
+  value: T,
+  onWritten: (path: string) => void,
+  onError: (message: string) => void,
+): boolean {
+  let all = true;
+  for (const { flag, path, text } of outputs) {
+    try {
+      writeFileSync(path, text(value));
+      onWritten(path);
+    } catch (error) {
+      all = false;
+      onError(`${flag}: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return all;
+}
