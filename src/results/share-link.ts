@@ -19,7 +19,7 @@ export const SHARE_CAPS = {
   textInLink: 300,
 } as const;
 
-const SIGNIFICANT_DIGITS = 4;
+const SIGNIFICANT_DIGITS = 8;
 /** Enough digits for any double: it is exact there. */
 const MAX_DIGITS = 17;
 // Compressed bytes handed to the inflater at a time, so that one step expands to at most ~1 MB.
@@ -43,24 +43,35 @@ export interface ShareLinkStats {
   payloadCharsPerResult: number;
 }
 
-/** Whether a decimal's significant digits end on a 5 (zeros after it aside): "0.3250", "1.235e-7". */
-function endsOnFive(decimal: string): boolean {
-  const digits = decimal.split('e')[0].replace(/[-.]/g, '').replace(/0+$/, '');
-  return digits.endsWith('5');
+/** Whether a decimal's last written significant digit is a 0 or a 5: "0.32500000", "1.2345675e-7". */
+function endsOnZeroOrFive(decimal: string): boolean {
+  const mantissa = decimal.split('e')[0];
+  return mantissa.endsWith('0') || mantissa.endsWith('5');
 }
 
 /**
- * `value` to SIGNIFICANT_DIGITS significant digits, or to the fewest more that do not end on a 5.
- * A value ending on a 5 stands exactly halfway between two values of fewer digits, and rounding it
- * again for display would then go one way where the unrounded value goes the other: 0.324967 shows
- * as "32 %" of a ceiling, its 4 digits 0.3250 as "33 %". Any other rounding lies on the same side of
- * every such halfway point as the value itself (rounding is monotonic and keeps values of fewer
- * digits fixed), so the page shows a shared result with the digits it showed the sender.
+ * `value` to SIGNIFICANT_DIGITS significant digits (never fewer than its integer digits), or to the
+ * fewest more after which the last digit is neither a 0 nor a 5, unless the value is then exact.
+ * - A 0 last would make the value equal to one of fewer digits: 0.879999996 as 0.88000000 sits on
+ *   the article's 88% threshold, where the value itself is below it, and a verdict read from the
+ *   link would differ from the sender's.
+ * - A 5 last would put it exactly halfway between two values of fewer digits, and rounding it again
+ *   for display could go one way where the value goes the other (0.324967 to 4 digits, 0.3250, shows
+ *   as "33 %", the value as "32 %").
+ * Any other rounding lies on the same side as the value of every number of fewer digits and of
+ * every halfway point between them (rounding is monotonic and keeps those numbers fixed): every
+ * figure shown with fewer digits, and every comparison with a threshold of fewer digits, comes out
+ * as it did for the sender. Derived figures (a spread from a CI and its median, a ratio of two
+ * medians) move by at most a few parts in 10^8, below every digit the page shows except right at a
+ * rounding boundary.
  */
 function roundSignificant(value: number): number {
   if (Number.isInteger(value) || !Number.isFinite(value)) return value;
-  let text = value.toPrecision(SIGNIFICANT_DIGITS);
-  for (let digits = SIGNIFICANT_DIGITS + 1; digits <= MAX_DIGITS && endsOnFive(text); digits++) {
+  const integerDigits = Math.floor(Math.log10(Math.abs(value))) + 1;
+  let digits = Math.min(MAX_DIGITS, Math.max(SIGNIFICANT_DIGITS, integerDigits));
+  let text = value.toPrecision(digits);
+  while (digits < MAX_DIGITS && Number(text) !== value && endsOnZeroOrFive(text)) {
+    digits += 1;
     text = value.toPrecision(digits);
   }
   const rounded = Number(text);
@@ -91,10 +102,12 @@ function truncate(text: string | undefined, maxChars: number): string | undefine
 /**
  * The results as they travel in a link. What is lost, on purpose, to keep links short:
  * - fields that are `undefined` are dropped (JSON drops them anyway);
- * - non-integer numbers are rounded to 4 significant digits (0.1234167 → 0.1234; 1.23444e-7 → 1.234e-7),
- *   which is well inside run-to-run noise, or to more where 4 would end on a 5 (0.324967 → 0.32497,
- *   not 0.3250: see roundSignificant); integers (bytes, flops, sizes, limits) are kept exactly;
- * - a result's `error` and `notes` are cut to 300 characters.
+ * - non-integer numbers are rounded to 8 significant digits (0.123456789 → 0.12345679), far inside
+ *   run-to-run noise, or to more where 8 would end on a 0 or a 5 (see roundSignificant), and never
+ *   to fewer than their integer digits; integers (bytes, flops, sizes, limits) are kept exactly.
+ *   (8 digits against 4 make a standard run's link about a fifth longer: 21.4k characters against
+ *   17.7k for 80 results; unrounded, it would be 26.4k);
+ * - a result's `error`, `notes` and `aboveCeiling` are cut to 300 characters.
  * Rounding is monotonic, so orderings such as p10 ≤ median ≤ p90 survive. Compaction is idempotent.
  */
 export function compactForShare(results: ResultsFile): ResultsFile {
@@ -102,6 +115,8 @@ export function compactForShare(results: ResultsFile): ResultsFile {
   for (const result of compacted.results ?? []) {
     if (result.error !== undefined) result.error = truncate(result.error, SHARE_CAPS.textInLink);
     if (result.notes !== undefined) result.notes = truncate(result.notes, SHARE_CAPS.textInLink);
+    if (result.aboveCeiling !== undefined)
+      result.aboveCeiling = truncate(result.aboveCeiling, SHARE_CAPS.textInLink);
   }
   return compacted;
 }
@@ -222,11 +237,18 @@ async function encodePayload(results: ResultsFile): Promise<{ compactJson: strin
 
 /**
  * Builds `<baseUrl without fragment>#r=1.<payload>` from the compacted results (see compactForShare).
- * Rejects, naming the field, when the results do not pass the schema, and when the payload would pass
- * SHARE_CAPS.payloadChars (export JSON instead).
+ * Rejects, naming the field, when the results do not pass the schema, and when the link would pass a
+ * cap its decoder applies (SHARE_CAPS.payloadChars, or SHARE_CAPS.decompressedBytes of JSON): export
+ * JSON instead. Every link it returns decodes.
  */
 export async function encodeShareLink(results: ResultsFile, baseUrl: string): Promise<string> {
-  const { deflated } = await encodePayload(results);
+  const { compactJson, deflated } = await encodePayload(results);
+  const jsonBytes = new TextEncoder().encode(compactJson).length;
+  if (jsonBytes > SHARE_CAPS.decompressedBytes) {
+    throw new Error(
+      `These results are too large for a link (${jsonBytes} bytes of JSON, the limit is ${SHARE_CAPS.decompressedBytes}); export them as JSON instead`,
+    );
+  }
   const payload = toBase64Url(deflated);
   if (payload.length > SHARE_CAPS.payloadChars) {
     throw new Error(
@@ -240,9 +262,9 @@ export async function encodeShareLink(results: ResultsFile, baseUrl: string): Pr
 
 /**
  * The sizes a link for these results reaches. Measured on the tests' synthetic quick preset (30 results
- * with full-precision timings, 10 limits, 4 features): 19.5 KB of JSON, 14.9 KB compacted, 3.4 KB deflated,
- * a payload of about 4,500 characters — about 780 for the environment plus about 125 per result. That
- * pastes into most chats and mail; a few chat apps cap messages at 2,000 characters.
+ * with full-precision timings, 10 limits, 4 features): 19.6 KB of JSON, 16.5 KB compacted, 4.3 KB
+ * deflated, a payload of about 5,800 characters — about 780 for the environment plus about 165 per
+ * result. That pastes into most chats and mail; a few chat apps cap messages at 2,000 characters.
  */
 export async function shareLinkStats(results: ResultsFile, baseUrl = ''): Promise<ShareLinkStats> {
   const { compactJson, deflated } = await encodePayload(results);

@@ -3,6 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { checkClaims } from '../../src/article/claims.ts';
 import {
   compactForShare,
   decodeShareFragment,
@@ -11,6 +12,8 @@ import {
   type ShareDecodeResult,
   shareLinkStats,
 } from '../../src/results/share-link.ts';
+import type { ResultsFile } from '../../src/results/types.ts';
+import { decodeStep } from './article-fixtures.ts';
 import { makeResult, makeResultsFile, quickPresetRun, resultsFileArbitrary } from './results-fixtures.ts';
 
 const BASE_URL = 'https://example.org/attnscope/';
@@ -96,41 +99,87 @@ describe('round trip', () => {
 describe('compaction', () => {
   const result = makeResult({
     bytes: 123_456_789,
-    latencyMs: { median: 1.23456789, p10: 1.2345, p90: 1.23459, ci95: [1.23449, 1.23461], samples: 30 },
+    latencyMs: {
+      median: 1.234567891,
+      p10: 1.2345678001,
+      p90: 1.2345679004,
+      ci95: [1.23456784, 1.23456794],
+      samples: 30,
+    },
     gbps: 0.000123456,
-    maxAbsErr: 1.23456e-7,
+    maxAbsErr: 1.234567451e-7,
     density: undefined,
     error: 'é'.repeat(1000),
   });
   const compacted = compactForShare(makeResultsFile([result])).results[0];
+  const shared = (value: number) =>
+    compactForShare(makeResultsFile([makeResult({ gbps: value })])).results[0].gbps ?? Number.NaN;
 
-  it('rounds non-integers to 4 significant digits, or more where 4 end on a 5, and keeps integers exact', () => {
-    const plain = compactForShare(makeResultsFile([makeResult({ gbps: 0.1234167 })])).results[0];
-    expect(plain.gbps).toBe(0.1234);
-    // 1.23456789 to 4 digits is 1.235, halfway between 1.23 and 1.24: one more digit.
-    expect(compacted.latencyMs?.median).toBe(1.2346);
-    expect(compacted.gbps).toBe(0.00012346);
-    expect(compacted.maxAbsErr).toBe(1.2346e-7);
+  it('rounds non-integers to 8 significant digits, or more where 8 end on a 0 or a 5, and keeps integers exact', () => {
+    expect(shared(0.1234567891)).toBe(0.12345679);
+    expect(compacted.latencyMs?.median).toBe(1.2345679);
+    expect(compacted.gbps).toBe(0.000123456); // already short: kept
+    // 1.234567451e-7 to 8 digits is 1.2345675e-7, halfway between two of 7 digits: two more digits.
+    expect(compacted.maxAbsErr).toBe(1.234567451e-7);
+    // 0.879999996 to 8 digits is 0.88000000, the article's 88% threshold itself: one more digit.
+    expect(shared(0.879999996)).toBe(0.879999996);
+    expect(shared(0.88)).toBe(0.88);
+    // Never fewer digits than the integer part (the page shows every integer digit).
+    expect(shared(123456789.123)).toBe(123456789);
+    expect(shared(18934.21875)).toBe(18934.219);
     expect(compacted.bytes).toBe(123_456_789);
     expect(compacted.latencyMs?.samples).toBe(30);
   });
 
   it('shows a shared value with the digits the sender saw (no double rounding on a 5)', () => {
-    // A share of 32.4967 % shows as "32 %"; rounded to 4 digits first (0.3250) it would show "33 %".
-    const share = compactForShare(makeResultsFile([makeResult({ gbps: 0.324967 })])).results[0].gbps ?? 0;
-    expect(share).toBe(0.32497);
-    expect((share * 100).toPrecision(2)).toBe('32');
+    // A share of 32.49999996 % shows as "32 %"; rounded to 8 digits first (0.32500000) it would show "33 %".
+    expect((shared(0.3249999996) * 100).toPrecision(2)).toBe('32');
     fc.assert(
       fc.property(
         fc.double({ min: 1e-9, max: 1e9, noNaN: true }),
-        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 7 }),
         (value, digits) => {
-          const shared = compactForShare(makeResultsFile([makeResult({ gbps: value })])).results[0].gbps;
-          expect(shared?.toPrecision(digits)).toBe(value.toPrecision(digits));
+          expect(shared(value).toPrecision(digits)).toBe(value.toPrecision(digits));
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 3000 },
     );
+  });
+
+  it('keeps every comparison with a threshold of up to 7 significant digits (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.double({ min: -1e-6, max: 1e-6, noNaN: true }),
+        (value, digits, nudge) => {
+          // A threshold of `digits` digits right beside the value (where rounding could cross it).
+          const threshold = Number((value * (1 + nudge)).toPrecision(digits));
+          const r = shared(value);
+          expect([r < threshold, r <= threshold, r > threshold]).toEqual([
+            value < threshold,
+            value <= threshold,
+            value > threshold,
+          ]);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the recipient the verdicts the sender saw, at the thresholds themselves', async () => {
+    for (const [share, ci] of [
+      [0.89, [0.879999996, 0.9]],
+      [1.00000002, [0.99, 1.01]],
+    ] as const) {
+      const file = makeResultsFile([decodeStep({ medianMs: 5, share, shareCi: [ci[0], ci[1]] })]);
+      file.environment.adapter.isSoftware = false;
+      const decoded = await decodeShareFragment(await encodeShareLink(file, BASE_URL));
+      if (!decoded.ok) throw new Error(decoded.error);
+      const verdicts = (f: ResultsFile) =>
+        checkClaims(f, { origin: 'link' }).map((c) => [c.claim.id, c.outcome.verdict]);
+      expect(verdicts(decoded.value)).toEqual(verdicts(file));
+    }
   });
 
   it('keeps orderings: p10 ≤ ci lo ≤ median ≤ ci hi ≤ p90', () => {
@@ -139,6 +188,20 @@ describe('compaction', () => {
     expect(latency.ci95[0]).toBeLessThanOrEqual(latency.median);
     expect(latency.median).toBeLessThanOrEqual(latency.ci95[1]);
     expect(latency.ci95[1]).toBeLessThanOrEqual(latency.p90);
+  });
+
+  it('cuts aboveCeiling like notes, and refuses a link its decoder would refuse', async () => {
+    const long = makeResult({ aboveCeiling: 'x'.repeat(4000) });
+    expect(compactForShare(makeResultsFile([long])).results[0].aboveCeiling).toHaveLength(
+      SHARE_CAPS.textInLink,
+    );
+    // 2000 alike results: well over the decoder's 1 MiB of JSON, yet a short payload once deflated.
+    const many = makeResultsFile(
+      Array.from({ length: 2000 }, (_, i) => makeResult({ id: `r${i}`, notes: 'x'.repeat(300) })),
+    );
+    await expect(encodeShareLink(many, BASE_URL)).rejects.toThrow(
+      /too large for a link \(\d+ bytes of JSON, the limit is 1048576\)/,
+    );
   });
 
   it('drops undefined fields and cuts long errors', () => {
