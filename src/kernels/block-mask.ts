@@ -4,6 +4,9 @@
 // the last block of each axis may be ragged. The type kernels take; its builders (causal, sliding
 // window, top-k …) are src/masks', above the kernels.
 
+/** Blocks a mask may have (its layout is a byte each): 2^26, e.g. 256k × 256k keys in blocks of 32. */
+export const MAX_MASK_BLOCKS = 1 << 26;
+
 export interface MaskShape {
   blockSize: number;
   seqQ: number;
@@ -98,4 +101,11 @@ export function checkMaskShape(shape: MaskShape): void {
     }
   }
   if (shape.blockSize > 4096) throw new Error(`mask.blockSize: ${shape.blockSize} exceeds the limit of 4096`);
+  const blocks = Math.ceil(shape.seqQ / shape.blockSize) * Math.ceil(shape.seqK / shape.blockSize);
+  if (blocks > MAX_MASK_BLOCKS) {
+    throw new Error(
+      `mask: ceil(seqQ/blockSize) × ceil(seqK/blockSize) = ${blocks} blocks exceeds the limit of ${MAX_MASK_BLOCKS} ` +
+        `(seqQ ${shape.seqQ}, seqK ${shape.seqK}, blockSize ${shape.blockSize}: use larger blocks)`,
+    );
+  }
 }

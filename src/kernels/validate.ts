@@ -1,7 +1,7 @@
 // Input validation for attention() and matmul(): every field is checked, with a message that names
 // the field and the limit, before anything is allocated on the GPU.
 
-import type { BlockMask } from './block-mask.ts';
+import { BlockMask } from './block-mask.ts';
 import { formatBytes } from './limits.ts';
 import type { Activation, AttentionProblem, AttentionShape, MatmulProblem, MatmulShape } from './types.ts';
 
@@ -102,16 +102,26 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
   const scale = input.scale ?? 1 / Math.sqrt(headDim);
   if (typeof scale !== 'number' || !Number.isFinite(scale))
     throw new Error(`scale: expected a finite number, got ${describe(scale)}`);
-  const mask = input.mask;
-  if (mask !== undefined) {
-    if (typeof mask !== 'object' || mask === null || !(mask.layout instanceof Uint8Array)) {
+  let mask: BlockMask | undefined;
+  const given: unknown = input.mask;
+  if (given !== undefined) {
+    if (typeof given !== 'object' || given === null || !((given as BlockMask).layout instanceof Uint8Array)) {
       throw new Error('mask: expected a BlockMask from blockMask.fromDense or another builder');
     }
-    if (mask.seqQ !== seqQ || mask.seqK !== seqK) {
+    const { blockSize, layout, pattern, seqQ: maskQ, seqK: maskK } = given as BlockMask;
+    if (maskQ !== seqQ || maskK !== seqK) {
       throw new Error(
-        `mask: built for seqQ=${mask.seqQ}, seqK=${mask.seqK} but the problem has seqQ=${seqQ}, seqK=${seqK}`,
+        `mask: built for seqQ=${maskQ}, seqK=${maskK} but the problem has seqQ=${seqQ}, seqK=${seqK}`,
       );
     }
+    // Rebuilt from its layout as it is now: a mask sent through postMessage or written by hand is a
+    // plain object without the block lists, and a BlockMask's layout can be written after it was
+    // built, which would leave its block lists (what block-sparse walks) describing another mask.
+    mask = new BlockMask(
+      layout,
+      { blockSize, seqQ, seqK },
+      typeof pattern === 'string' ? pattern : undefined,
+    );
   }
   return {
     heads,

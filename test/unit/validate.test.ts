@@ -1,6 +1,7 @@
 // Input validation of attention() and matmul(): each bad field gets a message naming it.
 
 import { describe, expect, it } from 'vitest';
+import { BlockMask } from '../../src/kernels/block-mask.ts';
 import { validateAttention, validateMatmul } from '../../src/kernels/validate.ts';
 import { blockMask } from '../../src/masks/index.ts';
 
@@ -80,6 +81,44 @@ describe('validateAttention', () => {
     );
   });
 
+  const shape = { blockSize: 2, seqQ: 3, seqK: 5 }; // 2 × 3 blocks
+
+  it('a mask sent through postMessage (a plain object) is rebuilt from its layout', () => {
+    const mask = blockMask.fromDense([1, 0, 1, 1, 1, 0], shape);
+    const problem = validateAttention({ ...base(), mask: structuredClone(mask) });
+    expect(problem.mask).toBeInstanceOf(BlockMask);
+    expect(problem.mask?.density).toBe(mask.density);
+    expect([...(problem.mask?.rowPtr ?? [])]).toEqual([...mask.rowPtr]);
+    expect([...(problem.mask?.colIndex ?? [])]).toEqual([...mask.colIndex]);
+  });
+
+  it('a mask written after it was built is read as it is now, and pinned for the call', () => {
+    const mask = blockMask.fromDense([1, 1, 1, 1, 1, 1], shape);
+    mask.layout[1] = 0;
+    const problem = validateAttention({ ...base(), mask });
+    expect([...(problem.mask?.rowPtr ?? [])]).toEqual([0, 2, 5]);
+    expect([...(problem.mask?.colIndex ?? [])]).toEqual([0, 2, 0, 1, 2]);
+    mask.layout[0] = 0;
+    expect(problem.mask?.layout[0]).toBe(1);
+  });
+
+  it.each([
+    [
+      { layout: new Uint8Array(6), seqQ: 3, seqK: 5 },
+      /mask.blockSize: expected a positive integer, got undefined/,
+    ],
+    [
+      { ...structuredClone(blockMask.fromDense([1, 1, 1, 1, 1, 1], shape)), layout: new Uint8Array(5) },
+      /mask.layout: length 5 does not fit/,
+    ],
+    [
+      { blockSize: 2, layout: new Uint8Array([1, 3, 1, 1, 1, 1]), seqQ: 3, seqK: 5 },
+      /mask.layout\[1\]: expected 0 or 1, got 3/,
+    ],
+  ])('a hand-written mask %# is checked like a built one', (mask, message) => {
+    expect(() => validateAttention({ ...base(), mask: mask as never })).toThrow(message);
+  });
+
   it('a buffer over the device limit names the limit', () => {
     expect(() =>
       validateAttention(base(), { maxStorageBufferBindingSize: 64, maxBufferSize: 1 << 30 }),
@@ -124,7 +163,18 @@ describe('blockMask.fromDense', () => {
     [[1, 2, 1, 1, 1, 1], { blockSize: 4, seqQ: 8, seqK: 10 }, /mask.layout\[1\]: expected 0 or 1, got 2/],
     [[1], { blockSize: 0, seqQ: 8, seqK: 10 }, /mask.blockSize: expected a positive integer, got 0/],
     [[1], { blockSize: 4, seqQ: -1, seqK: 10 }, /mask.seqQ: expected a positive integer/],
+    [
+      [1],
+      { blockSize: 1, seqQ: 1e6, seqK: 1e6 },
+      /mask: ceil\(seqQ\/blockSize\) × ceil\(seqK\/blockSize\) = 1000000000000 blocks exceeds the limit of 67108864/,
+    ],
   ])('%j with %j is refused', (layout, shape, message) => {
     expect(() => blockMask.fromDense(layout, shape)).toThrow(message);
+  });
+
+  it('a builder refuses a mask too large to hold before allocating it', () => {
+    expect(() => blockMask.causal({ blockSize: 1, seqQ: 1e6, seqK: 1e6 })).toThrow(
+      /blocks exceeds the limit of 67108864 \(seqQ 1000000, seqK 1000000, blockSize 1: use larger blocks\)/,
+    );
   });
 });
