@@ -3,6 +3,7 @@
 
 import type { CostModel } from '../kernels/types.ts';
 import type { Comparison, Tolerance } from '../reference/compare.ts';
+import { RESULTS_CAPS } from '../results/schema.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
 import { type AnyCase as Case, describeCase } from './cases.ts';
 import type { Job } from './plan.ts';
@@ -31,6 +32,33 @@ export function finiteError(x: number): number {
 export function joinNotes(notes: readonly (string | undefined)[]): string | undefined {
   const text = notes.filter(Boolean).join('; ');
   return text ? text.slice(0, MAX_NOTES) : undefined;
+}
+
+/** `text` cut to `max` characters, the cut marked with '…' (never splitting a surrogate pair). */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The result with its error, notes and aboveCeiling cut to what the schema takes (a compiler's
+ * message can run to pages): a result the schema refused would keep the whole run from being
+ * kept by the page, shared or imported again.
+ */
+export function withinTextCaps(result: BenchResult): BenchResult {
+  const max = RESULTS_CAPS.longText;
+  const { error, notes, aboveCeiling } = result;
+  if ((error?.length ?? 0) <= max && (notes?.length ?? 0) <= max && (aboveCeiling?.length ?? 0) <= max)
+    return result;
+  return {
+    ...result,
+    ...(error === undefined ? {} : { error: cut(error, max) }),
+    ...(notes === undefined ? {} : { notes: cut(notes, max) }),
+    ...(aboveCeiling === undefined ? {} : { aboveCeiling: cut(aboveCeiling, max) }),
+  };
 }
 
 /** A result not (or not yet) verified: what ran, on what, at what cost; no errors, never a speed. */

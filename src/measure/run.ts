@@ -26,6 +26,7 @@ import {
   type Suite,
   validateRunConfig,
 } from './presets.ts';
+import { withinTextCaps } from './result.ts';
 import { createTimer, RunCancelledError, type TimerOptions, untilAborted } from './timing.ts';
 
 export { memoryTuneStore, type Tunable, type TuneRecord, type TuneStore } from './autotune.ts';
@@ -235,7 +236,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
         status = 'failed';
         stopReason = `the run's time budget (${(config.budgetMs / 1000).toFixed(0)} s) was spent`;
         for (const rest of jobs.slice(i).filter((j) => !j.ceiling)) {
-          results.push(failedResult(rest, `not run: ${stopReason}`));
+          results.push(withinTextCaps(failedResult(rest, `not run: ${stopReason}`)));
         }
         break;
       }
@@ -258,7 +259,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
           continue;
         }
         if (job.ceiling) {
-          probeResults.push(outcome.result);
+          probeResults.push(withinTextCaps(outcome.result));
           if (!keepProbes) {
             report(
               i + 1,
@@ -267,8 +268,9 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
             continue;
           }
         }
-        results.push(outcome.result);
-        report(i + 1, `${job.label}: ${outcome.result.verified ? 'done' : 'failed'}`, outcome.result);
+        const result = withinTextCaps(outcome.result);
+        results.push(result);
+        report(i + 1, `${job.label}: ${result.verified ? 'done' : 'failed'}`, result);
       } catch (error) {
         if (error instanceof RunCancelledError || (signal?.aborted && !gpu.isLost)) {
           status = 'cancelled';
@@ -277,7 +279,7 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
         if (isFatal(gpu, error)) {
           status = 'failed';
           stopReason = gpu.lostInfo?.message ?? (error instanceof Error ? error.message : String(error));
-          const failed = failedResult(job, `not finished: ${stopReason}`);
+          const failed = withinTextCaps(failedResult(job, `not finished: ${stopReason}`));
           results.push(failed);
           report(i + 1, `${job.label}: ${stopReason}`, failed);
           break;

@@ -9,7 +9,7 @@ import { openGpu } from '../../src/gpu/open.ts';
 import { entry, findEntry, matmulKernels, registry } from '../../src/kernels/registry.ts';
 import type { AttentionKernel, KernelEntry, MatmulKernel } from '../../src/kernels/types.ts';
 import { type RunConfig, runBenchmarks, usableGpu } from '../../src/measure/run.ts';
-import { parseResults } from '../../src/results/schema.ts';
+import { parseResults, RESULTS_CAPS } from '../../src/results/schema.ts';
 import { useGpu } from './gpu-harness.ts';
 
 /** Several small matmul configurations: enough steps to interrupt, each quick. */
@@ -105,6 +105,16 @@ describe('device lost in the middle of a run', () => {
   });
 });
 
+/** A matmul kernel that fails with a message of many pages (as some compilers' logs run). */
+const verbose: MatmulKernel = {
+  name: 'verbose',
+  summary: 'Fails with a very long message.',
+  async prepare() {
+    throw new Error(`compiler says: ${'line of a long log; '.repeat(1000)}`);
+  },
+  cost: hungry.cost,
+};
+
 describe('one configuration fails, the others still run', () => {
   const gpu = useGpu();
 
@@ -132,6 +142,18 @@ describe('one configuration fails, the others still run', () => {
     expect(bad?.verified).toBe(false);
     expect(bad?.error).toMatch(/out of GPU memory asking for a 4\.0 KiB, b 4\.0 KiB, c 4\.0 KiB/);
     expect(file.results.find((r) => r.kernel === 'naive')?.verified).toBe(true);
+  });
+
+  it('a failure message of many pages is cut to what the schema takes, so the run stays valid', async () => {
+    const file = await runBenchmarks(gpu(), {
+      config: { ...MATMULS, matmulSizes: [32] },
+      registry: only(entry('matmul', verbose), registered('naive')),
+    });
+    const bad = file.results.find((r) => r.kernel === 'verbose');
+    expect(bad?.error?.startsWith('compiler says: line of a long log;')).toBe(true);
+    expect(bad?.error?.endsWith('…')).toBe(true);
+    expect(bad?.error?.length).toBe(RESULTS_CAPS.longText);
+    expect(parseResults(JSON.parse(JSON.stringify(file))).ok).toBe(true);
   });
 });
 
