@@ -15,7 +15,7 @@ export function isAllowed(p: AttentionProblem, i: number, j: number): boolean {
 /**
  * softmax(scale · QKᵀ, masked) · V in f64; a row with no allowed key gives zeros. Takes the input
  * object of attention() (validated the same way, scale defaulting to 1/√headDim), or q, k, v and the
- * shape separately.
+ * shape separately (validated the same way too).
  */
 export function attentionReference(input: AttentionInput): Float64Array;
 export function attentionReference(
@@ -32,7 +32,7 @@ export function attentionReference(
 ): Float64Array {
   if (first instanceof Float32Array) {
     if (!k || !v || !shape) throw new Error('attentionReference: expected q, k, v and the shape');
-    return reference(first, k, v, shape);
+    return reference(first, k, v, validateAttention({ ...shape, q: first, k, v }));
   }
   return reference(first.q, first.k, first.v, validateAttention(first));
 }

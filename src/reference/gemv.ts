@@ -3,6 +3,7 @@
 // x is (rows, k) — or, gated, g is (rows, 2k) with x_i = act(g_i) · g_{k+i} —, r and y are (rows, n).
 
 import type { GateActivation } from '../kernels/gemv-common.ts';
+import { validateGemv } from '../kernels/gemv-validate.ts';
 import { dequantize, type QuantizedMatrix } from '../kernels/quantize.ts';
 import { gelu } from './matmul.ts';
 
@@ -34,16 +35,19 @@ export function gatedRow(
   return out;
 }
 
-/** y = x · dequantize(qw) (+ r) in f64; rows × n. */
+/**
+ * y = x · dequantize(qw) (+ r) in f64; rows × n. Validated as gemv() validates its input (the same
+ * rules and messages), so a short array, too many rows or an unknown gate throws.
+ */
 export function gemvReference(
   x: Float32Array,
   qw: QuantizedMatrix,
   options: GemvReferenceOptions,
 ): Float64Array {
-  const { k, n } = qw;
+  const { k, n, rows } = validateGemv(x, qw, options);
   const w = dequantize(qw);
-  const y = new Float64Array(options.rows * n);
-  for (let r = 0; r < options.rows; r++) {
+  const y = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) {
     const xr = gatedRow(x, r, k, options.gate);
     for (let i = 0; i < k; i++) {
       const xi = xr[i];

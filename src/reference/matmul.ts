@@ -1,7 +1,7 @@
 // CPU reference for matmul with the optional feed-forward epilogue, accumulating in f64.
 // a is (m, k), b is (k, n), bias is (n), c is (m, n); all row-major.
 
-import type { MatmulInput } from '../kernels/validate.ts';
+import { type MatmulInput, validateMatmul } from '../kernels/validate.ts';
 
 export type { Activation } from '../kernels/types.ts';
 
@@ -10,9 +10,12 @@ export function gelu(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 
-/** act(a · b + bias) in f64. */
+/**
+ * act(a · b + bias) in f64. Validated as matmul() validates its input (the same rules and messages,
+ * without a device's limits), so a short array or a bad size or activation throws.
+ */
 export function matmulReference(a: Float32Array, b: Float32Array, p: MatmulInput): Float64Array {
-  const { m, k, n } = p;
+  const { m, k, n } = validateMatmul(a, b, p);
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let kk = 0; kk < k; kk++) {

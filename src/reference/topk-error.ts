@@ -2,7 +2,7 @@
 // both computed by the f64 CPU reference.
 
 import type { BlockMask } from '../kernels/block-mask.ts';
-import type { AttentionInput } from '../kernels/validate.ts';
+import { type AttentionInput, validateAttention } from '../kernels/validate.ts';
 import { attentionReference } from './attention.ts';
 
 export interface ApproximationError {
@@ -14,22 +14,16 @@ export interface ApproximationError {
 
 /**
  * How far attention restricted to `mask` is from full attention on the same data (both computed by
- * the f64 CPU reference): top-k attention approximates, and this says by how much.
+ * the f64 CPU reference): top-k attention approximates, and this says by how much. The input and the
+ * mask are validated as attention() validates them (kvHeads included).
  */
 export function topKApproximationError(
   input: Omit<AttentionInput, 'mask'>,
   mask: BlockMask,
 ): ApproximationError {
-  const shape = {
-    heads: input.heads,
-    seqQ: input.seqQ,
-    seqK: input.seqK,
-    headDim: input.headDim,
-    causal: input.causal ?? false,
-    scale: input.scale ?? 1 / Math.sqrt(input.headDim),
-  };
-  const full = attentionReference(input.q, input.k, input.v, shape);
-  const sparse = attentionReference(input.q, input.k, input.v, { ...shape, mask });
+  const problem = validateAttention({ ...input, mask });
+  const full = attentionReference(input.q, input.k, input.v, { ...problem, mask: undefined });
+  const sparse = attentionReference(input.q, input.k, input.v, problem);
   let maxAbsErr = 0;
   let diff = 0;
   let norm = 0;
