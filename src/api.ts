@@ -9,6 +9,7 @@ import type { QuantizedMatrix } from './kernels/quantize.ts';
 import { selectAttentionKernel, selectGemvKernel, selectMatmulKernel } from './kernels/registry.ts';
 import {
   type AttentionInput,
+  describeValue,
   type MatmulInput,
   validateAttention,
   validateMatmul,
@@ -24,12 +25,34 @@ export interface RunOptions {
   onKernel?: (name: string) => void;
 }
 
-/** softmax(scale·QKᵀ, masked)·V on the GPU; returns o (heads, seqQ, headDim). */
+/** Throws unless gpu is an object (a Gpu from openGpu()). */
+function checkGpu(gpu: unknown): void {
+  if (typeof gpu !== 'object' || gpu === null)
+    throw new Error(`gpu: expected a Gpu from openGpu(), got ${describeValue(gpu)}`);
+}
+
+/** Throws unless options.onKernel, when given, is a function. */
+function checkRunOptions(options: RunOptions): void {
+  if (options.onKernel !== undefined && typeof options.onKernel !== 'function') {
+    throw new Error(
+      `options.onKernel: expected a function (name) => void, got ${describeValue(options.onKernel)}`,
+    );
+  }
+}
+
+/**
+ * softmax(scale·QKᵀ, masked)·V on the GPU; returns o (heads, seqQ, headDim). options may be left
+ * out (or undefined); null is rejected, as matmul() and gemv() reject null options.
+ */
 export async function attention(
   gpu: Gpu,
   input: AttentionInput,
   options: RunOptions = {},
 ): Promise<Float32Array> {
+  checkGpu(gpu);
+  if (typeof options !== 'object' || options === null)
+    throw new Error(`attention options: expected an object or undefined, got ${describeValue(options)}`);
+  checkRunOptions(options);
   const problem = validateAttention(input, gpu.limits);
   const kernel = selectAttentionKernel(gpu, problem, options.kernel ?? 'auto');
   options.onKernel?.(kernel.name);
@@ -43,7 +66,9 @@ export async function matmul(
   b: Float32Array,
   options: MatmulInput & RunOptions,
 ): Promise<Float32Array> {
+  checkGpu(gpu);
   const problem = validateMatmul(a, b, options, gpu.limits);
+  checkRunOptions(options);
   const kernel = selectMatmulKernel(gpu, problem, options.kernel ?? 'auto');
   options.onKernel?.(kernel.name);
   return callOnce(
@@ -63,7 +88,9 @@ export async function gemv(
   qw: QuantizedMatrix,
   options: GemvInput & RunOptions,
 ): Promise<Float32Array> {
+  checkGpu(gpu);
   const problem = validateGemv(x, qw, options);
+  checkRunOptions(options);
   const kernel = selectGemvKernel(gpu, problem, options.kernel ?? 'auto');
   checkGemvFits(gpu, kernel.name, problem, planGemv(gpu, problem));
   options.onKernel?.(kernel.name);

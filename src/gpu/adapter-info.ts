@@ -16,6 +16,11 @@ const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft ba
 
 /** The adapter's identity as the results JSON records it. */
 export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+  if (typeof info !== 'object' || info === null) {
+    throw new Error(
+      `describeAdapter: info: expected a GPUAdapterInfo object (adapter.info), got ${info === null ? 'null' : typeof info}`,
+    );
+  }
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
   const device = info.device ?? '';

@@ -21,8 +21,51 @@ export function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
-/** Opens a WebGPU device with the limits and features attnscope's kernels use. */
+/** The powerPreference values openGpu() accepts (besides undefined: the browser's choice). */
+export const POWER_PREFERENCES = ['low-power', 'high-performance'] as const;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** Throws, naming the field and the allowed values, unless options are openGpu() options. */
+export function checkOpenGpuOptions(options: unknown): asserts options is OpenGpuOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(`openGpu options: expected an object or undefined, got ${describe(options)}`);
+  }
+  const { powerPreference, disableFeatures } = options as Record<string, unknown>;
+  if (powerPreference !== undefined && !POWER_PREFERENCES.includes(powerPreference as GPUPowerPreference)) {
+    throw new Error(
+      `openGpu options.powerPreference: expected ${POWER_PREFERENCES.map((p) => `'${p}'`).join(' or ')} ` +
+        `or undefined, got ${describe(powerPreference)}`,
+    );
+  }
+  if (disableFeatures === undefined) return;
+  const allowed = OPTIONAL_FEATURES.map((f) => `'${f}'`).join(', ');
+  if (!Array.isArray(disableFeatures)) {
+    throw new Error(
+      `openGpu options.disableFeatures: expected an array of feature names (${allowed}), got ${describe(disableFeatures)}`,
+    );
+  }
+  for (const [i, name] of disableFeatures.entries()) {
+    if (!OPTIONAL_FEATURES.includes(name)) {
+      throw new Error(
+        `openGpu options.disableFeatures[${i}]: unknown optional feature ${describe(name)}; expected one of ${allowed}`,
+      );
+    }
+  }
+}
+
+/**
+ * Opens a WebGPU device with the limits and features attnscope's kernels use. options may be left
+ * out (or undefined); anything else that is not valid options (null included) throws before an
+ * adapter is requested.
+ */
 export async function openGpu(options: OpenGpuOptions = {}): Promise<Gpu> {
+  checkOpenGpuOptions(options);
   const request: GPURequestAdapterOptions = { powerPreference: options.powerPreference };
   let adapter: GPUAdapter;
   let instance: GPU | undefined;

@@ -36,33 +36,47 @@ function checkArray(
     throw new Error(`${field}: length ${length} does not match ${shape} = ${expected}`);
 }
 
+/**
+ * Throws unless qw is a packed matrix whose fields agree (k and n sizes, a weight format and group
+ * size, weights and scales of the layout's lengths), naming the field (`${field}.weights` …).
+ * Allocates nothing: gemv() and dequantize() call it before anything else.
+ */
+export function checkQuantizedMatrix(
+  qw: unknown,
+  field: string,
+): { k: number; n: number; groupSize: number | undefined } {
+  if (typeof qw !== 'object' || qw === null)
+    throw new Error(`${field}: expected a quantised matrix (from quantize())`);
+  const matrix = qw as QuantizedMatrix;
+  const k = checkSize(`${field}.k`, matrix.k);
+  const n = checkSize(`${field}.n`, matrix.n);
+  const groupSize = checkFormat(matrix.format, matrix.groupSize, `${field}.format`);
+  const layout = gemvLayout({ k, n, format: matrix.format, groupSize });
+  const grid = `(kPadded / ${layout.valuesPerWord}) × nPadded = ${layout.wordRows} × ${layout.nPadded}`;
+  checkArray(`${field}.weights`, matrix.weights, 'Uint32Array', layout.weightWords, grid);
+  if (layout.scaleWords) {
+    checkArray(
+      `${field}.scales`,
+      matrix.scales,
+      'Uint32Array',
+      layout.scaleWords,
+      `${layout.scaleRows} × nPadded / 2`,
+    );
+  }
+  return { k, n, groupSize };
+}
+
 /** Validates gemv() input; returns the problem the kernels take. */
 export function validateGemv(x: unknown, qw: unknown, options: unknown): GemvProblem {
   if (typeof options !== 'object' || options === null)
     throw new Error('gemv options: expected an object with rows');
   const input = options as GemvInput;
   const rows = checkSize('rows', input.rows, GEMV_MAX_ROWS);
-  if (typeof qw !== 'object' || qw === null)
-    throw new Error('qw: expected a quantised matrix (from quantize())');
+  const { k, n, groupSize } = checkQuantizedMatrix(qw, 'qw');
   const matrix = qw as QuantizedMatrix;
-  const k = checkSize('qw.k', matrix.k);
-  const n = checkSize('qw.n', matrix.n);
-  const groupSize = checkFormat(matrix.format, matrix.groupSize, 'qw.format');
   if (input.gate !== undefined && !GATE_ACTIVATIONS.includes(input.gate)) {
     throw new Error(
       `gate: unknown activation ${JSON.stringify(input.gate)}; expected one of ${GATE_ACTIVATIONS.join(', ')}`,
-    );
-  }
-  const layout = gemvLayout({ k, n, format: matrix.format, groupSize });
-  const grid = `(kPadded / ${layout.valuesPerWord}) × nPadded = ${layout.wordRows} × ${layout.nPadded}`;
-  checkArray('qw.weights', matrix.weights, 'Uint32Array', layout.weightWords, grid);
-  if (layout.scaleWords) {
-    checkArray(
-      'qw.scales',
-      matrix.scales,
-      'Uint32Array',
-      layout.scaleWords,
-      `${layout.scaleRows} × nPadded / 2`,
     );
   }
   if (input.gate) checkArray('x', x, 'Float32Array', rows * 2 * k, `rows × 2k = ${rows} × ${2 * k}`);

@@ -12,6 +12,7 @@
 
 import type { WeightFormat } from './formats.ts';
 import { checkFormat, gemvLayout } from './gemv-common.ts';
+import { checkQuantizedMatrix } from './gemv-validate.ts';
 import { checkSize } from './validate.ts';
 
 export interface QuantizeOptions {
@@ -184,8 +185,12 @@ export function scaleAt(qw: QuantizedMatrix, i: number, j: number): number {
   return reader(qw).scale(i, j);
 }
 
-/** The k × n values the kernels compute with (q · s, f16 or f32), row-major. */
+/**
+ * The k × n values the kernels compute with (q · s, f16 or f32), row-major. Throws, before
+ * allocating, unless qw is a consistent packed matrix (checkQuantizedMatrix).
+ */
 export function dequantize(qw: QuantizedMatrix): Float32Array {
+  checkQuantizedMatrix(qw, 'qw');
   const { k, n, format } = qw;
   const read = reader(qw);
   const out = new Float32Array(k * n);

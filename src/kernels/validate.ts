@@ -31,7 +31,7 @@ type Limits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBuffe
 /** Throws unless value is an integer in [1, max]. */
 export function checkSize(field: string, value: unknown, max = MAX_AXIS): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`${field}: expected a positive integer, got ${describe(value)}`);
+    throw new Error(`${field}: expected a positive integer, got ${describeValue(value)}`);
   }
   if (!Number.isInteger(value)) throw new Error(`${field}: expected an integer, got ${value}`);
   if (value < 1) throw new Error(`${field}: must be at least 1, got ${value}`);
@@ -41,7 +41,7 @@ export function checkSize(field: string, value: unknown, max = MAX_AXIS): number
 
 function checkArray(field: string, value: unknown, expected: number, shape: string): void {
   if (!(value instanceof Float32Array))
-    throw new Error(`${field}: expected a Float32Array, got ${describe(value)}`);
+    throw new Error(`${field}: expected a Float32Array, got ${describeValue(value)}`);
   if (value.length !== expected) {
     throw new Error(`${field}: length ${value.length} does not match ${shape} = ${expected}`);
   }
@@ -58,11 +58,13 @@ function checkFits(field: string, elements: number, limits: Limits | undefined):
   }
 }
 
-function describe(value: unknown): string {
+/** A value as an error message names it: `null`, `3`, `the string "x"`, `Float64Array`, `object`. */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
   if (ArrayBuffer.isView(value)) return value.constructor.name;
+  if (Array.isArray(value)) return 'an array';
   return typeof value;
 }
 
@@ -98,10 +100,11 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
   checkFits('q', input.q.length, limits);
   checkFits('k', input.k.length, limits);
   const causal = input.causal ?? false;
-  if (typeof causal !== 'boolean') throw new Error(`causal: expected true or false, got ${describe(causal)}`);
+  if (typeof causal !== 'boolean')
+    throw new Error(`causal: expected true or false, got ${describeValue(causal)}`);
   const scale = input.scale ?? 1 / Math.sqrt(headDim);
   if (typeof scale !== 'number' || !Number.isFinite(scale))
-    throw new Error(`scale: expected a finite number, got ${describe(scale)}`);
+    throw new Error(`scale: expected a finite number, got ${describeValue(scale)}`);
   let mask: BlockMask | undefined;
   const given: unknown = input.mask;
   if (given !== undefined) {
@@ -149,7 +152,7 @@ export function validateMatmul(a: unknown, b: unknown, input: MatmulInput, limit
   checkFits('c', m * n, limits);
   const activation = input.activation ?? 'none';
   if (activation !== 'none' && activation !== 'gelu') {
-    throw new Error(`activation: expected 'none' or 'gelu', got ${describe(activation)}`);
+    throw new Error(`activation: expected 'none' or 'gelu', got ${describeValue(activation)}`);
   }
   return { m, k, n, bias: input.bias !== undefined, activation };
 }

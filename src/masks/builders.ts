@@ -7,6 +7,7 @@
 // window are measured from that block, so every builder works for seqQ ≠ seqK (decode included).
 
 import { BlockMask, checkMaskShape, type MaskShape } from '../kernels/block-mask.ts';
+import { describeValue } from '../kernels/validate.ts';
 import { mulberry32 } from '../util/random.ts';
 
 /** Largest count a builder option accepts (more blocks than any real layout has). */
@@ -19,6 +20,29 @@ const MAX_OPTION = 1 << 20;
 export function diagonalBlock(shape: MaskShape, r: number): number {
   const lastQuery = Math.min((r + 1) * shape.blockSize, shape.seqQ) - 1;
   return Math.floor((lastQuery + shape.seqK - shape.seqQ) / shape.blockSize);
+}
+
+/** Throws unless shape is an object (checkMaskShape then checks its fields). */
+export function checkShapeArgument(builder: string, shape: unknown): asserts shape is MaskShape {
+  if (typeof shape !== 'object' || shape === null || Array.isArray(shape)) {
+    throw new Error(
+      `blockMask.${builder}: shape must be an object { blockSize, seqQ, seqK }, got ${describeValue(shape)}`,
+    );
+  }
+}
+
+/**
+ * The options object of a builder: an object, or undefined when every option has a default
+ * (`optional`). null is rejected, as matmul() and gemv() reject null options.
+ */
+function optionsArgument(builder: string, options: unknown, expected: string, optional: boolean): object {
+  if (options === undefined && optional) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(
+      `blockMask.${builder}: options must be an object ${expected}, got ${describeValue(options)}`,
+    );
+  }
+  return options;
 }
 
 /** Throws unless options[field] is an integer in [min, MAX_OPTION]; returns it (or the default). */
@@ -67,6 +91,7 @@ function build(
  * Diagonal blocks are only partly allowed: run attention with `causal: true` to mask inside them.
  */
 function causal(shape: MaskShape): BlockMask {
+  checkShapeArgument('causal', shape);
   return build(shape, 'causal', true, () => true);
 }
 
@@ -82,7 +107,9 @@ export interface SlidingWindowOptions {
 
 /** Each query block sees the key blocks within the window around (or before) its diagonal block. */
 function slidingWindow(shape: MaskShape, options: SlidingWindowOptions): BlockMask {
-  const window = option('slidingWindow', options ?? {}, 'window', 1);
+  checkShapeArgument('slidingWindow', shape);
+  optionsArgument('slidingWindow', options, '{ window, causal? }', false);
+  const window = option('slidingWindow', options, 'window', 1);
   const isCausal = flag('slidingWindow', options, 'causal');
   if (!isCausal && window % 2 === 0) {
     throw new Error(
@@ -109,7 +136,9 @@ export interface StridedOptions {
  * multiple of stride, or |c − diagonal| ≤ local. stride 1 keeps everything.
  */
 function strided(shape: MaskShape, options: StridedOptions): BlockMask {
-  const stride = option('strided', options ?? {}, 'stride', 1);
+  checkShapeArgument('strided', shape);
+  optionsArgument('strided', options, '{ stride, local?, causal? }', false);
+  const stride = option('strided', options, 'stride', 1);
   const local = option('strided', options, 'local', 0, 0);
   const isCausal = flag('strided', options, 'causal');
   const name = `strided(s=${stride}${local ? `,local=${local}` : ''}${isCausal ? ',causal' : ''})`;
@@ -134,8 +163,15 @@ export interface BigBirdOptions {
  * random 1. Random blocks come from mulberry32(seed), drawn row by row in order, so a mask is
  * reproducible from its options alone. With causal every part is restricted to c ≤ diagonal.
  */
-function bigBird(shape: MaskShape, options: BigBirdOptions = {}): BlockMask {
-  const global = option('bigBird', options ?? {}, 'global', 0, 1);
+function bigBird(shape: MaskShape, bigBirdOptions?: BigBirdOptions): BlockMask {
+  checkShapeArgument('bigBird', shape);
+  const options: BigBirdOptions = optionsArgument(
+    'bigBird',
+    bigBirdOptions,
+    '{ global?, window?, random?, seed?, causal? } or undefined',
+    true,
+  );
+  const global = option('bigBird', options, 'global', 0, 1);
   const window = option('bigBird', options, 'window', 1, 3);
   const random = option('bigBird', options, 'random', 0, 1);
   const seed = options.seed ?? 0;

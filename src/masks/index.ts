@@ -7,7 +7,8 @@
 //   topK(gpu, { q, k, heads, seqQ, seqK, headDim, blockSize, keep, causal? })   chosen on the GPU
 
 import { BlockMask, type MaskShape } from '../kernels/block-mask.ts';
-import { patternBuilders } from './builders.ts';
+import { describeValue } from '../kernels/validate.ts';
+import { checkShapeArgument, patternBuilders } from './builders.ts';
 import { topK } from './topk.ts';
 
 export { BlockMask, checkMaskShape, type MaskShape } from '../kernels/block-mask.ts';
@@ -27,9 +28,29 @@ export {
   topKOnGpu,
 } from './topk.ts';
 
-/** A mask from a 0/1 layout of ceil(seqQ/blockSize) × ceil(seqK/blockSize) blocks, row-major. */
+/**
+ * A mask from a 0/1 layout of ceil(seqQ/blockSize) × ceil(seqK/blockSize) blocks, row-major: a
+ * Uint8Array, another typed array or a plain array whose every element is exactly 0 or 1 (checked
+ * before converting, so 257, 0.7, NaN or '1' are errors rather than coerced).
+ */
 function fromDense(layout: Uint8Array | ArrayLike<number>, shape: MaskShape): BlockMask {
-  return new BlockMask(layout instanceof Uint8Array ? layout : Uint8Array.from(layout), shape);
+  checkShapeArgument('fromDense', shape);
+  if (layout instanceof Uint8Array) return new BlockMask(layout, shape);
+  const isTyped = ArrayBuffer.isView(layout) && !(layout instanceof DataView);
+  if (!Array.isArray(layout) && !isTyped) {
+    throw new Error(
+      `blockMask.fromDense: layout must be a Uint8Array or an array of 0/1, got ${describeValue(layout)}`,
+    );
+  }
+  const values = layout as ArrayLike<unknown>;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== 0 && v !== 1) {
+      const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
+      throw new Error(`mask.layout[${i}]: expected 0 or 1, got ${shown}`);
+    }
+  }
+  return new BlockMask(Uint8Array.from(values as ArrayLike<number>), shape);
 }
 
 export const blockMask = {
