@@ -147,22 +147,56 @@ const paramValue = v.union(
   },
 );
 
-const latencySchema = strict({
-  median: finiteNumber(0, MAX_MS),
-  p10: finiteNumber(0, MAX_MS),
-  p90: finiteNumber(0, MAX_MS),
-  ci95: v.strictTuple(
-    [finiteNumber(0, MAX_MS), finiteNumber(0, MAX_MS)],
-    (issue) => `expected [lo, hi], got ${describe(issue.input)}`,
-  ),
-  samples: wholeNumber(MAX_COUNT),
-  cv: v.optional(finiteNumber(0, MAX_RATIO)),
-  noisy: v.optional(boolean),
-  outliers: v.optional(wholeNumber(MAX_COUNT)),
-});
+/** Whether an ISO timestamp's YYYY-MM-DD is a day of the calendar (2026-02-31 is not). */
+function isCalendarDate(timestamp: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(timestamp);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
+/** Relative slack of inOrder. */
+const ORDER_SLACK = 1e-9;
+
+/**
+ * Whether each value is at most the next, but for rounding (quantiles interpolated in floating
+ * point can sit a few ulps out of order): what a tampered file breaks, never a measured one.
+ */
+function inOrder(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++) {
+    if (values[i - 1] > values[i] + ORDER_SLACK * Math.max(Math.abs(values[i - 1]), Math.abs(values[i])))
+      return false;
+  }
+  return true;
+}
+
+const orderedPair = <const T extends v.GenericSchema<unknown, [number, number]>>(pair: T) =>
+  v.pipe(
+    pair,
+    v.check((value: [number, number]) => inOrder(value), 'expected [lo, hi] with lo ≤ hi'),
+  );
+
+const latencySchema = v.pipe(
+  strict({
+    median: finiteNumber(0, MAX_MS),
+    p10: finiteNumber(0, MAX_MS),
+    p90: finiteNumber(0, MAX_MS),
+    ci95: orderedPair(
+      v.strictTuple(
+        [finiteNumber(0, MAX_MS), finiteNumber(0, MAX_MS)],
+        (issue) => `expected [lo, hi], got ${describe(issue.input)}`,
+      ),
+    ),
+    samples: wholeNumber(MAX_COUNT),
+    cv: v.optional(finiteNumber(0, MAX_RATIO)),
+    noisy: v.optional(boolean),
+    outliers: v.optional(wholeNumber(MAX_COUNT)),
+  }),
+  v.check((latency) => inOrder([latency.p10, latency.median, latency.p90]), 'expected p10 ≤ median ≤ p90'),
+);
 
 const interval = (max: number) =>
-  v.strictTuple([finiteNumber(0, max), finiteNumber(0, max)], 'expected [lo, hi]');
+  orderedPair(v.strictTuple([finiteNumber(0, max), finiteNumber(0, max)], 'expected [lo, hi]'));
 
 const residencySchema = strict({
   ratio: finiteNumber(0, MAX_RATIO),
@@ -182,9 +216,11 @@ const sparseKvSchema = strict({
   timeSaved: finiteNumber(-MAX_RATIO, 1),
   bytesSaved: finiteNumber(0, 1),
   ratio: finiteNumber(-MAX_RATIO, MAX_RATIO),
-  ci95: v.strictTuple(
-    [finiteNumber(-MAX_RATIO, MAX_RATIO), finiteNumber(-MAX_RATIO, MAX_RATIO)],
-    'expected [lo, hi]',
+  ci95: orderedPair(
+    v.strictTuple(
+      [finiteNumber(-MAX_RATIO, MAX_RATIO), finiteNumber(-MAX_RATIO, MAX_RATIO)],
+      'expected [lo, hi]',
+    ),
   ),
   pairs: wholeNumber(MAX_COUNT),
 });
@@ -259,7 +295,11 @@ const resultSchema = strict({
 
 const resultsFileSchema = strict({
   schema: v.literal(RESULTS_SCHEMA, `expected '${RESULTS_SCHEMA}'`),
-  createdAt: v.pipe(text(40), v.isoTimestamp('expected an ISO-8601 date and time')),
+  createdAt: v.pipe(
+    text(40),
+    v.isoTimestamp('expected an ISO-8601 date and time'),
+    v.check(isCalendarDate, 'expected a date that exists (the day is past the end of its month)'),
+  ),
   tool: strict({ name: text(RESULTS_CAPS.id), version: text(RESULTS_CAPS.id) }),
   status: v.optional(oneOf(['complete', 'cancelled', 'failed'])),
   preset: v.optional(text(RESULTS_CAPS.id)),

@@ -91,6 +91,21 @@ describe('parseResults refuses bad fields, naming the path', () => {
       'createdAt: expected an ISO-8601 date and time',
     ],
     [
+      'a day past the end of its month',
+      (f) => (f.createdAt = '2026-02-31T12:00:00Z'),
+      'createdAt: expected a date that exists',
+    ],
+    [
+      'a CI whose low end is above its high end',
+      (f) => ((result(f, 0).latencyMs as Json).ci95 = [5, 0.1]),
+      'results[0].latencyMs.ci95: expected [lo, hi] with lo ≤ hi',
+    ],
+    [
+      'a p10 above the median',
+      (f) => ((result(f, 0).latencyMs as Json).p10 = 1e6),
+      'results[0].latencyMs: expected p10 ≤ median ≤ p90',
+    ],
+    [
       'an over-long id',
       (f) => (result(f, 0).id = 'x'.repeat(RESULTS_CAPS.id + 1)),
       'results[0].id: expected at most 120 characters',
