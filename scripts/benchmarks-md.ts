@@ -7,6 +7,8 @@
 // the run-to-run spread on the machine is in plain sight.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { formatKernel, formatProblem } from '../bench/table.ts';
 import { articleCitation } from '../src/article/article.ts';
 import { claimsMarkdown } from '../src/article/report.ts';
@@ -427,44 +429,102 @@ export function benchmarksMarkdown(
 }
 
 function readResults(path: string): ResultsFile {
-  const parsed = parseResults(JSON.parse(readFileSync(path, 'utf8')));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const parsed = parseResults(json);
   if (!parsed.ok) throw new Error(`${path}: ${parsed.error}`);
   return parsed.value;
 }
 
-function main(argv: string[]): void {
-  const args = [...argv];
-  const take = (flag: string) => {
-    const i = args.indexOf(flag);
-    if (i < 0) return undefined;
-    const value = args[i + 1];
-    args.splice(i, 2);
-    return value;
-  };
-  const out = take('--out') ?? 'BENCHMARKS.md';
-  const beforePath = take('--before');
-  const alsoPaths: string[] = [];
-  for (let path = take('--also'); path !== undefined; path = take('--also')) alsoPaths.push(path);
-  const command = take('--command') ?? 'npm run bench -- --preset standard --json results.json';
-  const input = args[0];
-  if (!input) {
-    process.stderr.write(
-      'usage: npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...] [--out BENCHMARKS.md]\n',
-    );
-    process.exit(2);
+const USAGE =
+  'usage: npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...] ' +
+  '[--out BENCHMARKS.md] [--command TEXT]';
+
+export interface MdOptions {
+  input: string;
+  out: string;
+  before?: string;
+  also: string[];
+  command: string;
+}
+
+const MD_OPTIONS = {
+  out: { type: 'string' },
+  before: { type: 'string' },
+  also: { type: 'string', multiple: true },
+  command: { type: 'string' },
+} as const;
+
+/** node:util's strict parse: throws on an unknown option or one without its value. */
+function parseMdOptions(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: MD_OPTIONS, allowPositionals: true, strict: true });
+}
+
+/** The command line, checked: one results file, known options each with a value, an --out that is no input. */
+export function parseMdArgs(
+  argv: readonly string[],
+): { ok: true; options: MdOptions } | { ok: false; error: string } {
+  let values: ReturnType<typeof parseMdOptions>;
+  try {
+    values = parseMdOptions(argv);
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
-  const markdown = benchmarksMarkdown(readResults(input), {
-    command,
-    before: beforePath ? readResults(beforePath) : undefined,
-    also: alsoPaths.map(readResults),
-  });
-  writeFileSync(out, markdown);
+  const { positionals } = values;
+  if (positionals.length !== 1)
+    return {
+      ok: false,
+      error: `expected one results file, got ${positionals.length}: ${positionals.join(' ') || 'none'}`,
+    };
+  const { out = 'BENCHMARKS.md', before, also = [], command } = values.values;
+  const options: MdOptions = {
+    input: positionals[0],
+    out,
+    before,
+    also,
+    command: command ?? 'npm run bench -- --preset standard --json results.json',
+  };
+  const inputs = [options.input, ...(before ? [before] : []), ...also];
+  if (inputs.some((path) => resolve(path) === resolve(out)))
+    return { ok: false, error: `--out ${out} is one of the results files read: it would be overwritten` };
+  return { ok: true, options };
+}
+
+function main(argv: string[]): number {
+  const parsed = parseMdArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`benchmarks-md: ${parsed.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const { input, out, before, also, command } = parsed.options;
+  try {
+    const markdown = benchmarksMarkdown(readResults(input), {
+      command,
+      before: before ? readResults(before) : undefined,
+      also: also.map(readResults),
+    });
+    writeFileSync(out, markdown);
+  } catch (error) {
+    process.stderr.write(`benchmarks-md: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
   process.stdout.write(`Wrote ${out}\n`);
+  return 0;
 }
 
 if (
   process.argv[1] &&
   import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0')
 ) {
-  main(process.argv.slice(2));
+  process.exitCode = main(process.argv.slice(2));
 }

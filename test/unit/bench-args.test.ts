@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
-import { benchmarksMarkdown, keyRatios } from '../../scripts/benchmarks-md.ts';
+import { benchmarksMarkdown, keyRatios, parseMdArgs } from '../../scripts/benchmarks-md.ts';
 import { entry } from '../../src/kernels/registry.ts';
 import { ADAPTERS, adapterFor } from '../../src/measure/adapters.ts';
 import { modelCases } from '../../src/measure/model-suite.ts';
@@ -552,5 +552,33 @@ describe('BENCHMARKS.md ratios', () => {
     expect(detail(paired)).toBe(
       'kv=8192, 2.00 GB/s; 76.0% of the read probe timed beside it (95% CI 74.0%–78.0%, same working set); 50.0% of the read probe (4.00 GB/s, itself 50.0% of copy)',
     );
+  });
+});
+
+describe('scripts/benchmarks-md.ts command line', () => {
+  it('takes one results file and its options', () => {
+    expect(parseMdArgs(['run.json', '--also', 'a.json', '--also', 'b.json', '--out', 'B.md'])).toEqual({
+      ok: true,
+      options: {
+        input: 'run.json',
+        out: 'B.md',
+        before: undefined,
+        also: ['a.json', 'b.json'],
+        command: 'npm run bench -- --preset standard --json results.json',
+      },
+    });
+  });
+
+  it.each([
+    [[], 'expected one results file, got 0'],
+    [['run.json', 'extra.json'], 'expected one results file, got 2'],
+    [['run.json', '--bogus', 'x'], "Unknown option '--bogus'"],
+    [['run.json', '--out'], "Option '--out <value>' argument missing"],
+    [['run.json', '--out', './run.json'], '--out ./run.json is one of the results files read'],
+    [['run.json', '--also', 'o.json', '--out', 'o.json'], '--out o.json is one of the results files read'],
+  ])('%j is refused', (argv, message) => {
+    const parsed = parseMdArgs(argv);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.error).toContain(message);
   });
 });
