@@ -17,9 +17,13 @@ function benchUsage(): string {
 
 async function cli(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
+    process.stderr.write(`attnscope: a command is needed\n${COMMAND_USAGE}\n`);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${COMMAND_USAGE}\n`);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command !== 'bench') {
     process.stderr.write(`attnscope: unknown command '${command}'\n${COMMAND_USAGE}\n`);

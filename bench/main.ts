@@ -21,6 +21,11 @@ import { formatTable, peerTargetLines } from './table.ts';
 
 const out = process.stdout;
 const err = process.stderr;
+// Output piped into a reader that stops early (`| head`): the rest of the output is dropped, the run
+// goes on and still writes its files.
+out.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 
 function softwareBanner(name: string): string {
   const line = '!'.repeat(78);
@@ -88,7 +93,10 @@ async function main(): Promise<number> {
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSigint);
+  // SIGTERM and SIGHUP (a supervisor, a closed terminal) cancel the same way: what was measured is
+  // still written.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, onSigint);
 
   try {
     const name = adapterName(gpu.adapter);
@@ -142,7 +150,7 @@ async function main(): Promise<number> {
     }
     return schemaCheck.ok && written ? exitCode(file) : 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const signal of signals) process.off(signal, onSigint);
     gpu.close();
   }
 }

@@ -53,3 +53,34 @@ export function createDawnNoiseFilter() {
   };
   return filter;
 }
+
+/**
+ * Standard error of a child, passed on through `filter` (createDawnNoiseFilter) as it arrives:
+ * push(chunk) for each chunk, end() at the end. Whole lines are filtered; a partial line that
+ * starts with a carriage return (a progress bar redrawn in place, which never ends its line) is
+ * passed on at once and as it is, so the terminal redraws it rather than printing a line per
+ * update. Returns how it writes, to `write`.
+ */
+export function createStderrRelay(filter, write) {
+  let pending = '';
+  const emit = (line, newline) => {
+    if (filter.line(line)) write(newline ? `${line}\n` : line);
+  };
+  return {
+    push(chunk) {
+      pending += chunk;
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+        emit(pending.slice(0, end), true);
+        pending = pending.slice(end + 1);
+      }
+      if (pending.startsWith('\r')) {
+        write(pending);
+        pending = '';
+      }
+    },
+    end() {
+      if (pending) emit(pending, false);
+      pending = '';
+    },
+  };
+}

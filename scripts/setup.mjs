@@ -10,11 +10,10 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { aptInstallCommand, createDawnNoiseFilter } from './setup-lib.mjs';
+import { aptInstallCommand, createDawnNoiseFilter, createStderrRelay } from './setup-lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const separator = process.argv.indexOf('--');
@@ -74,8 +73,9 @@ function ensureBrowserAndSwiftShader() {
 
 /**
  * Runs the command with a private XDG_RUNTIME_DIR (mode 0700, removed afterwards), its standard error
- * line by line through the filter of Dawn's known harmless lines, and exits with its exit code. A
- * terminal on standard error is passed on as ATTNSCOPE_STDERR_TTY/COLUMNS (the pipe hides it).
+ * through the filter of Dawn's known harmless lines (a progress bar redrawn in place passes as it
+ * is), and exits with its exit code, or 128 + the signal that ended it (named unless it was Ctrl-C).
+ * A terminal on standard error is passed on as ATTNSCOPE_STDERR_TTY/COLUMNS (the pipe hides it).
  */
 function runFiltered(command) {
   const runtimeDir = mkdtempSync(join(tmpdir(), 'attnscope-xdg-'));
@@ -92,25 +92,28 @@ function runFiltered(command) {
     shell: process.platform === 'win32',
   });
   const filter = createDawnNoiseFilter();
-  const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
-  lines.on('line', (line) => {
-    if (filter.line(line)) process.stderr.write(`${line}\n`);
-  });
-  // Ctrl-C reaches the child from the terminal; this process waits for it to finish.
-  process.on('SIGINT', () => {});
-  const closed = new Promise((done) => lines.once('close', done));
+  const relay = createStderrRelay(filter, (text) => process.stderr.write(text));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => relay.push(chunk));
+  const closed = new Promise((done) => child.stderr.once('close', done));
+  // Ctrl-C at a terminal reaches the child too (the whole process group), and the bench takes a
+  // second interrupt within a second as the same one; a signal sent to this process alone (a
+  // supervisor, `kill`) is passed on, so the child cancels and writes what it measured.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => {
     console.error(`[setup] could not run ${command[0]}: ${error.message}`);
     process.exit(127);
   });
   child.on('exit', async (code, signal) => {
     await closed;
+    relay.end();
     rmSync(runtimeDir, { recursive: true, force: true });
     if (filter.hidden > 0)
       process.stderr.write(
         `[setup] hid ${filter.hidden} lines Dawn prints while it looks for adapters (XDG_RUNTIME_DIR, Vulkan shaderUniform*ArrayDynamicIndexing): known to be harmless.\n`,
       );
-    process.exit(code ?? (signal ? 128 + 2 : 1));
+    if (signal && signal !== 'SIGINT') process.stderr.write(`[setup] ${command[0]} was ended by ${signal}\n`);
+    process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1));
   });
 }
 

@@ -252,6 +252,10 @@ describe('the packed package, installed into another project', () => {
     const bad = run(bin, ['bench', '--preset', 'huge'], project);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--preset: unknown value 'huge'");
+    const none = run(bin, [], project);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('attnscope: a command is needed');
+    expect(none.stdout).toBe('');
     const unknown = run(bin, ['benchmark'], project);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'benchmark'");

@@ -2,7 +2,7 @@
 // Dawn's known harmless start-up lines kept out of test and bench output (everything else kept).
 
 import { describe, expect, it } from 'vitest';
-import { aptInstallCommand, createDawnNoiseFilter } from '../../scripts/setup-lib.mjs';
+import { aptInstallCommand, createDawnNoiseFilter, createStderrRelay } from '../../scripts/setup-lib.mjs';
 
 describe('the install hint (item 11)', () => {
   it('puts both halves under sudo for a user without root', () => {
@@ -44,5 +44,36 @@ describe("Dawn's harmless lines (item 12)", () => {
     ];
     const input = [...DAWN_START.slice(2, 5), ...kept];
     expect(input.filter((line) => filter.line(line))).toEqual(kept);
+  });
+});
+
+describe('standard error passed on by the set-up', () => {
+  const relayed = (chunks: string[]) => {
+    let out = '';
+    const relay = createStderrRelay(createDawnNoiseFilter(), (text) => {
+      out += text;
+    });
+    for (const chunk of chunks) relay.push(chunk);
+    relay.end();
+    return out;
+  };
+
+  it('passes a progress bar redrawn in place as it is, not as a line per update', () => {
+    const bar = ['\r\x1b[2K[#...] 1/4 copy', '\r\x1b[2K[##..] 2/4 read', '\r\x1b[2K'];
+    expect(relayed(bar)).toBe(bar.join(''));
+  });
+
+  it('drops the harmless lines, also when split across chunks, and keeps the rest', () => {
+    expect(
+      relayed([
+        'XDG_RUNTIME_DIR is invalid or not ',
+        'set in the environment.\nbench: --json: cannot',
+        ' write x\n',
+      ]),
+    ).toBe('bench: --json: cannot write x\n');
+  });
+
+  it('keeps a last line without its newline', () => {
+    expect(relayed(['done\nno newline'])).toBe('done\nno newline');
   });
 });
