@@ -3,13 +3,22 @@
 import type { Gpu } from './gpu/gpu.ts';
 import { gemvLayout } from './kernels/gemv-common.ts';
 import { checkGemvFits, planGemv } from './kernels/gemv-plan.ts';
-import { type GemvInput, packActivations, padRows, validateGemv } from './kernels/gemv-validate.ts';
+import {
+  GEMV_INPUT_FIELDS,
+  type GemvInput,
+  packActivations,
+  padRows,
+  validateGemv,
+} from './kernels/gemv-validate.ts';
 import { attentionBuffers, callOnce, matmulBuffers } from './kernels/launch.ts';
 import type { QuantizedMatrix } from './kernels/quantize.ts';
 import { selectAttentionKernel, selectGemvKernel, selectMatmulKernel } from './kernels/registry.ts';
 import {
+  ATTENTION_INPUT_FIELDS,
   type AttentionInput,
+  checkKnownFields,
   describeValue,
+  MATMUL_INPUT_FIELDS,
   type MatmulInput,
   validateAttention,
   validateMatmul,
@@ -31,8 +40,11 @@ function checkGpu(gpu: unknown): void {
     throw new Error(`gpu: expected a Gpu from openGpu(), got ${describeValue(gpu)}`);
 }
 
-/** Throws unless options.onKernel, when given, is a function. */
-function checkRunOptions(options: RunOptions): void {
+const RUN_OPTION_FIELDS = ['kernel', 'onKernel'] as const;
+
+/** Throws on an unknown field of `options` (a typo would otherwise be ignored) or an onKernel that is not a function. */
+function checkRunOptions(what: string, options: RunOptions, fields: readonly string[] = []): void {
+  checkKnownFields(what, options, [...fields, ...RUN_OPTION_FIELDS]);
   if (options.onKernel !== undefined && typeof options.onKernel !== 'function') {
     throw new Error(
       `options.onKernel: expected a function (name) => void, got ${describeValue(options.onKernel)}`,
@@ -52,8 +64,9 @@ export async function attention(
   checkGpu(gpu);
   if (typeof options !== 'object' || options === null)
     throw new Error(`attention options: expected an object or undefined, got ${describeValue(options)}`);
-  checkRunOptions(options);
+  checkRunOptions('attention options', options);
   const problem = validateAttention(input, gpu.limits);
+  checkKnownFields('attention input', input, ATTENTION_INPUT_FIELDS);
   const kernel = selectAttentionKernel(gpu, problem, options.kernel ?? 'auto');
   options.onKernel?.(kernel.name);
   return callOnce(gpu, `attention(${kernel.name})`, attentionBuffers(gpu, kernel, problem, input));
@@ -68,7 +81,7 @@ export async function matmul(
 ): Promise<Float32Array> {
   checkGpu(gpu);
   const problem = validateMatmul(a, b, options, gpu.limits);
-  checkRunOptions(options);
+  checkRunOptions('matmul options', options, MATMUL_INPUT_FIELDS);
   const kernel = selectMatmulKernel(gpu, problem, options.kernel ?? 'auto');
   options.onKernel?.(kernel.name);
   return callOnce(
@@ -90,7 +103,7 @@ export async function gemv(
 ): Promise<Float32Array> {
   checkGpu(gpu);
   const problem = validateGemv(x, qw, options);
-  checkRunOptions(options);
+  checkRunOptions('gemv options', options, GEMV_INPUT_FIELDS);
   const kernel = selectGemvKernel(gpu, problem, options.kernel ?? 'auto');
   checkGemvFits(gpu, kernel.name, problem, planGemv(gpu, problem));
   options.onKernel?.(kernel.name);

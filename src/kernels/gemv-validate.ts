@@ -22,6 +22,9 @@ export interface GemvInput {
   gate?: GateActivation;
 }
 
+/** The fields of GemvInput (gemv() takes RunOptions' beside them). */
+export const GEMV_INPUT_FIELDS = ['rows', 'residual', 'gate'] as const;
+
 function checkArray(
   field: string,
   value: unknown,

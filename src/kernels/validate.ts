@@ -68,6 +68,48 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
+/** Edit distance of two short names (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/**
+ * Throws on a field of `value` that is not one of `known`, naming it (and the known field it is
+ * likeliest a typo of): `{ casual: true }` would otherwise run without the causal mask, silently.
+ */
+export function checkKnownFields(what: string, value: object, known: readonly string[]): void {
+  for (const field of Object.keys(value)) {
+    if (known.includes(field)) continue;
+    const near = known.find((name) => distance(field.toLowerCase(), name.toLowerCase()) <= 2);
+    throw new Error(
+      `${what}: unknown field '${field.slice(0, 40)}'${near ? ` (did you mean '${near}'?)` : ''}; expected ${known.join(', ')}`,
+    );
+  }
+}
+
+/** The fields of attention()'s input, matmul()'s options (but RunOptions') and gemv()'s options. */
+export const ATTENTION_INPUT_FIELDS = [
+  'q',
+  'k',
+  'v',
+  'heads',
+  'seqQ',
+  'seqK',
+  'headDim',
+  'kvHeads',
+  'causal',
+  'scale',
+  'mask',
+] as const;
+export const MATMUL_INPUT_FIELDS = ['m', 'k', 'n', 'bias', 'activation'] as const;
+
 /** Validates attention() input against the API's rules and (when given) the device limits. */
 export function validateAttention(input: AttentionInput, limits?: Limits): AttentionProblem {
   if (typeof input !== 'object' || input === null) throw new Error('attention input: expected an object');

@@ -144,6 +144,26 @@ describe('attention, matmul and gemv name null options and a non-function onKern
       () => attention(null as unknown as Gpu, attentionInput()),
       'gpu: expected a Gpu from openGpu(), got null',
     ],
+    [
+      'a misspelt attention field',
+      () => attention(fakeGpu, { ...attentionInput(), casual: true } as never),
+      "attention input: unknown field 'casual' (did you mean 'causal'?)",
+    ],
+    [
+      'a misspelt attention option',
+      () => run.attention({ kernal: 'flash' }),
+      "attention options: unknown field 'kernal' (did you mean 'kernel'?)",
+    ],
+    [
+      'a misspelt matmul option',
+      () => run.matmul({ activaton: 'gelu' }),
+      "matmul options: unknown field 'activaton' (did you mean 'activation'?)",
+    ],
+    [
+      'an unknown gemv option',
+      () => run.gemv({ bias: new Float32Array(4) }),
+      "gemv options: unknown field 'bias'; expected rows, residual, gate, kernel, onKernel",
+    ],
   ])('%s', async (_name, go, message) => {
     await expect(go()).rejects.toThrow(message);
   });
