@@ -34,8 +34,8 @@ export function pageAddress(href: string): string {
 }
 
 /**
- * Checks a page URL for links: http(s), no fragment. Returns the URL to use, or an error naming the
- * field (`field`) and what is wrong.
+ * Checks a page URL for links: http(s), no `run` query (see below); the fragment is dropped. Returns
+ * the URL to use, or an error naming the field (`field`) and what is wrong.
  */
 export function checkPageUrl(
   text: string,
@@ -50,6 +50,13 @@ export function checkPageUrl(
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     return { ok: false, error: `${field}: '${trimmed.slice(0, 80)}' is not an http(s) URL` };
+  // `?run=` starts a benchmark when the page opens (a contract hook): a link base carrying it would
+  // start one on every recipient's GPU as they open the results.
+  if (url.searchParams.has('run'))
+    return {
+      ok: false,
+      error: `${field}: '${trimmed.slice(0, 80)}' has ?run=, which would start a benchmark for whoever opens the link`,
+    };
   url.hash = '';
   return { ok: true, url: url.href };
 }

@@ -66,6 +66,12 @@ describe('the page URL of share links (item 8)', () => {
       ok: false,
       error: "--base-url: 'javascript:alert(1)' is not an http(s) URL",
     });
+    // A base that would start a benchmark on every recipient's GPU.
+    expect(checkPageUrl('https://me.example/attnscope/?run=full', '--base-url')).toEqual({
+      ok: false,
+      error:
+        "--base-url: 'https://me.example/attnscope/?run=full' has ?run=, which would start a benchmark for whoever opens the link",
+    });
   });
 });
 
