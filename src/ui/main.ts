@@ -18,9 +18,14 @@ import { renderRunSection, startRun } from './run-control.ts';
 import { loadOwnRuns } from './store.ts';
 import { renderVerify } from './verify-section.ts';
 
+/** Links opened so far: a decode that ends after a newer link was opened is not shown. */
+let linksOpened = 0;
+
 async function openSharedLink(hash: string): Promise<void> {
   if (!/(^#?|&)r=/.test(hash.replace(/^#/, ''))) return;
+  const opened = ++linksOpened;
   const decoded = await decodeShareFragment(hash);
+  if (opened !== linksOpened) return;
   const badInputs = takeInputsFromLink(hash);
   if (badInputs) showError(badInputs, 'Share link');
   if (decoded.ok) showOther(decoded.value, 'link');
