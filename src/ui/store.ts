@@ -1,6 +1,7 @@
 // Keeps the person's own runs in localStorage (the newest few, complete or partial), so a reload, a
 // crash of the tab or opening someone's shared link never loses what was measured here. What comes
-// back out is validated like any imported file: storage can be edited by hand.
+// back out is validated like any imported file (storage can be edited by hand, or written by another
+// version of the page); what fails is said, and kept.
 
 import { parseResults } from '../results/schema.ts';
 import type { ResultsFile } from '../results/types.ts';
@@ -16,22 +17,55 @@ function storage(): Storage | undefined {
   }
 }
 
-/** The runs kept, newest first; anything unreadable is dropped. */
-export function loadOwnRuns(): ResultsFile[] {
+/** What storage holds: the runs that pass the schema, newest first, and the entries that do not. */
+interface Stored {
+  runs: ResultsFile[];
+  /** Entries the schema refuses (another version's, or edited by hand), kept as they are. */
+  unreadable: unknown[];
+  /** Why the first of them was refused. */
+  firstError?: string;
+}
+
+function readStored(): Stored {
   const raw = storage()?.getItem(KEY);
-  if (!raw) return [];
+  const stored: Stored = { runs: [], unreadable: [] };
+  if (!raw) return stored;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw);
-    if (!Array.isArray(parsed)) return [];
-    const runs: ResultsFile[] = [];
-    for (const item of parsed.slice(0, KEEP)) {
-      const checked = parseResults(item);
-      if (checked.ok) runs.push(checked.value);
-    }
-    return runs;
+    parsed = JSON.parse(raw);
   } catch {
-    return [];
+    return { ...stored, unreadable: [raw], firstError: 'the stored text is not JSON' };
   }
+  if (!Array.isArray(parsed))
+    return { ...stored, unreadable: [parsed], firstError: 'expected a list of runs' };
+  for (const item of parsed) {
+    const checked = parseResults(item);
+    if (checked.ok) {
+      if (stored.runs.length < KEEP) stored.runs.push(checked.value);
+    } else if (stored.unreadable.length < KEEP) {
+      stored.unreadable.push(item);
+      stored.firstError ??= checked.error;
+    }
+  }
+  return stored;
+}
+
+/** The runs kept, newest first (entries the schema refuses are left in storage, not shown). */
+export function loadOwnRuns(): ResultsFile[] {
+  return readStored().runs;
+}
+
+/**
+ * Why some entries in storage cannot be shown, or undefined when all can: they stay in storage
+ * (saving a new run does not drop them), so a later version of the page may read them.
+ */
+export function unreadableOwnRuns(): string | undefined {
+  const { unreadable, firstError } = readStored();
+  if (unreadable.length === 0) return undefined;
+  return (
+    `${unreadable.length} run${unreadable.length === 1 ? '' : 's'} kept by this browser cannot be shown ` +
+    `(${firstError}); ${unreadable.length === 1 ? 'it stays' : 'they stay'} in local storage`
+  );
 }
 
 /**
@@ -41,16 +75,19 @@ export function loadOwnRuns(): ResultsFile[] {
 export function saveOwnRun(file: ResultsFile, replacing?: string): string | undefined {
   const store = storage();
   if (!store) return 'this browser does not allow the page to keep data (local storage is off)';
-  const runs = loadOwnRuns().filter((run) => run.createdAt !== file.createdAt && run.createdAt !== replacing);
+  const stored = readStored();
+  const runs = stored.runs.filter((run) => run.createdAt !== file.createdAt && run.createdAt !== replacing);
   let kept = [file, ...runs].slice(0, KEEP);
+  let unreadable = stored.unreadable;
   for (;;) {
     try {
-      store.setItem(KEY, JSON.stringify(kept));
+      store.setItem(KEY, JSON.stringify([...kept, ...unreadable]));
       return undefined;
     } catch (error) {
-      if (kept.length <= 1)
-        return `local storage refused the results (${error instanceof Error ? error.name : 'error'})`;
-      kept = kept.slice(0, -1); // make room by forgetting the oldest
+      // Make room: the oldest runs first, then what could not be read; the new run last of all.
+      if (kept.length > 1) kept = kept.slice(0, -1);
+      else if (unreadable.length > 0) unreadable = unreadable.slice(0, -1);
+      else return `local storage refused the results (${error instanceof Error ? error.name : 'error'})`;
     }
   }
 }
