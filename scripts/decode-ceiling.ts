@@ -37,6 +37,41 @@ function whole(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
+/** createDecode's options a --variant may set (its name is the script's). */
+const VARIANT_KEYS = [
+  'kvF16',
+  'kvPrepacked',
+  'workgroupSize',
+  'scoresWorkgroupSize',
+  'rangeKeys',
+  'lanes',
+  'minWorkgroups',
+  'tiled',
+  'tileKeys',
+  'subgroups',
+  'sizedArrays',
+  'adapterKind',
+] as const satisfies readonly (keyof DecodeOptions)[];
+
+/** A --variant: a JSON object of createDecode options, its keys checked (a typo would measure the defaults). */
+export function parseVariant(text: string): Partial<DecodeOptions> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `--variant: not JSON (${error instanceof Error ? error.message : String(error)}): ${text}`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`--variant: expected a JSON object of createDecode options, got ${text}`);
+  for (const key of Object.keys(value)) {
+    if (!(VARIANT_KEYS as readonly string[]).includes(key))
+      throw new Error(`--variant: unknown option '${key}'; expected one of ${VARIANT_KEYS.join(', ')}`);
+  }
+  return value as Partial<DecodeOptions>;
+}
+
 export function parseOptions(argv: readonly string[]): Options {
   const options: Options = { kv: [8192], heads: 2, headDim: 64, budgetMs: 8000, variants: [] };
   for (let i = 0; i < argv.length; i += 2) {
@@ -46,7 +81,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--heads') options.heads = whole(flag, value, 1, 64);
     else if (flag === '--head-dim') options.headDim = whole(flag, value, 4, 256);
     else if (flag === '--budget-ms') options.budgetMs = whole(flag, value, 1000, 600_000);
-    else if (flag === '--variant') options.variants.push(JSON.parse(value) as Partial<DecodeOptions>);
+    else if (flag === '--variant') options.variants.push(parseVariant(value));
     else throw new Error(`unknown option ${flag} (--kv, --heads, --head-dim, --budget-ms, --variant)`);
   }
   if (options.variants.length === 0) options.variants.push({});
@@ -131,6 +166,22 @@ async function main(options: Options): Promise<void> {
   }
 }
 
+const USAGE =
+  'usage: npx tsx scripts/decode-ceiling.ts [--kv 8192,2048] [--heads 2] [--head-dim 64] [--budget-ms 8000] [--variant \'{"lanes":2}\' ...]';
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await main(parseOptions(process.argv.slice(2)));
+  let options: Options | undefined;
+  if (process.argv.includes('--help')) console.log(USAGE);
+  else
+    try {
+      options = parseOptions(process.argv.slice(2));
+    } catch (error) {
+      console.error(`decode-ceiling: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 2; // bad options
+    }
+  if (options)
+    await main(options).catch((error: unknown) => {
+      console.error(`decode-ceiling: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    });
 }

@@ -38,6 +38,9 @@ interface Options {
   rounds: number;
 }
 
+/** K (and V, as much again) per buffer set: 256 MiB each. */
+const MAX_KV_BYTES = 1 << 28;
+
 const LIMITS: Record<keyof Options, [number, number]> = {
   kv: [64, 1 << 20],
   heads: [1, 64],
@@ -74,6 +77,20 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   if (options.kv % options.block !== 0) {
     throw new Error(`--kv: expected a multiple of --block (${options.block}), got ${options.kv}`);
+  }
+  const blocks = options.kv / options.block;
+  const kept = Math.round(options.density * blocks);
+  if (kept < 1 || kept >= blocks) {
+    throw new Error(
+      `--density: ${options.density} of ${blocks} key block${blocks === 1 ? '' : 's'} rounds to ${kept} kept, not a sparse problem: ` +
+        'use more blocks (a larger --kv or a smaller --block) or another density',
+    );
+  }
+  const kvBytes = 4 * options.heads * options.kv * options.headDim;
+  if (kvBytes > MAX_KV_BYTES) {
+    throw new Error(
+      `--heads × --kv × --head-dim: K alone would take ${(kvBytes / 2 ** 20).toFixed(0)} MiB, over the limit of ${MAX_KV_BYTES / 2 ** 20} MiB`,
+    );
   }
   return options;
 }
@@ -139,8 +156,7 @@ function firstBlocks(c: AttentionCase, block: number, keep: number): BlockMask {
   return new BlockMask(layout, { blockSize: block, seqQ: c.seqQ, seqK: c.seqK }, `first(keep=${keep})`);
 }
 
-async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2));
+async function main(o: Options): Promise<void> {
   const gpu = await openGpu();
   let timer: Timer | undefined;
   const cases: Case[] = [];
@@ -221,8 +237,16 @@ async function main(): Promise<void> {
 
 // Run only as a script (the tests import parseOptions).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 2;
-  });
+  let options: Options | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`decode-scaling: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2; // bad options
+  }
+  if (options)
+    main(options).catch((error: unknown) => {
+      console.error(`decode-scaling: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    });
 }

@@ -1,6 +1,8 @@
-// scripts/decode-scaling.ts's options: defaults, and each bad value refused with the flag and its limits.
+// scripts/decode-scaling.ts's options (defaults, each bad value refused with the flag and its limits) and
+// scripts/decode-ceiling.ts's --variant (a JSON object of known createDecode options).
 
 import { describe, expect, it } from 'vitest';
+import { parseVariant } from '../../scripts/decode-ceiling.ts';
 import { parseOptions } from '../../scripts/decode-scaling.ts';
 
 describe('decode-scaling options', () => {
@@ -42,7 +44,29 @@ describe('decode-scaling options', () => {
     [['--rounds'], /--rounds: expected an integer in \[5, 200\], got undefined/],
     [['--kv', '1000'], /--kv: expected a multiple of --block \(16\), got 1000/],
     [['--seqk', '8'], /unknown option '--seqk'; expected one of --kv, --heads/],
+    [
+      ['--kv', '64', '--block', '64', '--density', '0.05'],
+      /--density: 0.05 of 1 key block rounds to 0 kept, not a sparse problem/,
+    ],
+    [
+      ['--kv', '1048576', '--heads', '64', '--head-dim', '256'],
+      /K alone would take 65536 MiB, over the limit of 256 MiB/,
+    ],
   ])('%j is refused', (argv, message) => {
     expect(() => parseOptions(argv as string[])).toThrow(message);
+  });
+});
+
+describe('decode-ceiling --variant', () => {
+  it('takes a JSON object of createDecode options', () => {
+    expect(parseVariant('{"lanes":2,"rangeKeys":512}')).toEqual({ lanes: 2, rangeKeys: 512 });
+  });
+
+  it.each([
+    ['{bad', /--variant: not JSON/],
+    ['"x"', /--variant: expected a JSON object of createDecode options, got "x"/],
+    ['{"bogus":1}', /--variant: unknown option 'bogus'; expected one of kvF16/],
+  ])('%s is refused', (text, message) => {
+    expect(() => parseVariant(text)).toThrow(message);
   });
 });
