@@ -73,6 +73,11 @@ describe('sparse attention −40%: sparse decode at density 0.6, paired speed-up
     ['the whole CI below it', sparseDecode(0.6, 1.2, [1.15, 1.25]), 'not-reproduced'],
     ['the CI straddles it', sparseDecode(0.6, 1.55, [1.45, 1.65]), 'inconclusive'],
     ['not timed as a pair (no CI)', sparseDecode(0.6, 1.62, undefined), 'inconclusive'],
+    [
+      'another density (90% kept, whatever its speed-up)',
+      sparseDecode(0.9, 1.12, [1.1, 1.14]),
+      'inconclusive',
+    ],
     ['prefill block-sparse only', quickPresetRun().results, 'inconclusive'],
   ])('%s → %s', (_name, results, verdict) => {
     expect(outcome('sparse-bandwidth-40', resultsOn(results)).verdict).toBe(verdict);
@@ -142,6 +147,8 @@ describe('bandwidth utilisation 65% → 88%: memory-bound, paired with the read 
 });
 
 describe('latency 120 → 85 ms: from the decode-step projection, never one attention kernel', () => {
+  // 141 GB: GLM-130B in int4 and its KV cache fit on one card.
+  const fitting = { inputs: { ...DEFAULT_INPUTS, memoryGB: 141 } };
   it.each<[string, number, [number, number], string]>([
     ['CI wholly under 85 ms', 60, [0.95, 1.05], 'consistent'],
     ['CI wholly above 85 ms', 200, [0.95, 1.05], 'not-reproduced'],
@@ -149,7 +156,15 @@ describe('latency 120 → 85 ms: from the decode-step projection, never one atte
   ])('%s → %s', (_name, msPerToken, [lo, hi], verdict) => {
     const median = layerMsFor(msPerToken);
     const file = resultsOn([decodeStep({ medianMs: median, ci95: [median * lo, median * hi] })]);
-    expect(outcome('latency-120-85', file).verdict).toBe(verdict);
+    expect(outcome('latency-120-85', file, fitting).verdict).toBe(verdict);
+  });
+
+  it('gives no verdict where the weights and KV cache do not fit on the card, however fast', () => {
+    const median = layerMsFor(60);
+    const file = resultsOn([decodeStep({ medianMs: median, ci95: [median * 0.95, median * 1.05] })]);
+    const result = outcome('latency-120-85', file, { inputs: { ...DEFAULT_INPUTS, memoryGB: 40 } });
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.detail).toMatch(/do not fit in 40 GB, so this latency cannot be reached on one card/);
   });
 
   it('gives no verdict from attention kernels however much faster fusion is, and shows the audit', () => {
