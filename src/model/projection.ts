@@ -144,8 +144,13 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
   const lmHeadEstimated = inputs.lmHeadMs === undefined;
   const lmHeadSlices = wholeInRange('lmHeadSlices', inputs.lmHeadSlices ?? 1, 1, model.vocab);
   const lmHeadSliceMs = lmHeadEstimated ? 0 : significant(positive('lmHeadMs', inputs.lmHeadMs));
+  // What the measured layer read: its weights and its share of the KV cache (the bandwidth the head
+  // is estimated at is the layer's, over both).
+  const layerKvBytes =
+    (kvBytesPerToken(model, inputs.kvBytesPerValue ?? 2) * context * batch) / model.layers;
+  const layerReadBytes = layerBytes + layerKvBytes;
   const lmHeadMs = significant(
-    lmHeadEstimated ? (fullLayerMs * headBytes) / layerBytes : lmHeadSliceMs * lmHeadSlices,
+    lmHeadEstimated ? (fullLayerMs * headBytes) / layerReadBytes : lmHeadSliceMs * lmHeadSlices,
   );
   const perCardHeadMs = significant(lmHeadMs / cards);
   const layersMs = significant(model.layers * perCardLayerMs);
@@ -166,7 +171,7 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
     `full layer on one GPU = ${printed(layerMs)} ms × ${measuredTp} = ${printed(fullLayerMs)} ms (${tpNote})`,
     `layer per card = ${printed(fullLayerMs)} ms ÷ ${cards} card${cards === 1 ? '' : 's'} = ${printed(perCardLayerMs)} ms`,
     lmHeadEstimated
-      ? `LM head = ${printed(fullLayerMs)} ms × ${printed(headBytes / 1e6)} MB ÷ ${printed(layerBytes / 1e6)} MB = ${printed(lmHeadMs)} ms (estimated at the layer's bandwidth)`
+      ? `LM head = ${printed(fullLayerMs)} ms × ${printed(headBytes / 1e6)} MB ÷ ${printed(layerReadBytes / 1e6)} MB (the layer's weights and KV cache) = ${printed(lmHeadMs)} ms (estimated at the layer's bandwidth)`
       : lmHeadSlices === 1
         ? `LM head = ${printed(lmHeadMs)} ms (measured)`
         : `LM head = ${printed(lmHeadSliceMs)} ms × ${lmHeadSlices} = ${printed(lmHeadMs)} ms (measured on a 1/${lmHeadSlices} column slice, scaled by its columns)`,

@@ -7,6 +7,7 @@ import {
   layerMatrices,
   layerParams,
   layerWeightBytes,
+  lmHeadBytes,
   matrixBytes,
   modelParams,
   modelShape,
@@ -106,6 +107,16 @@ describe('projectDecode', () => {
     const estimated = projectDecode(base);
     expect(estimated.lmHeadEstimated).toBe(true);
     expect(estimated.formulas[2]).toMatch(/estimated at the layer's bandwidth/);
+  });
+
+  it('estimates an unmeasured LM head at the bandwidth the layer had over all it read: weights and KV cache', () => {
+    const model = models['glm-130b'];
+    for (const batch of [1, 64]) {
+      const p = projectDecode({ ...base, batch });
+      const layerRead = layerWeightBytes(model, 'int4', 32) + (kvBytesPerToken(model, 2) * 2048 * batch) / 70;
+      expect(p.lmHeadMs).toBe(significant((9.88 * lmHeadBytes(model, 'int4', 32)) / layerRead));
+      expect(p.formulas[2]).toContain(`÷ ${printed(layerRead / 1e6)} MB (the layer's weights and KV cache)`);
+    }
   });
 
   it('divides by the cards and says the all-reduce is ignored', () => {
