@@ -270,7 +270,11 @@ export function checkTensorCores(ctx: CheckContext): ClaimCheck {
         ? undefined
         : `${best.kernel} matmul ${pct(best.computeUtil ?? 0)} of the FMA probe (shader cores)`,
     detail:
-      `WebGPU gives no access to tensor cores, so no page can measure their utilisation. The limit at decode: an fp16 GEMV does 2 FLOP per 2-byte weight, i.e. ${batch} FLOP per byte at batch ${batch}; at the ${card.name}’s ${printed(card.bandwidthGBps)} GB/s that is ${printed(gemvTflops)} TFLOP/s of its ${printed(tflops)} TFLOP/s fp16 tensor peak = ${printed(share * 100, 3)}%. ` +
+      `WebGPU gives no access to tensor cores, so no page can measure their utilisation. The limit at decode: an fp16 GEMV does 2 FLOP per 2-byte weight, i.e. ${batch} FLOP per byte at batch ${batch}; at the ${card.name}’s ${printed(card.bandwidthGBps)} GB/s that is ${printed(gemvTflops)} TFLOP/s ${
+        share <= 1
+          ? `of its ${printed(tflops)} TFLOP/s fp16 tensor peak = ${printed(share * 100, 3)}%`
+          : `, more than its ${printed(tflops)} TFLOP/s fp16 tensor peak: at this batch the weights are no longer the limit, the tensor cores are (compute-bound, up to 100%)`
+      }. ` +
       'Batch-1 decoding cannot keep tensor cores above about 1% busy; a 95% figure can only describe large batches or prefill, which the article does not say.' +
       (best === undefined
         ? ''

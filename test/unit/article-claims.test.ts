@@ -191,6 +191,12 @@ describe('tensor cores 95% vs 70%', () => {
     expect(result.detail).toContain('above 100% of the FMA probe: flagged');
     expect(result.measured).toBeUndefined();
   });
+
+  it('never prints a share of the tensor peak above 100%: at batch 256 the GEMVs are compute-bound', () => {
+    const result = outcome('tensor-core-95', resultsOn([]), { inputs: { ...DEFAULT_INPUTS, batch: 256 } });
+    expect(result.detail).not.toMatch(/peak = \d+(\.\d+)?%/);
+    expect(result.detail).toContain('more than its 312 TFLOP/s fp16 tensor peak');
+  });
 });
 
 describe('cost per 1M tokens: one function for the verdict, the table and the box', () => {
