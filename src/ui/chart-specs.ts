@@ -90,9 +90,14 @@ function distinctSeqLengths(results: readonly BenchResult[]): number[] {
   return [...lengths].sort((a, b) => a - b);
 }
 
+/** Attention over every key: no block-sparse kernel, and no dense kernel run under a mask pattern. */
 function denseAttention(results: readonly BenchResult[]): BenchResult[] {
   return timed(results).filter(
-    (r) => r.op === 'attention' && r.density === undefined && typeof r.params.seqQ === 'number',
+    (r) =>
+      r.op === 'attention' &&
+      r.density === undefined &&
+      r.params.pattern === undefined &&
+      typeof r.params.seqQ === 'number',
   );
 }
 

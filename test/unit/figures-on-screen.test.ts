@@ -130,6 +130,14 @@ describe('charts', () => {
     expect(latencySpec(two)?.series.length).toBe(2);
     expect(latencyAtOneLength(two)).toBeUndefined();
   });
+
+  it('the dense latency charts leave out a dense kernel run under a mask (the sparse baselines)', () => {
+    const masked = makeResult({
+      latencyMs: latency(1.3),
+      params: { heads: 8, seqQ: 512, seqK: 512, headDim: 64, pattern: 'sliding-window' },
+    });
+    expect(latencyAtOneLength([makeResult(), masked])?.bars).toEqual([{ label: 'flash', ms: 1.25 }]);
+  });
 });
 
 describe('a run in progress shows GB/s, % of copy and GFLOP/s (item 6)', () => {
