@@ -129,7 +129,7 @@ export function pickStep(
     tp,
     scale,
     kvBytesPerValue,
-    scaleFormula: `layer measured at context ${context}, batch ${batch}; scaled by its bytes: ${printed(wantedBytes)} MB ÷ ${printed(measuredBytes)} MB = ${printed(scale)}× (memory-bound)`,
+    scaleFormula: `layer measured at context ${context}, batch ${batch}; scaled by its bytes: ${printed(wantedBytes)} MB ÷ ${printed(measuredBytes)} MB = ${printed(scale)}× (assuming the layer memory-bound, as decoding is on a GPU)`,
   };
 }
 

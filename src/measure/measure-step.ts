@@ -163,6 +163,17 @@ function paramsOf(plan: DecodePlan, step: DecodeStep, c: StepCase): Record<strin
 }
 
 /** What the GEMV ops' residency says, op by op. */
+/** How the per-op times, each op in passes of its own, compare with the layer timed in one pass. */
+export function opsNote(ops: readonly { ms: number }[], layerMs: number, isSoftware: boolean): string {
+  const sum = ops.reduce((total, op) => total + op.ms, 0);
+  const ratio = sum / layerMs;
+  return (
+    `per-op times from one pass per op (median of ${isSoftware ? OP_REPEATS.software : OP_REPEATS.hardware} layers): ` +
+    `their sum is ${ratio.toPrecision(3)}× the layer timed in one pass (${sum.toPrecision(3)} ms against ${layerMs.toPrecision(3)} ms); ` +
+    'the projection uses the one-pass time'
+  );
+}
+
 function residencyNote(residency: Record<string, Residency>): string {
   const parts = Object.entries(residency).map(
     ([op, r]) => `${op} ${r.ratio.toFixed(2)} (${r.ci95[0].toFixed(2)}–${r.ci95[1].toFixed(2)})`,
@@ -244,10 +255,7 @@ export async function measureDecodeStep(
     );
     notes.push(residencyNote(residency));
     if (!ops) notes.push('no per-op breakdown: this adapter has no timestamp-query');
-    else
-      notes.push(
-        `per-op times from one pass per op (median of ${gpu.adapter.isSoftware ? OP_REPEATS.software : OP_REPEATS.hardware} layers): their sum exceeds the one-pass layer time by the passes' overhead`,
-      );
+    else notes.push(opsNote(ops, latencyMs.median, gpu.adapter.isSoftware));
     notes.push(
       paired.note,
       `gating fused into the down GEMV: ${step.gateFused ? 'yes' : 'no'}; GEMV ${step.gemv}`,

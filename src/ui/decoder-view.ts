@@ -35,6 +35,7 @@ function opsBar(file: ResultsFile, estimate: DecoderEstimate, gpu: string): HTML
     );
   }
   const total = ops.reduce((sum, op) => sum + op.ms, 0);
+  const layerMs = estimate.step?.result.latencyMs?.median;
   return h(
     'figure',
     { class: 'ops-bar', testid: 'decoder-ops' },
@@ -56,7 +57,10 @@ function opsBar(file: ResultsFile, estimate: DecoderEstimate, gpu: string): HTML
     h(
       'figcaption',
       { class: 'small' },
-      `One layer measured on ${gpu}, ${duration(total)} in all: `,
+      `One layer measured on ${gpu}, split by op, each op timed in its own passes: ${duration(total)} in all` +
+        (layerMs === undefined
+          ? ': '
+          : ` (the whole layer, timed in one pass as the projection uses it: ${duration(layerMs)}): `),
       ...ops.flatMap((op, i) => [
         h('span', { style: `color:${OP_COLOURS[i % OP_COLOURS.length]}` }, '■ '),
         `${op.op} ${duration(op.ms)} (${printed((op.ms / total) * 100, 2)}%, ${printed(op.bytes / 1e6, 3)} MB)${i < ops.length - 1 ? '; ' : '.'}`,

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { decodeStepMarkdown, gemvMarkdown } from '../../scripts/decode-step-md.ts';
+import { opsNote } from '../../src/measure/measure-step.ts';
 import { gemvCallBytes, residencyOf, residentDepth } from '../../src/measure/residency.ts';
 import { sparseKvPair } from '../../src/measure/step-pairs.ts';
 import { projectDecode } from '../../src/model/projection.ts';
@@ -267,5 +268,15 @@ describe('BENCHMARKS.md: residency', () => {
     expect(text).toContain('| glm-130b int4/g32, ctx 2048, batch 1, 1/8 slice | 0.97 (0.95–0.99) |  |  |  |');
     // Control: without gemv results there is no gemv section.
     expect(gemvMarkdown(makeResultsFile([step]))).toEqual([]);
+  });
+});
+
+describe("the decode step's per-op note", () => {
+  it('says how the per-op sum compares with the one-pass layer, whichever is larger', () => {
+    const ops = [{ ms: 100 }, { ms: 30 }];
+    expect(opsNote(ops, 260, true)).toContain(
+      'their sum is 0.500× the layer timed in one pass (130 ms against 260 ms)',
+    );
+    expect(opsNote(ops, 65, false)).toContain('their sum is 2.00× the layer timed in one pass');
   });
 });
