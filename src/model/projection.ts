@@ -146,8 +146,7 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
   const lmHeadSliceMs = lmHeadEstimated ? 0 : significant(positive('lmHeadMs', inputs.lmHeadMs));
   // What the measured layer read: its weights and its share of the KV cache (the bandwidth the head
   // is estimated at is the layer's, over both).
-  const layerKvBytes =
-    (kvBytesPerToken(model, inputs.kvBytesPerValue ?? 2) * context * batch) / model.layers;
+  const layerKvBytes = (kvBytesPerToken(model, inputs.kvBytesPerValue ?? 2) * context * batch) / model.layers;
   const layerReadBytes = layerBytes + layerKvBytes;
   const lmHeadMs = significant(
     lmHeadEstimated ? (fullLayerMs * headBytes) / layerReadBytes : lmHeadSliceMs * lmHeadSlices,
