@@ -37,8 +37,14 @@ export async function startRun(request: RunRequest, compare = false): Promise<vo
   setState('running');
   panel?.setRunning(true);
   renderResults();
-  let lastSave = 0;
   const started = performance.now();
+  // Keep what was measured even if the tab is closed or reloaded mid-run: an interrupted run reads as
+  // cancelled. Saved as each result arrives (a step can take many seconds after it), and once more as
+  // the page goes away.
+  const keepPartial = () => {
+    if (app.live) saveOwnRun({ ...app.live, status: 'cancelled' });
+  };
+  window.addEventListener('pagehide', keepPartial);
 
   let file: ResultsFile;
   try {
@@ -52,11 +58,7 @@ export async function startRun(request: RunRequest, compare = false): Promise<vo
           seen.push(progress.result);
           app.live = { ...partialFile(environment, seen, undefined, preset, version), createdAt: interimKey };
           queueRender();
-          // Keep what was measured even if the tab is closed mid-run: an interrupted run reads as cancelled.
-          if (performance.now() - lastSave > 2000) {
-            lastSave = performance.now();
-            saveOwnRun({ ...app.live, status: 'cancelled' });
-          }
+          keepPartial();
         }
       },
     });
@@ -76,6 +78,7 @@ export async function startRun(request: RunRequest, compare = false): Promise<vo
   if (gpu.isLost && file.status !== 'cancelled') file = { ...file, status: 'failed' };
   file.status ??= 'complete';
 
+  window.removeEventListener('pagehide', keepPartial);
   app.live = undefined;
   app.controller = undefined;
   const saveError = saveOwnRun(file, interimKey);

@@ -403,6 +403,29 @@ describe('cancel and device loss', () => {
     expect(await page.getByTestId('partial-warning').textContent()).toMatch(/Cancelled before the end/);
   });
 
+  it('a reload mid-run keeps every result that was on screen, as a cancelled run', async () => {
+    const key = 'attnscope.own-runs.v1';
+    const before = await page.evaluate((k) => localStorage.getItem(k), key);
+    await smallCustomRun(page);
+    await page.getByTestId('run').click();
+    await waitForLiveRows(page);
+    const shown = await page
+      .locator('.results-view[data-running="true"] [data-testid="results"] tbody tr')
+      .count();
+    await page.reload();
+    expect(await waitForState(page, ['ready', 'error'], 60_000)).toBe('ready');
+    const kept = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? '[]')[0], key);
+    expect(kept.status).toBe('cancelled');
+    expect(kept.results.length).toBeGreaterThanOrEqual(shown);
+    // Put the runs back as they were, so that this run does not push the quick run out of the three kept.
+    await page.evaluate(([k, v]) => (v === null ? localStorage.removeItem(k) : localStorage.setItem(k, v)), [
+      key,
+      before,
+    ] as const);
+    await page.reload();
+    expect(await waitForState(page, ['ready', 'error'], 60_000)).toBe('ready');
+  });
+
   it('a device lost mid-run fails the run, keeps what was measured, and the next check gets a fresh device', async () => {
     await smallCustomRun(page);
     await page.getByTestId('run').click();
