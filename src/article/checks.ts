@@ -242,7 +242,7 @@ export function checkLatency(ctx: CheckContext): ClaimCheck {
       (inputs.cards !== 1
         ? 'The article’s figure is for one card; with more cards set, no verdict is given.'
         : !projection.fits
-          ? `The weights and KV cache (${printed(projection.weightsGB + projection.kvCacheGB)} GB) do not fit in ${projection.capacityGB} GB, so this latency cannot be reached on one card: no verdict is given.`
+          ? `The weights and KV cache (${printed(projection.weightsGB + projection.kvCacheGB)} GB) do not fit in ${printed(inputs.memoryGB)} GiB (${printed(projection.capacityGB)} GB), so this latency cannot be reached on one card: no verdict is given.`
           : `Against the co-designed chip’s 85 ms on one card: ${verdict === 'consistent' ? 'the whole interval is at or under it' : verdict === 'not-reproduced' ? 'the whole interval is above it' : 'the interval straddles it'}.`) +
       audit +
       softwareNote(ctx),

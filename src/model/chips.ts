@@ -3,7 +3,7 @@
 // read (every weight once, plus each sequence's KV cache) divided by the cards' bandwidth. The byte
 // counts come from shapes.ts; printed formulas round each intermediate as it is shown (projection.ts).
 
-import { type DecodeConfig, positive, printed, significant } from './projection.ts';
+import { type DecodeConfig, positive, printed, significant, soldMemoryGB } from './projection.ts';
 import {
   DEFAULT_INT4_GROUP_SIZE,
   kvBytesPerToken,
@@ -16,7 +16,7 @@ export interface Chip {
   id: string;
   name: string;
   vendor: string;
-  /** Memory of one card, GB (10⁹ bytes). */
+  /** Memory of one card as sold, "GB" (in fact GiB: see soldMemoryGB). */
   memoryGB: number;
   /** Memory bandwidth of one card, GB/s. */
   bandwidthGBps: number;
@@ -204,13 +204,14 @@ export function chipFloor(chip: ChipFloor['chip'], config: DecodeConfig): ChipFl
   const kvPerSequenceGB = significant((kvBytesPerToken(config.model) * config.context) / 1e9);
   const kvGB = significant(kvPerSequenceGB * config.batch);
   const neededGB = significant(weightsGB + kvGB);
-  const capacityGB = significant(chip.memoryGB * cards);
+  const cardGB = soldMemoryGB(chip.memoryGB);
+  const capacityGB = significant(cardGB * cards);
   const readGB = significant(read.total / 1e9);
   const bandwidth = significant(chip.bandwidthGBps * cards);
   const floorMs = significant((readGB / bandwidth) * 1000);
   const maxBatch = Math.max(0, Math.floor((capacityGB - weightsGB) / kvPerSequenceGB));
   const formulas = [
-    `memory = ${printed(weightsGB)} GB weights + ${config.batch} × ${printed(kvPerSequenceGB)} GB KV cache (${config.context} tokens) = ${printed(neededGB)} GB against ${cards} × ${printed(chip.memoryGB)} GB = ${printed(capacityGB)} GB`,
+    `memory = ${printed(weightsGB)} GB weights + ${config.batch} × ${printed(kvPerSequenceGB)} GB KV cache (${config.context} tokens) = ${printed(neededGB)} GB against ${cards} × ${printed(chip.memoryGB)} GiB (${printed(cardGB)} GB) = ${printed(capacityGB)} GB`,
     `floor per step = ${printed(readGB)} GB read ÷ (${cards} × ${printed(chip.bandwidthGBps)} GB/s) = ${printed(readGB)} GB ÷ ${printed(bandwidth)} GB/s = ${printed(floorMs)} ms`,
   ];
   return {
@@ -221,7 +222,7 @@ export function chipFloor(chip: ChipFloor['chip'], config: DecodeConfig): ChipFl
     neededGB,
     capacityGB,
     fits: neededGB <= capacityGB,
-    cardsNeeded: Math.ceil(neededGB / chip.memoryGB),
+    cardsNeeded: Math.ceil(neededGB / cardGB),
     readGB,
     floorMs,
     maxBatch,

@@ -117,6 +117,15 @@ function kvPrecision(bytesPerValue: number): string {
       : `${bytesPerValue} B per K/V value`;
 }
 
+/**
+ * A card's memory in GB (10^9 bytes) from the figure it is sold with: GPU memory is sold in binary
+ * units, so an "80 GB" A100 holds 80 GiB = 85.9 GB (CUDA's deviceQuery reports 42,405,855,232 bytes
+ * for the 40 GB model), while model sizes here are in GB.
+ */
+export function soldMemoryGB(memory: number): number {
+  return significant((memory * 2 ** 30) / 1e9);
+}
+
 /** The largest card count the projection accepts. */
 export const MAX_CARDS = 64;
 /** The largest batch the projection accepts. */
@@ -161,8 +170,9 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
     (kvBytesPerToken(model, inputs.kvBytesPerValue ?? 2) * context * batch) / 1e9,
   );
   const totalGB = significant(weightsGB + kvCacheGB);
-  const capacityGB = significant(memoryGBPerCard * cards);
-  const cardsNeeded = Math.ceil(totalGB / memoryGBPerCard);
+  const cardGB = soldMemoryGB(memoryGBPerCard);
+  const capacityGB = significant(cardGB * cards);
+  const cardsNeeded = Math.ceil(totalGB / cardGB);
 
   const tpNote =
     measuredTp === 1 ? 'the full layer was measured' : `a 1/${measuredTp} tensor-parallel slice was measured`;
@@ -176,7 +186,7 @@ export function projectDecode(inputs: ProjectionInputs): Projection {
         : `LM head = ${printed(lmHeadSliceMs)} ms × ${lmHeadSlices} = ${printed(lmHeadMs)} ms (measured on a 1/${lmHeadSlices} column slice, scaled by its columns)`,
     `ms per token = ${model.layers} layers × ${printed(perCardLayerMs)} ms + ${printed(lmHeadMs)} ms ÷ ${cards} = ${printed(layersMs)} ms + ${printed(perCardHeadMs)} ms = ${printed(msPerToken)} ms`,
     `tokens/s = ${batch} × 1,000 ÷ ${printed(msPerToken)} ms = ${printed(tokensPerSecond)}`,
-    `memory = ${printed(weightsGB)} GB weights + ${printed(kvCacheGB)} GB KV cache (${context} tokens × ${batch} sequences, ${kvPrecision(inputs.kvBytesPerValue ?? 2)}) = ${printed(totalGB)} GB against ${cards} × ${printed(memoryGBPerCard)} GB = ${printed(capacityGB)} GB`,
+    `memory = ${printed(weightsGB)} GB weights + ${printed(kvCacheGB)} GB KV cache (${context} tokens × ${batch} sequences, ${kvPrecision(inputs.kvBytesPerValue ?? 2)}) = ${printed(totalGB)} GB against ${cards} × ${printed(memoryGBPerCard)} GiB (${printed(cardGB)} GB) = ${printed(capacityGB)} GB`,
   ];
   const caveats = [
     'projected from one measured layer, not measured end to end',

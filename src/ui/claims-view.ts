@@ -148,7 +148,12 @@ const NUMBER_FIELDS: NumberField[] = [
   { key: 'context', label: 'Context (tokens per sequence)', unit: 'tokens', step: '1' },
   { key: 'batch', label: 'Batch (sequences decoded together)', unit: '', step: '1' },
   { key: 'cards', label: 'Cards', unit: '', step: '1' },
-  { key: 'memoryGB', label: 'Memory per card (a page cannot read it)', unit: 'GB', step: '1' },
+  {
+    key: 'memoryGB',
+    label: 'Memory per card as sold, in binary GB (a page cannot read it)',
+    unit: 'GiB',
+    step: '1',
+  },
 ];
 
 function inputsForm(initial: ArticleInputs, onInput: () => void) {
@@ -237,8 +242,8 @@ function costBox(estimate: DecoderEstimate, gpu: string): HTMLElement {
           'p',
           { class: 'muted' },
           floor.maxBatch >= 1
-            ? `KV cache counted: with ${inputs.cards} × ${inputs.memoryGB} GB, batches 1–${floor.maxBatch} fit beside ${printed(floor.weightsGB)} GB of weights; batch ${inputs.batch} ${floor.fits ? 'fits' : 'does not fit'}.`
-            : `KV cache counted: with ${inputs.cards} × ${inputs.memoryGB} GB not even one sequence fits beside ${printed(floor.weightsGB)} GB of weights.`,
+            ? `KV cache counted: with ${inputs.cards} × ${inputs.memoryGB} GiB, batches 1–${floor.maxBatch} fit beside ${printed(floor.weightsGB)} GB of weights; batch ${inputs.batch} ${floor.fits ? 'fits' : 'does not fit'}.`
+            : `KV cache counted: with ${inputs.cards} × ${inputs.memoryGB} GiB not even one sequence fits beside ${printed(floor.weightsGB)} GB of weights.`,
         ),
   );
 }

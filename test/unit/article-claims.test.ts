@@ -164,7 +164,9 @@ describe('latency 120 → 85 ms: from the decode-step projection, never one atte
     const file = resultsOn([decodeStep({ medianMs: median, ci95: [median * 0.95, median * 1.05] })]);
     const result = outcome('latency-120-85', file, { inputs: { ...DEFAULT_INPUTS, memoryGB: 40 } });
     expect(result.verdict).toBe('inconclusive');
-    expect(result.detail).toMatch(/do not fit in 40 GB, so this latency cannot be reached on one card/);
+    expect(result.detail).toMatch(
+      /do not fit in 40 GiB \(42.95 GB\), so this latency cannot be reached on one card/,
+    );
   });
 
   it('gives no verdict from attention kernels however much faster fusion is, and shows the audit', () => {

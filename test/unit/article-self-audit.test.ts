@@ -105,11 +105,13 @@ describe('the chip table', () => {
     (id, format, context, batch, cards) => {
       const floor = chipFloor(chipById(id), { model: modelShape('glm-130b'), format, context, batch, cards });
       const memory = floor.formulas[0].match(
-        /^memory = ([\d,.]+) GB weights \+ (\d+) × ([\d,.e-]+) GB KV cache \(\d+ tokens\) = ([\d,.]+) GB against (\d+) × ([\d,.]+) GB = ([\d,.]+) GB$/,
+        /^memory = ([\d,.]+) GB weights \+ (\d+) × ([\d,.e-]+) GB KV cache \(\d+ tokens\) = ([\d,.]+) GB against (\d+) × ([\d,.]+) GiB \(([\d,.]+) GB\) = ([\d,.]+) GB$/,
       );
       expect(memory, floor.formulas[0]).not.toBeNull();
-      const [, weights, n, kv, needed, c, per, capacity] = memory ?? [];
+      const [, weights, n, kv, needed, c, gib, per, capacity] = memory ?? [];
       expect(needed).toBe(printed(num(weights) + num(n) * num(kv)));
+      // Memory is sold in GiB: the card's GB are its GiB × 2^30 / 10^9.
+      expect(per).toBe(printed((num(gib) * 2 ** 30) / 1e9));
       expect(capacity).toBe(printed(num(c) * num(per)));
       const step = floor.formulas[1].match(
         /^floor per step = ([\d,.]+) GB read ÷ \((\d+) × ([\d,.]+) GB\/s\) = ([\d,.]+) GB ÷ ([\d,.]+) GB\/s = ([\d,.]+) ms$/,
