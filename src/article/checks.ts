@@ -42,9 +42,26 @@ export interface CheckContext {
   gpu: string;
 }
 
-const pct = (fraction: number) => `${Math.round(fraction * 100)}%`;
+/** A fraction as a percentage, with `decimals` decimals (none by default). */
+const pct = (fraction: number, decimals = 0) => `${(fraction * 100).toFixed(decimals)}%`;
 const ciText = (interval: Interval, show: (value: number) => string) =>
   `${show(interval.estimate)} (95% CI ${show(interval.ci95[0])}–${show(interval.ci95[1])})`;
+
+/**
+ * The fewest extra decimals (up to 4) with which no bound of `interval` reads the same as a threshold
+ * it differs from: a bound of 0.8796 beside an 88% threshold shows as 87.96%, not as 88%, so the text
+ * agrees with the verdict beside it.
+ */
+function decimalsAgainst(
+  interval: Interval,
+  threshold: number,
+  show: (value: number, decimals: number) => string,
+): number {
+  let decimals = 0;
+  const clash = (bound: number) => bound !== threshold && show(bound, decimals) === show(threshold, decimals);
+  while (decimals < 4 && interval.ci95.some(clash)) decimals += 1;
+  return decimals;
+}
 const times = (value: number) => `${value.toFixed(2)}×`;
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -103,13 +120,15 @@ export function checkSparseBandwidth(ctx: CheckContext): ClaimCheck {
   }
   const saved = timeSavedFromSpeedup(pair.speedup);
   const threshold = 0.9 * pair.bytesSaved;
+  const d = decimalsAgainst(saved, threshold, pct);
+  const savedPct = (fraction: number) => pct(fraction, d);
   const verdict = againstThreshold(saved, threshold, 'higher');
   return {
     verdict: hardware(ctx, verdict),
-    measured: `${bytes}; speed-up ${ciText(pair.speedup, times)}, i.e. ${ciText(saved, pct)} less time`,
+    measured: `${bytes}; speed-up ${ciText(pair.speedup, times)}, i.e. ${ciText(saved, savedPct)} less time`,
     detail:
-      `On ${ctx.gpu}, sparse decode keeping ${pct(pair.density)} of the KV blocks (${pair.sparse.kernel}, ${String(pair.sparse.params.seqK ?? '?')} keys) moves ${pct(pair.bytesSaved)} fewer bytes than dense decode and, timed interleaved with it, runs ${times(pair.speedup.estimate)} as fast (95% CI ${times(pair.speedup.ci95[0])}–${times(pair.speedup.ci95[1])}): ${pct(saved.estimate)} less time. ` +
-      `The saved traffic counts as turning into time when the time saved is at least 0.9 × the bytes saved (${pct(threshold)}); ` +
+      `On ${ctx.gpu}, sparse decode keeping ${pct(pair.density)} of the KV blocks (${pair.sparse.kernel}, ${String(pair.sparse.params.seqK ?? '?')} keys) moves ${pct(pair.bytesSaved)} fewer bytes than dense decode and, timed interleaved with it, runs ${times(pair.speedup.estimate)} as fast (95% CI ${times(pair.speedup.ci95[0])}–${times(pair.speedup.ci95[1])}): ${savedPct(saved.estimate)} less time. ` +
+      `The saved traffic counts as turning into time when the time saved is at least 0.9 × the bytes saved (${savedPct(threshold)}); ` +
       (verdict === 'consistent'
         ? 'the whole interval is above that.'
         : verdict === 'not-reproduced'
@@ -188,11 +207,13 @@ export function checkBandwidthUtilisation(ctx: CheckContext): ClaimCheck {
   const pool = steps.length > 0 ? steps : large;
   const best = pool.reduce((a, b) => (b.share.estimate > a.share.estimate ? b : a));
   const verdict = againstThreshold(best.share, 0.88, 'higher');
+  const d = decimalsAgainst(best.share, 0.88, pct);
+  const sharePct = (fraction: number) => pct(fraction, d);
   return {
     verdict: hardware(ctx, verdict),
-    measured: `${label(best.result)}: ${ciText(best.share, pct)} of the read probe`,
+    measured: `${label(best.result)}: ${ciText(best.share, sharePct)} of the read probe`,
     detail:
-      `On ${ctx.gpu}, ${label(best.result)} streamed ${ciText(best.share, pct)} of the read probe’s bandwidth, timed interleaved with it at a ${printed(best.ws / 2 ** 20)} MiB working set; against the article’s 88%: ${verdict === 'consistent' ? 'the whole interval is at or above it' : verdict === 'not-reproduced' ? 'the whole interval is below it' : 'the interval straddles it'}. ` +
+      `On ${ctx.gpu}, ${label(best.result)} streamed ${ciText(best.share, sharePct)} of the read probe’s bandwidth, timed interleaved with it at a ${printed(best.ws / 2 ** 20)} MiB working set; against the article’s 88%: ${verdict === 'consistent' ? 'the whole interval is at or above it' : verdict === 'not-reproduced' ? 'the whole interval is below it' : 'the interval straddles it'}. ` +
       'Utilisation here is traffic ÷ what this memory delivers to a plain read, not ÷ the datasheet; the article does not say what it divides by.' +
       inflatedLine +
       unpairedLine +
@@ -310,7 +331,12 @@ export function checkCost(ctx: CheckContext): ClaimCheck {
   if (!fits) why = `batch ${inputs.batch} does not fit in memory, so this cost cannot be reached`;
   else if (cost.ci95 !== undefined) {
     verdict = againstThreshold({ estimate: cost.dollars, ci95: cost.ci95 }, 0.85, 'lower');
-    why = `95% CI ${dollarsText(cost.ci95[0])}–${dollarsText(cost.ci95[1])} against the article’s $0.85: ${verdict === 'consistent' ? 'wholly at or under it' : verdict === 'not-reproduced' ? 'wholly above it' : 'straddling it'}`;
+    const d =
+      2 +
+      decimalsAgainst({ estimate: cost.dollars, ci95: cost.ci95 }, 0.85, (v, extra) =>
+        dollarsText(v, 2 + extra),
+      );
+    why = `95% CI ${dollarsText(cost.ci95[0], d)}–${dollarsText(cost.ci95[1], d)} against the article’s $0.85: ${verdict === 'consistent' ? 'wholly at or under it' : verdict === 'not-reproduced' ? 'wholly above it' : 'straddling it'}`;
   }
   return {
     verdict: hardware(ctx, verdict),

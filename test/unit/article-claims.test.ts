@@ -140,6 +140,16 @@ describe('bandwidth utilisation 65% → 88%: memory-bound, paired with the read 
     expect(result.detail).toContain('so not counted: gemv gemv-int4 130%');
   });
 
+  it('shows a bound just under 88% with the digits that keep it under, beside its verdict', () => {
+    const result = outcome('bandwidth-utilisation-65-88', resultsOn([step(0.9, [0.8796, 0.92])]));
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.measured).toMatch(/: 90\.00% \(95% CI 87\.96%–92\.00%\) of the read probe$/);
+    // Away from the threshold, whole percentages as before.
+    expect(outcome('bandwidth-utilisation-65-88', resultsOn([step(0.7, [0.68, 0.72])])).measured).toMatch(
+      /: 70% \(95% CI 68%–72%\) of the read probe$/,
+    );
+  });
+
   it('names a decode step by its model and weight format, not its op twice', () => {
     const result = outcome('bandwidth-utilisation-65-88', resultsOn([step(0.7, [0.68, 0.72])]));
     expect(result.measured).toMatch(/^decode-step glm-130b int4: 70%/);
