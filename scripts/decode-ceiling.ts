@@ -21,6 +21,7 @@ import { createTimer } from '../src/measure/timing.ts';
 import { randomFloats, workingSetNote } from '../src/measure/working-set.ts';
 import { attentionReference } from '../src/reference/attention.ts';
 import { compareToReference } from '../src/reference/compare.ts';
+import { runScript } from './run-script.ts';
 
 export interface Options {
   kv: number[];
@@ -170,18 +171,5 @@ const USAGE =
   'usage: npx tsx scripts/decode-ceiling.ts [--kv 8192,2048] [--heads 2] [--head-dim 64] [--budget-ms 8000] [--variant \'{"lanes":2}\' ...]';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  let options: Options | undefined;
-  if (process.argv.includes('--help')) console.log(USAGE);
-  else
-    try {
-      options = parseOptions(process.argv.slice(2));
-    } catch (error) {
-      console.error(`decode-ceiling: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 2; // bad options
-    }
-  if (options)
-    await main(options).catch((error: unknown) => {
-      console.error(`decode-ceiling: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    });
+  await runScript('decode-ceiling', USAGE, parseOptions, main);
 }

@@ -28,6 +28,7 @@ import { randomFloats, workingSetNote } from '../src/measure/working-set.ts';
 import { attentionReference } from '../src/reference/attention.ts';
 import { compareToReference } from '../src/reference/compare.ts';
 import { mulberry32 } from '../src/util/random.ts';
+import { runScript } from './run-script.ts';
 
 interface Options {
   kv: number;
@@ -37,6 +38,9 @@ interface Options {
   block: number;
   rounds: number;
 }
+
+const USAGE =
+  'usage: npx tsx scripts/decode-scaling.ts [--kv 8192] [--heads 2] [--head-dim 64] [--density 0.6] [--block 16] [--rounds 21]';
 
 /** K (and V, as much again) per buffer set: 256 MiB each. */
 const MAX_KV_BYTES = 1 << 28;
@@ -237,16 +241,5 @@ async function main(o: Options): Promise<void> {
 
 // Run only as a script (the tests import parseOptions).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  let options: Options | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`decode-scaling: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 2; // bad options
-  }
-  if (options)
-    main(options).catch((error: unknown) => {
-      console.error(`decode-scaling: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    });
+  await runScript('decode-scaling', USAGE, parseOptions, main);
 }

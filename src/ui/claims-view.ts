@@ -148,12 +148,7 @@ const NUMBER_FIELDS: NumberField[] = [
   { key: 'context', label: 'Context (tokens per sequence)', unit: 'tokens', step: '1' },
   { key: 'batch', label: 'Batch (sequences decoded together)', unit: '', step: '1' },
   { key: 'cards', label: 'Cards', unit: '', step: '1' },
-  {
-    key: 'memoryGB',
-    label: 'Memory per card as sold, in binary GB (a page cannot read it)',
-    unit: 'GiB',
-    step: '1',
-  },
+  { key: 'memoryGB', label: 'Memory per card as sold (a page cannot read it)', unit: 'GiB', step: '1' },
 ];
 
 function inputsForm(initial: ArticleInputs, onInput: () => void) {

@@ -12,6 +12,7 @@ import type { Gpu } from '../../src/gpu/gpu.ts';
 import { type OpenGpuOptions, openGpu } from '../../src/gpu/open.ts';
 import { dequantize, type QuantizedMatrix, quantize } from '../../src/kernels/quantize.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
+import { smallAttentionInput } from './attention-input-fixture.ts';
 
 /** Enough of a Gpu for validation and kernel selection (WebGPU's default limits, no features). */
 const fakeGpu = {
@@ -36,15 +37,7 @@ const reached = (name: string) => {
   throw new Reached(`reached onKernel(${name})`);
 };
 
-const attentionInput = () => ({
-  q: new Float32Array(2 * 3 * 4),
-  k: new Float32Array(2 * 5 * 4),
-  v: new Float32Array(2 * 5 * 4),
-  heads: 2,
-  seqQ: 3,
-  seqK: 5,
-  headDim: 4,
-});
+const attentionInput = smallAttentionInput;
 const mm = { m: 2, k: 3, n: 4 };
 const a = new Float32Array(6);
 const b = new Float32Array(12);

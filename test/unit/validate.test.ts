@@ -4,16 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { BlockMask } from '../../src/kernels/block-mask.ts';
 import { validateAttention, validateMatmul } from '../../src/kernels/validate.ts';
 import { blockMask } from '../../src/masks/index.ts';
+import { smallAttentionInput } from './attention-input-fixture.ts';
 
-const base = () => ({
-  q: new Float32Array(2 * 3 * 4),
-  k: new Float32Array(2 * 5 * 4),
-  v: new Float32Array(2 * 5 * 4),
-  heads: 2,
-  seqQ: 3,
-  seqK: 5,
-  headDim: 4,
-});
+const base = smallAttentionInput;
 
 describe('validateAttention', () => {
   it('control: a valid problem gets the default scale 1/√headDim', () => {
