@@ -179,19 +179,34 @@ function inputsForm(initial: ArticleInputs, onInput: () => void) {
     ...WEIGHT_FORMATS.map((name) => h('option', { value: name, selected: name === initial.format }, name)),
   );
   format.addEventListener('change', onInput);
+  // The inputs checked, each error named by the field's label (as the run form names its fields), and
+  // the field marked invalid.
   const read = (): ArticleInputs => {
+    for (const input of inputs.values()) input.removeAttribute('aria-invalid');
     const value = (key: string) => {
       const text = inputs.get(key)?.value.trim() ?? '';
       return text === '' ? Number.NaN : Number(text);
     };
-    return checkInputs({
-      pricePerGpuHour: value('pricePerGpuHour'),
-      format: format.value as ArticleInputs['format'],
-      context: value('context'),
-      batch: value('batch'),
-      cards: value('cards'),
-      memoryGB: value('memoryGB'),
-    });
+    const empty = NUMBER_FIELDS.find((field) => (inputs.get(field.key)?.value.trim() ?? '') === '');
+    const invalid = (field: NumberField | undefined, message: string) => {
+      if (field) inputs.get(field.key)?.setAttribute('aria-invalid', 'true');
+      return new RangeError(message);
+    };
+    if (empty) throw invalid(empty, `${empty.label}: required`);
+    try {
+      return checkInputs({
+        pricePerGpuHour: value('pricePerGpuHour'),
+        format: format.value as ArticleInputs['format'],
+        context: value('context'),
+        batch: value('batch'),
+        cards: value('cards'),
+        memoryGB: value('memoryGB'),
+      });
+    } catch (error) {
+      const message = messageOf(error);
+      const field = NUMBER_FIELDS.find((f) => message.startsWith(`${f.key}:`));
+      throw invalid(field, field ? `${field.label}${message.slice(field.key.length)}` : message);
+    }
   };
   const element = h(
     'form',
@@ -273,7 +288,7 @@ function auditBox(estimate: DecoderEstimate, gpu: string): HTMLElement {
 /** The inputs, the claims table, the decoder section, the cost box and the physical audit. */
 export function claimsView(file: ResultsFile, options: { origin: 'here' | 'link' | 'import' }): HTMLElement {
   const gpu = whoseGpu(options.origin);
-  const errorSlot = h('div', { 'aria-live': 'polite' });
+  const errorSlot = h('div', { 'aria-live': 'polite', testid: 'claim-inputs-error' });
   const tableSlot = h('div', {});
   const decoderSlot = h('div', {});
   const costSlot = h('div', { class: 'audit-out', 'aria-live': 'polite' });
@@ -285,7 +300,14 @@ export function claimsView(file: ResultsFile, options: { origin: 'here' | 'link'
     try {
       inputs = form.read();
     } catch (error) {
-      replaceChildren(errorSlot, h('p', { class: 'callout danger' }, messageOf(error)));
+      replaceChildren(
+        errorSlot,
+        h(
+          'p',
+          { class: 'callout danger' },
+          `${messageOf(error)}. The claims below keep the last valid inputs, and so does a link copied now.`,
+        ),
+      );
       return;
     }
     replaceChildren(errorSlot);

@@ -111,6 +111,29 @@ describe('a shared link', () => {
     await page.close();
   });
 
+  it('names a bad input by its label, marks the field, and says the claims keep the last valid inputs', async () => {
+    const link = await encodeShareLink(quickPresetRun(), baseUrl);
+    const watched = await watchedPage(context, baseUrl);
+    const { page } = watched;
+    await page.goto(link);
+    await page.getByTestId('claims').waitFor({ state: 'visible' });
+    await page.locator('#claim-input-pricePerGpuHour').fill('');
+    const slot = page.getByTestId('claim-inputs-error');
+    await slot.waitFor({ state: 'visible' });
+    expect(await slot.textContent()).toMatch(
+      /^Price per GPU-hour: required\. The claims below keep the last valid inputs/,
+    );
+    expect(await page.locator('#claim-input-pricePerGpuHour').getAttribute('aria-invalid')).toBe('true');
+    await page.locator('#claim-input-pricePerGpuHour').fill('0');
+    expect(await slot.textContent()).toMatch(
+      /^Price per GPU-hour: must be a number from 0\.01 to 1000, got 0\./,
+    );
+    await page.locator('#claim-input-pricePerGpuHour').fill('2');
+    expect(await page.locator('#claim-input-pricePerGpuHour').getAttribute('aria-invalid')).toBeNull();
+    expect(watched.pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses a damaged inputs field with a message, and still shows the results', async () => {
     const link = await encodeShareLink(quickPresetRun(), baseUrl);
     const watched = await watchedPage(context, baseUrl);
