@@ -327,6 +327,8 @@ export function claimsView(file: ResultsFile, options: { origin: 'here' | 'link'
         decoderSection(file, decoderEstimate, gpu, (model) => {
           decoderModel = model;
           update();
+          // The section was drawn anew: keep the keyboard on its model list.
+          decoderSlot.querySelector<HTMLSelectElement>('#decoder-model')?.focus();
         }),
       );
       replaceChildren(costSlot, costBox(estimate, gpu));

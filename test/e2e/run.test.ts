@@ -227,7 +227,10 @@ describe('?run=quick', () => {
     const step = shown.results.find((r) => r.op === 'decode-step' && r.verified && r.params.model !== 'test');
     expect(step, 'the quick preset measures a real-shape decode step').toBeDefined();
     if (step) {
+      await page.locator('#decoder-model').focus();
       await page.locator('#decoder-model').selectOption(String(step.params.model));
+      // Drawn anew with the model chosen, the section keeps the keyboard on its model list.
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('decoder-model');
       await page.locator('#claim-input-format').selectOption(String(step.params.format));
       await page.locator('#claim-input-context').fill(String(step.params.context));
       expect(await page.locator('[data-testid="decoder-ops"] [data-op]').count()).toBe(step.ops?.length ?? 0);
