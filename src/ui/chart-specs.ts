@@ -131,6 +131,16 @@ function latencyLabel(r: BenchResult): string {
   return `${kernelLabel(r)}${r.params.causal === true ? ' (causal)' : ''}`;
 }
 
+/**
+ * A bar of the bandwidth chart: the kernel and the problem it ran, so that flash on prefill and on a
+ * decode problem, or decode over dense and over sparse KV, are not one bar.
+ */
+export function bandwidthLabel(r: BenchResult): string {
+  if (r.op !== 'decode') return `${kernelLabel(r)} · prefill`;
+  const sparse = r.density !== undefined || r.params.pattern !== undefined;
+  return `${kernelLabel(r)} · decode, ${sparse ? 'sparse' : 'dense'} KV`;
+}
+
 /** Latency against sequence length, one line per kernel: only with two or more sequence lengths. */
 export function latencySpec(results: readonly BenchResult[]): ChartSpec | undefined {
   if (distinctSeqLengths(results).length < 2) return undefined;

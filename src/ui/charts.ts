@@ -8,6 +8,7 @@ import type uPlot from 'uplot';
 import type { BenchResult, ResultsFile } from '../results/types.ts';
 import {
   alignSeries,
+  bandwidthLabel,
   type ChartSpec,
   latencyAtOneLength,
   latencySpec,
@@ -18,7 +19,6 @@ import {
 } from './chart-specs.ts';
 import { h } from './dom.ts';
 import { duration, integer, percent } from './format.ts';
-import { kernelLabel } from './results-model.ts';
 
 const INK = '#1a1d21';
 const GRID = '#e3e6ea';
@@ -90,7 +90,7 @@ function bandwidthFigure(results: readonly BenchResult[]): HTMLElement | undefin
   const best = new Map<string, { util: number; count: number }>();
   for (const r of timed(results)) {
     if ((r.op !== 'attention' && r.op !== 'decode') || r.bwUtil === undefined) continue;
-    const label = r.density !== undefined ? `${kernelLabel(r)}` : kernelLabel(r);
+    const label = bandwidthLabel(r);
     const entry = best.get(label) ?? { util: 0, count: 0 };
     best.set(label, { util: Math.max(entry.util, r.bwUtil), count: entry.count + 1 });
   }

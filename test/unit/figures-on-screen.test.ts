@@ -7,6 +7,7 @@ import { speedupCell, speedupFootnote } from '../../bench/table.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
 import {
   alignSeries,
+  bandwidthLabel,
   latencyAtOneLength,
   latencySpec,
   plottedPoints,
@@ -129,6 +130,25 @@ describe('charts', () => {
     const two = [...one, makeResult({ params: { heads: 8, seqQ: 1024, seqK: 1024, headDim: 64 } })];
     expect(latencySpec(two)?.series.length).toBe(2);
     expect(latencyAtOneLength(two)).toBeUndefined();
+  });
+
+  it('the bandwidth chart keeps flash on prefill apart from flash on decode, and dense KV from sparse', () => {
+    const decode = { heads: 2, seqQ: 1, seqK: 8192, headDim: 64 };
+    expect(bandwidthLabel(makeResult())).toBe('flash · prefill');
+    expect(bandwidthLabel(makeResult({ op: 'decode', params: decode }))).toBe('flash · decode, dense KV');
+    expect(bandwidthLabel(makeResult({ op: 'decode', kernel: 'decode', params: decode }))).toBe(
+      'decode · decode, dense KV',
+    );
+    expect(
+      bandwidthLabel(
+        makeResult({
+          op: 'decode',
+          kernel: 'decode',
+          density: 0.6,
+          params: { ...decode, pattern: 'random' },
+        }),
+      ),
+    ).toBe('decode · decode, sparse KV');
   });
 
   it('the dense latency charts leave out a dense kernel run under a mask (the sparse baselines)', () => {
