@@ -23,7 +23,7 @@ export interface GemvInput {
 }
 
 /** The fields of GemvInput (gemv() takes RunOptions' beside them). */
-export const GEMV_INPUT_FIELDS = ['rows', 'residual', 'gate'] as const;
+export const GEMV_INPUT_FIELDS = ['rows', 'residual', 'gate'] as const satisfies readonly (keyof GemvInput)[];
 
 function checkArray(
   field: string,

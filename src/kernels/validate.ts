@@ -107,8 +107,14 @@ export const ATTENTION_INPUT_FIELDS = [
   'causal',
   'scale',
   'mask',
-] as const;
-export const MATMUL_INPUT_FIELDS = ['m', 'k', 'n', 'bias', 'activation'] as const;
+] as const satisfies readonly (keyof AttentionInput)[];
+export const MATMUL_INPUT_FIELDS = [
+  'm',
+  'k',
+  'n',
+  'bias',
+  'activation',
+] as const satisfies readonly (keyof MatmulInput)[];
 
 /** Validates attention() input against the API's rules and (when given) the device limits. */
 export function validateAttention(input: AttentionInput, limits?: Limits): AttentionProblem {

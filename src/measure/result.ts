@@ -5,6 +5,7 @@ import type { CostModel } from '../kernels/types.ts';
 import type { Comparison, Tolerance } from '../reference/compare.ts';
 import { RESULTS_CAPS } from '../results/schema.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
+import { cutText } from '../util/text.ts';
 import { type AnyCase as Case, describeCase } from './cases.ts';
 import type { Job } from './plan.ts';
 import type { Measurement } from './sample.ts';
@@ -34,15 +35,6 @@ export function joinNotes(notes: readonly (string | undefined)[]): string | unde
   return text ? text.slice(0, MAX_NOTES) : undefined;
 }
 
-/** `text` cut to `max` characters, the cut marked with '…' (never splitting a surrogate pair). */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
-}
-
 /**
  * The result with its error, notes and aboveCeiling cut to what the schema takes (a compiler's
  * message can run to pages): a result the schema refused would keep the whole run from being
@@ -55,9 +47,9 @@ export function withinTextCaps(result: BenchResult): BenchResult {
     return result;
   return {
     ...result,
-    ...(error === undefined ? {} : { error: cut(error, max) }),
-    ...(notes === undefined ? {} : { notes: cut(notes, max) }),
-    ...(aboveCeiling === undefined ? {} : { aboveCeiling: cut(aboveCeiling, max) }),
+    ...(error === undefined ? {} : { error: cutText(error, max) }),
+    ...(notes === undefined ? {} : { notes: cutText(notes, max) }),
+    ...(aboveCeiling === undefined ? {} : { aboveCeiling: cutText(aboveCeiling, max) }),
   };
 }
 

@@ -4,6 +4,7 @@
 // the decompressed cap (a few KB of deflate can expand a thousandfold), and the JSON must pass the
 // strict schema. Browser and Node 20 both provide CompressionStream / DecompressionStream.
 
+import { cutText } from '../util/text.ts';
 import { parseResults } from './schema.ts';
 import type { ResultsFile } from './types.ts';
 
@@ -91,14 +92,6 @@ function compactValue(value: unknown): unknown {
   return value;
 }
 
-function truncate(text: string | undefined, maxChars: number): string | undefined {
-  if (text === undefined || text.length <= maxChars) return text;
-  let end = maxChars - 1;
-  const lastCode = text.charCodeAt(end - 1);
-  if (lastCode >= 0xd800 && lastCode <= 0xdbff) end -= 1; // do not split a surrogate pair
-  return `${text.slice(0, end)}…`;
-}
-
 /**
  * The results as they travel in a link. What is lost, on purpose, to keep links short:
  * - fields that are `undefined` are dropped (JSON drops them anyway);
@@ -113,10 +106,10 @@ function truncate(text: string | undefined, maxChars: number): string | undefine
 export function compactForShare(results: ResultsFile): ResultsFile {
   const compacted = compactValue(results) as ResultsFile;
   for (const result of compacted.results ?? []) {
-    if (result.error !== undefined) result.error = truncate(result.error, SHARE_CAPS.textInLink);
-    if (result.notes !== undefined) result.notes = truncate(result.notes, SHARE_CAPS.textInLink);
+    if (result.error !== undefined) result.error = cutText(result.error, SHARE_CAPS.textInLink);
+    if (result.notes !== undefined) result.notes = cutText(result.notes, SHARE_CAPS.textInLink);
     if (result.aboveCeiling !== undefined)
-      result.aboveCeiling = truncate(result.aboveCeiling, SHARE_CAPS.textInLink);
+      result.aboveCeiling = cutText(result.aboveCeiling, SHARE_CAPS.textInLink);
   }
   return compacted;
 }
