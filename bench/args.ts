@@ -12,8 +12,9 @@ export const USAGE = `usage: npm run bench -- [--preset quick|standard|full] [--
 
   --preset    what to sweep (default quick; software adapters get smaller problems)
   --only      comma-separated suites to keep (default all)
-  --json      write the results JSON (attnscope.results/1) to FILE
-  --csv       write one CSV row per result to FILE
+  --json      write the results JSON (attnscope.results/1) to FILE (- for stdout: the report
+              then goes to stderr)
+  --csv       write one CSV row per result to FILE (- for stdout, likewise)
   --base-url  page URL of the share link printed last (default ${DEFAULT_BASE_URL},
               the hosted page; give your own copy's address, or http://localhost:5173/ for npm start)
   --help      show this text

@@ -1,8 +1,9 @@
 // `npm run bench`: runs a preset on this machine's GPU (or SwiftShader, said loudly), shows progress,
-// prints a table, writes JSON/CSV, and prints the share link last. Ctrl-C cancels cleanly (what was
-// measured is still written, status 'cancelled'). Exit code 0 only when every printed result was
-// verified and every file asked for written; 2 for bad options (an output path that cannot be
-// written among them, found before the run); 130 when cancelled.
+// prints a table, writes JSON/CSV (to stdout for `-`, the report then on stderr), and prints the
+// share link last. Ctrl-C cancels cleanly (what was measured is still written, status 'cancelled').
+// Exit code 0 only when every printed result was verified and every file asked for written; 2 for
+// bad options (an output path that cannot be written among them, found before the run); 130 when
+// cancelled.
 
 import { adapterName } from '../src/gpu/adapter-info.ts';
 import { NoAdapterError } from '../src/gpu/errors.ts';
@@ -15,7 +16,7 @@ import { parseResults } from '../src/results/schema.ts';
 import { encodeShareLink } from '../src/results/share-link.ts';
 import type { ResultsFile } from '../src/results/types.ts';
 import { type CliOptions, parseArgs, USAGE } from './args.ts';
-import { type Output, outputsProblem, writeOutputs } from './output.ts';
+import { type Output, outputsProblem, writeOutputs, writesStdout } from './output.ts';
 import { createProgress } from './progress.ts';
 import { formatTable, peerTargetLines } from './table.ts';
 
@@ -70,6 +71,8 @@ async function main(): Promise<number> {
     err.write(`bench: ${outputError}\n`);
     return 2;
   }
+  // With `--json -` or `--csv -`, stdout carries that file alone and the report goes to stderr.
+  const report = writesStdout(outputs) ? err : out;
 
   let gpu: Gpu;
   try {
@@ -100,10 +103,10 @@ async function main(): Promise<number> {
 
   try {
     const name = adapterName(gpu.adapter);
-    out.write(gpu.adapter.isSoftware ? `${softwareBanner(name)}\n` : `Adapter: ${name}\n`);
+    report.write(gpu.adapter.isSoftware ? `${softwareBanner(name)}\n` : `Adapter: ${name}\n`);
     const config = presetConfig(options.preset, gpu.adapter);
     const suites = options.only ? config.suites.filter((s) => options.only?.includes(s)) : config.suites;
-    out.write(
+    report.write(
       `Preset ${options.preset}${config.scaledForSoftware ? ' (scaled for a software adapter)' : ''}: ` +
         `${suites.join(', ')}; budget ${(config.budgetMs / 1000).toFixed(0)} s\n`,
     );
@@ -120,15 +123,15 @@ async function main(): Promise<number> {
 
     const t = file.environment.timing;
     const read = readGBps(file.results);
-    out.write(
+    report.write(
       `\nTiming: ${t.source}${t.quantized ? ' (QUANTIZED)' : ''}, resolution ${(t.resolutionMs * 1e3).toPrecision(3)} µs. ` +
         `Ceilings: copy ${file.ceilings.copyGBps.toPrecision(3)} GB/s, fma ${
           file.ceilings.fmaGflops > 0 ? `${file.ceilings.fmaGflops.toPrecision(3)} GFLOP/s` : 'not measured'
         }${read > 0 ? ` (read-only probe: ${read.toPrecision(3)} GB/s)` : ''}.\n\n`,
     );
-    out.write(`${formatTable(file, out.columns ? Math.max(100, out.columns) : 200)}\n\n`);
+    report.write(`${formatTable(file, report.columns ? Math.max(100, report.columns) : 200)}\n\n`);
     const targets = peerTargetLines(file.results);
-    if (targets.length) out.write(`${targets.join('\n')}\n\n`);
+    if (targets.length) report.write(`${targets.join('\n')}\n\n`);
 
     const schemaCheck = parseResults(JSON.parse(JSON.stringify(file)));
     if (!schemaCheck.ok)
@@ -136,17 +139,18 @@ async function main(): Promise<number> {
     const written = writeOutputs(
       outputs,
       file,
-      (path) => out.write(`Wrote ${path}\n`),
+      (text) => out.write(text),
+      (path) => report.write(`Wrote ${path}\n`),
       (message) => err.write(`bench: ${message}\n`),
     );
     const failed = file.results.filter((r) => !r.verified).length;
-    out.write(
+    report.write(
       `Status: ${file.status}; ${file.results.length - failed} verified, ${failed} failed or not verified.\n`,
     );
     try {
-      out.write(`Share link: ${await encodeShareLink(file, options.baseUrl)}\n`);
+      report.write(`Share link: ${await encodeShareLink(file, options.baseUrl)}\n`);
     } catch (error) {
-      out.write(`Share link: none (${error instanceof Error ? error.message : String(error)})\n`);
+      report.write(`Share link: none (${error instanceof Error ? error.message : String(error)})\n`);
     }
     return schemaCheck.ok && written ? exitCode(file) : 1;
   } finally {

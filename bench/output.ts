@@ -1,7 +1,7 @@
 // The files `npm run bench` writes (--json, --csv): checked before the run, so that a path that
 // cannot be written fails at once rather than after a sweep of many minutes, and written one by
 // one, so that a file that still fails to write (a full disk) loses neither the other file nor the
-// share link.
+// share link. The path `-` is standard output (`--json - | jq …`); the report then goes to stderr.
 
 import { accessSync, constants, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -30,8 +30,12 @@ function writable(path: string): boolean {
   }
 }
 
+/** The path that names standard output. */
+export const STDOUT_PATH = '-';
+
 /** Why `path`, given to `flag`, cannot be written; undefined when it can (as far as the file system says). */
 export function outputProblem(flag: string, path: string): string | undefined {
+  if (path === STDOUT_PATH) return undefined;
   const full = resolve(path);
   const stat = statOf(full);
   if (stat?.isDirectory()) return `${flag}: ${path} is a folder; give a file name`;
@@ -54,6 +58,9 @@ export function outputsProblem(
   }
   for (let i = 0; i < outputs.length; i++) {
     for (let j = i + 1; j < outputs.length; j++) {
+      if (outputs[i].path === STDOUT_PATH && outputs[j].path === STDOUT_PATH) {
+        return `${outputs[i].flag} and ${outputs[j].flag} cannot both write to standard output (-)`;
+      }
       if (resolve(outputs[i].path) === resolve(outputs[j].path)) {
         return `${outputs[i].flag} and ${outputs[j].flag} name the same file (${outputs[i].path})`;
       }
@@ -62,21 +69,31 @@ export function outputsProblem(
   return undefined;
 }
 
+/** Whether one of the outputs is standard output (the report then belongs on stderr). */
+export function writesStdout(outputs: readonly Pick<Output<unknown>, 'path'>[]): boolean {
+  return outputs.some((o) => o.path === STDOUT_PATH);
+}
+
 /**
- * Writes `value` to each output; a failure is reported (`onError`, naming the option and the path)
- * and the others are still written. Returns whether all were.
+ * Writes `value` to each output (`-` through `stdout`); a failure is reported (`onError`, naming the
+ * option and the path) and the others are still written. Returns whether all were.
  */
 export function writeOutputs<T>(
   outputs: readonly Output<T>[],
   value: T,
+  stdout: (text: string) => void,
   onWritten: (path: string) => void,
   onError: (message: string) => void,
 ): boolean {
   let all = true;
   for (const { flag, path, text } of outputs) {
     try {
-      writeFileSync(path, text(value));
-      onWritten(path);
+      if (path === STDOUT_PATH) {
+        stdout(text(value));
+      } else {
+        writeFileSync(path, text(value));
+        onWritten(path);
+      }
     } catch (error) {
       all = false;
       onError(`${flag}: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,11 +3,11 @@
 // at the end does not keep the others from being written.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { outputProblem, outputsProblem, writeOutputs } from '../../bench/output.ts';
+import { outputProblem, outputsProblem, writeOutputs, writesStdout } from '../../bench/output.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'attnscope-output-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,6 +67,7 @@ describe('bench output paths', () => {
         { flag: '--json', path: good, text: (v: number) => `json ${v}` },
       ],
       7,
+      () => {},
       (p) => written.push(p),
       (m) => errors.push(m),
     );
@@ -75,6 +76,38 @@ describe('bench output paths', () => {
     expect(readFileSync(good, 'utf8')).toBe('json 7');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^--csv: could not write .*bad\.csv: ENOENT/);
+  });
+
+  it("'-' is standard output: accepted, written through the stdout writer, never as a file", () => {
+    expect(outputProblem('--json', '-')).toBeUndefined();
+    expect(writesStdout([{ path: join(dir, 'a') }, { path: '-' }])).toBe(true);
+    expect(writesStdout([{ path: join(dir, 'a') }])).toBe(false);
+    const printed: string[] = [];
+    const written: string[] = [];
+    const file = join(dir, 'beside.csv');
+    const ok = writeOutputs(
+      [
+        { flag: '--json', path: '-', text: (v: number) => `json ${v}` },
+        { flag: '--csv', path: file, text: (v: number) => `csv ${v}` },
+      ],
+      3,
+      (text) => printed.push(text),
+      (p) => written.push(p),
+      () => {},
+    );
+    expect(ok).toBe(true);
+    expect(printed).toEqual(['json 3']);
+    expect(written).toEqual([file]);
+    expect(existsSync('-')).toBe(false);
+  });
+
+  it("refuses '-' for both files", () => {
+    expect(
+      outputsProblem([
+        { flag: '--json', path: '-' },
+        { flag: '--csv', path: '-' },
+      ]),
+    ).toBe('--json and --csv cannot both write to standard output (-)');
   });
 
   it('the bench command refuses an unwritable --json before it opens an adapter', () => {
