@@ -18,6 +18,7 @@ import { readGBps } from '../src/measure/ceilings.ts';
 import { fallbackText, peerTargets } from '../src/peers/targets.ts';
 import { parseResults } from '../src/results/schema.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
+import { markdownCell, markdownRow } from '../src/util/markdown.ts';
 import { decodeStepMarkdown, gemvMarkdown } from './decode-step-md.ts';
 
 export interface Ratio {
@@ -280,10 +281,6 @@ function signed(fraction: number): string {
   return `${fraction < 0 ? '−' : '+'}${Math.abs(100 * fraction).toFixed(1)}%`;
 }
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 /** Every result of these runs flagged above its paired ceiling, or a line saying there is none. */
 function aboveCeilingMarkdown(runs: readonly ResultsFile[]): string[] {
   const flagged = runs.flatMap((f) =>
@@ -293,7 +290,7 @@ function aboveCeilingMarkdown(runs: readonly ResultsFile[]): string[] {
   if (!flagged.length)
     return [...lines, `None in ${runs.length === 1 ? 'this run' : `these ${runs.length} runs`}.`, ''];
   for (const { run, r } of flagged) {
-    lines.push(`- ${run}: ${formatKernel(r)} ${formatProblem(r)}: ${cell(r.aboveCeiling ?? '')}`);
+    lines.push(`- ${run}: ${formatKernel(r)} ${formatProblem(r)}: ${markdownCell(r.aboveCeiling ?? '')}`);
   }
   return [...lines, ''];
 }
@@ -372,14 +369,15 @@ export function benchmarksMarkdown(
     cells.push(show(r.value, r.unit, r.target));
     if (also.length) cells.push(also.map((a) => show(a[i].value, r.unit, r.target)).join(', '));
     cells.push(target, holds, detail);
-    lines.push(`| ${cells.map(cell).join(' | ')} |`);
+    lines.push(markdownRow(cells));
   });
   lines.push('');
 
   const missing = file.results.filter((r) => !r.verified);
   if (missing.length) {
     lines.push('## Not measured in this run', '');
-    for (const r of missing) lines.push(`- \`${r.id}\`: ${cell((r.error ?? 'not verified').split('\n')[0])}`);
+    for (const r of missing)
+      lines.push(`- \`${r.id}\`: ${markdownCell((r.error ?? 'not verified').split('\n')[0])}`);
     lines.push('');
   }
 
@@ -395,7 +393,7 @@ export function benchmarksMarkdown(
     const l = r.latencyMs;
     const half = Math.max(l.median - l.ci95[0], l.ci95[1] - l.median);
     lines.push(
-      `| ${[
+      markdownRow([
         formatKernel(r),
         r.op,
         formatProblem(r),
@@ -407,9 +405,7 @@ export function benchmarksMarkdown(
           ? ''
           : `${r.speedupVsDense.toFixed(2)}× (ideal ${(1 / (r.density ?? 1)).toFixed(2)}×)`,
         r.maxAbsErr.toExponential(1),
-      ]
-        .map(cell)
-        .join(' | ')} |`,
+      ]),
     );
   }
   lines.push('');
@@ -421,7 +417,7 @@ export function benchmarksMarkdown(
       const first = (r.notes ?? '').split('; ').slice(0, 2).join('; ');
       if (seen.has(first)) continue;
       seen.add(first);
-      lines.push(`- ${r.impl} ${r.kernel}: ${cell(first)}`);
+      lines.push(`- ${r.impl} ${r.kernel}: ${markdownCell(first)}`);
     }
     lines.push('');
   }

@@ -5,6 +5,7 @@
 
 import { printed } from '../src/model/projection.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
+import { markdownCell, markdownRow } from '../src/util/markdown.ts';
 
 type Timed = BenchResult & { latencyMs: NonNullable<BenchResult['latencyMs']> };
 
@@ -16,6 +17,11 @@ function slice(r: BenchResult): string {
   const tp = Number(p.tp) > 1 ? `1/${p.tp} slice` : 'full layer';
   const kv = p.kv === 'sparse' ? `, KV ${Math.round(100 * Number(p.kvDensity))}% of blocks` : '';
   return `${p.model} ${p.format}${p.groupSize ? `/g${p.groupSize}` : ''}, ctx ${p.context}, batch ${p.batch}, ${tp}${kv}`;
+}
+
+/** "81.0% (74.2–85.1%)": a paired share with its 95% CI. */
+function percentWithCi(pair: { ratio: number; ci95: readonly [number, number] }): string {
+  return `${(100 * pair.ratio).toFixed(1)}% (${(100 * pair.ci95[0]).toFixed(1)}–${(100 * pair.ci95[1]).toFixed(1)}%)`;
 }
 
 function sameButKv(a: BenchResult, b: BenchResult): boolean {
@@ -42,11 +48,13 @@ export function gemvMarkdown(file: ResultsFile): string[] {
     const pair = r.ceilingPair;
     const res = r.residency;
     lines.push(
-      `| ${r.kernel} | ${p.k} × ${p.n} ${p.format}${p.groupSize ? `/g${p.groupSize}` : ''}${p.scaledForSoftware ? ' (scaled for software)' : ''} | ${p.rows} | ${
-        pair
-          ? `${(100 * pair.ratio).toFixed(1)}% (${(100 * pair.ci95[0]).toFixed(1)}–${(100 * pair.ci95[1]).toFixed(1)}%)`
-          : ''
-      } | ${res ? `${res.ratio.toFixed(2)} (${res.ci95[0].toFixed(2)}–${res.ci95[1].toFixed(2)})` : ''} |`,
+      markdownRow([
+        r.kernel,
+        `${p.k} × ${p.n} ${p.format}${p.groupSize ? `/g${p.groupSize}` : ''}${p.scaledForSoftware ? ' (scaled for software)' : ''}`,
+        String(p.rows),
+        pair ? percentWithCi(pair) : '',
+        res ? `${res.ratio.toFixed(2)} (${res.ci95[0].toFixed(2)}–${res.ci95[1].toFixed(2)})` : '',
+      ]),
     );
   }
   lines.push('');
@@ -69,17 +77,15 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
     const half = Math.max(l.median - l.ci95[0], l.ci95[1] - l.median);
     const pair = r.ceilingPair;
     lines.push(
-      `| ${[
+      markdownRow([
         slice(r) + (r.params.scaledForSoftware ? ' (scaled for software)' : ''),
         String(r.params.layersCycled ?? 1),
         `${l.median.toPrecision(4)} ± ${half.toPrecision(2)}${l.noisy ? ' (noisy)' : ''}`,
         `${(r.bytes / 1e6).toPrecision(4)} MB`,
         r.gbps?.toPrecision(3) ?? '',
-        pair
-          ? `${(100 * pair.ratio).toFixed(1)}% (${(100 * pair.ci95[0]).toFixed(1)}–${(100 * pair.ci95[1]).toFixed(1)}%)`
-          : '',
+        pair ? percentWithCi(pair) : '',
         r.projection ? `${printed(r.projection.msPerToken)} (projected)` : '',
-      ].join(' | ')} |`,
+      ]),
     );
   }
   lines.push('');
@@ -90,12 +96,12 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
     lines.push(
       '### One layer split by op (ms, per-pass timestamps; each op its own pass, so the sum exceeds the one-pass layer time)',
       '',
-      `| Configuration | ${names.join(' | ')} |`,
+      markdownRow(['Configuration', ...names]),
       `|---|${names.map(() => '---:').join('|')}|`,
     );
     for (const r of withOps) {
       const ms = (op: string) => r.ops?.find((o) => o.op === op)?.ms;
-      lines.push(`| ${slice(r)} | ${names.map((op) => ms(op)?.toPrecision(3) ?? '').join(' | ')} |`);
+      lines.push(markdownRow([slice(r), ...names.map((op) => ms(op)?.toPrecision(3) ?? '')]));
     }
     lines.push('');
   }
@@ -108,7 +114,7 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
       '',
       "Time per byte of the op's kernel on a shallow slice of its matrix (fewer k, the same columns: the same parallelism) that stays in cache (reused call after call) ÷ its time per byte on the layer's streamed weights, timed interleaved (95% CI). About 1: the op runs no faster without memory in the way — on this adapter it is limited by its arithmetic (dequantisation and FMAs), not by bandwidth, and no memory-side change closes the gap to the probe. Well below 1: memory-bound.",
       '',
-      `| Configuration | ${names.join(' | ')} |`,
+      markdownRow(['Configuration', ...names]),
       `|---|${names.map(() => '---:').join('|')}|`,
     );
     for (const r of withResidency) {
@@ -116,7 +122,7 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
         const x = r.ops?.find((o) => o.op === op)?.residency;
         return x ? `${x.ratio.toFixed(2)} (${x.ci95[0].toFixed(2)}–${x.ci95[1].toFixed(2)})` : '';
       };
-      lines.push(`| ${slice(r)} | ${names.map(cell).join(' | ')} |`);
+      lines.push(markdownRow([slice(r), ...names.map(cell)]));
     }
     lines.push('');
   }
@@ -126,7 +132,7 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
     const pair = s.sparseKv;
     if (pair) {
       lines.push(
-        `- Sparse KV (${slice(s)}), timed interleaved with the same layer over dense KV (${pair.pairs} pairs): time saved ${(100 * pair.timeSaved).toFixed(1)}% for ${(100 * pair.bytesSaved).toFixed(1)}% of the layer's bytes saved (ratio ${pair.ratio.toFixed(2)}, 95% CI ${pair.ci95[0].toFixed(2)}–${pair.ci95[1].toFixed(2)}; target ≥ 0.9).`,
+        `- Sparse KV (${markdownCell(slice(s))}), timed interleaved with the same layer over dense KV (${pair.pairs} pairs): time saved ${(100 * pair.timeSaved).toFixed(1)}% for ${(100 * pair.bytesSaved).toFixed(1)}% of the layer's bytes saved (ratio ${pair.ratio.toFixed(2)}, 95% CI ${pair.ci95[0].toFixed(2)}–${pair.ci95[1].toFixed(2)}; target ≥ 0.9).`,
       );
       continue;
     }
@@ -135,7 +141,7 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
     const timeSaved = 1 - s.latencyMs.median / dense.latencyMs.median;
     const bytesSaved = 1 - s.bytes / dense.bytes;
     lines.push(
-      `- Sparse KV (${slice(s)}): time saved ${(100 * timeSaved).toFixed(1)}% for ${(100 * bytesSaved).toFixed(1)}% of the layer's bytes saved (ratio ${(timeSaved / bytesSaved).toFixed(2)}; target ≥ 0.9). Separate timings, not paired.`,
+      `- Sparse KV (${markdownCell(slice(s))}): time saved ${(100 * timeSaved).toFixed(1)}% for ${(100 * bytesSaved).toFixed(1)}% of the layer's bytes saved (ratio ${(timeSaved / bytesSaved).toFixed(2)}; target ≥ 0.9). Separate timings, not paired.`,
     );
   }
   if (sparse.length) lines.push('');
@@ -144,11 +150,11 @@ export function decodeStepMarkdown(file: ResultsFile): string[] {
     steps.find((r) => r.params.model === 'glm-130b' && r.projection) ?? steps.find((r) => r.projection);
   if (glm?.projection) {
     lines.push(
-      `### Projection of the whole model from ${slice(glm)} (projected, not measured end to end)`,
+      `### Projection of the whole model from ${markdownCell(slice(glm))} (projected, not measured end to end)`,
       '',
     );
-    for (const f of glm.projection.formulas) lines.push(`- ${f}`);
-    lines.push(`- Left out: ${glm.projection.caveats.join('; ')}.`, '');
+    for (const f of glm.projection.formulas) lines.push(`- ${markdownCell(f)}`);
+    lines.push(`- Left out: ${markdownCell(glm.projection.caveats.join('; '))}.`, '');
   }
   return lines;
 }

@@ -3,12 +3,11 @@
 // default inputs (DEFAULT_INPUTS).
 
 import type { ResultsFile } from '../results/types.ts';
+import { markdownCell } from '../util/markdown.ts';
 import { articleCitation } from './article.ts';
 import { checkClaims } from './claims.ts';
 import { DEFAULT_INPUTS } from './inputs.ts';
 import { selfAudit } from './self-audit.ts';
-
-const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /** "## The article's claims on this run": a table of claim, verdict and what was measured. */
 export function claimsMarkdown(file: ResultsFile): string[] {
@@ -22,7 +21,7 @@ export function claimsMarkdown(file: ResultsFile): string[] {
     '|---|---|---|',
     ...checkClaims(file, { inputs }).map(
       ({ claim, outcome }) =>
-        `| ${cell(claim.title)} | \`${outcome.verdict}\` | ${cell(outcome.measured ?? '—')} |`,
+        `| ${markdownCell(claim.title)} | \`${outcome.verdict}\` | ${markdownCell(outcome.measured ?? '—')} |`,
     ),
     '',
     'The article against itself (no GPU needed):',
@@ -30,7 +29,8 @@ export function claimsMarkdown(file: ResultsFile): string[] {
     '| Row | Verdict | Arithmetic |',
     '|---|---|---|',
     ...selfAudit().map(
-      (row) => `| ${cell(row.title)} | \`${row.verdict}\` | ${cell(row.arithmetic.join('; ') || '—')} |`,
+      (row) =>
+        `| ${markdownCell(row.title)} | \`${row.verdict}\` | ${markdownCell(row.arithmetic.join('; ') || '—')} |`,
     ),
     '',
   ];

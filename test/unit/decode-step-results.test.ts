@@ -188,6 +188,30 @@ describe('the decode-step section of BENCHMARKS.md', () => {
     expect(text).toContain('ratio 0.80; target ≥ 0.9');
   });
 
+  it("text from the file cannot break a table: '|' escaped, line breaks folded", () => {
+    const step = decodeStepResult();
+    const odd = decodeStepResult({
+      params: { ...step.params, model: 'glm|x\nnext', kv: 'sparse', kvDensity: 0.5 },
+      ops: [{ op: 'q|kv', ms: 0.05, bytes: 1000, residency: RESIDENCY }],
+      sparseKv: SPARSE_PAIR,
+    });
+    const gemv = makeResult({ op: 'gemv', kernel: 'gemv|int4\nx', id: 'gemv/x', residency: RESIDENCY });
+    const file = makeResultsFile([odd, gemv]);
+    const lines = [...decodeStepMarkdown(file), ...gemvMarkdown(file)];
+    const rows = lines.filter((l) => l.startsWith('|'));
+    expect(rows.length).toBeGreaterThan(4);
+    for (const line of lines) expect(line).not.toContain('\n');
+    // every row has as many unescaped '|' as its table's header
+    const cells = (row: string) => row.split(/(?<!\\)\|/).length;
+    let header = 0;
+    for (const [i, line] of lines.entries()) {
+      if (!line.startsWith('|')) continue;
+      if (!lines[i - 1]?.startsWith('|')) header = cells(line);
+      expect(cells(line), line).toBe(header);
+    }
+    expect(lines.join('\n')).toContain('glm\\|x next');
+  });
+
   it('control: no section without a verified decode step', () => {
     expect(decodeStepMarkdown(makeResultsFile([makeResult()]))).toEqual([]);
     expect(decodeStepMarkdown(makeResultsFile([decodeStepResult({ verified: false })]))).toEqual([]);
