@@ -13,8 +13,12 @@ function choiceOf(setting: LinkBaseSetting): Choice {
   return setting.kind;
 }
 
-/** The setting's control; onChange runs after every change that is saved (to clear a stale link). */
-export function linkSetting(onChange: () => void): HTMLElement {
+/**
+ * The setting's control. onChange runs after every change (to clear a stale link) with whether links
+ * can be made: not while "another address…" is chosen and its address is empty or refused — a link
+ * then would open the previous base, not the one on screen.
+ */
+export function linkSetting(onChange: (ready: boolean) => void): HTMLElement {
   const here = location.href;
   const fallback = defaultLinkBase(here);
   const saved = loadLinkBaseSetting();
@@ -50,11 +54,11 @@ export function linkSetting(onChange: () => void): HTMLElement {
       if (checked.ok) setting = { kind: 'custom', url: checked.url };
     }
     if (choice !== 'custom') error.textContent = '';
-    if (setting) {
-      saveLinkBaseSetting(setting);
-      onChange();
-    }
-    now.textContent = ` Links open ${linkBaseFor(loadLinkBaseSetting(), here)}`;
+    if (setting) saveLinkBaseSetting(setting);
+    onChange(setting !== undefined);
+    now.textContent = setting
+      ? ` Links open ${linkBaseFor(loadLinkBaseSetting(), here)}`
+      : ' Give a valid address to copy a link.';
   };
   select.addEventListener('change', update);
   input.addEventListener('input', update);

@@ -135,7 +135,12 @@ export function resultsActions(file: ResultsFile, options: ViewOptions): HTMLEle
   });
   const note = h('span', { class: 'muted share-note', 'aria-live': 'polite' });
   const copy = h('button', { type: 'button', testid: 'share-link' }, 'Copy link');
+  // No link while a copy is under way, or while the link setting holds an address it refuses (the
+  // setting says why).
+  let blocked = false;
+  let copying = false;
   copy.addEventListener('click', async () => {
+    copying = true;
     copy.disabled = true;
     try {
       const link = await shareLinkFor(file);
@@ -153,14 +158,17 @@ export function resultsActions(file: ResultsFile, options: ViewOptions): HTMLEle
     } catch (error) {
       options.onError(messageOf(error), 'Copy link');
     } finally {
-      copy.disabled = false;
+      copying = false;
+      copy.disabled = blocked;
     }
   });
   const json = h('button', { type: 'button', class: 'secondary', testid: 'export-json' }, 'Export JSON');
   json.addEventListener('click', () => downloadJson(file));
   const csv = h('button', { type: 'button', class: 'secondary', testid: 'export-csv' }, 'Export CSV');
   csv.addEventListener('click', () => downloadCsv(file));
-  const setting = linkSetting(() => {
+  const setting = linkSetting((ready) => {
+    blocked = !ready;
+    copy.disabled = blocked || copying;
     output.hidden = true;
     output.value = '';
     delete copy.dataset.href;

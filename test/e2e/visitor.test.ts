@@ -118,8 +118,17 @@ describe('hosted under a sub-path of a static server', () => {
       expect(await page.locator('#link-base-error').textContent()).toMatch(
         /Link address: .* is not an http\(s\) URL/,
       );
+      // While the address is refused, no link opens the previous base: Copy link waits, and says so.
+      expect(await page.getByTestId('share-link').isDisabled()).toBe(true);
+      expect(await page.getByTestId('share-url').isHidden()).toBe(true);
+      expect(await page.getByTestId('link-base-now').textContent()).toContain('Give a valid address');
+      await page.getByTestId('link-base-url').fill('');
+      expect(await page.getByTestId('share-link').isDisabled()).toBe(true);
       await page.getByTestId('link-base-url').fill('https://example.org/mine/');
+      expect(await page.getByTestId('share-link').isDisabled()).toBe(false);
       expect(await copyShareLink(page)).toMatch(/^https:\/\/example\.org\/mine\/#r=1\./);
+      await page.getByTestId('link-base').selectOption('this-page');
+      expect(await page.getByTestId('share-link').isDisabled()).toBe(false);
 
       // The link made for this page opens here, in a fresh context, with the shared results.
       const fresh = await openContext();
