@@ -366,9 +366,15 @@ export function runPanel(
   );
 
   function updateButtons(): void {
+    const focused = document.activeElement;
     run.disabled = running || (selected === 'custom' && customValid === undefined);
     cancel.disabled = !running;
+    if (!running) cancel.removeAttribute('aria-disabled');
     for (const radio of radios.values()) radio.disabled = running;
+    // The keyboard follows the button that can act (a disabled button drops the focus to the page):
+    // Run → Cancel when a run starts, Cancel → Run when it ends.
+    if (focused === run && run.disabled && !cancel.disabled) cancel.focus();
+    else if (focused === cancel && cancel.disabled && !run.disabled) run.focus();
   }
 
   run.addEventListener('click', () => {
@@ -378,7 +384,9 @@ export function runPanel(
     } else onRun({ preset: selected });
   });
   cancel.addEventListener('click', () => {
-    cancel.disabled = true;
+    // Said disabled rather than made so until the run ends, so that the focus stays on it.
+    if (!running || cancel.getAttribute('aria-disabled') === 'true') return;
+    cancel.setAttribute('aria-disabled', 'true');
     stepText.textContent = 'Cancelling…';
     onCancel();
   });

@@ -392,13 +392,20 @@ describe('cancel and device loss', () => {
     await page.locator('#cfg-budget').fill('60');
   });
 
-  it('Cancel stops a run: state "cancelled", the results labelled partial', async () => {
+  it('Cancel stops a run: state "cancelled", the results labelled partial; the keyboard follows', async () => {
     await smallCustomRun(page);
-    await page.getByTestId('run').click();
+    const focusedTestid = () =>
+      page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid);
+    // From the keyboard: Enter on Run moves the focus to Cancel, Enter there cancels, and the focus
+    // returns to Run when the run ends.
+    await page.getByTestId('run').focus();
+    await page.keyboard.press('Enter');
+    expect(await focusedTestid()).toBe('cancel');
     await waitForLiveRows(page);
-    await page.getByTestId('cancel').click();
+    await page.keyboard.press('Enter');
     // The wait's timeout only guards against a hang: how fast a cancel lands is not a test's business.
     expect(await waitForState(page, ['done', 'error', 'cancelled'], 30_000)).toBe('cancelled');
+    expect(await focusedTestid()).toBe('run');
     const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
     expect(results.status).toBe('cancelled');
     expect(await doneEvents(page)).toEqual([{ state: 'cancelled', status: 'cancelled' }]);
