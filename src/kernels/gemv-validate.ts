@@ -11,7 +11,7 @@ import {
   gemvLayout,
 } from './gemv-common.ts';
 import type { QuantizedMatrix } from './quantize.ts';
-import { checkSize } from './validate.ts';
+import { checkKnownFields, checkSize } from './validate.ts';
 
 export interface GemvInput {
   /** Activation rows, 1 … 16. */
@@ -39,6 +39,15 @@ function checkArray(
     throw new Error(`${field}: length ${length} does not match ${shape} = ${expected}`);
 }
 
+const QUANTIZED_MATRIX_FIELDS = [
+  'format',
+  'k',
+  'n',
+  'groupSize',
+  'weights',
+  'scales',
+] as const satisfies readonly (keyof QuantizedMatrix)[];
+
 /**
  * Throws unless qw is a packed matrix whose fields agree (k and n sizes, a weight format and group
  * size, weights and scales of the layout's lengths), naming the field (`${field}.weights` …).
@@ -50,6 +59,7 @@ export function checkQuantizedMatrix(
 ): { k: number; n: number; groupSize: number | undefined } {
   if (typeof qw !== 'object' || qw === null)
     throw new Error(`${field}: expected a quantised matrix (from quantize())`);
+  checkKnownFields(field, qw, QUANTIZED_MATRIX_FIELDS);
   const matrix = qw as QuantizedMatrix;
   const k = checkSize(`${field}.k`, matrix.k);
   const n = checkSize(`${field}.n`, matrix.n);

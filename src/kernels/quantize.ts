@@ -13,7 +13,7 @@
 import type { WeightFormat } from './formats.ts';
 import { checkFormat, gemvLayout } from './gemv-common.ts';
 import { checkQuantizedMatrix } from './gemv-validate.ts';
-import { checkSize } from './validate.ts';
+import { checkKnownFields, checkSize } from './validate.ts';
 
 export interface QuantizeOptions {
   k: number;
@@ -22,6 +22,13 @@ export interface QuantizeOptions {
   /** int4 only: 32, 64 or 128 (default 32). */
   groupSize?: number;
 }
+
+const QUANTIZE_FIELDS = [
+  'k',
+  'n',
+  'format',
+  'groupSize',
+] as const satisfies readonly (keyof QuantizeOptions)[];
 
 /** A weight matrix in the packed layout of the GEMV kernels (gemv-common.ts, README "Weight formats"). */
 export interface QuantizedMatrix {
@@ -105,6 +112,7 @@ const quant = (w: number, s: number, lo: number, hi: number) =>
 export function quantize(w: Float32Array, options: QuantizeOptions): QuantizedMatrix {
   if (typeof options !== 'object' || options === null)
     throw new Error('quantize options: expected an object');
+  checkKnownFields('quantize options', options, QUANTIZE_FIELDS);
   const k = checkSize('k', options.k);
   const n = checkSize('n', options.n);
   const format = options.format;

@@ -87,7 +87,13 @@ function distance(a: string, b: string): number {
 export function checkKnownFields(what: string, value: object, known: readonly string[]): void {
   for (const field of Object.keys(value)) {
     if (known.includes(field)) continue;
-    const near = known.find((name) => distance(field.toLowerCase(), name.toLowerCase()) <= 2);
+    // The closest known name within two edits (case aside), if any.
+    let near: string | undefined;
+    let best = 3;
+    for (const name of known) {
+      const d = distance(field.toLowerCase(), name.toLowerCase());
+      if (d < best) [near, best] = [name, d];
+    }
     throw new Error(
       `${what}: unknown field '${field.slice(0, 40)}'${near ? ` (did you mean '${near}'?)` : ''}; expected ${known.join(', ')}`,
     );

@@ -4,7 +4,12 @@
 // (heads, seqQ, headDim).
 
 import type { AttentionProblem } from '../kernels/types.ts';
-import { type AttentionInput, validateAttention } from '../kernels/validate.ts';
+import {
+  ATTENTION_INPUT_FIELDS,
+  type AttentionInput,
+  checkKnownFields,
+  validateAttention,
+} from '../kernels/validate.ts';
 
 /** Whether query i may attend to key j: causal is bottom-right aligned (j <= i + seqK - seqQ). */
 export function isAllowed(p: AttentionProblem, i: number, j: number): boolean {
@@ -32,9 +37,14 @@ export function attentionReference(
 ): Float64Array {
   if (first instanceof Float32Array) {
     if (!k || !v || !shape) throw new Error('attentionReference: expected q, k, v and the shape');
-    return reference(first, k, v, validateAttention({ ...shape, q: first, k, v }));
+    const input = { ...shape, q: first, k, v };
+    const problem = validateAttention(input);
+    checkKnownFields('attentionReference shape', input, ATTENTION_INPUT_FIELDS);
+    return reference(first, k, v, problem);
   }
-  return reference(first.q, first.k, first.v, validateAttention(first));
+  const problem = validateAttention(first);
+  checkKnownFields('attentionReference input', first, ATTENTION_INPUT_FIELDS);
+  return reference(first.q, first.k, first.v, problem);
 }
 
 function reference(q: Float32Array, k: Float32Array, v: Float32Array, p: AttentionProblem): Float64Array {

@@ -3,15 +3,13 @@
 // x is (rows, k) — or, gated, g is (rows, 2k) with x_i = act(g_i) · g_{k+i} —, r and y are (rows, n).
 
 import type { GateActivation } from '../kernels/gemv-common.ts';
-import { validateGemv } from '../kernels/gemv-validate.ts';
+import { GEMV_INPUT_FIELDS, type GemvInput, validateGemv } from '../kernels/gemv-validate.ts';
 import { dequantize, type QuantizedMatrix } from '../kernels/quantize.ts';
+import { checkKnownFields } from '../kernels/validate.ts';
 import { gelu } from './matmul.ts';
 
-export interface GemvReferenceOptions {
-  rows: number;
-  residual?: Float32Array;
-  gate?: GateActivation;
-}
+/** gemv()'s input fields: the reference takes the same. */
+export type GemvReferenceOptions = GemvInput;
 
 /** SiLU (swish): x · sigmoid(x). */
 export function silu(x: number): number {
@@ -45,6 +43,7 @@ export function gemvReference(
   options: GemvReferenceOptions,
 ): Float64Array {
   const { k, n, rows } = validateGemv(x, qw, options);
+  checkKnownFields('gemvReference options', options, GEMV_INPUT_FIELDS);
   const w = dequantize(qw);
   const y = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++) {

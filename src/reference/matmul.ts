@@ -1,7 +1,12 @@
 // CPU reference for matmul with the optional feed-forward epilogue, accumulating in f64.
 // a is (m, k), b is (k, n), bias is (n), c is (m, n); all row-major.
 
-import { type MatmulInput, validateMatmul } from '../kernels/validate.ts';
+import {
+  checkKnownFields,
+  MATMUL_INPUT_FIELDS,
+  type MatmulInput,
+  validateMatmul,
+} from '../kernels/validate.ts';
 
 export type { Activation } from '../kernels/types.ts';
 
@@ -16,6 +21,7 @@ export function gelu(x: number): number {
  */
 export function matmulReference(a: Float32Array, b: Float32Array, p: MatmulInput): Float64Array {
   const { m, k, n } = validateMatmul(a, b, p);
+  checkKnownFields('matmulReference options', p, MATMUL_INPUT_FIELDS);
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let kk = 0; kk < k; kk++) {

@@ -2,7 +2,12 @@
 // both computed by the f64 CPU reference.
 
 import type { BlockMask } from '../kernels/block-mask.ts';
-import { type AttentionInput, validateAttention } from '../kernels/validate.ts';
+import {
+  ATTENTION_INPUT_FIELDS,
+  type AttentionInput,
+  checkKnownFields,
+  validateAttention,
+} from '../kernels/validate.ts';
 import { attentionReference } from './attention.ts';
 
 export interface ApproximationError {
@@ -22,6 +27,8 @@ export function topKApproximationError(
   mask: BlockMask,
 ): ApproximationError {
   const problem = validateAttention({ ...input, mask });
+  // attention()'s input as it is, a mask included, is accepted (`mask` here takes its place).
+  checkKnownFields('topKApproximationError input', input, ATTENTION_INPUT_FIELDS);
   const full = attentionReference(input.q, input.k, input.v, { ...problem, mask: undefined });
   const sparse = attentionReference(input.q, input.k, input.v, problem);
   let maxAbsErr = 0;

@@ -4,7 +4,7 @@
 // and give the same results as before for valid input.
 
 import { describe, expect, it } from 'vitest';
-import { quantize } from '../../src/kernels/quantize.ts';
+import { dequantize, quantize } from '../../src/kernels/quantize.ts';
 import { blockMask } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { gemvReference } from '../../src/reference/gemv.ts';
@@ -198,5 +198,73 @@ describe('topKApproximationError validates like attention()', () => {
     const error = topKApproximationError(input, sparse);
     expect(error.maxAbsErr).toBeGreaterThan(0);
     expect(error.relativeL2).toBeGreaterThan(0);
+  });
+});
+
+describe('a misspelt field is refused, naming the field it resembles, as the GPU API refuses it', () => {
+  const attention = {
+    q: f32([1]),
+    k: f32([1, 0]),
+    v: f32([10, 20]),
+    heads: 1,
+    seqQ: 1,
+    seqK: 2,
+    headDim: 1,
+  };
+  const qw = quantize(f32([1, 2, 3, 4, 5, 6]), { k: 2, n: 3, format: 'f32' });
+  const a = f32([1, 2, 3, 4, 5, 6]);
+
+  it.each([
+    {
+      name: 'attentionReference(input)',
+      call: () => attentionReference({ ...attention, casual: true } as never),
+      message: /attentionReference input: unknown field 'casual' \(did you mean 'causal'\?\)/,
+    },
+    {
+      name: 'attentionReference(q, k, v, shape)',
+      call: () =>
+        attentionReference(attention.q, attention.k, attention.v, {
+          heads: 1,
+          seqQ: 1,
+          seqK: 2,
+          headDim: 1,
+          causal: false,
+          scale: 1,
+          sclae: 2,
+        } as never),
+      message: /attentionReference shape: unknown field 'sclae' \(did you mean 'scale'\?\)/,
+    },
+    {
+      name: 'topKApproximationError',
+      call: () =>
+        topKApproximationError(
+          { ...attention, seqK: 2, kvheads: 1 } as never,
+          blockMask.fromDense(new Uint8Array([1]), { blockSize: 4, seqQ: 1, seqK: 2 }),
+        ),
+      message: /topKApproximationError input: unknown field 'kvheads' \(did you mean 'kvHeads'\?\)/,
+    },
+    {
+      name: 'matmulReference',
+      call: () => matmulReference(a, a, { m: 2, k: 3, n: 2, activaton: 'gelu' } as never),
+      message: /matmulReference options: unknown field 'activaton' \(did you mean 'activation'\?\)/,
+    },
+    {
+      name: 'gemvReference',
+      call: () => gemvReference(f32([1, 2]), qw, { rows: 1, gaet: 'silu' } as never),
+      message: /gemvReference options: unknown field 'gaet' \(did you mean 'gate'\?\)/,
+    },
+    {
+      name: 'quantize',
+      call: () =>
+        quantize(f32(new Array(64).fill(1)), { k: 64, n: 1, format: 'int4', groupsize: 64 } as never),
+      message: /quantize options: unknown field 'groupsize' \(did you mean 'groupSize'\?\)/,
+    },
+    {
+      name: 'dequantize',
+      call: () => dequantize({ ...qw, scale: new Uint32Array(2) } as never),
+      message: /qw: unknown field 'scale' \(did you mean 'scales'\?\)/,
+    },
+  ])('$name', ({ call, message }) => {
+    expect(call).toThrow(message);
   });
 });
