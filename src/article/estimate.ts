@@ -170,14 +170,17 @@ export function estimateDecoder(
   const context = Math.min(inputs.context, model.maxContext);
   const config = { model, format: inputs.format, context, batch: inputs.batch };
   const articleCardFloor = chipFloor(chipById(ARTICLE_CARD_ID), { ...config, cards: 1 });
+  const step = pickStep(file, model, { ...inputs, context });
   const read = readGBps(file.results);
   const measuredGBps = read > 0 ? significant(read) : undefined;
+  // On the measured GPU, the floor holds the KV cache in the precision the projection beside it
+  // takes from the measured step (f32 in results from before the f16 cache), so the two agree.
   const measuredFloor =
     measuredGBps === undefined
       ? undefined
       : chipFloor(
           { name: 'measured', memoryGB: inputs.memoryGB, bandwidthGBps: measuredGBps },
-          { ...config, cards: inputs.cards },
+          { ...config, cards: inputs.cards, kvBytesPerValue: step?.kvBytesPerValue },
         );
   const measuredFormats = [
     ...new Set(
@@ -195,7 +198,6 @@ export function estimateDecoder(
     measuredFormats,
   };
 
-  const step = pickStep(file, model, { ...inputs, context });
   if (step !== undefined) {
     const median = step.result.latencyMs.median;
     const projection = projectDecode({

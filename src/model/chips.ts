@@ -3,7 +3,14 @@
 // read (every weight once, plus each sequence's KV cache) divided by the cards' bandwidth. The byte
 // counts come from shapes.ts; printed formulas round each intermediate as it is shown (projection.ts).
 
-import { type DecodeConfig, positive, printed, significant, soldMemoryGB } from './projection.ts';
+import {
+  type DecodeConfig,
+  kvPrecision,
+  positive,
+  printed,
+  significant,
+  soldMemoryGB,
+} from './projection.ts';
 import {
   DEFAULT_INT4_GROUP_SIZE,
   kvBytesPerToken,
@@ -149,7 +156,7 @@ export function decodeStepReadBytes(config: Omit<DecodeConfig, 'cards'>): {
   const weights =
     model.layers * layerWeightBytes(model, config.format, groupSize) +
     lmHeadBytes(model, config.format, groupSize);
-  const kv = kvBytesPerToken(model) * config.context * config.batch;
+  const kv = kvBytesPerToken(model, config.kvBytesPerValue) * config.context * config.batch;
   return { weights, kv, total: weights + kv };
 }
 
@@ -201,7 +208,9 @@ export function chipFloor(chip: ChipFloor['chip'], config: DecodeConfig): ChipFl
   const groupSize = config.format === 'int4' ? (config.groupSize ?? DEFAULT_INT4_GROUP_SIZE) : undefined;
   const read = decodeStepReadBytes(config);
   const weightsGB = significant(modelWeightBytes(config.model, config.format, groupSize) / 1e9);
-  const kvPerSequenceGB = significant((kvBytesPerToken(config.model) * config.context) / 1e9);
+  const kvPerSequenceGB = significant(
+    (kvBytesPerToken(config.model, config.kvBytesPerValue) * config.context) / 1e9,
+  );
   const kvGB = significant(kvPerSequenceGB * config.batch);
   const neededGB = significant(weightsGB + kvGB);
   const cardGB = soldMemoryGB(chip.memoryGB);
@@ -211,7 +220,7 @@ export function chipFloor(chip: ChipFloor['chip'], config: DecodeConfig): ChipFl
   const floorMs = significant((readGB / bandwidth) * 1000);
   const maxBatch = Math.max(0, Math.floor((capacityGB - weightsGB) / kvPerSequenceGB));
   const formulas = [
-    `memory = ${printed(weightsGB)} GB weights + ${config.batch} × ${printed(kvPerSequenceGB)} GB KV cache (${config.context} tokens) = ${printed(neededGB)} GB against ${cards} × ${printed(chip.memoryGB)} GiB (${printed(cardGB)} GB) = ${printed(capacityGB)} GB`,
+    `memory = ${printed(weightsGB)} GB weights + ${config.batch} × ${printed(kvPerSequenceGB)} GB KV cache (${config.context} tokens, ${kvPrecision(config.kvBytesPerValue ?? 2)}) = ${printed(neededGB)} GB against ${cards} × ${printed(chip.memoryGB)} GiB (${printed(cardGB)} GB) = ${printed(capacityGB)} GB`,
     `floor per step = ${printed(readGB)} GB read ÷ (${cards} × ${printed(chip.bandwidthGBps)} GB/s) = ${printed(readGB)} GB ÷ ${printed(bandwidth)} GB/s = ${printed(floorMs)} ms`,
   ];
   return {

@@ -26,6 +26,8 @@ export interface DecodeConfig {
   batch: number;
   /** Cards the model is split over by tensor parallelism (ideal: bandwidths and memories add up). */
   cards: number;
+  /** Bytes per cached K or V value (default 2: f16). */
+  kvBytesPerValue?: number;
 }
 
 /** A decode configuration and what was measured of it (its batch is the batch the layer was measured at). */
@@ -43,8 +45,6 @@ export interface ProjectionInputs extends DecodeConfig {
   lmHeadSlices?: number;
   /** Memory of one card, GB (10⁹ bytes). */
   memoryGBPerCard: number;
-  /** Bytes per cached K or V value (2 for f16). */
-  kvBytesPerValue?: number;
 }
 
 export interface Projection {
@@ -108,8 +108,8 @@ function wholeInRange(field: string, value: number, min: number, max: number): n
   return value;
 }
 
-/** How the memory line names the cache's precision. */
-function kvPrecision(bytesPerValue: number): string {
+/** How the memory lines name the cache's precision. */
+export function kvPrecision(bytesPerValue: number): string {
   return bytesPerValue === 2
     ? 'f16 K/V'
     : bytesPerValue === 4

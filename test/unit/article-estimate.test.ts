@@ -50,12 +50,16 @@ describe('estimateDecoder', () => {
     ({ kvCache, bytes }) => {
       const base = decodeStep({ medianMs: 0.5 });
       const step = { ...base, params: { ...base.params, ...(kvCache ? { kvCache } : {}) } } as BenchResult;
-      const estimate = estimateDecoder(resultsOn([step]), DEFAULT_INPUTS);
+      const estimate = estimateDecoder(resultsOn([step, readProbe(1500)]), DEFAULT_INPUTS);
       const model = estimate.model;
       const expected = (kvBytesPerToken(model, bytes) * DEFAULT_INPUTS.context * DEFAULT_INPUTS.batch) / 1e9;
+      const precision = bytes === 2 ? 'f16 K/V' : 'f32 K/V';
       expect(estimate.step?.kvBytesPerValue).toBe(bytes);
       expect(estimate.projection?.kvCacheGB).toBe(Number(expected.toPrecision(4)));
-      expect(estimate.projection?.formulas.join('\n')).toContain(bytes === 2 ? 'f16 K/V' : 'f32 K/V');
+      expect(estimate.projection?.formulas.join('\n')).toContain(precision);
+      // The floor on the measured GPU, shown beside the projection, holds the same cache.
+      expect(estimate.measuredFloor?.kvGB).toBe(estimate.projection?.kvCacheGB);
+      expect(estimate.measuredFloor?.formulas[0]).toContain(precision);
     },
   );
 

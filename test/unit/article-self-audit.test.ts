@@ -105,7 +105,7 @@ describe('the chip table', () => {
     (id, format, context, batch, cards) => {
       const floor = chipFloor(chipById(id), { model: modelShape('glm-130b'), format, context, batch, cards });
       const memory = floor.formulas[0].match(
-        /^memory = ([\d,.]+) GB weights \+ (\d+) × ([\d,.e-]+) GB KV cache \(\d+ tokens\) = ([\d,.]+) GB against (\d+) × ([\d,.]+) GiB \(([\d,.]+) GB\) = ([\d,.]+) GB$/,
+        /^memory = ([\d,.]+) GB weights \+ (\d+) × ([\d,.e-]+) GB KV cache \(\d+ tokens, f16 K\/V\) = ([\d,.]+) GB against (\d+) × ([\d,.]+) GiB \(([\d,.]+) GB\) = ([\d,.]+) GB$/,
       );
       expect(memory, floor.formulas[0]).not.toBeNull();
       const [, weights, n, kv, needed, c, gib, per, capacity] = memory ?? [];
