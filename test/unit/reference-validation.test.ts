@@ -211,6 +211,8 @@ describe('a misspelt field is refused, naming the field it resembles, as the GPU
     seqK: 2,
     headDim: 1,
   };
+  const { q: _q, k: _k, v: _v, ...sizes } = attention;
+  const shape = { ...sizes, causal: false, scale: 1 };
   const qw = quantize(f32([1, 2, 3, 4, 5, 6]), { k: 2, n: 3, format: 'f32' });
   const a = f32([1, 2, 3, 4, 5, 6]);
 
@@ -222,16 +224,7 @@ describe('a misspelt field is refused, naming the field it resembles, as the GPU
     },
     {
       name: 'attentionReference(q, k, v, shape)',
-      call: () =>
-        attentionReference(attention.q, attention.k, attention.v, {
-          heads: 1,
-          seqQ: 1,
-          seqK: 2,
-          headDim: 1,
-          causal: false,
-          scale: 1,
-          sclae: 2,
-        } as never),
+      call: () => attentionReference(attention.q, attention.k, attention.v, { ...shape, sclae: 2 } as never),
       message: /attentionReference shape: unknown field 'sclae' \(did you mean 'scale'\?\)/,
     },
     {
