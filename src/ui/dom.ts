@@ -49,9 +49,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
-/** A table in the wrapper that scrolls it sideways on a narrow screen (style.css .table-wrap). */
+/**
+ * A table in the wrapper that scrolls it sideways on a narrow screen (style.css .table-wrap). Browsers
+ * make a wrapper that scrolls a tab stop; it is a region named after the table (caption or label), so
+ * that it is not named by all of the table's text.
+ */
 export function tableWrap(table: HTMLTableElement): HTMLDivElement {
-  return h('div', { class: 'table-wrap' }, table);
+  const name = table.caption?.textContent?.trim() || table.getAttribute('aria-label') || 'Table';
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': name }, table);
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -66,6 +71,41 @@ export function svg(tag: string, props: Props = {}, ...children: Child[]): SVGEl
 
 export function text(value: string): Text {
   return document.createTextNode(value);
+}
+
+/** A selector that finds the same control in a re-drawn section: its id, else its data-testid. */
+function focusKey(element: Element): string | undefined {
+  if (element.id) return `#${CSS.escape(element.id)}`;
+  const testid = element.getAttribute('data-testid');
+  return testid ? `[data-testid="${CSS.escape(testid)}"]` : undefined;
+}
+
+/**
+ * Runs `redraw` and, when it took the keyboard focus with the control it replaced (the focus falls to
+ * the page), gives it to the new control of the same id or data-testid, or else to `fallback`.
+ */
+export function keepFocus(redraw: () => void, fallback?: () => HTMLElement | null | undefined): void {
+  const before = document.activeElement;
+  if (!hasFocus(before)) {
+    redraw();
+    return;
+  }
+  const key = focusKey(before);
+  redraw();
+  if (hasFocus(document.activeElement)) return;
+  if (key) document.querySelector<HTMLElement>(key)?.focus({ preventScroll: true });
+  // A control drawn disabled or hidden takes no focus: then the fallback.
+  if (!hasFocus(document.activeElement)) fallback?.()?.focus({ preventScroll: true });
+}
+
+/**
+ * Whether `element` holds the keyboard focus in earnest: not the page itself, and not a control that
+ * was removed, hidden or disabled (the browser moves the focus off those to the page on its next frame).
+ */
+function hasFocus(element: Element | null): element is Element {
+  if (element === null || element === document.body || !element.isConnected) return false;
+  if (element.closest('[hidden]') !== null) return false;
+  return !(element as HTMLButtonElement).disabled;
 }
 
 /** Replaces every child of parent with the given children. */

@@ -1,6 +1,7 @@
 // The page's error area (data-testid="error"): problems with links, imported files and runs are
 // listed here as plain text, newest first, each dismissable; the rest of the page keeps working.
 
+import { cutText } from '../util/text.ts';
 import { byId, h, show } from './dom.ts';
 
 const MAX_SHOWN = 5;
@@ -24,7 +25,11 @@ export function showError(message: string, title?: string): void {
   const ul = list();
   const dismiss = h(
     'button',
-    { type: 'button', class: 'link', 'aria-label': 'Dismiss this message' },
+    {
+      type: 'button',
+      class: 'link',
+      'aria-label': cutText(`Dismiss: ${title ? `${title}: ` : ''}${message}`, 120),
+    },
     'Dismiss',
   );
   const item = h(
@@ -36,8 +41,16 @@ export function showError(message: string, title?: string): void {
     dismiss,
   );
   dismiss.addEventListener('click', () => {
+    // The keyboard moves to the next message's Dismiss, or to the page's main content when none is left.
+    const next = (item.nextElementSibling ?? item.previousElementSibling)?.querySelector('button');
+    const hadFocus = document.activeElement === dismiss;
     item.remove();
     if (ul.children.length === 0) show(area(), false);
+    if (hadFocus) {
+      const main = byId('main');
+      if (!next) main.tabIndex = -1;
+      (next ?? main).focus({ preventScroll: !next });
+    }
   });
   ul.prepend(item);
   while (ul.children.length > MAX_SHOWN) ul.lastElementChild?.remove();

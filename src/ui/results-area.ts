@@ -10,7 +10,7 @@ import type { DrawnCharts } from './charts.ts';
 import { renderClaims } from './claims-area.ts';
 import { compareView } from './compare-view.ts';
 import { device } from './device.ts';
-import { byId, h, replaceChildren, show } from './dom.ts';
+import { byId, h, keepFocus, replaceChildren, show } from './dom.ts';
 import { messageOf, showError } from './error-area.ts';
 import { integer, when } from './format.ts';
 import type { TableState } from './results-table.ts';
@@ -123,7 +123,20 @@ function onError(message: string, title: string): void {
   showError(message, title);
 }
 
+/**
+ * Draws the results area for what is shown now. A live run re-draws it with every result, and the
+ * tabs, the run picker and the banner re-draw it too: the keyboard focus stays on the control of the
+ * same name (keepFocus), or goes to the results heading when that control is gone.
+ */
 export function renderResults(): void {
+  keepFocus(drawResults, () => {
+    const heading = byId('results-section').hidden ? byId('run-heading') : byId('results-heading');
+    heading.tabIndex = -1;
+    return heading;
+  });
+}
+
+function drawResults(): void {
   const section = byId('results-section');
   const body = byId('results-body');
   app.charts?.destroy();
@@ -257,4 +270,7 @@ export function showOther(file: ResultsFile, origin: Exclude<Origin, 'here'>, na
   app.view = 'other';
   app.compareRun = undefined;
   renderResults();
+  // A file chosen from the import panel at the foot of the page shows at its top: the keyboard (and a
+  // screen reader) is taken to the banner that says what was opened.
+  if (origin === 'import') byId('shared-banner').focus();
 }

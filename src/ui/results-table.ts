@@ -3,7 +3,7 @@
 // speed; a noisy timing is marked.
 
 import type { BenchResult, ResultsFile } from '../results/types.ts';
-import { type Child, h, replaceChildren, tableWrap } from './dom.ts';
+import { type Child, h, keepFocus, replaceChildren, tableWrap } from './dom.ts';
 import { duration, percent, ratio, sig } from './format.ts';
 import {
   ceilingWarning,
@@ -279,7 +279,7 @@ export function resultsTable(
         const sorted = state.sortKey === c.key;
         const button = h(
           'button',
-          { type: 'button', class: 'sort', title: c.title },
+          { type: 'button', class: 'sort', title: c.title, testid: `sort-${c.key}` },
           c.label,
           h(
             'span',
@@ -293,8 +293,7 @@ export function resultsTable(
             state.sortKey = c.key;
             state.descending = c.numeric && c.key !== 'median';
           }
-          render();
-          (headRow.querySelector(`[data-col="${c.key}"] button`) as HTMLButtonElement | null)?.focus();
+          keepFocus(render);
         });
         return h(
           'th',

@@ -11,8 +11,10 @@ export function renderVerify(): void {
   const { heads, seqQ, headDim } = VERIFY_PROBLEM;
   const button = h('button', { type: 'button', class: 'secondary', testid: 'verify' }, 'Check correctness');
   const outcome = h('div', { class: 'verify-outcome', testid: 'verify-result', 'aria-live': 'polite' });
+  // Marked busy rather than disabled while the check runs, so that the focus stays on it.
   button.addEventListener('click', async () => {
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
     replaceChildren(outcome, h('p', { class: 'muted' }, 'Running unfused attention and the CPU reference…'));
     delete outcome.dataset.verified;
     try {
@@ -39,7 +41,7 @@ export function renderVerify(): void {
         h('p', { class: 'callout danger' }, `The check could not run: ${messageOf(error)}`),
       );
     } finally {
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
     }
   });
   replaceChildren(

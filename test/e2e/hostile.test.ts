@@ -226,6 +226,13 @@ describe('imported files', () => {
     );
     await opened.page.getByTestId('claims').waitFor({ state: 'visible' });
     await screenshot(opened.page, 'imported');
+    // The keyboard is taken from the file input at the foot of the page to the banner at its top,
+    // and its Close leaves it on a heading, not on the page.
+    const focusedId = () => opened.page.evaluate(() => document.activeElement?.id);
+    expect(await focusedId()).toBe('shared-banner');
+    await opened.page.getByTestId('shared-banner').getByRole('button', { name: 'Close' }).focus();
+    await opened.page.keyboard.press('Enter');
+    expect(await focusedId()).toMatch(/^(results|run)-heading$/);
     await opened.page.close();
   });
 
@@ -256,6 +263,12 @@ describe('imported files', () => {
       () => (document.querySelector('[data-testid="error"]')?.textContent ?? '') !== '',
     );
     expect(await opened.page.getByTestId('error').textContent()).toMatch(message);
+    // Dismissed from the keyboard, the message goes and the focus lands on the page's content.
+    const dismiss = opened.page.getByTestId('error').getByRole('button', { name: /^Dismiss: Import: / });
+    await dismiss.focus();
+    await opened.page.keyboard.press('Enter');
+    expect(await opened.page.getByTestId('error').isHidden()).toBe(true);
+    expect(await opened.page.evaluate(() => document.activeElement?.id)).toBe('main');
     await expectUsable(opened);
     await opened.page.close();
   });

@@ -88,7 +88,9 @@ describe('with WebGPU', () => {
 
   it('runs the correctness check and shows that it matched the reference', async () => {
     const { page } = watched;
-    await page.getByTestId('verify').click();
+    // From the keyboard: the button keeps the focus while the check runs and after.
+    await page.getByTestId('verify').focus();
+    await page.keyboard.press('Enter');
     const result = page.getByTestId('verify-result');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="verify-result"]')?.getAttribute('data-verified') !== null,
@@ -96,6 +98,9 @@ describe('with WebGPU', () => {
       { timeout: 60_000 },
     );
     expect(await result.getAttribute('data-verified')).toBe('true');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe(
+      'verify',
+    );
     expect(await result.textContent()).toMatch(/Matches the reference/);
     await screenshot(page, 'verified');
   });
