@@ -323,13 +323,20 @@ export function validateRunConfig(
   const headDim = integer('headDim', input.headDim, 1, CONFIG_LIMITS.headDim);
   const seqLens = list('seqLens', input.seqLens, (f, v) => integer(f, v, 1, CONFIG_LIMITS.seqLen));
   const blockSize = integer('blockSize', input.blockSize, 1, CONFIG_LIMITS.blockSize);
-  const patterns = list('patterns', input.patterns, (f, v) => {
-    if (typeof v !== 'string' || !(PATTERNS as readonly string[]).includes(v)) {
-      fail(f, `expected one of ${PATTERNS.join(', ')}, got ${describe(v)}`);
-    }
-    return v as string;
-  });
-  const densities = list('densities', input.densities, fraction);
+  // Mask patterns and densities serve the sparse suite alone: without it they may be empty.
+  const sparseOff = Array.isArray(input.suites) && !input.suites.includes('sparse');
+  const patterns = list(
+    'patterns',
+    input.patterns,
+    (f, v) => {
+      if (typeof v !== 'string' || !(PATTERNS as readonly string[]).includes(v)) {
+        fail(f, `expected one of ${PATTERNS.join(', ')}, got ${describe(v)}`);
+      }
+      return v as string;
+    },
+    sparseOff,
+  );
+  const densities = list('densities', input.densities, fraction, sparseOff);
   const decodeKv = list('decodeKv', input.decodeKv, (f, v) => integer(f, v, 1, CONFIG_LIMITS.decodeKv));
   const decodeDensity =
     input.decodeDensity === undefined ? undefined : fraction('decodeDensity', input.decodeDensity);

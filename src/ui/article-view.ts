@@ -19,7 +19,7 @@ function selfAuditRow(row: SelfAuditRow): HTMLElement {
       h(
         'details',
         {},
-        h('summary', {}, 'Inputs and sources'),
+        h('summary', {}, 'Inputs and sources', h('span', { class: 'visually-hidden' }, `: ${row.title}`)),
         h(
           'ul',
           {},
@@ -72,6 +72,7 @@ export function articleView(): HTMLElement {
       h(
         'table',
         { class: 'claims', testid: 'article-self' },
+        h('caption', { class: 'visually-hidden' }, 'The article checked against itself'),
         h(
           'thead',
           {},

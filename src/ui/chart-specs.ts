@@ -46,6 +46,15 @@ export interface ChartSpec {
   yFormat: (v: number) => string;
 }
 
+/**
+ * A chart's text alternative (its drawing is an image to a screen reader, legend included): what it
+ * plots, its series by name, and where the figures are. The caption is shown beside it, not repeated.
+ */
+export function chartAlternative(spec: ChartSpec): string {
+  const names = spec.series.map((s) => s.label);
+  return `${spec.title}: ${spec.yLabel} against ${spec.xLabel}${spec.xLog || spec.yLog ? ' (log scale)' : ''}; ${names.length} series: ${names.join(', ')}. Each point is a row of the results table.`;
+}
+
 // Two points of one series at the same x would share one slot of uPlot's x array (the second
 // overwriting the first); each repeat moves this much further along x instead, invisible on the chart.
 const REPEAT_NUDGE = 1e-9;

@@ -10,6 +10,7 @@ import {
   alignSeries,
   bandwidthLabel,
   type ChartSpec,
+  chartAlternative,
   latencyAtOneLength,
   latencySpec,
   plottedPoints,
@@ -212,7 +213,7 @@ export async function drawCharts(file: ResultsFile, container: HTMLElement): Pro
   if (specs.length > 0) {
     const UPlot = await loadUPlot();
     for (const spec of specs) {
-      const target = h('div', { class: 'plot', role: 'img', 'aria-label': `${spec.title}: ${spec.caption}` });
+      const target = h('div', { class: 'plot', role: 'img', 'aria-label': chartAlternative(spec) });
       const fig = figure(spec, target);
       element.append(fig);
       const width = plotWidth(target.clientWidth || element.clientWidth || 900);

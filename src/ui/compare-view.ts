@@ -120,6 +120,11 @@ export function compareView(theirs: ResultsFile, ours: ResultsFile): HTMLElement
             'table',
             { class: 'results' },
             h(
+              'caption',
+              { class: 'visually-hidden' },
+              'Each configuration in both runs: their median times and the ratio, with its 95% range',
+            ),
+            h(
               'thead',
               {},
               h(

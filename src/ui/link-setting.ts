@@ -34,12 +34,18 @@ export function linkSetting(onChange: (ready: boolean) => void): HTMLElement {
     type: 'url',
     testid: 'link-base-url',
     placeholder: 'https://example.org/attnscope/',
-    'aria-describedby': 'link-base-error',
+    'aria-label': 'Link address',
+    'aria-describedby': 'link-base-error link-base-now',
     value: saved.kind === 'custom' && saved.url !== PAGE_URL ? saved.url : '',
     hidden: select.value !== 'custom',
   });
   const error = h('span', { id: 'link-base-error', class: 'field-error', 'aria-live': 'polite' });
-  const now = h('span', { class: 'muted small', testid: 'link-base-now' });
+  const now = h('span', {
+    class: 'muted small',
+    testid: 'link-base-now',
+    id: 'link-base-now',
+    'aria-live': 'polite',
+  });
   const update = () => {
     const choice = select.value as Choice;
     input.hidden = choice !== 'custom';

@@ -37,6 +37,9 @@ export async function startRun(request: RunRequest, compare = false): Promise<vo
   setState('running');
   panel?.setRunning(true);
   renderResults();
+  // Started from the banner's "Run … and compare", whose button is now disabled: the keyboard goes
+  // to Cancel.
+  if (compare) panel?.focusCancel();
   const started = performance.now();
   // Keep what was measured even if the tab is closed or reloaded mid-run: an interrupted run reads as
   // cancelled. Saved as each result arrives (a step can take many seconds after it), and once more as

@@ -3,7 +3,6 @@
 // estimate of the time left (announced politely to screen readers).
 
 import {
-  CONFIG_LIMITS,
   PATTERNS,
   PRESET_NAMES,
   type PresetName,
@@ -14,7 +13,7 @@ import {
 } from '../measure/presets.ts';
 import type { AdapterDescription } from '../results/types.ts';
 import { h, replaceChildren } from './dom.ts';
-import { formMessage, requiredMessage } from './form-messages.ts';
+import { FIELDS, fieldLabel, formMessage, parseList, parseNumber, requiredMessage } from './form-messages.ts';
 import { bytes, eta, integer } from './format.ts';
 
 export type RunRequest =
@@ -28,6 +27,8 @@ export interface RunPanel {
   finished(message: string): void;
   /** Selects a preset (the shared link's, for instance). */
   selectPreset(preset: PresetName): void;
+  /** Puts the keyboard on Cancel (a run started from elsewhere on the page). */
+  focusCancel(): void;
 }
 
 const PRESET_TEXT: Record<PresetName, { title: string; time: string }> = {
@@ -64,48 +65,6 @@ export function describeConfig(config: RunConfig): string {
     config.peers && config.suites.includes('peers') ? 'with peer libraries' : 'no peers',
   ];
   return parts.filter(Boolean).join(' · ');
-}
-
-interface FieldSpec {
-  key: keyof RunConfig;
-  label: string;
-  hint: string;
-  kind: 'int' | 'number' | 'list';
-}
-
-const FIELDS: FieldSpec[] = [
-  { key: 'heads', label: 'Heads', hint: `1–${CONFIG_LIMITS.heads}`, kind: 'int' },
-  { key: 'headDim', label: 'Head dimension', hint: `up to ${CONFIG_LIMITS.headDim}`, kind: 'int' },
-  { key: 'seqLens', label: 'Sequence lengths', hint: 'comma-separated, e.g. 256, 512', kind: 'list' },
-  { key: 'blockSize', label: 'Block size', hint: 'mask block edge, e.g. 32 or 64', kind: 'int' },
-  { key: 'densities', label: 'Densities', hint: 'share of blocks kept, each in (0, 1]', kind: 'list' },
-  { key: 'decodeKv', label: 'Decode KV lengths', hint: 'comma-separated', kind: 'list' },
-  {
-    key: 'decodeDensity',
-    label: 'Sparse decode density',
-    hint: '(0, 1]; 0.6 = the article’s −40 %',
-    kind: 'number',
-  },
-  {
-    key: 'decodeBlockSize',
-    label: 'Sparse decode block',
-    hint: 'keys per block; empty = the block size',
-    kind: 'int',
-  },
-  { key: 'matmulSizes', label: 'Matmul sizes', hint: 'square, comma-separated', kind: 'list' },
-];
-
-function parseList(text: string): number[] {
-  const trimmed = text.trim();
-  if (trimmed === '') return [];
-  return trimmed
-    .split(/[\s,;]+/)
-    .filter(Boolean)
-    .map(Number);
-}
-
-function parseNumber(text: string): number | undefined {
-  return text.trim() === '' ? undefined : Number(text);
 }
 
 /** The run section; onRun gets a preset or a validated configuration. */
@@ -165,6 +124,8 @@ export function runPanel(
   const inputs = new Map<string, HTMLInputElement>();
   const errors = new Map<string, HTMLElement>();
   const formErrors = h('p', { class: 'form-errors', role: 'status' });
+  /** Checkbox groups by field: their boxes are marked invalid together. */
+  const groups = new Map<string, HTMLInputElement[]>();
   const fieldElements = FIELDS.map((field) => {
     const id = `cfg-${field.key}`;
     const input = h('input', {
@@ -181,7 +142,7 @@ export function runPanel(
     return h(
       'label',
       { class: 'field', for: id },
-      h('span', {}, field.label),
+      h('span', {}, fieldLabel(field.key)),
       input,
       h('span', { class: 'hint muted small', id: `${id}-hint` }, field.hint),
       error,
@@ -194,15 +155,18 @@ export function runPanel(
     label: (v: string) => string,
   ) => {
     const group = h('fieldset', { class: 'checks' }, h('legend', {}, legend));
+    const boxes: HTMLInputElement[] = [];
     for (const value of values) {
       const id = `cfg-${name}-${value}`;
-      const box = h('input', { type: 'checkbox', id, name, value });
+      const box = h('input', { type: 'checkbox', id, name, value, 'aria-describedby': `cfg-${name}-error` });
       box.addEventListener('change', validate);
       inputs.set(`${name}:${value}`, box);
+      boxes.push(box);
       group.append(h('label', { for: id }, box, ` ${label(value)}`));
     }
-    const error = h('span', { class: 'field-error' });
+    const error = h('span', { class: 'field-error', id: `cfg-${name}-error` });
     errors.set(name, error);
+    groups.set(name, boxes);
     group.append(error);
     return group;
   };
@@ -213,7 +177,8 @@ export function runPanel(
     (v) => SUITE_TEXT[v as keyof typeof SUITE_TEXT],
   );
   const patternsGroup = checkboxGroup('Mask patterns (block-sparse)', 'patterns', PATTERNS, (v) => v);
-  const peersBox = h('input', { type: 'checkbox', id: 'cfg-peers' });
+  const peersBox = h('input', { type: 'checkbox', id: 'cfg-peers', 'aria-describedby': 'cfg-peers-error' });
+  groups.set('peers', [peersBox]);
   peersBox.addEventListener('change', validate);
   const budget = h('input', {
     type: 'number',
@@ -224,7 +189,7 @@ export function runPanel(
   });
   budget.addEventListener('input', validate);
   errors.set('budgetMs', h('span', { class: 'field-error', id: 'cfg-budget-error' }));
-  errors.set('peers', h('span', { class: 'field-error' }));
+  errors.set('peers', h('span', { class: 'field-error', id: 'cfg-peers-error' }));
   const custom = h(
     'div',
     { class: 'custom', hidden: true },
@@ -281,6 +246,8 @@ export function runPanel(
     const empty = new Set<string>();
     for (const field of FIELDS) {
       if (field.key === 'decodeDensity' || field.key === 'decodeBlockSize') continue; // optional
+      // Densities serve the sparse suite alone.
+      if (field.key === 'densities' && !inputs.get('suites:sparse')?.checked) continue;
       if ((inputs.get(field.key)?.value ?? '').trim() === '') empty.add(field.key);
     }
     if (budget.value.trim() === '') empty.add('budgetMs');
@@ -309,10 +276,11 @@ export function runPanel(
 
   function validate(): void {
     const result = validateRunConfig(rawConfig(), limits);
+    const fieldsOf = (key: string): Element[] =>
+      key === 'budgetMs' ? [budget] : (groups.get(key) ?? [inputs.get(key)].filter((x) => x !== undefined));
     for (const [key, element] of errors) {
       element.textContent = '';
-      inputs.get(key)?.setAttribute('aria-invalid', 'false');
-      if (key === 'budgetMs') budget.setAttribute('aria-invalid', 'false');
+      for (const field of fieldsOf(key)) field.setAttribute('aria-invalid', 'false');
     }
     if (result.ok) {
       customValid = result.value;
@@ -334,11 +302,13 @@ export function runPanel(
           continue;
         }
         element.textContent = element.textContent ? `${element.textContent} ${message}` : message;
-        (base === 'budgetMs' ? budget : inputs.get(base))?.setAttribute('aria-invalid', 'true');
+        for (const field of fieldsOf(base)) field.setAttribute('aria-invalid', 'true');
       }
+      const named = [...said].filter((base) => errors.has(base)).map(fieldLabel);
       formErrors.textContent =
         `${said.size} field${said.size === 1 ? '' : 's'} to fix before running` +
-        (unplaced.length ? `: ${unplaced.join(' ')}` : '.');
+        (named.length ? `: ${named.join(', ')}.` : '.') +
+        (unplaced.length ? ` ${unplaced.join(' ')}` : '');
     }
     updateButtons();
   }
@@ -431,6 +401,9 @@ export function runPanel(
       stepText.textContent = message;
       etaText.textContent = '';
       if (!bar.hasAttribute('value')) bar.value = 0;
+    },
+    focusCancel() {
+      if (!cancel.disabled) cancel.focus();
     },
     selectPreset(preset) {
       const radio = radios.get(preset);

@@ -124,6 +124,10 @@ describe('a shared link', () => {
       /^Price per GPU-hour: required\. The claims below keep the last valid inputs/,
     );
     expect(await page.locator('#claim-input-pricePerGpuHour').getAttribute('aria-invalid')).toBe('true');
+    // The message is tied to the field, so it is read again when the field is reached.
+    expect(await page.locator('#claim-input-pricePerGpuHour').getAttribute('aria-describedby')).toBe(
+      await slot.getAttribute('id'),
+    );
     await page.locator('#claim-input-pricePerGpuHour').fill('0');
     expect(await slot.textContent()).toMatch(
       /^Price per GPU-hour: must be a number from 0\.01 to 1000, got 0\./,

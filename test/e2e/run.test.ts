@@ -324,7 +324,12 @@ describe('side by side', () => {
     await page.goto('about:blank');
     await page.goto(link);
     await waitForState(page, ['ready']);
-    await page.getByTestId('view-compare').click();
+    // From the keyboard: the tabs are drawn anew, and the focus stays on the one chosen.
+    await page.getByTestId('view-compare').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe(
+      'view-compare',
+    );
     const ratios = await page.$$eval('[data-testid="compare"] tbody tr td:last-child', (cells) =>
       cells.map((cell) => cell.querySelector('[data-ratio]')?.getAttribute('data-ratio') ?? '—'),
     );
@@ -390,6 +395,26 @@ describe('cancel and device loss', () => {
       'Time budget: must be at least 1 s, got -1 s',
     );
     await page.locator('#cfg-budget').fill('60');
+    // A checkbox group's error is tied to its boxes and named in the status line; mask patterns are
+    // needed only with the sparse suite.
+    const patterns = page.locator('input[name="patterns"]');
+    const checked = await patterns.evaluateAll((boxes) =>
+      boxes.filter((b) => (b as HTMLInputElement).checked).map((b) => (b as HTMLInputElement).value),
+    );
+    await page.locator('#cfg-suites-sparse').check();
+    for (const box of await patterns.all()) await box.uncheck();
+    expect(await page.locator('#cfg-patterns-error').textContent()).toBe(
+      'Mask patterns: expected at least one value',
+    );
+    expect(await patterns.first().getAttribute('aria-invalid')).toBe('true');
+    expect(await patterns.first().getAttribute('aria-describedby')).toBe('cfg-patterns-error');
+    expect(await page.locator('.form-errors').textContent()).toBe(
+      '1 field to fix before running: Mask patterns.',
+    );
+    await page.locator('#cfg-suites-sparse').uncheck();
+    expect(await page.locator('#cfg-patterns-error').textContent()).toBe('');
+    expect(await page.getByTestId('run').isEnabled()).toBe(true);
+    for (const value of checked) await page.locator(`#cfg-patterns-${value}`).check();
   });
 
   it('Cancel stops a run: state "cancelled", the results labelled partial; the keyboard follows', async () => {
@@ -402,6 +427,17 @@ describe('cancel and device loss', () => {
     await page.keyboard.press('Enter');
     expect(await focusedTestid()).toBe('cancel');
     await waitForLiveRows(page);
+    // The table is drawn anew with every result: the focus stays on the sort button it was on.
+    const rows = () => page.locator('[data-testid="results"] tbody tr').count();
+    const before = await rows();
+    await page.getByTestId('sort-kernel').focus();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="results"] tbody tr').length > n,
+      before,
+      { timeout: 60_000 },
+    );
+    expect(await focusedTestid()).toBe('sort-kernel');
+    await page.getByTestId('cancel').focus();
     await page.keyboard.press('Enter');
     // The wait's timeout only guards against a hang: how fast a cancel lands is not a test's business.
     expect(await waitForState(page, ['done', 'error', 'cancelled'], 30_000)).toBe('cancelled');

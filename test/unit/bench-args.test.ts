@@ -269,6 +269,27 @@ describe('a custom run config (page form, scripts): every field refuses a bad va
     if (!checked.ok) expect(checked.errors.map((e) => e.message).join('\n')).toContain(message);
   });
 
+  it('mask patterns and densities may be empty without the sparse suite, not with it', () => {
+    const noSparse = {
+      ...raw,
+      suites: raw.suites.filter((s) => s !== 'sparse'),
+      patterns: [],
+      densities: [],
+    };
+    expect(validateRunConfig(noSparse, limits).ok).toBe(true);
+    const withSparse = validateRunConfig({ ...noSparse, suites: ['sparse'] }, limits);
+    expect(withSparse.ok).toBe(false);
+    if (!withSparse.ok)
+      expect(withSparse.errors.map((e) => e.message)).toEqual([
+        'patterns: expected at least one value',
+        'densities: expected at least one value',
+      ]);
+    const noSuite = validateRunConfig({ ...raw, suites: [] }, limits);
+    expect(noSuite.ok).toBe(false);
+    if (!noSuite.ok)
+      expect(noSuite.errors.map((e) => e.message)).toContain('suites: expected at least one value');
+  });
+
   it.each([null, 42, 'quick', []])('a config that is not an object (%s)', (value) => {
     const checked = validateRunConfig(value, limits);
     expect(checked.ok).toBe(false);
