@@ -21,7 +21,9 @@ struct Params {
 
 fn act(a: f32) -> f32 {
   if (SWIGLU) {
-    return a / (1.0 + exp(-a));
+    // exp(−a) overflows f32 below a ≈ −88, and WGSL leaves an overflow undefined: clamp it (as the
+    // gated GEMV prologue does); a / (1 + e^80) is within 1e-33 of SiLU there.
+    return a / (1.0 + exp(clamp(-a, -80.0, 80.0)));
   }
   // tanh saturates: clamp its argument so that no exp inside it overflows.
   let inner = clamp(0.7978845608028654 * (a + 0.044715 * a * a * a), -15.0, 15.0);

@@ -276,6 +276,7 @@ describe('gate against the f64 reference', () => {
     { gating: 'geglu' as const, rows: 1, ffn: 344 },
     { gating: 'swiglu' as const, rows: 3, ffn: 97 },
     { gating: 'geglu' as const, rows: 16, ffn: 33, scale: 20, note: 'large inputs: saturation' },
+    { gating: 'swiglu' as const, rows: 2, ffn: 33, scale: 120, note: 'inputs past exp overflow' },
   ])('$gating rows=$rows ffn=$ffn', async ({ gating, rows, ffn, scale = 3 }) => {
     const up = randomArray(rows * 2 * ffn, 31, -scale, scale);
     const io = { up: gpu().upload('test.up', up), h: gpu().buffer('test.h', 4 * rows * ffn) };
