@@ -196,7 +196,8 @@ fn allowed4(i: u32, j: vec4<u32>) -> vec4<bool> {
     ok = ok & (vec4<i32>(j) <= vec4<i32>(i32(i) + params.causal_offset));
   }
   if (params.layout_offset != 0u) {
-    let row = params.layout_offset + (i / params.block_size) * params.mask_cols;
+    // Rows past seq_q (padding the last group of ROWS) read the last mask row: they are never written.
+    let row = params.layout_offset + (min(i, params.seq_q - 1u) / params.block_size) * params.mask_cols;
     let jc = min(j, vec4<u32>(params.seq_k - 1u)) / params.block_size;
     let kept = vec4<u32>(visit_meta[row + jc.x], visit_meta[row + jc.y], visit_meta[row + jc.z], visit_meta[row + jc.w]);
     ok = ok & (kept != vec4<u32>(0u));

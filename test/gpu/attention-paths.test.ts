@@ -125,6 +125,15 @@ const DECODE: Case[] = [
     mask: fromKeep(5, coin(3, 0.5)),
   },
   {
+    // Rows are taken 4 at a time: rows 5–7 pad the last group, past the mask's last row (block 2).
+    name: '5 rows across 3 mask rows (block 2), padded to 8',
+    ...CONTROL,
+    seqQ: 5,
+    seqK: 37,
+    headDim: 8,
+    mask: fromKeep(2, coin(4, 0.6)),
+  },
+  {
     name: 'GQA: 4 heads over 1 KV head, 5 rows, 50% of 16-key blocks, causal',
     ...CONTROL,
     heads: 4,
