@@ -3,10 +3,11 @@
 // is at most a few tens of KB), gamma (and beta) read once, y written once, all f32.
 // FLOP model: 4 per element (rmsnorm), 7 per element (layernorm).
 // Override: WORKGROUP_SIZE, a power of two: 256 on GPUs, 64 on software adapters (a CPU thread takes
-// a workgroup whole, and rows are short).
+// a workgroup whole, and rows are short); createNorm's adapterKind forces either (tests run both).
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { type AdapterKind, isSoftwareKind } from './attention-common.ts';
 import type { NormKind } from './formats.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { onePass } from './run.ts';
@@ -49,7 +50,8 @@ export function checkNormProblem(name: string, p: NormProblem): void {
     throw new Error(`${name}.eps: expected a number above 0, got ${p.eps}`);
 }
 
-function createNorm(kind: NormKind): NormKernel {
+/** A norm kernel; `adapterKind` forces that adapter kind's workgroup size (default: its own). */
+export function createNorm(kind: NormKind, options: { adapterKind?: AdapterKind } = {}): NormKernel {
   const name = kind;
   return {
     name,
@@ -60,7 +62,7 @@ function createNorm(kind: NormKind): NormKernel {
     async prepare(gpu: Gpu, p, io) {
       checkNormProblem(name, p);
       if (kind === 'layernorm' && !io.beta) throw new Error(`${name}.beta: layernorm needs a beta buffer`);
-      const workgroupSize = gpu.adapter.isSoftware ? 64 : 256;
+      const workgroupSize = isSoftwareKind(gpu, options.adapterKind) ? 64 : 256;
       checkInvocations(gpu, `${name} workgroupSize`, workgroupSize);
       checkDispatch(gpu, name, [p.rows]);
       checkBinding(gpu, `${name} x (rows × width)`, 4 * p.rows * p.width);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
 import { gate } from '../../src/kernels/gate.ts';
-import { normKernels } from '../../src/kernels/norm.ts';
+import { createNorm, normKernels } from '../../src/kernels/norm.ts';
 import { dequantize, f16Value, toF16 } from '../../src/kernels/quantize.ts';
 import { ropeAppend } from '../../src/kernels/rope-append.ts';
 import type { KernelRun } from '../../src/kernels/types.ts';
@@ -111,14 +111,23 @@ describe('weight-fill against its CPU twin', () => {
 
 describe.each(['rmsnorm', 'layernorm'] as const)('%s against the f64 reference', (kind) => {
   const gpu = useGpu();
+  // Each adapter kind's workgroup size (64 on CPU adapters, 256 on GPUs), with the same cases.
+  const kernels = {
+    hardware: createNorm(kind, { adapterKind: 'hardware' }),
+    software: createNorm(kind, { adapterKind: 'software' }),
+  };
 
-  it.each([
-    { rows: 1, width: 256, note: 'one row, power of two' },
-    { rows: 3, width: 97, note: 'prime width' },
-    { rows: 2, width: 1025, note: 'wider than a workgroup, ragged' },
-    { rows: 1, width: 1, note: 'width 1' },
-    { rows: 4, width: 300, offset: 50, note: 'mean far from zero' },
-  ])('$note: rows=$rows width=$width', async ({ rows, width, offset = 0 }) => {
+  it.each(
+    (['hardware', 'software'] as const).flatMap((adapterKind) =>
+      [
+        { rows: 1, width: 256, note: 'one row, power of two' },
+        { rows: 3, width: 97, note: 'prime width' },
+        { rows: 2, width: 1025, note: 'wider than a workgroup, ragged' },
+        { rows: 1, width: 1, note: 'width 1' },
+        { rows: 4, width: 300, offset: 50, note: 'mean far from zero' },
+      ].map((c) => ({ ...c, adapterKind })),
+    ),
+  )('$adapterKind path, $note: rows=$rows width=$width', async ({ rows, width, offset = 0, adapterKind }) => {
     const x = randomArray(rows * width, 11, offset - 1, offset + 1);
     const gamma = randomArray(width, 12, 0.5, 1.5);
     const beta = randomArray(width, 13);
@@ -128,7 +137,7 @@ describe.each(['rmsnorm', 'layernorm'] as const)('%s against the f64 reference',
       beta: gpu().upload('test.beta', beta),
       y: gpu().buffer('test.y', 4 * rows * width),
     };
-    await runOnce(gpu(), await normKernels[kind].prepare(gpu(), { rows, width, eps: 1e-5 }, io));
+    await runOnce(gpu(), await kernels[adapterKind].prepare(gpu(), { rows, width, eps: 1e-5 }, io));
     const y = new Float32Array(await gpu().read(io.y, 4 * rows * width));
     for (const b of Object.values(io)) b.destroy();
     // rmsnorm of rows with a large mean is well conditioned; layernorm of them loses f32 digits of the mean.
