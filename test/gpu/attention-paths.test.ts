@@ -42,6 +42,15 @@ const PREFILL: Case[] = [
   { name: 'ragged: seqQ 15, seqK 17, headDim 13', ...CONTROL, seqQ: 15, seqK: 17, headDim: 13 },
   { name: 'headDim 80, seqK 70', ...CONTROL, heads: 1, seqQ: 33, seqK: 70, headDim: 80 },
   { name: 'causal, seqQ > seqK (early rows see nothing)', ...CONTROL, seqQ: 50, seqK: 20, causal: true },
+  // Few query blocks over many keys: flash's hardware default splits the keys itself (split-k + merge).
+  {
+    name: 'split-k by default: seqQ 9, seqK 300, causal',
+    ...CONTROL,
+    seqQ: 9,
+    seqK: 300,
+    headDim: 16,
+    causal: true,
+  },
   { ...LARGE_LOGITS, tol: { atol: 1e-4, rtol: 1e-3 }, f16Tol: { atol: 2e-2, rtol: 2e-2 } },
   {
     name: 'mask: random layout (block 16)',
