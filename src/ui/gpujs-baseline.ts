@@ -30,21 +30,18 @@ function modeName(mode: string): string {
 /** A size³ matmul in gpu.js: verified once, then the median of `calls` timed calls. */
 export async function runGpujsBaseline(size = BASELINE_SIZE, calls = 7): Promise<BaselineOutcome> {
   const peer = await createGpujsPeer();
-  const problem = { kind: 'matmul', m: size, k: size, n: size } as const;
+  const shape = { m: size, k: size, n: size };
+  const problem = { kind: 'matmul', ...shape } as const;
   const data = matmulData(problem);
   const matmul = peer.matmul;
   if (!matmul) throw new Error('this gpu.js build offers no matmul');
   const op = await matmul(problem, data);
   try {
     const output = await op.output();
-    const comparison = compareToReference(
-      output,
-      matmulReference(data.a, data.b, { m: size, k: size, n: size }),
-      {
-        atol: 1e-3,
-        rtol: 1e-3,
-      },
-    );
+    const comparison = compareToReference(output, matmulReference(data.a, data.b, shape), {
+      atol: 1e-3,
+      rtol: 1e-3,
+    });
     const times: number[] = [];
     for (let i = 0; i < calls; i++) {
       const ms = await op.time(1);
