@@ -16,7 +16,7 @@ import { adapterName } from '../src/gpu/adapter-info.ts';
 import { kernelNames } from '../src/kernels/registry.ts';
 import { readGBps } from '../src/measure/ceilings.ts';
 import { fallbackText, peerTargets } from '../src/peers/targets.ts';
-import { parseResults } from '../src/results/schema.ts';
+import { parseImportedJson } from '../src/results/export.ts';
 import type { BenchResult, ResultsFile } from '../src/results/types.ts';
 import { markdownCell, markdownRow } from '../src/util/markdown.ts';
 import { decodeStepMarkdown, gemvMarkdown } from './decode-step-md.ts';
@@ -431,14 +431,8 @@ function readResults(path: string): ResultsFile {
   } catch (error) {
     throw new Error(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: not JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const parsed = parseResults(json);
-  if (!parsed.ok) throw new Error(`${path}: ${parsed.error}`);
+  const parsed = parseImportedJson(text, path);
+  if (!parsed.ok) throw new Error(parsed.error);
   return parsed.value;
 }
 

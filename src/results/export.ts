@@ -154,32 +154,39 @@ export function toCsv(results: ResultsFile): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** How the messages name the file by default (the page's import); a script names its path instead. */
+const IMPORTED = 'The imported file';
+
 /** The refusal of an import over IMPORT_MAX_CHARS (`size` in `unit`), or undefined when it is within. */
-export function importTooLarge(size: number, unit: 'bytes' | 'characters'): ParseResult | undefined {
+export function importTooLarge(
+  size: number,
+  unit: 'bytes' | 'characters',
+  what = IMPORTED,
+): ParseResult | undefined {
   if (size <= IMPORT_MAX_CHARS) return undefined;
   return {
     ok: false,
-    error: `The imported file is too large (${size} ${unit}, the limit is ${IMPORT_MAX_CHARS})`,
+    error: `${what} is too large (${size} ${unit}, the limit is ${IMPORT_MAX_CHARS})`,
   };
 }
 
 /**
  * Parses the text of an imported JSON file (drag and drop, `--json` output) into validated results.
- * Never throws: too large, not JSON, or not a valid results file all come back as `{ ok: false, error }`.
+ * Never throws: too large, not JSON, or not a valid results file all come back as `{ ok: false, error }`,
+ * the message naming the file as `what`.
  */
-export function parseImportedJson(text: string): ParseResult {
-  if (typeof text !== 'string') return { ok: false, error: 'The imported file could not be read as text' };
-  const tooLarge = importTooLarge(text.length, 'characters');
+export function parseImportedJson(text: string, what = IMPORTED): ParseResult {
+  if (typeof text !== 'string') return { ok: false, error: `${what} could not be read as text` };
+  const tooLarge = importTooLarge(text.length, 'characters', what);
   if (tooLarge) return tooLarge;
   let json: unknown;
   try {
     json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message.slice(0, 120) : 'unknown error';
-    return { ok: false, error: `The imported file is not valid JSON (${reason})` };
+    return { ok: false, error: `${what} is not valid JSON (${reason})` };
   }
   const parsed = parseResults(json);
-  if (!parsed.ok)
-    return { ok: false, error: `The imported file is not an attnscope results file: ${parsed.error}` };
+  if (!parsed.ok) return { ok: false, error: `${what} is not an attnscope results file: ${parsed.error}` };
   return parsed;
 }
