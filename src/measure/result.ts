@@ -3,9 +3,8 @@
 
 import type { CostModel } from '../kernels/types.ts';
 import type { Comparison, Tolerance } from '../reference/compare.ts';
-import { RESULTS_CAPS } from '../results/schema.ts';
+import { cutResultTexts, RESULTS_CAPS } from '../results/schema.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
-import { cutText } from '../util/text.ts';
 import { type AnyCase as Case, describeCase } from './cases.ts';
 import type { Job } from './plan.ts';
 import type { Measurement } from './sample.ts';
@@ -41,16 +40,7 @@ export function joinNotes(notes: readonly (string | undefined)[]): string | unde
  * kept by the page, shared or imported again.
  */
 export function withinTextCaps(result: BenchResult): BenchResult {
-  const max = RESULTS_CAPS.longText;
-  const { error, notes, aboveCeiling } = result;
-  if ((error?.length ?? 0) <= max && (notes?.length ?? 0) <= max && (aboveCeiling?.length ?? 0) <= max)
-    return result;
-  return {
-    ...result,
-    ...(error === undefined ? {} : { error: cutText(error, max) }),
-    ...(notes === undefined ? {} : { notes: cutText(notes, max) }),
-    ...(aboveCeiling === undefined ? {} : { aboveCeiling: cutText(aboveCeiling, max) }),
-  };
+  return cutResultTexts(result, RESULTS_CAPS.longText);
 }
 
 /** A result not (or not yet) verified: what ran, on what, at what cost; no errors, never a speed. */

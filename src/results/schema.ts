@@ -4,7 +4,8 @@
 // (never the caller's object), so `__proto__` / `constructor` keys cannot reach anything.
 
 import * as v from 'valibot';
-import { RESULTS_SCHEMA, type ResultsFile } from './types.ts';
+import { cutText } from '../util/text.ts';
+import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from './types.ts';
 
 /** The caps the schema enforces; exported so producers can stay inside them and the README can cite them. */
 export const RESULTS_CAPS = {
@@ -24,6 +25,22 @@ export const RESULTS_CAPS = {
   /** Ops of a decode step's per-op breakdown. */
   ops: 32,
 } as const;
+
+/**
+ * The result with its free texts (error, notes, aboveCeiling) cut to `max` characters each, the cut
+ * marked; the same object when none is longer.
+ */
+export function cutResultTexts(result: BenchResult, max: number): BenchResult {
+  const { error, notes, aboveCeiling } = result;
+  if ((error?.length ?? 0) <= max && (notes?.length ?? 0) <= max && (aboveCeiling?.length ?? 0) <= max)
+    return result;
+  return {
+    ...result,
+    ...(error === undefined ? {} : { error: cutText(error, max) }),
+    ...(notes === undefined ? {} : { notes: cutText(notes, max) }),
+    ...(aboveCeiling === undefined ? {} : { aboveCeiling: cutText(aboveCeiling, max) }),
+  };
+}
 
 // Upper bounds are powers of ten so that rounding to significant digits (share links) never crosses them.
 const MAX_MS = 1e7; // about 2.8 hours per call

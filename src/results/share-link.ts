@@ -4,8 +4,7 @@
 // the decompressed cap (a few KB of deflate can expand a thousandfold), and the JSON must pass the
 // strict schema. Browser and Node 20 both provide CompressionStream / DecompressionStream.
 
-import { cutText } from '../util/text.ts';
-import { parseResults } from './schema.ts';
+import { cutResultTexts, parseResults } from './schema.ts';
 import type { ResultsFile } from './types.ts';
 
 /** The format version written by encodeShareLink; every older version keeps decoding forever. */
@@ -105,12 +104,8 @@ function compactValue(value: unknown): unknown {
  */
 export function compactForShare(results: ResultsFile): ResultsFile {
   const compacted = compactValue(results) as ResultsFile;
-  for (const result of compacted.results ?? []) {
-    if (result.error !== undefined) result.error = cutText(result.error, SHARE_CAPS.textInLink);
-    if (result.notes !== undefined) result.notes = cutText(result.notes, SHARE_CAPS.textInLink);
-    if (result.aboveCeiling !== undefined)
-      result.aboveCeiling = cutText(result.aboveCeiling, SHARE_CAPS.textInLink);
-  }
+  if (compacted.results)
+    compacted.results = compacted.results.map((result) => cutResultTexts(result, SHARE_CAPS.textInLink));
   return compacted;
 }
 
