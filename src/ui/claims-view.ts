@@ -26,7 +26,7 @@ import { WEIGHT_FORMATS } from '../model/shapes.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { articleInputs, setArticleInputs } from './article-inputs.ts';
 import { decoderSection } from './decoder-view.ts';
-import { type Child, h, replaceChildren, tableWrap } from './dom.ts';
+import { type Child, h, keepFocus, replaceChildren, tableWrap } from './dom.ts';
 import { messageOf } from './error-area.ts';
 import { sig } from './format.ts';
 
@@ -341,9 +341,8 @@ export function claimsView(file: ResultsFile, options: { origin: 'here' | 'link'
         decoderSlot,
         decoderSection(file, decoderEstimate, gpu, (model) => {
           decoderModel = model;
-          update();
-          // The section was drawn anew: keep the keyboard on its model list.
-          decoderSlot.querySelector<HTMLSelectElement>('#decoder-model')?.focus();
+          // The section is drawn anew: the keyboard stays on its model list.
+          keepFocus(update);
         }),
       );
       replaceChildren(costSlot, costBox(estimate, gpu));
