@@ -276,36 +276,38 @@ fn write_row(b: Block, acc: ptr<function, Row>, run: Running) {
   let inv_l = select(0.0, 1.0 / run.l, run.l > 0.0);
   let out_base = (b.h * params.seq_q + b.i) * params.head_dim;
   for (var c4 = 0u; c4 < head_vec4(); c4++) {
-    let x = (*acc)[c4] * inv_l;
-    let c = 4u * c4;
-    let at = out_base + c;
-    if (c + 3u < params.head_dim) {
+    store_o4(out_base, c4, (*acc)[c4] * inv_l);
+  }
+}
+
+// Columns 4·c4 … 4·c4 + 3 of the o row starting at out_base, those past headDim left out.
+fn store_o4(out_base: u32, c4: u32, x: vec4<f32>) {
+  let c = 4u * c4;
+  let at = out_base + c;
+  if (c + 3u < params.head_dim) {
+    o[at] = x.x;
+    o[at + 1u] = x.y;
+    o[at + 2u] = x.z;
+    o[at + 3u] = x.w;
+  } else {
+    if (c < params.head_dim) {
       o[at] = x.x;
+    }
+    if (c + 1u < params.head_dim) {
       o[at + 1u] = x.y;
+    }
+    if (c + 2u < params.head_dim) {
       o[at + 2u] = x.z;
-      o[at + 3u] = x.w;
-    } else {
-      if (c < params.head_dim) {
-        o[at] = x.x;
-      }
-      if (c + 1u < params.head_dim) {
-        o[at + 1u] = x.y;
-      }
-      if (c + 2u < params.head_dim) {
-        o[at + 2u] = x.z;
-      }
     }
   }
 }
 
-// The query row of invocation t (clamped: rows past its workgroup's compute and are not written),
-// its q scaled into the exp2 domain, its mask row (block-sparse) and the keys any row of the
-// workgroup may see (causal: none past the last row's diagonal).
+// The head and query row of an invocation (rows past its workgroup's are computed from a clamped
+// row and not written: has_row false) and its mask row (block-sparse).
 struct Block {
   h: u32,
   i: u32,
   has_row: bool,
-  key_end: u32,
   mask_row: u32,
 }
 
@@ -332,7 +334,7 @@ fn staged_tile(b: Block, k0: u32, n: u32, t: u32, kept_block: bool, qr: ptr<func
     var s = Scores();
     scores_staged(n, qr, &s);
     if (kept_block) {
-      mask_causal(b.i, k0, n, 0u, &s);
+      mask_causal(b.i, k0, n, &s);
     } else {
       mask_tile(b.i, k0, n, &s);
     }
@@ -344,21 +346,21 @@ fn staged_tile(b: Block, k0: u32, n: u32, t: u32, kept_block: bool, qr: ptr<func
 // ---------------------------------------------------------------------------------------------
 // flash
 
-// Scores of keys first_row .. first_row + n - 1 into s[offset ..] (assigned, not accumulated:
-// s need not be zeroed).
-fn scores_direct(first_row: u32, n: u32, offset: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
+// Scores of keys first_row .. first_row + n - 1 into s (assigned, not accumulated: s need not be
+// zeroed).
+fn scores_direct(first_row: u32, n: u32, qr: ptr<function, Row>, s: ptr<function, Scores>) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     let q = row_chunk(qr, c4);
     for (var kk = 0u; kk < n; kk++) {
       let partial = dot16(q, k_chunk(first_row + kk, c4));
-      (*s)[offset + kk] = select((*s)[offset + kk], 0.0, c4 == 0u) + partial;
+      (*s)[kk] = select((*s)[kk], 0.0, c4 == 0u) + partial;
     }
   }
 }
 
 fn allowed(i: u32, j: u32) -> bool {
-  if (params.causal != 0u && i32(j) > i32(i) + params.causal_offset) {
+  if (j >= causal_key_end(i)) {
     return false;
   }
   if (params.has_mask != 0u) {
@@ -369,7 +371,7 @@ fn allowed(i: u32, j: u32) -> bool {
 
 // Masks the tile's scores element by element (one lookup when it lies inside one mask block).
 fn mask_tile(i: u32, k0: u32, n: u32, s: ptr<function, Scores>) {
-  var whole_tile = params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset;
+  var whole_tile = k0 + n <= causal_key_end(i);
   var kept = true;
   if (params.has_mask != 0u) {
     let first = k0 / params.block_size;
@@ -389,14 +391,13 @@ fn mask_tile(i: u32, k0: u32, n: u32, s: ptr<function, Scores>) {
   }
 }
 
-// acc = acc · correction + P · V over keys first_row .. first_row + n - 1, P from s[offset ..].
-fn pv_direct(first_row: u32, n: u32, offset: u32, s: ptr<function, Scores>, acc: ptr<function, Row>,
-             correction: f32) {
+// acc = acc · correction + P · V over keys first_row .. first_row + n - 1, P from s.
+fn pv_direct(first_row: u32, n: u32, s: ptr<function, Scores>, acc: ptr<function, Row>, correction: f32) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     var o = scaled(row_chunk(acc, c4), correction);
     for (var kk = 0u; kk < n; kk++) {
-      o = fma16((*s)[offset + kk], v_chunk(first_row + kk, c4), o);
+      o = fma16((*s)[kk], v_chunk(first_row + kk, c4), o);
     }
     set_row_chunk(acc, c4, o);
   }
@@ -408,18 +409,23 @@ fn flash_block(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>
   let h = wid.y + wid.z * groups.y;
   let i = (wid.x / params.splits) * BLOCK_Q + t;
   load_q_row(h, i, qr);
-  return Block(h, i, i < params.seq_q, flash_key_end(wid), 0u);
+  return Block(h, i, i < params.seq_q, 0u);
 }
 
 // Keys any row of workgroup wid may see (causal: none past its last row's diagonal). A function of
 // the workgroup alone, so `main` may loop to it around barriers (uniform control flow).
 fn flash_key_end(wid: vec3<u32>) -> u32 {
+  let qb = wid.x / params.splits;
+  return causal_key_end(min(qb * BLOCK_Q + BLOCK_Q, params.seq_q) - 1u);
+}
+
+// Keys query row i may see: all of them, or with causal those up to its diagonal (key j is past it
+// when j > i + seqK − seqQ).
+fn causal_key_end(i: u32) -> u32 {
   if (params.causal == 0u) {
     return params.seq_k;
   }
-  let qb = wid.x / params.splits;
-  let last_row = min(qb * BLOCK_Q + BLOCK_Q, params.seq_q) - 1u;
-  return u32(clamp(i32(last_row) + params.causal_offset + 1, 0, i32(params.seq_k)));
+  return u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
 }
 
 @compute @workgroup_size(BLOCK_Q)
@@ -435,8 +441,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // This workgroup's split of the keys: all of them when splits = 1.
   let split = wid.x % params.splits;
   let k_begin = split * params.split_keys;
-  let key_end = select(flash_key_end(wid), min(flash_key_end(wid), k_begin + params.split_keys),
-                       params.splits > 1u);
+  let key_end = min(flash_key_end(wid), select(params.seq_k, k_begin + params.split_keys, params.splits > 1u));
   let tk = tile_k();
   for (var k0 = k_begin; k0 < key_end; k0 += tk) {
     staged_tile(b, k0, min(tk, key_end - k0), t, false, &qr, &acc, &run);
@@ -491,20 +496,7 @@ fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups:
       let w = select(exp2(stats.x - m), 0.0, stats.x <= MASKED_BELOW);
       acc += w * part[(first + s) * stride + c4];
     }
-    let x = acc * inv_l;
-    let c = 4u * c4;
-    if (c < params.head_dim) {
-      o[out_base + c] = x.x;
-    }
-    if (c + 1u < params.head_dim) {
-      o[out_base + c + 1u] = x.y;
-    }
-    if (c + 2u < params.head_dim) {
-      o[out_base + c + 2u] = x.z;
-    }
-    if (c + 3u < params.head_dim) {
-      o[out_base + c + 3u] = x.w;
-    }
+    store_o4(out_base, c4, acc * inv_l);
   }
 }
 
@@ -522,19 +514,16 @@ fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     return;
   }
   // Each invocation walks its own row's keys: with causal, up to its own diagonal.
-  var key_end = b.key_end;
-  if (params.causal != 0u) {
-    key_end = u32(clamp(i32(b.i) + params.causal_offset + 1, 0, i32(params.seq_k)));
-  }
+  let key_end = causal_key_end(b.i);
   let tk = tile_k();
   for (var k0 = 0u; k0 < key_end; k0 += tk) {
     let n = min(tk, key_end - k0);
     let first_row = kv_base(b.h) + k0;
     var s: Scores;
-    scores_direct(first_row, n, 0u, &qr, &s);
+    scores_direct(first_row, n, &qr, &s);
     mask_tile(b.i, k0, n, &s);
     let correction = softmax_probs(n, &s, &run);
-    pv_direct(first_row, n, 0u, &s, &acc, correction);
+    pv_direct(first_row, n, &s, &acc, correction);
   }
   write_row(b, &acc, run);
 }
@@ -542,28 +531,26 @@ fn main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
 // ---------------------------------------------------------------------------------------------
 // block-sparse
 
-// Masks scores s[offset ..] of keys k0 .. k0 + n - 1 for query row i: they lie in a kept block,
-// so only causality is checked per element.
-fn mask_causal(i: u32, k0: u32, n: u32, offset: u32, s: ptr<function, Scores>) {
-  if (params.causal == 0u || i32(k0 + n - 1u) <= i32(i) + params.causal_offset) {
+// Masks scores s[0 ..] of keys k0 .. k0 + n - 1 for query row i: they lie in a kept block, so only
+// causality is checked per element.
+fn mask_causal(i: u32, k0: u32, n: u32, s: ptr<function, Scores>) {
+  let end = causal_key_end(i);
+  if (k0 + n <= end) {
     return;
   }
   for (var kk = 0u; kk < tile_loop(n); kk++) {
-    if (kk < n && i32(k0 + kk) > i32(i) + params.causal_offset) {
-      (*s)[offset + kk] = MASKED;
+    if (kk < n && k0 + kk >= end) {
+      (*s)[kk] = MASKED;
     }
   }
 }
 
 fn sparse_block(wid: vec3<u32>, groups: vec3<u32>, t: u32, qr: ptr<function, Row>) -> Block {
   let h = wid.y + wid.z * groups.y;
-  let bs = params.block_size;
-  let rb = mask_row_of(wid);
-  let row0 = rb * bs + (wid.x % params.sub_tiles) * params.tile_rows;
-  let row_end = min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q);
-  let i = row0 + t;
+  let rows = sparse_rows(wid);
+  let i = rows.x + t;
   load_q_row(h, i, qr);
-  return Block(h, i, i < row_end, sparse_key_end(wid), rb);
+  return Block(h, i, i < rows.y, mask_row_of(wid));
 }
 
 // The mask row of workgroup wid and the keys its rows may see (functions of the workgroup alone, so
@@ -573,14 +560,16 @@ fn mask_row_of(wid: vec3<u32>) -> u32 {
 }
 
 fn sparse_key_end(wid: vec3<u32>) -> u32 {
+  let rows = sparse_rows(wid);
+  return select(params.seq_k, causal_key_end(rows.y - 1u), rows.x < rows.y);
+}
+
+// The query rows [x, y) of workgroup wid: its share (tile_rows) of its mask row's block.
+fn sparse_rows(wid: vec3<u32>) -> vec2<u32> {
   let bs = params.block_size;
-  let rb = wid.x / params.sub_tiles;
+  let rb = mask_row_of(wid);
   let row0 = rb * bs + (wid.x % params.sub_tiles) * params.tile_rows;
-  let row_end = min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q);
-  if (params.causal == 0u || row0 >= row_end) {
-    return params.seq_k;
-  }
-  return u32(clamp(i32(row_end - 1u) + params.causal_offset + 1, 0, i32(params.seq_k)));
+  return vec2<u32>(row0, min(min(rb * bs + bs, row0 + params.tile_rows), params.seq_q));
 }
 
 // The kept key blocks of a mask row: CSR entries [first, first + count), or every block.
@@ -667,9 +656,10 @@ fn next_segment(blocks: Blocks, w: ptr<function, Walk>, n: u32, key_end: u32) ->
   return vec3<u32>(seg.x, take, at);
 }
 
-// Masked scores of the tile's n keys (walked from w0) into s.
-fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i: u32,
-               qr: ptr<function, Row>, s: ptr<function, Scores>) {
+// Scores of the tile's n keys (walked from w0) into s. No key is masked: the walk keeps to the
+// row's kept blocks and, with causal, stops at its diagonal (key_end).
+fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, qr: ptr<function, Row>,
+               s: ptr<function, Scores>) {
   let hv = head_vec4();
   for (var c4 = 0u; c4 < hv; c4 += 4u) {
     let q = row_chunk(qr, c4);
@@ -679,12 +669,6 @@ fn scores_walk(blocks: Blocks, w0: Walk, n: u32, key_end: u32, key_base: u32, i:
         let partial = dot16(q, k_chunk(key_base + seg.x + kk, c4));
         (*s)[seg.z + kk] = select((*s)[seg.z + kk], 0.0, c4 == 0u) + partial;
       }
-    }
-  }
-  if (params.causal != 0u) {
-    var w = w0;
-    for (var seg = next_segment(blocks, &w, n, key_end); seg.y > 0u; seg = next_segment(blocks, &w, n, key_end)) {
-      mask_causal(i, seg.x, seg.y, seg.z, s);
     }
   }
 }
@@ -722,11 +706,8 @@ fn sparse_main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   var acc: Row;
   var run = Running(MASKED, 0.0);
   load_q_row(h, i, &qr);
-  let b = Block(h, i, true, params.seq_k, i / params.block_size);
-  var key_end = params.seq_k;
-  if (params.causal != 0u) {
-    key_end = u32(clamp(i32(i) + params.causal_offset + 1, 0, i32(params.seq_k)));
-  }
+  let b = Block(h, i, true, i / params.block_size);
+  let key_end = causal_key_end(i);
   let blocks = blocks_of(b.mask_row);
   let tk = tile_k();
   let key_base = kv_base(b.h);
@@ -744,7 +725,7 @@ fn sparse_main_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
       break;
     }
     var s: Scores;
-    scores_walk(blocks, walk, filled, key_end, key_base, b.i, &qr, &s);
+    scores_walk(blocks, walk, filled, key_end, key_base, &qr, &s);
     let correction = softmax_probs(filled, &s, &run);
     pv_walk(blocks, walk, filled, key_end, key_base, &s, &acc, correction);
     walk = Walk(next.n, next.pos, 0u);
