@@ -6,7 +6,7 @@
 import { adapterName, describeAdapter } from '../gpu/adapter-info.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { AdapterDescription } from '../results/types.ts';
-import { h, tableWrap } from './dom.ts';
+import { h, srOnly, tableWrap } from './dom.ts';
 import { bytes, integer } from './format.ts';
 
 export interface AdapterChoice {
@@ -67,7 +67,7 @@ function featureList(gpu: Gpu): HTMLElement {
         { class: has ? 'has' : 'lacks' },
         h('span', { class: 'mark', 'aria-hidden': 'true' }, has ? '✓' : '–'),
         h('code', {}, feature),
-        h('span', { class: 'visually-hidden' }, has ? ' available: ' : ' not available: '),
+        srOnly(has ? ' available: ' : ' not available: '),
         h('span', { class: 'muted' }, has ? ` ${yes}` : ` ${no}`),
       );
     }),

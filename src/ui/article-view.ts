@@ -5,7 +5,7 @@
 
 import { ARTICLE, claims, type SelfAuditRow, selfAudit } from '../article/index.ts';
 import { claimRow, figureText, VERDICT_LABEL } from './claims-view.ts';
-import { h, tableWrap } from './dom.ts';
+import { h, srOnly, tableWrap } from './dom.ts';
 
 function selfAuditRow(row: SelfAuditRow): HTMLElement {
   const verdict =
@@ -19,7 +19,7 @@ function selfAuditRow(row: SelfAuditRow): HTMLElement {
       h(
         'details',
         {},
-        h('summary', {}, 'Inputs and sources', h('span', { class: 'visually-hidden' }, `: ${row.title}`)),
+        h('summary', {}, 'Inputs and sources', srOnly(`: ${row.title}`)),
         h(
           'ul',
           {},

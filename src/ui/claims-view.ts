@@ -26,7 +26,7 @@ import { WEIGHT_FORMATS } from '../model/shapes.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { articleInputs, setArticleInputs } from './article-inputs.ts';
 import { decoderSection } from './decoder-view.ts';
-import { type Child, h, keepFocus, replaceChildren, tableWrap } from './dom.ts';
+import { type Child, h, keepFocus, replaceChildren, srOnly, tableWrap } from './dom.ts';
 import { messageOf } from './error-area.ts';
 import { sig } from './format.ts';
 
@@ -131,8 +131,14 @@ function claimsTable(outcomes: ClaimOutcome[], gpu: string): HTMLElement {
                 'details',
                 {},
                 // Thirteen "Why"s read alike from the keyboard: each names its claim to a screen reader.
-                h('summary', {}, 'Why', h('span', { class: 'visually-hidden' }, `: ${claim.title}`)),
+                h('summary', {}, 'Why', srOnly(`: ${claim.title}`)),
                 h('p', {}, outcome.detail),
+                // What the badge's tooltip says, for readers without a pointer.
+                h(
+                  'p',
+                  { class: 'muted', 'data-meaning': 'true' },
+                  `${verdict.label}: ${VERDICT_MEANING[outcome.verdict]}.`,
+                ),
               ),
             ],
           );

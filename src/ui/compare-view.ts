@@ -14,20 +14,22 @@ function ratioText(value: number): string {
   return `${value.toFixed(2)}×`;
 }
 
+// The ratio, and under it the range its two medians' intervals allow (shown, not a tooltip: it says
+// whether the ratio means anything).
 function ratioCell(row: ComparedRow): Child {
   if (row.ratio === undefined || !row.range) return '—';
-  const range = `95 % range ${ratioText(row.range[0])}–${ratioText(row.range[1])} (from the two medians’ intervals)`;
-  if (row.indistinguishable)
-    return h(
-      'span',
-      { title: range, 'data-ratio': String(row.ratio) },
-      ratioText(row.ratio),
-      h('span', { class: 'sub muted small' }, 'indistinguishable'),
-    );
+  const range = `95 % range ${ratioText(row.range[0])}–${ratioText(row.range[1])}`;
+  const title = `${range} (from the two medians’ intervals)`;
+  const colour = row.indistinguishable ? undefined : row.ratio > 1 ? 'ok-text' : 'danger-text';
   return h(
     'span',
-    { class: row.ratio > 1 ? 'ok-text' : 'danger-text', title: range, 'data-ratio': String(row.ratio) },
+    { class: colour, title, 'data-ratio': String(row.ratio) },
     ratioText(row.ratio),
+    h(
+      'span',
+      { class: 'sub muted small', 'data-range': 'true' },
+      row.indistinguishable ? `indistinguishable: ${range}` : range,
+    ),
   );
 }
 

@@ -73,6 +73,20 @@ export function text(value: string): Text {
   return document.createTextNode(value);
 }
 
+/**
+ * Text for screen readers only (style.css .visually-hidden): what a `title` tooltip gives a pointer,
+ * for readers without one. Sighted keyboard users get such details from a visible line or a
+ * disclosure instead (see `disclosure`).
+ */
+export function srOnly(value: string): HTMLSpanElement {
+  return h('span', { class: 'visually-hidden' }, value);
+}
+
+/** A detail behind a summary that a click, Enter or Space opens: `<details>` with its `<summary>`. */
+export function disclosure(props: Props, summary: Child | Child[], ...body: Child[]): HTMLDetailsElement {
+  return h('details', props, h('summary', {}, ...(Array.isArray(summary) ? summary : [summary])), ...body);
+}
+
 /** A selector that finds the same control in a re-drawn section: its id, else its data-testid. */
 function focusKey(element: Element): string | undefined {
   if (element.id) return `#${CSS.escape(element.id)}`;

@@ -1,9 +1,10 @@
 // The results table (data-testid="results"): one row per configuration, sortable by any column, numbers
 // right-aligned with their units. A result that did not match the reference shows its error and never a
-// speed; a noisy timing is marked.
+// speed; a noisy timing is marked. What a cell's tooltip (title) adds also reaches readers without a
+// pointer: as text for screen readers (srOnly), or behind a disclosure that the keyboard opens.
 
 import type { BenchResult, ResultsFile } from '../results/types.ts';
-import { type Child, h, keepFocus, replaceChildren, tableWrap } from './dom.ts';
+import { type Child, disclosure, h, keepFocus, replaceChildren, srOnly, tableWrap } from './dom.ts';
 import { duration, percent, ratio, sig } from './format.ts';
 import {
   ceilingWarning,
@@ -40,6 +41,10 @@ function spreadPercent(result: BenchResult): number | undefined {
   return Math.max(latency.ci95[1] - latency.median, latency.median - latency.ci95[0]) / latency.median;
 }
 
+const NOISY = 'The samples vary by more than 5 %: read this figure with care';
+/** Failure messages longer than this show their start, and the rest behind a disclosure. */
+const SHORT_MESSAGE = 140;
+
 function medianCell(row: Row): Child[] {
   const result = timed(row);
   const latency = result?.latencyMs;
@@ -55,13 +60,8 @@ function medianCell(row: Row): Child[] {
     spread !== undefined
       ? h('span', { class: 'spread', title: detail }, ` ± ${sig(spread * 100, 2)} %`)
       : null,
-    latency.noisy
-      ? h(
-          'span',
-          { class: 'sub noisy', title: 'The samples vary by more than 5 %: read this figure with care' },
-          'noisy',
-        )
-      : null,
+    srOnly(`; ${detail}`),
+    latency.noisy ? h('span', { class: 'sub noisy', title: NOISY }, 'noisy', srOnly(`: ${NOISY}`)) : null,
   ];
 }
 
@@ -76,25 +76,28 @@ function checkCell(row: Row): Child[] {
   if (result.verified) {
     const warning = ceilingWarning(result);
     return [
-      h('span', { class: 'check ok', title: errors }, '✓ matches'),
+      h('span', { class: 'check ok', title: errors }, '✓ matches', srOnly(` (${errors})`)),
       result.latencyMs ? null : h('span', { class: 'muted' }, ' (not timed)'),
       warning
-        ? h(
-            'span',
+        ? disclosure(
             { class: 'sub above-ceiling', title: warning.title, 'data-above-ceiling': 'true' },
             warning.label,
+            h('span', { class: 'small' }, warning.title),
           )
         : null,
     ];
   }
   const message = result.error ?? 'did not match the reference';
+  const full = `${message} (${errors})`;
   return [
     h('span', { class: 'check failed' }, '✗ failed'),
-    h(
-      'span',
-      { class: 'error-text', title: `${message} (${errors})` },
-      message.length > 140 ? `${message.slice(0, 139)}…` : message,
-    ),
+    message.length > SHORT_MESSAGE
+      ? disclosure(
+          { class: 'error-text', title: full, 'data-error': 'long' },
+          `${message.slice(0, SHORT_MESSAGE - 1)}…`,
+          h('span', { class: 'small' }, full),
+        )
+      : h('span', { class: 'error-text', title: full }, message, srOnly(` (${errors})`)),
   ];
 }
 
@@ -117,6 +120,7 @@ function speedUpCell(row: Row): Child[] {
   const source = speedUpSource(speedUp);
   return [
     h('span', { title: source, 'data-speedup': String(speedUp.value) }, ratio(speedUp.value)),
+    srOnly(`: ${source}`),
     speedUp.samples === 'paired' && speedUp.baselineMs !== undefined
       ? h(
           'span',
