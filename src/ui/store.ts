@@ -20,7 +20,10 @@ function storage(): Storage | undefined {
 /** What storage holds: the runs that pass the schema, newest first, and the entries that do not. */
 interface Stored {
   runs: ResultsFile[];
-  /** Entries the schema refuses (another version's, or edited by hand), kept as they are. */
+  /**
+   * Entries the schema refuses (another version's, or edited by hand), every one of them, kept as they
+   * are: they are only ever written back, so they never grow in number.
+   */
   unreadable: unknown[];
   /** Why the first of them was refused. */
   firstError?: string;
@@ -42,7 +45,7 @@ function readStored(): Stored {
     const checked = parseResults(item);
     if (checked.ok) {
       if (stored.runs.length < KEEP) stored.runs.push(checked.value);
-    } else if (stored.unreadable.length < KEEP) {
+    } else {
       stored.unreadable.push(item);
       stored.firstError ??= checked.error;
     }

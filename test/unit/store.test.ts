@@ -53,6 +53,19 @@ describe('own runs in local storage', () => {
     expect(loadOwnRuns()).toHaveLength(1);
   });
 
+  it('keeps every entry it cannot read, however many, and counts them all', () => {
+    const foreign = ['01', '02', '03', '04', '05'].map((day) => ({
+      ...run(`2026-12-${day}T10:00:00Z`),
+      schema: 'attnscope.results/2',
+    }));
+    storage.setItem(KEY, JSON.stringify(foreign));
+    expect(unreadableOwnRuns()).toMatch(/^5 runs kept by this browser cannot be shown/);
+    expect(saveOwnRun(run('2026-12-06T10:00:00Z'))).toBeUndefined();
+    const stored = JSON.parse(storage.getItem(KEY) ?? '[]') as ResultsFile[];
+    expect(stored.map((entry) => entry.createdAt.slice(8, 10))).toEqual(['06', '01', '02', '03', '04', '05']);
+    expect(unreadableOwnRuns()).toMatch(/^5 runs kept/);
+  });
+
   it('when storage is full, makes room with old runs, then unreadable ones, and keeps the new run', () => {
     const foreign = { ...run('2026-12-01T10:00:00Z'), schema: 'attnscope.results/2' };
     storage.setItem(KEY, JSON.stringify([foreign]));
