@@ -32,11 +32,25 @@ async function openSharedLink(hash: string): Promise<void> {
   else showError(decoded.error, 'Share link');
 }
 
+/**
+ * The skip link takes the focus to the content without following its href: `#main` in the address
+ * would replace a share link's fragment, and a reload or a copied address would lose the results.
+ */
+function skipWithoutTouchingAddress(): void {
+  document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+    event.preventDefault();
+    const main = byId('main');
+    main.focus({ preventScroll: true });
+    main.scrollIntoView();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Start
 
 async function boot(): Promise<void> {
   setState('loading');
+  skipWithoutTouchingAddress();
   replaceChildren(
     byId('import-body'),
     importPanel(

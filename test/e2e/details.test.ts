@@ -1,7 +1,8 @@
 // What the page puts in a tooltip (title) also reaches readers without a pointer: the median's
 // confidence interval and the check's errors in the accessibility tree, a long failure message and the
 // reason a result is above its ceiling behind disclosures the keyboard opens, what a verdict means under
-// its "Why", and the compare view's 95 % ranges on screen.
+// its "Why", and the compare view's 95 % ranges on screen. The skip link leaves a shared link's results
+// in the address.
 
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -88,6 +89,24 @@ describe('a shared run read without a pointer', () => {
     const meaning = why.locator('[data-meaning]');
     expect(await meaning.isVisible()).toBe(true);
     expect(await meaning.textContent()).toMatch(/^[A-Z][^:]+: .+\.$/);
+    expect(watched.pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the skip link takes the keyboard to the content and leaves the results in the address', async () => {
+    const watched = await watchedPage(context, baseUrl);
+    const { page } = watched;
+    const link = await encodeShareLink(linkedRun(), baseUrl);
+    await page.goto(link);
+    expect(await waitForState(page, ['ready'])).toBe('ready');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip-link');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(page.url()).toBe(link);
+    await page.reload();
+    expect(await waitForState(page, ['ready'])).toBe('ready');
+    expect(await page.getByTestId('shared-banner').isVisible()).toBe(true);
     expect(watched.pageErrors).toEqual([]);
     await page.close();
   });
