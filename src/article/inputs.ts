@@ -6,6 +6,7 @@
 
 import { MAX_BATCH, MAX_CARDS } from '../model/projection.ts';
 import { modelShape, WEIGHT_FORMATS, type WeightFormat } from '../model/shapes.ts';
+import { fragmentField } from '../util/fragment.ts';
 
 export interface ArticleInputs {
   /** Dollars per GPU-hour, per card. */
@@ -98,14 +99,12 @@ export type InputsDecodeResult = { ok: true; value: ArticleInputs } | { ok: fals
  */
 export function decodeInputs(hash: string): InputsDecodeResult | undefined {
   if (typeof hash !== 'string' || hash.length > 80_000) return undefined;
-  const fragment = hash.slice(hash.indexOf('#') + 1);
-  const part = fragment.split('&').find((candidate) => candidate.startsWith('a='));
-  if (part === undefined) return undefined;
+  const body = fragmentField(hash, 'a');
+  if (body === undefined) return undefined;
   const bad = (why: string): InputsDecodeResult => ({
     ok: false,
     error: `The link's inputs (a=) were not used: ${why}`,
   });
-  const body = part.slice(2);
   if (body.length > 100) return bad('the field is too long');
   const dot = body.indexOf('.');
   const version = dot > 0 ? body.slice(0, dot) : '';

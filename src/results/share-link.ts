@@ -4,6 +4,7 @@
 // the decompressed cap (a few KB of deflate can expand a thousandfold), and the JSON must pass the
 // strict schema. Browser and Node 20 both provide CompressionStream / DecompressionStream.
 
+import { fragmentField } from '../util/fragment.ts';
 import { cutResultTexts, parseResults } from './schema.ts';
 import type { ResultsFile } from './types.ts';
 
@@ -306,23 +307,6 @@ async function decodeVersion1(payload: string): Promise<ShareDecodeResult> {
 
 const DECODERS: Record<number, (payload: string) => Promise<ShareDecodeResult>> = { 1: decodeVersion1 };
 
-// The value of the fragment's `r=` field, from a hash (`#r=…`), a bare fragment (`r=…`) or a whole link.
-function shareField(hash: string): string | undefined {
-  const hashIndex = hash.indexOf('#');
-  const fragment = hashIndex >= 0 ? hash.slice(hashIndex + 1) : hash;
-  for (const part of fragment.split('&')) {
-    if (!part.startsWith('r=')) continue;
-    const field = part.slice(2);
-    if (!field.includes('%')) return field;
-    try {
-      return decodeURIComponent(field); // some chat apps percent-encode links
-    } catch {
-      return field;
-    }
-  }
-  return undefined;
-}
-
 async function decodeField(hash: string): Promise<ShareDecodeResult> {
   if (typeof hash !== 'string') return { ok: false, error: `${NOT_A_LINK}: expected the text of a link` };
   // Room for the version and other fragment fields; anything longer is refused before any work.
@@ -332,7 +316,7 @@ async function decodeField(hash: string): Promise<ShareDecodeResult> {
       error: `This share link was refused: it is ${hash.length} characters long, the limit is ${SHARE_CAPS.payloadChars}`,
     };
   }
-  const field = shareField(hash.trim());
+  const field = fragmentField(hash.trim(), 'r');
   if (field === undefined) return { ok: false, error: `${NOT_A_LINK}: it has no "#r=" part` };
   const dot = field.indexOf('.');
   const versionText = dot >= 0 ? field.slice(0, dot) : field;

@@ -26,6 +26,15 @@ describe('encodeInputs / decodeInputs', () => {
     expect(decodeInputs(link)).toEqual({ ok: true, value: inputs });
   });
 
+  it('reads the field when a link tool percent-encoded it, as the results field is read', () => {
+    const encoded = encodeInputs(inputs).replaceAll('~', '%7E').replace('a=1.', 'a=1%2E');
+    expect(decodeInputs(`https://example.org/attnscope/#r=1.AAAA&${encoded}`)).toEqual({
+      ok: true,
+      value: inputs,
+    });
+    expect(decodeInputs('#a=1.%E0%A4%A')).toMatchObject({ ok: false });
+  });
+
   it('round-trips the defaults', () => {
     expect(decodeInputs(`#${encodeInputs(DEFAULT_INPUTS)}`)).toEqual({ ok: true, value: DEFAULT_INPUTS });
   });
