@@ -1,6 +1,6 @@
 // attention(), matmul() and gemv(): validate, pick a kernel, run it once, read the output back.
 
-import type { Gpu } from './gpu/gpu.ts';
+import { checkGpu, type Gpu } from './gpu/gpu.ts';
 import { gemvLayout } from './kernels/gemv-common.ts';
 import { checkGemvFits, planGemv } from './kernels/gemv-plan.ts';
 import {
@@ -17,12 +17,12 @@ import {
   ATTENTION_INPUT_FIELDS,
   type AttentionInput,
   checkKnownFields,
-  describeValue,
   MATMUL_INPUT_FIELDS,
   type MatmulInput,
   validateAttention,
   validateMatmul,
 } from './kernels/validate.ts';
+import { describeValue } from './util/text.ts';
 
 export interface RunOptions {
   /** 'auto' or a name in attentionKernels / matmulKernels. */
@@ -32,12 +32,6 @@ export interface RunOptions {
    * named). The call still returns the output alone.
    */
   onKernel?: (name: string) => void;
-}
-
-/** Throws unless gpu is an object (a Gpu from openGpu()). */
-function checkGpu(gpu: unknown): void {
-  if (typeof gpu !== 'object' || gpu === null)
-    throw new Error(`gpu: expected a Gpu from openGpu(), got ${describeValue(gpu)}`);
 }
 
 const RUN_OPTION_FIELDS = ['kernel', 'onKernel'] as const;

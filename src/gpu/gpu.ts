@@ -1,6 +1,7 @@
 // One open WebGPU device and everything attnscope does with it: pipelines (cached, compiled inside a
 // validation scope that names the kernel), buffers, uploads, readback, error scopes, device loss.
 
+import { describeValue } from '../util/text.ts';
 import type { AdapterDescription, Runtime } from './adapter-info.ts';
 import { DeviceLostError, GpuScopeError, KernelCompileError } from './errors.ts';
 import { sleepFor, waitsRest } from './pace.ts';
@@ -289,5 +290,12 @@ export class Gpu {
     this.closed = true;
     this.instance = undefined;
     this.device.destroy();
+  }
+}
+
+/** Throws unless `gpu` is a Gpu from openGpu(); `what` names the argument in the message. */
+export function checkGpu(gpu: unknown, what = 'gpu'): asserts gpu is Gpu {
+  if (!(gpu instanceof Gpu)) {
+    throw new Error(`${what}: expected a Gpu from openGpu(), got ${describeValue(gpu)}`);
   }
 }

@@ -1,6 +1,7 @@
 // Input validation for attention() and matmul(): every field is checked, with a message that names
 // the field and the limit, before anything is allocated on the GPU.
 
+import { describeValue } from '../util/text.ts';
 import { BlockMask } from './block-mask.ts';
 import { formatBytes } from './limits.ts';
 import type { Activation, AttentionProblem, AttentionShape, MatmulProblem, MatmulShape } from './types.ts';
@@ -56,16 +57,6 @@ function checkFits(field: string, elements: number, limits: Limits | undefined):
       `${field}: ${formatBytes(bytes)} exceeds this device's maxStorageBufferBindingSize of ${formatBytes(limit)}`,
     );
   }
-}
-
-/** A value as an error message names it: `null`, `3`, `the string "x"`, `Float64Array`, `object`. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
-  if (ArrayBuffer.isView(value)) return value.constructor.name;
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }
 
 /** Edit distance of two short names (insertions, deletions, substitutions). */

@@ -7,8 +7,9 @@
 // window are measured from that block, so every builder works for seqQ ≠ seqK (decode included).
 
 import { BlockMask, checkMaskShape, type MaskShape } from '../kernels/block-mask.ts';
-import { describeValue } from '../kernels/validate.ts';
+import { checkKnownFields } from '../kernels/validate.ts';
 import { mulberry32 } from '../util/random.ts';
+import { describeValue } from '../util/text.ts';
 
 /** Largest count a builder option accepts (more blocks than any real layout has). */
 const MAX_OPTION = 1 << 20;
@@ -32,16 +33,23 @@ export function checkShapeArgument(builder: string, shape: unknown): asserts sha
 }
 
 /**
- * The options object of a builder: an object, or undefined when every option has a default
- * (`optional`). null is rejected, as matmul() and gemv() reject null options.
+ * The options object of a builder, whose fields are `fields` (those with a default marked '?'): an
+ * object of those fields only (a misspelt `casual` would otherwise build a mask without causal), or
+ * undefined when every field has a default. null is rejected, as matmul() and gemv() reject null options.
  */
-function optionsArgument(builder: string, options: unknown, expected: string, optional: boolean): object {
+function optionsArgument(builder: string, options: unknown, fields: readonly string[]): object {
+  const optional = fields.every((field) => field.endsWith('?'));
   if (options === undefined && optional) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new Error(
-      `blockMask.${builder}: options must be an object ${expected}, got ${describeValue(options)}`,
+      `blockMask.${builder}: options must be an object { ${fields.join(', ')} }${optional ? ' or undefined' : ''}, got ${describeValue(options)}`,
     );
   }
+  checkKnownFields(
+    `blockMask.${builder} options`,
+    options,
+    fields.map((field) => field.replace('?', '')),
+  );
   return options;
 }
 
@@ -108,7 +116,7 @@ export interface SlidingWindowOptions {
 /** Each query block sees the key blocks within the window around (or before) its diagonal block. */
 function slidingWindow(shape: MaskShape, options: SlidingWindowOptions): BlockMask {
   checkShapeArgument('slidingWindow', shape);
-  optionsArgument('slidingWindow', options, '{ window, causal? }', false);
+  optionsArgument('slidingWindow', options, ['window', 'causal?']);
   const window = option('slidingWindow', options, 'window', 1);
   const isCausal = flag('slidingWindow', options, 'causal');
   if (!isCausal && window % 2 === 0) {
@@ -137,7 +145,7 @@ export interface StridedOptions {
  */
 function strided(shape: MaskShape, options: StridedOptions): BlockMask {
   checkShapeArgument('strided', shape);
-  optionsArgument('strided', options, '{ stride, local?, causal? }', false);
+  optionsArgument('strided', options, ['stride', 'local?', 'causal?']);
   const stride = option('strided', options, 'stride', 1);
   const local = option('strided', options, 'local', 0, 0);
   const isCausal = flag('strided', options, 'causal');
@@ -165,12 +173,13 @@ export interface BigBirdOptions {
  */
 function bigBird(shape: MaskShape, bigBirdOptions?: BigBirdOptions): BlockMask {
   checkShapeArgument('bigBird', shape);
-  const options: BigBirdOptions = optionsArgument(
-    'bigBird',
-    bigBirdOptions,
-    '{ global?, window?, random?, seed?, causal? } or undefined',
-    true,
-  );
+  const options: BigBirdOptions = optionsArgument('bigBird', bigBirdOptions, [
+    'global?',
+    'window?',
+    'random?',
+    'seed?',
+    'causal?',
+  ]);
   const global = option('bigBird', options, 'global', 0, 1);
   const window = option('bigBird', options, 'window', 1, 3);
   const random = option('bigBird', options, 'random', 0, 1);

@@ -7,7 +7,7 @@
 //   topK(gpu, { q, k, heads, seqQ, seqK, headDim, blockSize, keep, causal? })   chosen on the GPU
 
 import { BlockMask, type MaskShape } from '../kernels/block-mask.ts';
-import { describeValue } from '../kernels/validate.ts';
+import { describeValue } from '../util/text.ts';
 import { checkShapeArgument, patternBuilders } from './builders.ts';
 import { topK } from './topk.ts';
 

@@ -10,12 +10,13 @@
 // holds min(keep, candidates) + 2 blocks (fewer where the diagonal is block 0, or with causal).
 // With causal only key blocks up to the diagonal are allowed.
 
-import type { Gpu } from '../gpu/gpu.ts';
+import { checkGpu, type Gpu } from '../gpu/gpu.ts';
 import { BlockMask, checkMaskShape } from '../kernels/block-mask.ts';
 import { prepareCall, runOnce } from '../kernels/launch.ts';
 import { checkBinding } from '../kernels/limits.ts';
 import { blockGrid, type TopKIO, type TopKProblem, topKMask } from '../kernels/topk-mask.ts';
-import { checkSize } from '../kernels/validate.ts';
+import { checkKnownFields, checkSize } from '../kernels/validate.ts';
+import { describeValue } from '../util/text.ts';
 import { diagonalBlock } from './builders.ts';
 
 export type { TopKIO, TopKProblem } from '../kernels/topk-mask.ts';
@@ -33,10 +34,17 @@ export function topKPattern(p: TopKProblem): string {
   return `topk(k=${p.keep}${p.causal ? ',causal' : ''})`;
 }
 
+/** topK()'s fields: the problem, q and k. */
+const TOPK_FIELDS = ['q', 'k', 'heads', 'seqQ', 'seqK', 'headDim', 'blockSize', 'keep', 'causal'] as const;
+
 /** Validates a top-k problem; messages name the field and the limit. */
 export function validateTopK(input: TopKProblem): TopKProblem {
-  if (typeof input !== 'object' || input === null)
-    throw new Error('blockMask.topK: expected an options object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new Error(
+      `blockMask.topK: expected an options object { ${TOPK_FIELDS.join(', ')} }, got ${describeValue(input)}`,
+    );
+  }
+  checkKnownFields('blockMask.topK', input, TOPK_FIELDS);
   const heads = checkSize('blockMask.topK: heads', input.heads);
   const seqQ = checkSize('blockMask.topK: seqQ', input.seqQ);
   const seqK = checkSize('blockMask.topK: seqK', input.seqK);
@@ -47,7 +55,9 @@ export function validateTopK(input: TopKProblem): TopKProblem {
     throw new Error(`blockMask.topK: keep must be an integer in [0, 4294967295], got ${String(keep)}`);
   }
   const causal = input.causal ?? false;
-  if (typeof causal !== 'boolean') throw new Error(`blockMask.topK: causal must be true or false`);
+  if (typeof causal !== 'boolean') {
+    throw new Error(`blockMask.topK: causal must be true or false, got ${describeValue(causal)}`);
+  }
   return { heads, seqQ, seqK, headDim, blockSize: input.blockSize, keep, causal };
 }
 
@@ -59,6 +69,7 @@ export interface TopKResult {
 
 /** Runs the GPU selection once on arrays and reads back the layout and the scores. */
 export async function topKOnGpu(gpu: Gpu, input: TopKInput): Promise<TopKResult> {
+  checkGpu(gpu, 'blockMask.topK: gpu');
   const p = validateTopK(input);
   checkArray('q', input.q, p.heads * p.seqQ * p.headDim, 'heads × seqQ × headDim');
   checkArray('k', input.k, p.heads * p.seqK * p.headDim, 'heads × seqK × headDim');
@@ -94,7 +105,9 @@ export async function topK(gpu: Gpu, input: TopKInput): Promise<BlockMask> {
 }
 
 function checkArray(field: string, value: unknown, expected: number, shape: string): void {
-  if (!(value instanceof Float32Array)) throw new Error(`blockMask.topK: ${field} must be a Float32Array`);
+  if (!(value instanceof Float32Array)) {
+    throw new Error(`blockMask.topK: ${field} must be a Float32Array, got ${describeValue(value)}`);
+  }
   if (value.length !== expected) {
     throw new Error(`blockMask.topK: ${field} has length ${value.length}, expected ${shape} = ${expected}`);
   }

@@ -154,13 +154,9 @@ export async function buildMask(gpu: Gpu, c: AttentionCase, data: AttentionData)
       return closest(spec.density, candidates);
     }
     case 'topk': {
-      const topK = (blockMask as unknown as Record<string, unknown>).topK as
-        | ((gpu: Gpu, input: Record<string, unknown>) => Promise<BlockMask>)
-        | undefined;
-      if (typeof topK !== 'function') throw new Error('blockMask.topK is not available in this build');
       // topK keeps `keep` blocks by score besides the diagonal and the sink block.
       const keep = Math.max(0, Math.round(spec.density * cols) - 2);
-      return topK(gpu, {
+      return blockMask.topK(gpu, {
         q: data.q,
         k: data.k,
         heads: c.heads,

@@ -55,7 +55,7 @@ describe('blockMask.topK on the GPU', () => {
       causal: false,
     },
     { name: 'headDim 1', heads: 2, seqQ: 16, seqK: 16, headDim: 1, blockSize: 4, keep: 1, causal: false },
-  ])('$name', async (problem) => {
+  ])('$name', async ({ name: _name, ...problem }) => {
     const q = randomArray(problem.heads * problem.seqQ * problem.headDim, 21);
     const k = randomArray(problem.heads * problem.seqK * problem.headDim, 22);
     const { mask, scores } = await topKOnGpu(gpu(), { ...problem, q, k });

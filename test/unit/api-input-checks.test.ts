@@ -1,21 +1,25 @@
 // Bad arguments to the public API get a clear Error naming the argument or field, never a bare
 // TypeError or a silent coercion: dequantize() checks a packed matrix as gemv() does (before
 // allocating), blockMask.fromDense() takes only exact 0/1 values, null or missing arguments of
-// attention / matmul / gemv, the mask builders, describeAdapter() and openGpu() are named, and
+// attention / matmul / gemv, the mask builders, describeAdapter() and openGpu() are named, an object
+// that is not a Gpu is named, misspelt fields of the mask builders and topK are refused, and
 // openGpu() checks its options before it requests an adapter (a stubbed navigator.gpu, no GPU). One
 // valid row per function shows valid input still goes through.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { attention, gemv, matmul } from '../../src/api.ts';
 import { describeAdapter } from '../../src/gpu/adapter-info.ts';
-import type { Gpu } from '../../src/gpu/gpu.ts';
+import { Gpu } from '../../src/gpu/gpu.ts';
 import { type OpenGpuOptions, openGpu } from '../../src/gpu/open.ts';
 import { dequantize, type QuantizedMatrix, quantize } from '../../src/kernels/quantize.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { smallAttentionInput } from './attention-input-fixture.ts';
 
-/** Enough of a Gpu for validation and kernel selection (WebGPU's default limits, no features). */
-const fakeGpu = {
+/**
+ * Enough of a Gpu for validation and kernel selection (WebGPU's default limits, no features), made
+ * without a device: a Gpu's prototype with these fields.
+ */
+const fakeGpu = Object.assign(Object.create(Gpu.prototype), {
   features: new Set<string>(),
   adapter: { vendor: '', architecture: '', device: '', description: '', isSoftware: false },
   limits: {
@@ -29,7 +33,7 @@ const fakeGpu = {
     maxStorageBuffersPerShaderStage: 8,
     minStorageBufferOffsetAlignment: 256,
   },
-} as unknown as Gpu;
+}) as Gpu;
 
 /** Thrown by onKernel in the valid rows: validation passed and a kernel was chosen. */
 class Reached extends Error {}
@@ -45,6 +49,16 @@ const w = Float32Array.from({ length: 8 * 4 }, (_, i) => (i % 7) - 3);
 const qw8 = quantize(w, { k: 8, n: 4, format: 'int8' });
 const qwF32 = quantize(w, { k: 8, n: 4, format: 'f32' });
 const x = new Float32Array(8);
+const topKInput = {
+  q: new Float32Array(64),
+  k: new Float32Array(64),
+  heads: 1,
+  seqQ: 16,
+  seqK: 16,
+  headDim: 4,
+  blockSize: 4,
+  keep: 1,
+};
 
 describe('dequantize checks the packed matrix as gemv() does', () => {
   it.each<[string, unknown, string]>([
@@ -111,6 +125,17 @@ describe('mask builders name a missing shape or options', () => {
     ['strided', [shape, null], 'blockMask.strided: options must be an object'],
     ['bigBird', [shape, null], 'blockMask.bigBird: options must be an object'],
     ['bigBird', [null], 'blockMask.bigBird: shape must be an object'],
+    [
+      'slidingWindow',
+      [shape, { window: 3, casual: true }],
+      "blockMask.slidingWindow options: unknown field 'casual' (did you mean 'causal'?)",
+    ],
+    ['strided', [shape, { stride: 2, locale: 1 }], "unknown field 'locale' (did you mean 'local'?)"],
+    [
+      'bigBird',
+      [shape, { windw: 1 }],
+      "blockMask.bigBird options: unknown field 'windw' (did you mean 'window'?)",
+    ],
   ])('%s(%j)', (builder, args, message) => {
     expect(() => call[builder](...args)).toThrow(message);
   });
@@ -136,6 +161,21 @@ describe('attention, matmul and gemv name null options and a non-function onKern
       'attention(null, …)',
       () => attention(null as unknown as Gpu, attentionInput()),
       'gpu: expected a Gpu from openGpu(), got null',
+    ],
+    [
+      'attention({}, …): an object that is not a Gpu',
+      () => attention({} as Gpu, attentionInput()),
+      'gpu: expected a Gpu from openGpu(), got object',
+    ],
+    [
+      'blockMask.topK(null, …)',
+      () => blockMask.topK(null as unknown as Gpu, { ...topKInput }),
+      'blockMask.topK: gpu: expected a Gpu from openGpu(), got null',
+    ],
+    [
+      'a misspelt topK field',
+      () => blockMask.topK(fakeGpu, { ...topKInput, casual: true } as never),
+      "blockMask.topK: unknown field 'casual' (did you mean 'causal'?)",
     ],
     [
       'a misspelt attention field',

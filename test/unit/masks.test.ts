@@ -2,7 +2,7 @@
 // determinism, the CPU twin of the top-k selection, and bad inputs with messages.
 
 import { describe, expect, it } from 'vitest';
-import type { Gpu } from '../../src/gpu/gpu.ts';
+import { Gpu } from '../../src/gpu/gpu.ts';
 import { type BlockMask, blockMask, diagonalBlock, selectTopKLayout } from '../../src/masks/index.ts';
 import { topKApproximationError } from '../../src/reference/topk-error.ts';
 
@@ -265,7 +265,8 @@ describe('builders reject bad input with the field and the limit', () => {
     expect(build).toThrow(message);
   });
 
-  const noGpu = {} as Gpu;
+  // A Gpu without a device: validation refuses the input before anything reaches it.
+  const noGpu = Object.create(Gpu.prototype) as Gpu;
   const topKBase = { heads: 1, seqQ: 8, seqK: 8, headDim: 4, blockSize: 4, keep: 1 };
   it.each([
     {
