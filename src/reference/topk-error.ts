@@ -1,13 +1,14 @@
 // How far attention restricted to a block mask (top-k, say) is from full attention on the same data,
 // both computed by the f64 CPU reference.
 
-import type { BlockMask } from '../kernels/block-mask.ts';
+import { BlockMask } from '../kernels/block-mask.ts';
 import {
   ATTENTION_INPUT_FIELDS,
   type AttentionInput,
   checkKnownFields,
   validateAttention,
 } from '../kernels/validate.ts';
+import { describeValue } from '../util/text.ts';
 import { attentionReference } from './attention.ts';
 
 export interface ApproximationError {
@@ -26,6 +27,17 @@ export function topKApproximationError(
   input: Omit<AttentionInput, 'mask'>,
   mask: BlockMask,
 ): ApproximationError {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new Error(
+      `topKApproximationError: input: expected attention()'s input { q, k, v, heads, seqQ, seqK, headDim, … }, got ${describeValue(input)}`,
+    );
+  }
+  // Without a mask both sides would be full attention: a perfect score that measured nothing.
+  if (!(mask instanceof BlockMask)) {
+    throw new Error(
+      `topKApproximationError: mask: expected a BlockMask (blockMask.topK or a builder), got ${describeValue(mask)}`,
+    );
+  }
   const problem = validateAttention({ ...input, mask });
   // attention()'s input as it is, a mask included, is accepted (`mask` here takes its place).
   checkKnownFields('topKApproximationError input', input, ATTENTION_INPUT_FIELDS);

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { dequantize, quantize } from '../../src/kernels/quantize.ts';
-import { blockMask } from '../../src/masks/index.ts';
+import { type BlockMask, blockMask } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { gemvReference } from '../../src/reference/gemv.ts';
 import { gelu, matmulReference } from '../../src/reference/matmul.ts';
@@ -180,6 +180,26 @@ describe('topKApproximationError validates like attention()', () => {
     },
   ])('$name', ({ input: bad, mask, message }) => {
     expect(() => topKApproximationError(bad, mask ?? sparse)).toThrow(message);
+  });
+
+  it.each<[string, () => unknown, RegExp]>([
+    [
+      'no mask (no perfect score from two full attentions)',
+      () => topKApproximationError(input, undefined as unknown as BlockMask),
+      /^topKApproximationError: mask: expected a BlockMask .*, got undefined$/,
+    ],
+    [
+      'a plain layout for a mask',
+      () => topKApproximationError(input, { layout: [1] } as unknown as BlockMask),
+      /mask: expected a BlockMask .*, got object$/,
+    ],
+    [
+      'null input',
+      () => topKApproximationError(null as never, sparse),
+      /^topKApproximationError: input: expected attention\(\)'s input .*, got null$/,
+    ],
+  ])('%s', (_name, call, message) => {
+    expect(call).toThrow(message);
   });
 
   it('kvHeads is passed through: one shared KV head equals that head repeated', () => {
