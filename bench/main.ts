@@ -22,11 +22,17 @@ import { formatTable, peerTargetLines } from './table.ts';
 
 const out = process.stdout;
 const err = process.stderr;
-// Output piped into a reader that stops early (`| head`): the rest of the output is dropped, the run
-// goes on and still writes its files.
-out.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+// Standard output that fails (a reader that stops early, `| head`; a full disk): the rest of the
+// report is dropped and the run goes on and still writes its files. A file written to stdout (`-`)
+// learns of the failure through writeStdout and counts as not written.
+out.on('error', () => {});
+
+/** Writes text to stdout; settles once it is written, or with the error that kept it from being. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
 
 function softwareBanner(name: string): string {
   const line = '!'.repeat(78);
@@ -136,10 +142,10 @@ async function main(): Promise<number> {
     const schemaCheck = parseResults(JSON.parse(JSON.stringify(file)));
     if (!schemaCheck.ok)
       err.write(`bench: WARNING: the results do not pass the schema: ${schemaCheck.error}\n`);
-    const written = writeOutputs(
+    const written = await writeOutputs(
       outputs,
       file,
-      (text) => out.write(text),
+      writeStdout,
       (path) => report.write(`Wrote ${path}\n`),
       (message) => err.write(`bench: ${message}\n`),
     );

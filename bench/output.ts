@@ -3,8 +3,8 @@
 // one, so that a file that still fails to write (a full disk) loses neither the other file nor the
 // share link. The path `-` is standard output (`--json - | jq …`); the report then goes to stderr.
 
-import { accessSync, constants, type Stats, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, lstatSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 
 /** One file to write: the option that named it, its path, and how its text is made from what is written. */
 export interface Output<T> {
@@ -13,9 +13,9 @@ export interface Output<T> {
   text: (value: T) => string;
 }
 
-function statOf(path: string): Stats | undefined {
+function statOf(path: string, follow = true): Stats | undefined {
   try {
-    return statSync(path);
+    return follow ? statSync(path) : lstatSync(path);
   } catch {
     return undefined;
   }
@@ -36,9 +36,14 @@ export const STDOUT_PATH = '-';
 /** Why `path`, given to `flag`, cannot be written; undefined when it can (as far as the file system says). */
 export function outputProblem(flag: string, path: string): string | undefined {
   if (path === STDOUT_PATH) return undefined;
+  // resolve() drops a trailing separator: `out/` names a folder, whether it exists or not.
+  if (path.endsWith('/') || path.endsWith(sep)) return `${flag}: ${path} names a folder; give a file name`;
   const full = resolve(path);
   const stat = statOf(full);
   if (stat?.isDirectory()) return `${flag}: ${path} is a folder; give a file name`;
+  if (!stat && statOf(full, false)?.isSymbolicLink()) {
+    return `${flag}: cannot write ${path}: it is a link to a path that does not exist`;
+  }
   if (stat) return writable(full) ? undefined : `${flag}: ${path} exists and cannot be written`;
   const folder = dirname(full);
   const parent = statOf(folder);
@@ -75,28 +80,30 @@ export function writesStdout(outputs: readonly Pick<Output<unknown>, 'path'>[]):
 }
 
 /**
- * Writes `value` to each output (`-` through `stdout`); a failure is reported (`onError`, naming the
- * option and the path) and the others are still written. Returns whether all were.
+ * Writes `value` to each output (`-` through `stdout`, which settles once the text is written or
+ * has failed: a full disk, a reader that stopped early); a failure is reported (`onError`, naming
+ * the option and the path) and the others are still written. Resolves to whether all were.
  */
-export function writeOutputs<T>(
+export async function writeOutputs<T>(
   outputs: readonly Output<T>[],
   value: T,
-  stdout: (text: string) => void,
+  stdout: (text: string) => Promise<void>,
   onWritten: (path: string) => void,
   onError: (message: string) => void,
-): boolean {
+): Promise<boolean> {
   let all = true;
   for (const { flag, path, text } of outputs) {
     try {
       if (path === STDOUT_PATH) {
-        stdout(text(value));
+        await stdout(text(value));
       } else {
         writeFileSync(path, text(value));
         onWritten(path);
       }
     } catch (error) {
       all = false;
-      onError(`${flag}: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      const where = path === STDOUT_PATH ? 'standard output' : path;
+      onError(`${flag}: could not write ${where}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return all;

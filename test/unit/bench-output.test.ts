@@ -3,7 +3,7 @@
 // at the end does not keep the others from being written.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,18 +56,18 @@ describe('bench output paths', () => {
     ).toBeUndefined();
   });
 
-  it('writes the others when one fails, and says which failed', () => {
+  it('writes the others when one fails, and says which failed', async () => {
     const good = join(dir, 'good.json');
     const bad = join(dir, 'gone', 'bad.csv');
     const written: string[] = [];
     const errors: string[] = [];
-    const ok = writeOutputs(
+    const ok = await writeOutputs(
       [
         { flag: '--csv', path: bad, text: (v: number) => `csv ${v}` },
         { flag: '--json', path: good, text: (v: number) => `json ${v}` },
       ],
       7,
-      () => {},
+      async () => {},
       (p) => written.push(p),
       (m) => errors.push(m),
     );
@@ -78,20 +78,22 @@ describe('bench output paths', () => {
     expect(errors[0]).toMatch(/^--csv: could not write .*bad\.csv: ENOENT/);
   });
 
-  it("'-' is standard output: accepted, written through the stdout writer, never as a file", () => {
+  it("'-' is standard output: accepted, written through the stdout writer, never as a file", async () => {
     expect(outputProblem('--json', '-')).toBeUndefined();
     expect(writesStdout([{ path: join(dir, 'a') }, { path: '-' }])).toBe(true);
     expect(writesStdout([{ path: join(dir, 'a') }])).toBe(false);
     const printed: string[] = [];
     const written: string[] = [];
     const file = join(dir, 'beside.csv');
-    const ok = writeOutputs(
+    const ok = await writeOutputs(
       [
         { flag: '--json', path: '-', text: (v: number) => `json ${v}` },
         { flag: '--csv', path: file, text: (v: number) => `csv ${v}` },
       ],
       3,
-      (text) => printed.push(text),
+      async (text) => {
+        printed.push(text);
+      },
       (p) => written.push(p),
       () => {},
     );
@@ -99,6 +101,41 @@ describe('bench output paths', () => {
     expect(printed).toEqual(['json 3']);
     expect(written).toEqual([file]);
     expect(existsSync('-')).toBe(false);
+  });
+
+  it('a standard output that fails counts as not written, and says so; the file beside it is written', async () => {
+    const errors: string[] = [];
+    const file = join(dir, 'kept.csv');
+    const ok = await writeOutputs(
+      [
+        { flag: '--json', path: '-', text: (v: number) => `json ${v}` },
+        { flag: '--csv', path: file, text: (v: number) => `csv ${v}` },
+      ],
+      5,
+      () => Promise.reject(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })),
+      () => {},
+      (m) => errors.push(m),
+    );
+    expect(ok).toBe(false);
+    expect(errors).toEqual(['--json: could not write standard output: write EPIPE']);
+    expect(readFileSync(file, 'utf8')).toBe('csv 5');
+  });
+
+  it.each([
+    { name: 'a trailing slash (a folder that does not exist yet)', path: () => join(dir, 'new-folder/') },
+    {
+      name: 'a link to nowhere',
+      path: () => {
+        const link = join(dir, 'dangling');
+        symlinkSync(join(dir, 'no-such-folder', 'x.json'), link);
+        return link;
+      },
+    },
+  ])('refuses $name before the run', ({ path }) => {
+    const p = path();
+    expect(outputProblem('--json', p)).toMatch(
+      /^--json: .*(names a folder|a link to a path that does not exist)/,
+    );
   });
 
   it("refuses '-' for both files", () => {
