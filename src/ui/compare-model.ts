@@ -66,19 +66,33 @@ function rowFigures(theirs: BenchResult, ours: BenchResult): ComparedRow {
   };
 }
 
-/** Pairs the configurations both runs measured and works out the ratios. */
+/**
+ * Pairs the configurations both runs measured and works out the ratios. Each configuration counts
+ * once: a result repeated in a file (an id twice, or two results matched to one of ours) is compared
+ * at its first appearance only, so it cannot weigh twice in the geometric mean or narrow its interval.
+ */
 export function compareRuns(theirs: ResultsFile, ours: ResultsFile): Comparison {
   // The harness's ids name a configuration; the parameter key is the fallback for files without them.
-  const byId = new Map(ours.results.map((r) => [r.id, r]));
-  const byKey = new Map(ours.results.map((r) => [configurationKey(r), r]));
+  const byId = new Map<string, BenchResult>();
+  const byKey = new Map<string, BenchResult>();
+  for (const r of ours.results) {
+    if (!byId.has(r.id)) byId.set(r.id, r);
+    if (!byKey.has(configurationKey(r))) byKey.set(configurationKey(r), r);
+  }
   const rows: ComparedRow[] = [];
+  const seenIds = new Set<string>();
+  const used = new Set<BenchResult>();
   for (const their of theirs.results) {
+    if (seenIds.has(their.id)) continue;
+    seenIds.add(their.id);
     const candidate = byId.get(their.id);
     const our =
       candidate && candidate.kernel === their.kernel && candidate.impl === their.impl
         ? candidate
         : byKey.get(configurationKey(their));
-    if (our) rows.push(rowFigures(their, our));
+    if (!our || used.has(our)) continue;
+    used.add(our);
+    rows.push(rowFigures(their, our));
   }
   const timedRows = rows.filter((row) => row.ratio !== undefined && row.range !== undefined);
   const logs = timedRows.map((row) => Math.log(row.ratio ?? 1));

@@ -223,4 +223,19 @@ describe('side by side (item 7)', () => {
     expect(noisy.rows[0].indistinguishable).toBe(true);
     expect(noisy.geomean?.indistinguishable).toBe(true); // one ratio: no interval, so never a verdict
   });
+
+  it('a result repeated in a file is one configuration, not three', () => {
+    const theirs = run(node, [2.6], 0.01);
+    theirs.results.push(theirs.results[0], theirs.results[0]);
+    const comparison = compareRuns(theirs, run(browser, [1], 0.01));
+    expect(comparison.rows.length).toBe(1);
+    expect(comparison.geomean?.count).toBe(1);
+    expect(comparison.geomean?.indistinguishable).toBe(true); // one configuration: no interval
+    // Two of their ids matched to one of ours through the parameters: that one counts once too.
+    const renamed = run(node, [2.6, 2.6], 0.01);
+    renamed.results[1] = { ...renamed.results[1], id: 'elsewhere', params: renamed.results[0].params };
+    const ours = run(browser, [1], 0.01);
+    ours.results[0] = { ...ours.results[0], id: 'ours' };
+    expect(compareRuns(renamed, ours).rows.length).toBe(1);
+  });
 });
