@@ -82,8 +82,8 @@ function finiteNumber(min: number, max: number) {
   );
 }
 
-function wholeNumber(max: number) {
-  return v.pipe(finiteNumber(0, max), v.integer('expected a whole number'));
+function wholeNumber(max: number, min = 0) {
+  return v.pipe(finiteNumber(min, max), v.integer('expected a whole number'));
 }
 
 function text(max: number) {
@@ -204,12 +204,17 @@ const latencySchema = v.pipe(
         (issue) => `expected [lo, hi], got ${describe(issue.input)}`,
       ),
     ),
-    samples: wholeNumber(MAX_COUNT),
+    samples: wholeNumber(MAX_COUNT, 1),
     cv: v.optional(finiteNumber(0, MAX_RATIO)),
     noisy: v.optional(boolean),
     outliers: v.optional(wholeNumber(MAX_COUNT)),
   }),
   v.check((latency) => inOrder([latency.p10, latency.median, latency.p90]), 'expected p10 ≤ median ≤ p90'),
+  // The interval is the median's (bootstrapped from the same samples): it holds the median.
+  v.check(
+    (latency) => inOrder([latency.ci95[0], latency.median, latency.ci95[1]]),
+    'expected ci95 to contain the median',
+  ),
 );
 
 const interval = (max: number) =>
@@ -277,38 +282,49 @@ const projectionSchema = strict({
   caveats: cappedArray(text(RESULTS_CAPS.longText), PROJECTION_LINES),
 });
 
-const resultSchema = strict({
-  id: text(RESULTS_CAPS.id),
-  op: oneOf(['attention', 'decode', 'matmul', 'probe', 'gemv', 'decode-step']),
-  kernel: text(RESULTS_CAPS.id),
-  impl: oneOf(['attnscope', 'tfjs-webgpu', 'gpu.js', 'onnxruntime-web', 'onnxruntime-web-composed']),
-  params: cappedRecord(paramValue, RESULTS_CAPS.paramKeys),
-  latencyMs: v.optional(latencySchema),
-  bytes: finiteNumber(0, MAX_AMOUNT),
-  flops: finiteNumber(0, MAX_AMOUNT),
-  gbps: v.optional(finiteNumber(0, MAX_GBPS)),
-  gflops: v.optional(finiteNumber(0, MAX_GFLOPS)),
-  bwUtil: v.optional(finiteNumber(0, MAX_RATIO)),
-  computeUtil: v.optional(finiteNumber(0, MAX_RATIO)),
-  intensity: v.optional(finiteNumber(0, MAX_AMOUNT)),
-  density: v.optional(finiteNumber(0, 1)),
-  speedupVsDense: v.optional(finiteNumber(0, MAX_RATIO)),
-  pairedBaselineMs: v.optional(finiteNumber(0, MAX_MS)),
-  maxAbsErr: finiteNumber(0, MAX_ERROR),
-  maxRelErr: finiteNumber(0, MAX_ERROR),
-  verified: boolean,
-  error: v.optional(text(RESULTS_CAPS.longText)),
-  notes: v.optional(text(RESULTS_CAPS.longText)),
-  speedupCi95: v.optional(
-    v.strictTuple([finiteNumber(0, MAX_RATIO), finiteNumber(0, MAX_RATIO)], 'expected [lo, hi]'),
+const resultSchema = v.pipe(
+  strict({
+    id: text(RESULTS_CAPS.id),
+    op: oneOf(['attention', 'decode', 'matmul', 'probe', 'gemv', 'decode-step']),
+    kernel: text(RESULTS_CAPS.id),
+    impl: oneOf(['attnscope', 'tfjs-webgpu', 'gpu.js', 'onnxruntime-web', 'onnxruntime-web-composed']),
+    params: cappedRecord(paramValue, RESULTS_CAPS.paramKeys),
+    latencyMs: v.optional(latencySchema),
+    bytes: finiteNumber(0, MAX_AMOUNT),
+    flops: finiteNumber(0, MAX_AMOUNT),
+    gbps: v.optional(finiteNumber(0, MAX_GBPS)),
+    gflops: v.optional(finiteNumber(0, MAX_GFLOPS)),
+    bwUtil: v.optional(finiteNumber(0, MAX_RATIO)),
+    computeUtil: v.optional(finiteNumber(0, MAX_RATIO)),
+    intensity: v.optional(finiteNumber(0, MAX_AMOUNT)),
+    density: v.optional(finiteNumber(0, 1)),
+    speedupVsDense: v.optional(finiteNumber(0, MAX_RATIO)),
+    pairedBaselineMs: v.optional(finiteNumber(0, MAX_MS)),
+    maxAbsErr: finiteNumber(0, MAX_ERROR),
+    maxRelErr: finiteNumber(0, MAX_ERROR),
+    verified: boolean,
+    error: v.optional(text(RESULTS_CAPS.longText)),
+    notes: v.optional(text(RESULTS_CAPS.longText)),
+    speedupCi95: v.optional(interval(MAX_RATIO)),
+    ops: v.optional(cappedArray(opTimeSchema, RESULTS_CAPS.ops)),
+    projection: v.optional(projectionSchema),
+    ceilingPair: v.optional(ceilingPairSchema),
+    sparseKv: v.optional(sparseKvSchema),
+    residency: v.optional(residencySchema),
+    aboveCeiling: v.optional(text(RESULTS_CAPS.longText)),
+  }),
+  // Both come from the same per-pair ratios: the interval holds their median.
+  v.forward(
+    v.check(
+      (r) =>
+        r.speedupCi95 === undefined ||
+        r.speedupVsDense === undefined ||
+        inOrder([r.speedupCi95[0], r.speedupVsDense, r.speedupCi95[1]]),
+      'expected the interval to contain speedupVsDense',
+    ),
+    ['speedupCi95'],
   ),
-  ops: v.optional(cappedArray(opTimeSchema, RESULTS_CAPS.ops)),
-  projection: v.optional(projectionSchema),
-  ceilingPair: v.optional(ceilingPairSchema),
-  sparseKv: v.optional(sparseKvSchema),
-  residency: v.optional(residencySchema),
-  aboveCeiling: v.optional(text(RESULTS_CAPS.longText)),
-});
+);
 
 const resultsFileSchema = strict({
   schema: v.literal(RESULTS_SCHEMA, `expected '${RESULTS_SCHEMA}'`),

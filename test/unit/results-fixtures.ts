@@ -351,7 +351,7 @@ const latency = fc
         p10: fc.constant(p10),
         p90: fc.constant(p90),
         ci95: fc.constant<[number, number]>([lo, hi]),
-        samples: count,
+        samples: fc.integer({ min: 1, max: 100_000 }),
         cv: nonNegative(10),
         noisy: fc.boolean(),
         outliers: count,

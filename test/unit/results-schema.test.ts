@@ -106,6 +106,26 @@ describe('parseResults refuses bad fields, naming the path', () => {
       'results[0].latencyMs: expected p10 ≤ median ≤ p90',
     ],
     [
+      'a median interval away from the median',
+      (f) => ((result(f, 0).latencyMs as Json).ci95 = [900, 1000]),
+      'results[0].latencyMs: expected ci95 to contain the median',
+    ],
+    [
+      'a median of no samples',
+      (f) => ((result(f, 0).latencyMs as Json).samples = 0),
+      'results[0].latencyMs.samples: expected a number ≥ 1',
+    ],
+    [
+      'a speed-up interval written backwards',
+      (f) => Object.assign(result(f, 0), { speedupVsDense: 2, speedupCi95: [5, 1] }),
+      'results[0].speedupCi95: expected [lo, hi] with lo ≤ hi',
+    ],
+    [
+      'a speed-up outside its interval',
+      (f) => Object.assign(result(f, 0), { speedupVsDense: 2, speedupCi95: [3, 5] }),
+      'results[0].speedupCi95: expected the interval to contain speedupVsDense',
+    ],
+    [
       'an over-long id',
       (f) => (result(f, 0).id = 'x'.repeat(RESULTS_CAPS.id + 1)),
       'results[0].id: expected at most 120 characters',
