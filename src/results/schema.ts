@@ -362,6 +362,17 @@ const resultsFileSchema = strict({
 const schemaOutputIsResultsFile = (value: v.InferOutput<typeof resultsFileSchema>): ResultsFile => value;
 void schemaOutputIsResultsFile;
 
+/** Why a results file of another format cannot be read: one newer or older than this page's, or unknown. */
+function otherFormat(schema: string): string {
+  const format = schema.slice('attnscope.results/'.length);
+  const named = `these results use format '${schema.slice(0, 40)}'`;
+  if (!/^[1-9][0-9]{0,5}$/.test(format)) return `${named}, which no attnscope writes`;
+  const mine = Number(RESULTS_SCHEMA.slice('attnscope.results/'.length));
+  return Number(format) > mine
+    ? `${named}, made by a newer attnscope`
+    : `${named}, made by an older attnscope that this one no longer reads`;
+}
+
 export type ParseResult = { ok: true; value: ResultsFile } | { ok: false; error: string };
 
 const SAFE_PATH_KEY = /^[A-Za-z_$][\w$]*$/;
@@ -387,10 +398,7 @@ export function parseResults(value: unknown): ParseResult {
   if (isPlainRecord(value)) {
     const schema = value.schema;
     if (typeof schema === 'string' && schema !== RESULTS_SCHEMA && schema.startsWith('attnscope.results/')) {
-      return {
-        ok: false,
-        error: `schema: these results use format '${schema.slice(0, 40)}', made by a newer attnscope; this one reads '${RESULTS_SCHEMA}'`,
-      };
+      return { ok: false, error: `schema: ${otherFormat(schema)}; this one reads '${RESULTS_SCHEMA}'` };
     }
   }
   try {

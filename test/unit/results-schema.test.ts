@@ -85,6 +85,8 @@ describe('parseResults refuses bad fields, naming the path', () => {
     ['an unknown impl', (f) => (result(f, 0).impl = 'cuda'), "results[0].impl: expected one of 'attnscope'"],
     ['a wrong schema id', (f) => (f.schema = 'other/1'), "schema: expected 'attnscope.results/1'"],
     ['a future schema id', (f) => (f.schema = 'attnscope.results/2'), 'made by a newer attnscope'],
+    ['a schema id no version wrote', (f) => (f.schema = 'attnscope.results/0'), 'which no attnscope writes'],
+    ['a schema id with markup', (f) => (f.schema = 'attnscope.results/<b>'), 'which no attnscope writes'],
     [
       'a date that is not ISO-8601',
       (f) => (f.createdAt = 'yesterday'),

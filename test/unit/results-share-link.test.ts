@@ -204,6 +204,27 @@ describe('compaction', () => {
     );
   });
 
+  it('values the schema lets stand a hair out of order, astride a rounding boundary, still make a link', async () => {
+    // p10 two parts in 10^13 above the median (floating-point quantiles): rounded to 8 digits the two
+    // would be 1.2345679 and 1.2345678, a whole digit out of order; the link keeps them as they are.
+    const latencyMs = {
+      median: 1.2345678499999,
+      p10: 1.2345678500001,
+      p90: 1.3,
+      ci95: [1.2, 1.3] as [number, number],
+      samples: 30,
+    };
+    const decoded = await decodeShareFragment(
+      await encodeShareLink(makeResultsFile([makeResult({ latencyMs })]), BASE_URL),
+    );
+    expect(decoded.ok).toBe(true);
+    if (decoded.ok)
+      expect(decoded.value.results[0].latencyMs).toMatchObject({
+        median: latencyMs.median,
+        p10: latencyMs.p10,
+      });
+  });
+
   it('drops undefined fields and cuts long errors', () => {
     expect(Object.hasOwn(compacted, 'density')).toBe(false);
     expect(compacted.error).toHaveLength(SHARE_CAPS.textInLink);
@@ -287,7 +308,15 @@ describe('broken links give clear errors', () => {
       await decodeShareFragment(`#r=1.${'A'.repeat(SHARE_CAPS.payloadChars + 4)}`),
       'the limit is 65536',
     );
-    expectError(await decodeShareFragment(`#r=1.${'A'.repeat(10_000_000)}`), 'the limit is 65536');
+    expectError(
+      await decodeShareFragment(`#r=1.${'A'.repeat(10_000_000)}`),
+      'it is 10000005 characters long, the limit is 69632 (65536 of data',
+    );
+    // Data within the cap of the whole text but over its own: the data's cap is named.
+    expectError(
+      await decodeShareFragment(`#r=1.${'A'.repeat(66_000)}&x=${'B'.repeat(3000)}`),
+      'its data is 66000 characters long, the limit is 65536',
+    );
   });
 });
 
