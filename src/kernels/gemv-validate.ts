@@ -11,7 +11,7 @@ import {
   gemvLayout,
 } from './gemv-common.ts';
 import type { QuantizedMatrix } from './quantize.ts';
-import { checkKnownFields, checkSize } from './validate.ts';
+import { checkArray, checkKnownFields, checkSize } from './validate.ts';
 
 export interface GemvInput {
   /** Activation rows, 1 … 16. */
@@ -24,20 +24,6 @@ export interface GemvInput {
 
 /** The fields of GemvInput (gemv() takes RunOptions' beside them). */
 export const GEMV_INPUT_FIELDS = ['rows', 'residual', 'gate'] as const satisfies readonly (keyof GemvInput)[];
-
-function checkArray(
-  field: string,
-  value: unknown,
-  type: 'Float32Array' | 'Uint32Array',
-  expected: number,
-  shape: string,
-): void {
-  const ok = type === 'Float32Array' ? value instanceof Float32Array : value instanceof Uint32Array;
-  if (!ok) throw new Error(`${field}: expected a ${type}`);
-  const length = (value as ArrayLike<number>).length;
-  if (length !== expected)
-    throw new Error(`${field}: length ${length} does not match ${shape} = ${expected}`);
-}
 
 const QUANTIZED_MATRIX_FIELDS = [
   'format',
@@ -66,14 +52,14 @@ export function checkQuantizedMatrix(
   const groupSize = checkFormat(matrix.format, matrix.groupSize, `${field}.format`);
   const layout = gemvLayout({ k, n, format: matrix.format, groupSize });
   const grid = `(kPadded / ${layout.valuesPerWord}) × nPadded = ${layout.wordRows} × ${layout.nPadded}`;
-  checkArray(`${field}.weights`, matrix.weights, 'Uint32Array', layout.weightWords, grid);
+  checkArray(`${field}.weights`, matrix.weights, layout.weightWords, grid, 'Uint32Array');
   if (layout.scaleWords) {
     checkArray(
       `${field}.scales`,
       matrix.scales,
-      'Uint32Array',
       layout.scaleWords,
       `${layout.scaleRows} × nPadded / 2`,
+      'Uint32Array',
     );
   }
   return { k, n, groupSize };
@@ -92,10 +78,10 @@ export function validateGemv(x: unknown, qw: unknown, options: unknown): GemvPro
       `gate: unknown activation ${JSON.stringify(input.gate)}; expected one of ${GATE_ACTIVATIONS.join(', ')}`,
     );
   }
-  if (input.gate) checkArray('x', x, 'Float32Array', rows * 2 * k, `rows × 2k = ${rows} × ${2 * k}`);
-  else checkArray('x', x, 'Float32Array', rows * k, `rows × k = ${rows} × ${k}`);
+  if (input.gate) checkArray('x', x, rows * 2 * k, `rows × 2k = ${rows} × ${2 * k}`);
+  else checkArray('x', x, rows * k, `rows × k = ${rows} × ${k}`);
   if (input.residual !== undefined)
-    checkArray('residual', input.residual, 'Float32Array', rows * n, `rows × n = ${rows} × ${n}`);
+    checkArray('residual', input.residual, rows * n, `rows × n = ${rows} × ${n}`);
   return {
     k,
     n,

@@ -13,7 +13,7 @@
 import type { WeightFormat } from './formats.ts';
 import { checkFormat, gemvLayout } from './gemv-common.ts';
 import { checkQuantizedMatrix } from './gemv-validate.ts';
-import { checkKnownFields, checkSize } from './validate.ts';
+import { checkArray, checkKnownFields, checkSize } from './validate.ts';
 
 export interface QuantizeOptions {
   k: number;
@@ -87,14 +87,6 @@ export function toF16(value: number): number {
   return f16Value(f16Bits(value));
 }
 
-function checkWeights(w: unknown, k: number, n: number): asserts w is Float32Array {
-  if (!(w instanceof Float32Array)) throw new Error('w: expected a Float32Array');
-  if (w.length !== k * n) throw new Error(`w: length ${w.length} does not match k × n = ${k * n}`);
-  for (let i = 0; i < w.length; i++) {
-    if (!Number.isFinite(w[i])) throw new Error(`w: element ${i} is ${w[i]}; weights must be finite`);
-  }
-}
-
 function scaleFor(max: number, levels: number, format: string): number {
   if (max === 0) return 1;
   if (max / levels > F16_MAX) {
@@ -117,7 +109,7 @@ export function quantize(w: Float32Array, options: QuantizeOptions): QuantizedMa
   const n = checkSize('n', options.n);
   const format = options.format;
   const groupSize = checkFormat(format, options.groupSize);
-  checkWeights(w, k, n);
+  checkArray('w', w, k * n, `k × n = ${k} × ${n}`);
   const layout = gemvLayout({ k, n, format, groupSize });
   const { nPadded, valuesPerWord: per } = layout;
   const weights = new Uint32Array(layout.weightWords);

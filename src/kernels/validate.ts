@@ -40,11 +40,31 @@ export function checkSize(field: string, value: unknown, max = MAX_AXIS): number
   return value;
 }
 
-function checkArray(field: string, value: unknown, expected: number, shape: string): void {
-  if (!(value instanceof Float32Array))
-    throw new Error(`${field}: expected a Float32Array, got ${describeValue(value)}`);
-  if (value.length !== expected) {
-    throw new Error(`${field}: length ${value.length} does not match ${shape} = ${expected}`);
+/**
+ * Throws unless `value` is a `type` of `expected` elements (`shape` says how that number is made)
+ * and, a Float32Array, holds finite values only: WGSL leaves NaN and infinities undefined (a compiler
+ * may assume there are none), so no kernel's output on them could be checked against the reference.
+ */
+export function checkArray(
+  field: string,
+  value: unknown,
+  expected: number,
+  shape: string,
+  type: 'Float32Array' | 'Uint32Array' = 'Float32Array',
+): void {
+  const ok = type === 'Float32Array' ? value instanceof Float32Array : value instanceof Uint32Array;
+  if (!ok) throw new Error(`${field}: expected a ${type}, got ${describeValue(value)}`);
+  const array = value as Float32Array | Uint32Array;
+  if (array.length !== expected) {
+    throw new Error(`${field}: length ${array.length} does not match ${shape} = ${expected}`);
+  }
+  if (!(array instanceof Float32Array)) return;
+  for (let i = 0; i < array.length; i++) {
+    if (!Number.isFinite(array[i])) {
+      throw new Error(
+        `${field}: element ${i} is ${array[i]}; expected finite values (WGSL leaves NaN and infinities undefined)`,
+      );
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import { BlockMask, checkMaskShape } from '../kernels/block-mask.ts';
 import { prepareCall, runOnce } from '../kernels/launch.ts';
 import { checkBinding } from '../kernels/limits.ts';
 import { blockGrid, type TopKIO, type TopKProblem, topKMask } from '../kernels/topk-mask.ts';
-import { checkKnownFields, checkSize } from '../kernels/validate.ts';
+import { checkArray, checkKnownFields, checkSize } from '../kernels/validate.ts';
 import { describeValue } from '../util/text.ts';
 import { diagonalBlock } from './builders.ts';
 
@@ -71,8 +71,8 @@ export interface TopKResult {
 export async function topKOnGpu(gpu: Gpu, input: TopKInput): Promise<TopKResult> {
   checkGpu(gpu, 'blockMask.topK: gpu');
   const p = validateTopK(input);
-  checkArray('q', input.q, p.heads * p.seqQ * p.headDim, 'heads × seqQ × headDim');
-  checkArray('k', input.k, p.heads * p.seqK * p.headDim, 'heads × seqK × headDim');
+  checkArray('blockMask.topK: q', input.q, p.heads * p.seqQ * p.headDim, 'heads × seqQ × headDim');
+  checkArray('blockMask.topK: k', input.k, p.heads * p.seqK * p.headDim, 'heads × seqK × headDim');
   checkBinding(gpu, 'blockMask.topK: q', input.q.byteLength);
   checkBinding(gpu, 'blockMask.topK: k', input.k.byteLength);
   const { rows, cols } = blockGrid(p);
@@ -102,15 +102,6 @@ export async function topKOnGpu(gpu: Gpu, input: TopKInput): Promise<TopKResult>
  */
 export async function topK(gpu: Gpu, input: TopKInput): Promise<BlockMask> {
   return (await topKOnGpu(gpu, input)).mask;
-}
-
-function checkArray(field: string, value: unknown, expected: number, shape: string): void {
-  if (!(value instanceof Float32Array)) {
-    throw new Error(`blockMask.topK: ${field} must be a Float32Array, got ${describeValue(value)}`);
-  }
-  if (value.length !== expected) {
-    throw new Error(`blockMask.topK: ${field} has length ${value.length}, expected ${shape} = ${expected}`);
-  }
 }
 
 /** CPU twin of the pool and score passes, in f64: rows × cols scores. */

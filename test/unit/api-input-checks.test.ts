@@ -13,6 +13,7 @@ import { Gpu } from '../../src/gpu/gpu.ts';
 import { type OpenGpuOptions, openGpu } from '../../src/gpu/open.ts';
 import { dequantize, type QuantizedMatrix, quantize } from '../../src/kernels/quantize.ts';
 import { blockMask, type MaskShape } from '../../src/masks/index.ts';
+import { attentionReference } from '../../src/reference/attention.ts';
 import { smallAttentionInput } from './attention-input-fixture.ts';
 
 /**
@@ -208,6 +209,46 @@ describe('attention, matmul and gemv name null options and a non-function onKern
   ])('valid: %s passes validation and calls onKernel with the kernel chosen', async (_name, go) => {
     // The fake GPU cannot run a kernel: onKernel throws to stop the call there.
     await expect(go()).rejects.toThrow(Reached);
+  });
+});
+
+describe('NaN and infinities are refused by name, wherever a Float32Array goes in', () => {
+  const withAt = (array: Float32Array, index: number, value: number) => {
+    const copy = array.slice();
+    copy[index] = value;
+    return copy;
+  };
+  const input = attentionInput();
+  it.each<[string, () => unknown, string]>([
+    [
+      'attention q',
+      () => attention(fakeGpu, { ...input, q: withAt(input.q, 5, Number.NaN) }),
+      'q: element 5 is NaN',
+    ],
+    [
+      'attention v',
+      () => attention(fakeGpu, { ...input, v: withAt(input.v, 0, -Infinity) }),
+      'v: element 0 is -Infinity',
+    ],
+    ['matmul b', () => matmul(fakeGpu, a, withAt(b, 11, Infinity), mm), 'b: element 11 is Infinity'],
+    ['gemv x', () => gemv(fakeGpu, withAt(x, 2, Number.NaN), qw8, { rows: 1 }), 'x: element 2 is NaN'],
+    [
+      'quantize w',
+      () => quantize(withAt(w, 31, Number.NaN), { k: 8, n: 4, format: 'int4' }),
+      'w: element 31 is NaN',
+    ],
+    [
+      'blockMask.topK k',
+      () => blockMask.topK(fakeGpu, { ...topKInput, k: withAt(topKInput.k, 63, Number.NaN) }),
+      'blockMask.topK: k: element 63 is NaN',
+    ],
+    [
+      'attentionReference q',
+      () => attentionReference({ ...input, q: withAt(input.q, 1, Number.NaN) }),
+      'q: element 1 is NaN',
+    ],
+  ])('%s', async (_name, call, message) => {
+    await expect((async () => call())()).rejects.toThrow(`${message}; expected finite values`);
   });
 });
 

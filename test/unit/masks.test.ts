@@ -285,7 +285,7 @@ describe('builders reject bad input with the field and the limit', () => {
   it('topK: q of the wrong length', async () => {
     await expect(
       blockMask.topK(noGpu, { ...topKBase, q: new Float32Array(5), k: new Float32Array(32) }),
-    ).rejects.toThrow(/q has length 5, expected heads × seqQ × headDim = 32/);
+    ).rejects.toThrow(/blockMask.topK: q: length 5 does not match heads × seqQ × headDim = 32/);
   });
 });
 

@@ -214,7 +214,7 @@ describe('bad input names the field and the limit', () => {
     },
     { options: { k: 3, n: 4, format: 'int8', groupSize: 32 }, message: /groupSize: only int4 has groups/ },
     { options: { k: 0, n: 4, format: 'f32' }, message: /k: must be at least 1/ },
-    { options: { k: 4, n: 4, format: 'f32' }, message: /w: length 12 does not match k × n = 16/ },
+    { options: { k: 4, n: 4, format: 'f32' }, message: /w: length 12 does not match k × n = 4 × 4 = 16/ },
   ])('$message', ({ options, message }) => {
     expect(() => quantize(w, options as never)).toThrow(message);
   });
