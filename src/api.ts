@@ -61,7 +61,7 @@ export async function attention(
   checkRunOptions('attention options', options);
   const problem = validateAttention(input, gpu.limits);
   checkKnownFields('attention input', input, ATTENTION_INPUT_FIELDS);
-  const kernel = selectAttentionKernel(gpu, problem, options.kernel ?? 'auto');
+  const kernel = selectAttentionKernel(gpu, problem, options.kernel === undefined ? 'auto' : options.kernel);
   options.onKernel?.(kernel.name);
   return callOnce(gpu, `attention(${kernel.name})`, attentionBuffers(gpu, kernel, problem, input));
 }
@@ -76,7 +76,7 @@ export async function matmul(
   checkGpu(gpu);
   const problem = validateMatmul(a, b, options, gpu.limits);
   checkRunOptions('matmul options', options, MATMUL_INPUT_FIELDS);
-  const kernel = selectMatmulKernel(gpu, problem, options.kernel ?? 'auto');
+  const kernel = selectMatmulKernel(gpu, problem, options.kernel === undefined ? 'auto' : options.kernel);
   options.onKernel?.(kernel.name);
   return callOnce(
     gpu,
@@ -98,7 +98,7 @@ export async function gemv(
   checkGpu(gpu);
   const problem = validateGemv(x, qw, options);
   checkRunOptions('gemv options', options, GEMV_INPUT_FIELDS);
-  const kernel = selectGemvKernel(gpu, problem, options.kernel ?? 'auto');
+  const kernel = selectGemvKernel(gpu, problem, options.kernel === undefined ? 'auto' : options.kernel);
   checkGemvFits(gpu, kernel.name, problem, planGemv(gpu, problem));
   options.onKernel?.(kernel.name);
   const { rows, n } = problem;

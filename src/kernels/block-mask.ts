@@ -4,6 +4,8 @@
 // the last block of each axis may be ragged. The type kernels take; its builders (causal, sliding
 // window, top-k …) are src/masks', above the kernels.
 
+import { describeValue } from '../util/text.ts';
+
 /** Blocks a mask may have (its layout is a byte each): 2^26, e.g. 256k × 256k keys in blocks of 32. */
 export const MAX_MASK_BLOCKS = 1 << 26;
 
@@ -31,8 +33,8 @@ export class BlockMask {
   readonly pattern: string;
 
   constructor(layout: Uint8Array, shape: MaskShape, pattern = 'dense-layout') {
-    const { blockSize, seqQ, seqK } = shape;
     checkMaskShape(shape);
+    const { blockSize, seqQ, seqK } = shape;
     this.blockSize = blockSize;
     this.seqQ = seqQ;
     this.seqK = seqK;
@@ -94,6 +96,9 @@ export class BlockMask {
 
 /** Throws an Error naming the field if a mask shape is not a positive integer triple. */
 export function checkMaskShape(shape: MaskShape): void {
+  if (typeof shape !== 'object' || shape === null) {
+    throw new Error(`mask shape: expected { blockSize, seqQ, seqK }, got ${describeValue(shape)}`);
+  }
   for (const field of ['blockSize', 'seqQ', 'seqK'] as const) {
     const v = shape[field];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {

@@ -18,6 +18,7 @@
 // weights are 0), y is rows × nPadded f32.
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { describeValue } from '../util/text.ts';
 import {
   DEFAULT_INT4_GROUP_SIZE,
   INT4_GROUP_SIZES,
@@ -26,6 +27,7 @@ import {
   type WeightFormat,
 } from './formats.ts';
 import type { Kernel } from './types.ts';
+import { checkSize } from './validate.ts';
 
 /** Most activation rows one call takes (a decode batch). */
 export const GEMV_MAX_ROWS = 16;
@@ -114,7 +116,7 @@ export function checkFormat(format: unknown, groupSize: unknown, field = 'format
     if (groupSize !== undefined) throw new Error(`groupSize: only int4 has groups, not ${format}`);
     return undefined;
   }
-  const size = groupSize ?? DEFAULT_INT4_GROUP_SIZE;
+  const size = groupSize === undefined ? DEFAULT_INT4_GROUP_SIZE : groupSize;
   if (!INT4_GROUP_SIZES.includes(size as (typeof INT4_GROUP_SIZES)[number])) {
     throw new Error(
       `groupSize: ${String(size)} is not offered; expected one of ${INT4_GROUP_SIZES.join(', ')}`,
@@ -127,6 +129,11 @@ export function checkFormat(format: unknown, groupSize: unknown, field = 'format
 export function gemvLayout(
   p: Pick<GemvProblem, 'k' | 'n' | 'format' | 'groupSize' | 'gate' | 'xStride' | 'gateOffset'>,
 ): GemvLayout {
+  if (typeof p !== 'object' || p === null) {
+    throw new Error(`gemvLayout: expected { k, n, format, groupSize? }, got ${describeValue(p)}`);
+  }
+  checkSize('k', p.k);
+  checkSize('n', p.n);
   const groupSize = checkFormat(p.format, p.groupSize);
   const valuesPerWord = VALUES_PER_WORD[p.format];
   const stepK = Math.max(4, valuesPerWord);

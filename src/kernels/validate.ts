@@ -164,10 +164,10 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
   );
   checkFits('q', input.q.length, limits);
   checkFits('k', input.k.length, limits);
-  const causal = input.causal ?? false;
+  const causal = input.causal === undefined ? false : input.causal;
   if (typeof causal !== 'boolean')
     throw new Error(`causal: expected true or false, got ${describeValue(causal)}`);
-  const scale = input.scale ?? 1 / Math.sqrt(headDim);
+  const scale = input.scale === undefined ? 1 / Math.sqrt(headDim) : input.scale;
   if (typeof scale !== 'number' || !Number.isFinite(scale))
     throw new Error(`scale: expected a finite number, got ${describeValue(scale)}`);
   let mask: BlockMask | undefined;
@@ -215,7 +215,7 @@ export function validateMatmul(a: unknown, b: unknown, input: MatmulInput, limit
   checkFits('a', m * k, limits);
   checkFits('b', k * n, limits);
   checkFits('c', m * n, limits);
-  const activation = input.activation ?? 'none';
+  const activation = input.activation === undefined ? 'none' : input.activation;
   if (activation !== 'none' && activation !== 'gelu') {
     throw new Error(`activation: expected 'none' or 'gelu', got ${describeValue(activation)}`);
   }

@@ -11,8 +11,9 @@ import { attention, gemv, matmul } from '../../src/api.ts';
 import { describeAdapter } from '../../src/gpu/adapter-info.ts';
 import { Gpu } from '../../src/gpu/gpu.ts';
 import { type OpenGpuOptions, openGpu } from '../../src/gpu/open.ts';
+import { gemvLayout } from '../../src/kernels/gemv-common.ts';
 import { dequantize, type QuantizedMatrix, quantize } from '../../src/kernels/quantize.ts';
-import { blockMask, type MaskShape } from '../../src/masks/index.ts';
+import { BlockMask, blockMask, type MaskShape } from '../../src/masks/index.ts';
 import { attentionReference } from '../../src/reference/attention.ts';
 import { smallAttentionInput } from './attention-input-fixture.ts';
 
@@ -249,6 +250,51 @@ describe('NaN and infinities are refused by name, wherever a Float32Array goes i
     ],
   ])('%s', async (_name, call, message) => {
     await expect((async () => call())()).rejects.toThrow(`${message}; expected finite values`);
+  });
+});
+
+describe('null is not a left-out field: it is refused, not read as the default', () => {
+  const input = attentionInput();
+  it.each<[string, () => unknown, string]>([
+    [
+      'attention causal',
+      () => attention(fakeGpu, { ...input, causal: null } as never),
+      'causal: expected true or false, got null',
+    ],
+    [
+      'attention scale',
+      () => attention(fakeGpu, { ...input, scale: null } as never),
+      'scale: expected a finite number, got null',
+    ],
+    [
+      'attention kernel',
+      () => attention(fakeGpu, input, { kernel: null } as never),
+      "unknown attention kernel 'null'",
+    ],
+    [
+      'matmul activation',
+      () => matmul(fakeGpu, a, b, { ...mm, activation: null } as never),
+      'activation: expected',
+    ],
+    [
+      'quantize groupSize',
+      () => quantize(w, { k: 8, n: 4, format: 'int4', groupSize: null } as never),
+      'groupSize: null is not offered',
+    ],
+    ['gemvLayout k', () => gemvLayout({ k: -5, n: 2, format: 'f32' }), 'k: must be at least 1, got -5'],
+    ['gemvLayout n', () => gemvLayout({ k: 8, n: 2.5, format: 'f32' }), 'n: expected an integer, got 2.5'],
+    [
+      'gemvLayout k as a string',
+      () => gemvLayout({ k: '64', n: 4, format: 'f32' } as never),
+      'k: expected a positive integer, got the string "64"',
+    ],
+    [
+      'new BlockMask with no shape',
+      () => new BlockMask(new Uint8Array(1), null as never),
+      'mask shape: expected { blockSize, seqQ, seqK }, got null',
+    ],
+  ])('%s', async (_name, call, message) => {
+    await expect((async () => call())()).rejects.toThrow(message);
   });
 });
 
