@@ -38,21 +38,37 @@ function whole(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
-/** createDecode's options a --variant may set (its name is the script's). */
-const VARIANT_KEYS = [
-  'kvF16',
-  'kvPrepacked',
-  'workgroupSize',
-  'scoresWorkgroupSize',
-  'rangeKeys',
-  'lanes',
-  'minWorkgroups',
-  'tiled',
-  'tileKeys',
-  'subgroups',
-  'sizedArrays',
-  'adapterKind',
-] as const satisfies readonly (keyof DecodeOptions)[];
+/** createDecode's options a --variant may set (its name is the script's), each with the values it takes. */
+const VARIANT_OPTIONS = {
+  kvF16: 'boolean',
+  kvPrepacked: 'boolean',
+  workgroupSize: 'count',
+  scoresWorkgroupSize: 'count',
+  rangeKeys: 'count',
+  lanes: 'count',
+  minWorkgroups: 'count',
+  tiled: 'boolean',
+  tileKeys: 'count',
+  subgroups: 'boolean',
+  sizedArrays: 'boolean',
+  adapterKind: ['hardware', 'software'],
+} as const satisfies Partial<Record<keyof DecodeOptions, 'boolean' | 'count' | readonly string[]>>;
+const VARIANT_KEYS = Object.keys(VARIANT_OPTIONS) as (keyof typeof VARIANT_OPTIONS)[];
+
+/** Why a --variant value does not fit its option (createDecode does not check its options' types). */
+function variantValueProblem(key: keyof typeof VARIANT_OPTIONS, value: unknown): string | undefined {
+  const kind = VARIANT_OPTIONS[key];
+  const shown = JSON.stringify(value);
+  if (kind === 'boolean')
+    return typeof value === 'boolean' ? undefined : `${key}: expected true or false, got ${shown}`;
+  if (kind === 'count')
+    return Number.isInteger(value) && (value as number) >= 1
+      ? undefined
+      : `${key}: expected a positive integer, got ${shown}`;
+  return (kind as readonly unknown[]).includes(value)
+    ? undefined
+    : `${key}: expected one of ${kind.join(', ')}, got ${shown}`;
+}
 
 /** A --variant: a JSON object of createDecode options, its keys checked (a typo would measure the defaults). */
 export function parseVariant(text: string): Partial<DecodeOptions> {
@@ -66,9 +82,11 @@ export function parseVariant(text: string): Partial<DecodeOptions> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new Error(`--variant: expected a JSON object of createDecode options, got ${text}`);
-  for (const key of Object.keys(value)) {
+  for (const [key, entry] of Object.entries(value)) {
     if (!(VARIANT_KEYS as readonly string[]).includes(key))
       throw new Error(`--variant: unknown option '${key}'; expected one of ${VARIANT_KEYS.join(', ')}`);
+    const problem = variantValueProblem(key as keyof typeof VARIANT_OPTIONS, entry);
+    if (problem) throw new Error(`--variant: ${problem}`);
   }
   return value as Partial<DecodeOptions>;
 }

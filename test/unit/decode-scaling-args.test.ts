@@ -66,6 +66,10 @@ describe('decode-ceiling --variant', () => {
     ['{bad', /--variant: not JSON/],
     ['"x"', /--variant: expected a JSON object of createDecode options, got "x"/],
     ['{"bogus":1}', /--variant: unknown option 'bogus'; expected one of kvF16/],
+    ['{"workgroupSize":"abc"}', /--variant: workgroupSize: expected a positive integer, got "abc"/],
+    ['{"lanes":0}', /--variant: lanes: expected a positive integer, got 0/],
+    ['{"tiled":1}', /--variant: tiled: expected true or false, got 1/],
+    ['{"adapterKind":"gpu"}', /--variant: adapterKind: expected one of hardware, software, got "gpu"/],
   ])('%s is refused', (text, message) => {
     expect(() => parseVariant(text)).toThrow(message);
   });
