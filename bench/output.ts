@@ -3,7 +3,7 @@
 // one, so that a file that still fails to write (a full disk) loses neither the other file nor the
 // share link. The path `-` is standard output (`--json - | jq …`); the report then goes to stderr.
 
-import { accessSync, constants, lstatSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readlinkSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 
 /** One file to write: the option that named it, its path, and how its text is made from what is written. */
@@ -41,11 +41,13 @@ export function outputProblem(flag: string, path: string): string | undefined {
   const full = resolve(path);
   const stat = statOf(full);
   if (stat?.isDirectory()) return `${flag}: ${path} is a folder; give a file name`;
-  if (!stat && statOf(full, false)?.isSymbolicLink()) {
-    return `${flag}: cannot write ${path}: it is a link to a path that does not exist`;
-  }
   if (stat) return writable(full) ? undefined : `${flag}: ${path} exists and cannot be written`;
-  const folder = dirname(full);
+  // A link to a file not made yet is written through: its target's folder is the one that counts.
+  let target = full;
+  for (let hops = 0; hops < 8 && statOf(target, false)?.isSymbolicLink(); hops++) {
+    target = resolve(dirname(target), readlinkSync(target));
+  }
+  const folder = dirname(target);
   const parent = statOf(folder);
   if (!parent) return `${flag}: cannot write ${path}: the folder ${folder} does not exist`;
   if (!parent.isDirectory()) return `${flag}: cannot write ${path}: ${folder} is not a folder`;

@@ -144,6 +144,9 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
   if (heads % kvHeads !== 0) {
     throw new Error(`kvHeads: must divide heads (${heads}), got ${kvHeads}`);
   }
+  // The device's limits first: a problem too large for it is refused before its arrays are read.
+  checkFits('q', heads * seqQ * headDim, limits);
+  checkFits('k', kvHeads * seqK * headDim, limits);
   checkArray(
     'q',
     input.q,
@@ -162,8 +165,6 @@ export function validateAttention(input: AttentionInput, limits?: Limits): Atten
     kvHeads * seqK * headDim,
     `kvHeads × seqK × headDim (${kvHeads} × ${seqK} × ${headDim})`,
   );
-  checkFits('q', input.q.length, limits);
-  checkFits('k', input.k.length, limits);
   const causal = input.causal === undefined ? false : input.causal;
   if (typeof causal !== 'boolean')
     throw new Error(`causal: expected true or false, got ${describeValue(causal)}`);
@@ -209,12 +210,12 @@ export function validateMatmul(a: unknown, b: unknown, input: MatmulInput, limit
   const m = checkSize('m', input.m);
   const k = checkSize('k', input.k);
   const n = checkSize('n', input.n);
-  checkArray('a', a, m * k, `m × k (${m} × ${k})`);
-  checkArray('b', b, k * n, `k × n (${k} × ${n})`);
-  if (input.bias !== undefined) checkArray('bias', input.bias, n, `n (${n})`);
   checkFits('a', m * k, limits);
   checkFits('b', k * n, limits);
   checkFits('c', m * n, limits);
+  checkArray('a', a, m * k, `m × k (${m} × ${k})`);
+  checkArray('b', b, k * n, `k × n (${k} × ${n})`);
+  if (input.bias !== undefined) checkArray('bias', input.bias, n, `n (${n})`);
   const activation = input.activation === undefined ? 'none' : input.activation;
   if (activation !== 'none' && activation !== 'gelu') {
     throw new Error(`activation: expected 'none' or 'gelu', got ${describeValue(activation)}`);

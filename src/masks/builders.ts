@@ -55,7 +55,8 @@ function optionsArgument(builder: string, options: unknown, fields: readonly str
 
 /** Throws unless options[field] is an integer in [min, MAX_OPTION]; returns it (or the default). */
 function option(builder: string, options: object, field: string, min: number, fallback?: number): number {
-  const value = (options as Record<string, unknown>)[field] ?? fallback;
+  const given = (options as Record<string, unknown>)[field];
+  const value = given === undefined ? fallback : given;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new Error(`blockMask.${builder}: ${field} must be an integer ≥ ${min}, got ${String(value)}`);
   }
@@ -67,7 +68,8 @@ function option(builder: string, options: object, field: string, min: number, fa
 }
 
 function flag(builder: string, options: object, field: string): boolean {
-  const value = (options as Record<string, unknown>)[field] ?? false;
+  const given = (options as Record<string, unknown>)[field];
+  const value = given === undefined ? false : given;
   if (typeof value !== 'boolean') {
     throw new Error(`blockMask.${builder}: ${field} must be true or false, got ${String(value)}`);
   }
@@ -183,7 +185,7 @@ function bigBird(shape: MaskShape, bigBirdOptions?: BigBirdOptions): BlockMask {
   const global = option('bigBird', options, 'global', 0, 1);
   const window = option('bigBird', options, 'window', 1, 3);
   const random = option('bigBird', options, 'random', 0, 1);
-  const seed = options.seed ?? 0;
+  const seed = options.seed === undefined ? 0 : options.seed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new Error(`blockMask.bigBird: seed must be an integer in [0, 4294967295], got ${String(seed)}`);
   }

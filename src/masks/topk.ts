@@ -54,7 +54,7 @@ export function validateTopK(input: TopKProblem): TopKProblem {
   if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0 || keep > 0xffffffff) {
     throw new Error(`blockMask.topK: keep must be an integer in [0, 4294967295], got ${String(keep)}`);
   }
-  const causal = input.causal ?? false;
+  const causal = input.causal === undefined ? false : input.causal;
   if (typeof causal !== 'boolean') {
     throw new Error(`blockMask.topK: causal must be true or false, got ${describeValue(causal)}`);
   }

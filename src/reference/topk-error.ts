@@ -1,7 +1,7 @@
 // How far attention restricted to a block mask (top-k, say) is from full attention on the same data,
 // both computed by the f64 CPU reference.
 
-import { BlockMask } from '../kernels/block-mask.ts';
+import type { BlockMask } from '../kernels/block-mask.ts';
 import {
   ATTENTION_INPUT_FIELDS,
   type AttentionInput,
@@ -32,8 +32,9 @@ export function topKApproximationError(
       `topKApproximationError: input: expected attention()'s input { q, k, v, heads, seqQ, seqK, headDim, … }, got ${describeValue(input)}`,
     );
   }
-  // Without a mask both sides would be full attention: a perfect score that measured nothing.
-  if (!(mask instanceof BlockMask)) {
+  // Without a mask both sides would be full attention: a perfect score that measured nothing. (A mask
+  // is then checked as attention() checks it: one passed through postMessage is a plain object.)
+  if (typeof mask !== 'object' || mask === null) {
     throw new Error(
       `topKApproximationError: mask: expected a BlockMask (blockMask.topK or a builder), got ${describeValue(mask)}`,
     );

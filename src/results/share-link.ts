@@ -103,7 +103,9 @@ function compactValue(value: unknown): unknown {
  *   (8 digits against 4 make a standard run's link about a fifth longer: 21.4k characters against
  *   17.7k for 80 results; unrounded, it would be 26.4k);
  * - a result's `error`, `notes` and `aboveCeiling` are cut to 300 characters.
- * Rounding is monotonic, so orderings such as p10 ≤ median ≤ p90 survive. Compaction is idempotent.
+ * Rounding is monotonic, so orderings such as p10 ≤ median ≤ p90 survive where the values are in
+ * order; two the schema lets stand a few ulps out of order can come out a digit apart, and then
+ * encodeShareLink sends the numbers unrounded. Compaction is idempotent.
  */
 export function compactForShare(results: ResultsFile): ResultsFile {
   return withTextsCut(compactValue(results) as ResultsFile);
@@ -239,7 +241,8 @@ async function encodePayload(results: ResultsFile): Promise<{ compactJson: strin
 }
 
 /**
- * Builds `<baseUrl without fragment>#r=1.<payload>` from the compacted results (see compactForShare).
+ * Builds `<baseUrl without fragment>#r=1.<payload>` from the compacted results (see compactForShare;
+ * unrounded where rounding would break an ordering the schema checks).
  * Rejects, naming the field, when the results do not pass the schema, and when the link would pass a
  * cap its decoder applies (SHARE_CAPS.payloadChars, or SHARE_CAPS.decompressedBytes of JSON): export
  * JSON instead. Every link it returns decodes.

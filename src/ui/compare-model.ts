@@ -83,8 +83,10 @@ export function compareRuns(theirs: ResultsFile, ours: ResultsFile): Comparison 
   const seenIds = new Set<string>();
   const used = new Set<BenchResult>();
   for (const their of theirs.results) {
-    if (seenIds.has(their.id)) continue;
-    seenIds.add(their.id);
+    // The id with the configuration: files whose ids are empty or alike still pair by parameters.
+    const key = `${their.id}\u0000${configurationKey(their)}`;
+    if (seenIds.has(key)) continue;
+    seenIds.add(key);
     const candidate = byId.get(their.id);
     const our =
       candidate && candidate.kernel === their.kernel && candidate.impl === their.impl

@@ -42,7 +42,7 @@ describe('attention() and matmul() refuse bad input before allocating', () => {
   it('a device limit is named: seqK so long that K exceeds maxStorageBufferBindingSize', async () => {
     const limit = gpu().limits.maxStorageBufferBindingSize;
     const seqK = Math.floor(limit / 4 / 256) + 1;
-    // Lengths are checked first, so give arrays of the right length without allocating them on the GPU.
+    // The device's limits are checked before the arrays are read: these fake their length alone.
     const big = { length: seqK * 256 } as unknown as Float32Array;
     Object.setPrototypeOf(big, Float32Array.prototype);
     const problem = { ...good(), heads: 1, seqQ: 1, headDim: 256, q: new Float32Array(256), seqK };

@@ -289,6 +289,27 @@ describe('null is not a left-out field: it is refused, not read as the default',
       'k: expected a positive integer, got the string "64"',
     ],
     [
+      'slidingWindow causal',
+      () =>
+        blockMask.slidingWindow({ blockSize: 4, seqQ: 16, seqK: 16 }, { window: 3, causal: null } as never),
+      'blockMask.slidingWindow: causal must be true or false, got null',
+    ],
+    [
+      'bigBird window',
+      () => blockMask.bigBird({ blockSize: 4, seqQ: 16, seqK: 16 }, { window: null } as never),
+      'blockMask.bigBird: window must be an integer ≥ 1, got null',
+    ],
+    [
+      'bigBird seed',
+      () => blockMask.bigBird({ blockSize: 4, seqQ: 16, seqK: 16 }, { seed: null } as never),
+      'blockMask.bigBird: seed must be an integer in [0, 4294967295], got null',
+    ],
+    [
+      'topK causal',
+      () => blockMask.topK(fakeGpu, { ...topKInput, causal: null } as never),
+      'blockMask.topK: causal must be true or false, got null',
+    ],
+    [
       'new BlockMask with no shape',
       () => new BlockMask(new Uint8Array(1), null as never),
       'mask shape: expected { blockSize, seqQ, seqK }, got null',

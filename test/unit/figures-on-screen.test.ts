@@ -237,5 +237,12 @@ describe('side by side (item 7)', () => {
     const ours = run(browser, [1], 0.01);
     ours.results[0] = { ...ours.results[0], id: 'ours' };
     expect(compareRuns(renamed, ours).rows.length).toBe(1);
+    // Files without ids (all empty) still pair every configuration by its parameters.
+    const blank = (file: ResultsFile): ResultsFile => ({
+      ...file,
+      results: file.results.map((r) => ({ ...r, id: '' })),
+    });
+    const quick = quickPresetRun();
+    expect(compareRuns(blank(quick), blank(quickPresetRun())).rows.length).toBe(quick.results.length);
   });
 });

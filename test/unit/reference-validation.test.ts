@@ -191,7 +191,7 @@ describe('topKApproximationError validates like attention()', () => {
     [
       'a plain layout for a mask',
       () => topKApproximationError(input, { layout: [1] } as unknown as BlockMask),
-      /mask: expected a BlockMask .*, got object$/,
+      /^mask: expected a BlockMask from blockMask.fromDense or another builder$/,
     ],
     [
       'null input',
@@ -200,6 +200,12 @@ describe('topKApproximationError validates like attention()', () => {
     ],
   ])('%s', (_name, call, message) => {
     expect(call).toThrow(message);
+  });
+
+  it('a mask passed through postMessage (a plain object) is taken, as attention() takes it', () => {
+    expect(topKApproximationError(input, structuredClone(sparse))).toEqual(
+      topKApproximationError(input, sparse),
+    );
   });
 
   it('kvHeads is passed through: one shared KV head equals that head repeated', () => {
