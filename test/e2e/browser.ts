@@ -57,6 +57,21 @@ export function useBrowser(): () => Browser {
   };
 }
 
+/** One context in the file's browser (call useBrowser first): made before the file's tests, closed after. */
+export function useContext(browser: () => Browser): () => BrowserContext {
+  let context: BrowserContext | undefined;
+  beforeAll(async () => {
+    context = await newContext(browser());
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+  return () => {
+    if (!context) throw new Error('useContext: the context is not made yet (use it inside a hook or test)');
+    return context;
+  };
+}
+
 export interface WatchedPage {
   page: Page;
   /** Uncaught exceptions in the page. */

@@ -2,8 +2,7 @@
 // data-state=ready before any run; a shared link's claims speak of "the sender's GPU", carry the
 // link's inputs, and render the decoder section.
 
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ARTICLE } from '../../src/article/article.ts';
 import { claims } from '../../src/article/claims.ts';
 import { encodeInputs } from '../../src/article/inputs.ts';
@@ -12,22 +11,16 @@ import { VERDICTS } from '../../src/article/verdicts.ts';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import { decodeStep, readProbe } from '../unit/article-fixtures.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
-import { newContext, screenshot, useBrowser, waitForState, watchedPage } from './browser.ts';
+import { screenshot, useBrowser, useContext, waitForState, watchedPage } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 const browser = useBrowser();
 
-let context: BrowserContext;
-beforeAll(async () => {
-  context = await newContext(browser());
-});
-afterAll(async () => {
-  await context?.close();
-});
+const context = useContext(browser);
 
 describe('before any run', () => {
   it('names the article, lists its claims and shows the article against itself', async () => {
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(baseUrl);
     expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
@@ -58,7 +51,7 @@ describe('a shared link', () => {
       cards: 4,
       memoryGB: 141,
     } as const;
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(`${link}&${encodeInputs(inputs)}`);
     await page.getByTestId('claims').waitFor({ state: 'visible' });
@@ -84,7 +77,7 @@ describe('a shared link', () => {
   it('renders the decoder section from a shared decode step: per-op bar, projection, the sender’s row', async () => {
     const file = quickPresetRun();
     file.results.push(decodeStep({ medianMs: 0.6, ci95: [0.55, 0.7] }), readProbe(900));
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(await encodeShareLink(file, baseUrl));
     await page.getByTestId('decoder').waitFor({ state: 'visible' });
@@ -113,7 +106,7 @@ describe('a shared link', () => {
 
   it('names a bad input by its label, marks the field, and says the claims keep the last valid inputs', async () => {
     const link = await encodeShareLink(quickPresetRun(), baseUrl);
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(link);
     await page.getByTestId('claims').waitFor({ state: 'visible' });
@@ -140,7 +133,7 @@ describe('a shared link', () => {
 
   it('refuses a damaged inputs field with a message, and still shows the results', async () => {
     const link = await encodeShareLink(quickPresetRun(), baseUrl);
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(`${link}&a=1.1~int4~99999~1~1~80`);
     await page.getByTestId('claims').waitFor({ state: 'visible' });

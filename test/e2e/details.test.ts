@@ -4,23 +4,17 @@
 // its "Why", and the compare view's 95 % ranges on screen. The skip link leaves a shared link's results
 // in the address.
 
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import type { ResultsFile } from '../../src/results/types.ts';
 import { makeResult, makeResultsFile, quickPresetRun } from '../unit/results-fixtures.ts';
-import { newContext, useBrowser, waitForState, watchedPage } from './browser.ts';
+import { useBrowser, useContext, waitForState, watchedPage } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 const browser = useBrowser();
 
-let context: BrowserContext;
-beforeAll(async () => {
-  context = await newContext(browser());
-});
-afterAll(async () => {
-  await context?.close();
-});
+const context = useContext(browser);
 
 /** Longer than the 140 characters a failed row shows, shorter than the 300 a link keeps. */
 const LONG_ERROR = `flash did not match the reference: ${'max abs error 0.25 at head 3, row 17, column 41; '.repeat(4)}end of message`;
@@ -55,7 +49,7 @@ async function rowOf(page: Page, kernel: string): Promise<Locator> {
 
 describe('a shared run read without a pointer', () => {
   it('gives the keyboard and the accessibility tree what the tooltips give a pointer', async () => {
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(await encodeShareLink(linkedRun(), baseUrl));
     expect(await waitForState(page, ['ready'])).toBe('ready');
@@ -94,7 +88,7 @@ describe('a shared run read without a pointer', () => {
   });
 
   it('the skip link takes the keyboard to the content and leaves the results in the address', async () => {
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     const link = await encodeShareLink(linkedRun(), baseUrl);
     await page.goto(link);
@@ -114,7 +108,7 @@ describe('a shared run read without a pointer', () => {
   it('the compare view shows every ratio’s 95 % range, not only in a tooltip', async () => {
     const theirs = quickPresetRun();
     const mine: ResultsFile = { ...quickPresetRun(), createdAt: '2026-06-02T12:00:00.000Z' };
-    const watched = await watchedPage(context, baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     await page.goto(baseUrl);
     await waitForState(page, ['ready', 'no-webgpu', 'error']);
