@@ -10,6 +10,7 @@ import {
   checkKnownFields,
   validateAttention,
 } from '../kernels/validate.ts';
+import { describeValue } from '../util/text.ts';
 
 /** Whether query i may attend to key j: causal is bottom-right aligned (j <= i + seqK - seqQ). */
 export function isAllowed(p: AttentionProblem, i: number, j: number): boolean {
@@ -35,6 +36,11 @@ export function attentionReference(
   v?: Float32Array,
   shape?: AttentionProblem,
 ): Float64Array {
+  if (typeof first !== 'object' || first === null) {
+    throw new Error(
+      `attentionReference: expected attention()'s input { q, k, v, heads, … } or (q, k, v, shape), got ${describeValue(first)}`,
+    );
+  }
   if (first instanceof Float32Array) {
     if (!k || !v || !shape) throw new Error('attentionReference: expected q, k, v and the shape');
     const input = { ...shape, q: first, k, v };

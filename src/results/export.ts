@@ -184,7 +184,11 @@ export function parseImportedJson(text: string, what = IMPORTED): ParseResult {
     json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message.slice(0, 120) : 'unknown error';
-    return { ok: false, error: `${what} is not valid JSON (${reason})` };
+    // UTF-16 without a byte-order mark, read as UTF-8: a NUL between every two characters.
+    const utf16 = text.includes('\u0000')
+      ? '; it holds NUL characters, as UTF-16 text does: save it as UTF-8'
+      : '';
+    return { ok: false, error: `${what} is not valid JSON (${reason})${utf16}` };
   }
   const parsed = parseResults(json);
   if (!parsed.ok) return { ok: false, error: `${what} is not an attnscope results file: ${parsed.error}` };

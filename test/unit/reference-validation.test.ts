@@ -194,6 +194,11 @@ describe('topKApproximationError validates like attention()', () => {
       /^mask: expected a BlockMask from blockMask.fromDense or another builder$/,
     ],
     [
+      'attentionReference(null)',
+      () => attentionReference(null as never),
+      /^attentionReference: expected attention\(\)'s input .*, got null$/,
+    ],
+    [
       'null input',
       () => topKApproximationError(null as never, sparse),
       /^topKApproximationError: input: expected attention\(\)'s input .*, got null$/,

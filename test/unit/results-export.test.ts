@@ -69,6 +69,12 @@ describe('toJson / parseImportedJson', () => {
     ['not JSON', '<html>', 'not valid JSON'],
     ['a truncated file', toJson(makeResultsFile()).slice(0, 300), 'not valid JSON'],
     [
+      // UTF-16 (little-endian) without a byte-order mark, decoded as UTF-8 the way a browser reads a file.
+      'UTF-16 text without a byte-order mark',
+      new TextDecoder().decode(new Uint8Array([...'{"schema"'].flatMap((c) => [c.charCodeAt(0), 0]))),
+      'as UTF-16 text does: save it as UTF-8',
+    ],
+    [
       'JSON of another kind',
       '[1,2,3]',
       'not an attnscope results file: the results file: expected an object, got an array',
