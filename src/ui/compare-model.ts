@@ -80,16 +80,12 @@ export function compareRuns(theirs: ResultsFile, ours: ResultsFile): Comparison 
     if (!byKey.has(configurationKey(r))) byKey.set(configurationKey(r), r);
   }
   const rows: ComparedRow[] = [];
-  const seenIds = new Set<string>();
+  // Each of ours pairs once; an id it already paired under (ids empty or alike) falls back to the key.
   const used = new Set<BenchResult>();
   for (const their of theirs.results) {
-    // The id with the configuration: files whose ids are empty or alike still pair by parameters.
-    const key = `${their.id}\u0000${configurationKey(their)}`;
-    if (seenIds.has(key)) continue;
-    seenIds.add(key);
     const candidate = byId.get(their.id);
     const our =
-      candidate && candidate.kernel === their.kernel && candidate.impl === their.impl
+      candidate && !used.has(candidate) && candidate.kernel === their.kernel && candidate.impl === their.impl
         ? candidate
         : byKey.get(configurationKey(their));
     if (!our || used.has(our)) continue;

@@ -244,5 +244,15 @@ describe('side by side (item 7)', () => {
     });
     const quick = quickPresetRun();
     expect(compareRuns(blank(quick), blank(quickPresetRun())).rows.length).toBe(quick.results.length);
+    // Also when the first result's kernel repeats (unfused first: the empty id finds it every time).
+    const fromUnfused = (file: ResultsFile): ResultsFile => ({
+      ...file,
+      results: file.results.filter((r) => r.op === 'attention'),
+    });
+    const attention = fromUnfused(quick);
+    expect(attention.results[0].kernel).toBe('unfused');
+    expect(compareRuns(blank(attention), blank(fromUnfused(quickPresetRun()))).rows.length).toBe(
+      attention.results.length,
+    );
   });
 });
