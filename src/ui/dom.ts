@@ -83,8 +83,8 @@ export function srOnly(value: string): HTMLSpanElement {
 }
 
 /** A detail behind a summary that a click, Enter or Space opens: `<details>` with its `<summary>`. */
-export function disclosure(props: Props, summary: Child | Child[], ...body: Child[]): HTMLDetailsElement {
-  return h('details', props, h('summary', {}, ...(Array.isArray(summary) ? summary : [summary])), ...body);
+export function disclosure(props: Props, summary: Child, ...body: Child[]): HTMLDetailsElement {
+  return h('details', props, h('summary', {}, summary), ...body);
 }
 
 /** A selector that finds the same control in a re-drawn section: its id, else its data-testid. */

@@ -4,6 +4,7 @@
 // pointer: as text for screen readers (srOnly), or behind a disclosure that the keyboard opens.
 
 import type { BenchResult, ResultsFile } from '../results/types.ts';
+import { cutText } from '../util/text.ts';
 import { type Child, disclosure, h, keepFocus, replaceChildren, srOnly, tableWrap } from './dom.ts';
 import { duration, percent, ratio, sig } from './format.ts';
 import {
@@ -94,7 +95,7 @@ function checkCell(row: Row): Child[] {
     message.length > SHORT_MESSAGE
       ? disclosure(
           { class: 'error-text', title: full, 'data-error': 'long' },
-          `${message.slice(0, SHORT_MESSAGE - 1)}…`,
+          cutText(message, SHORT_MESSAGE),
           h('span', { class: 'small' }, full),
         )
       : h('span', { class: 'error-text', title: full }, message, srOnly(` (${errors})`)),
