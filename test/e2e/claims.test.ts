@@ -131,6 +131,39 @@ describe('a shared link', () => {
     await page.close();
   });
 
+  it('keeps what is being typed into the claims when the page redraws on finding its adapter', async () => {
+    const link = await encodeShareLink(quickPresetRun(), baseUrl);
+    const watched = await watchedPage(context(), baseUrl);
+    const { page } = watched;
+    // The adapter is found only once the test says so: the link's claims are up, and typed into, first.
+    await page.addInitScript(() => {
+      const gpu = navigator.gpu;
+      if (!gpu) return;
+      const requestAdapter = gpu.requestAdapter.bind(gpu);
+      let release = () => {};
+      const found = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      (window as unknown as { releaseAdapter: () => void }).releaseAdapter = () => release();
+      gpu.requestAdapter = async (options) => {
+        await found;
+        return requestAdapter(options);
+      };
+    });
+    await page.goto(link);
+    await page.getByTestId('claims').waitFor({ state: 'visible' });
+    expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('loading');
+    await page.locator('#claim-input-pricePerGpuHour').fill('');
+    const slot = page.getByTestId('claim-inputs-error');
+    await slot.waitFor({ state: 'visible' });
+    await page.evaluate(() => (window as unknown as { releaseAdapter: () => void }).releaseAdapter());
+    expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
+    expect(await page.locator('#claim-input-pricePerGpuHour').inputValue()).toBe('');
+    expect(await slot.textContent()).toMatch(/^Price per GPU-hour: required\./);
+    expect(watched.pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses a damaged inputs field with a message, and still shows the results', async () => {
     const link = await encodeShareLink(quickPresetRun(), baseUrl);
     const watched = await watchedPage(context(), baseUrl);
