@@ -37,26 +37,29 @@ export function topKPattern(p: TopKProblem): string {
 /** topK()'s fields: the problem, q and k. */
 const TOPK_FIELDS = ['q', 'k', 'heads', 'seqQ', 'seqK', 'headDim', 'blockSize', 'keep', 'causal'] as const;
 
-/** Validates a top-k problem; messages name the field and the limit. */
-export function validateTopK(input: TopKProblem): TopKProblem {
+/**
+ * Validates a top-k problem; messages name the caller (`what`: blockMask.topK unless a CPU twin was
+ * called), the field and the limit.
+ */
+export function validateTopK(input: TopKProblem, what = 'blockMask.topK'): TopKProblem {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new Error(
-      `blockMask.topK: expected an options object { ${TOPK_FIELDS.join(', ')} }, got ${describeValue(input)}`,
+      `${what}: expected an options object { ${TOPK_FIELDS.join(', ')} }, got ${describeValue(input)}`,
     );
   }
-  checkKnownFields('blockMask.topK', input, TOPK_FIELDS);
-  const heads = checkSize('blockMask.topK: heads', input.heads);
-  const seqQ = checkSize('blockMask.topK: seqQ', input.seqQ);
-  const seqK = checkSize('blockMask.topK: seqK', input.seqK);
-  const headDim = checkSize('blockMask.topK: headDim', input.headDim);
+  checkKnownFields(what, input, TOPK_FIELDS);
+  const heads = checkSize(`${what}: heads`, input.heads);
+  const seqQ = checkSize(`${what}: seqQ`, input.seqQ);
+  const seqK = checkSize(`${what}: seqK`, input.seqK);
+  const headDim = checkSize(`${what}: headDim`, input.headDim);
   checkMaskShape({ blockSize: input.blockSize, seqQ, seqK });
   const keep = input.keep;
   if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0 || keep > 0xffffffff) {
-    throw new Error(`blockMask.topK: keep must be an integer in [0, 4294967295], got ${String(keep)}`);
+    throw new Error(`${what}: keep must be an integer in [0, 4294967295], got ${String(keep)}`);
   }
   const causal = input.causal === undefined ? false : input.causal;
   if (typeof causal !== 'boolean') {
-    throw new Error(`blockMask.topK: causal must be true or false, got ${describeValue(causal)}`);
+    throw new Error(`${what}: causal must be true or false, got ${describeValue(causal)}`);
   }
   return { heads, seqQ, seqK, headDim, blockSize: input.blockSize, keep, causal };
 }
@@ -106,7 +109,9 @@ export async function topK(gpu: Gpu, input: TopKInput): Promise<BlockMask> {
 
 /** CPU twin of the pool and score passes, in f64: rows × cols scores. */
 export function pooledBlockScores(q: Float32Array, k: Float32Array, problem: TopKProblem): Float64Array {
-  const p = validateTopK(problem);
+  const p = validateTopK(problem, 'pooledBlockScores');
+  checkArray('pooledBlockScores: q', q, p.heads * p.seqQ * p.headDim, 'heads × seqQ × headDim');
+  checkArray('pooledBlockScores: k', k, p.heads * p.seqK * p.headDim, 'heads × seqK × headDim');
   const { rows, cols } = blockGrid(p);
   const d = p.headDim;
   const pool = (x: Float32Array, seq: number, blocks: number, h: number) => {
@@ -139,8 +144,13 @@ export function pooledBlockScores(q: Float32Array, k: Float32Array, problem: Top
 
 /** CPU twin of the select pass: the layout the selection rule gives for these scores. */
 export function selectTopKLayout(scores: ArrayLike<number>, problem: TopKProblem): Uint8Array {
-  const p = validateTopK(problem);
+  const p = validateTopK(problem, 'selectTopKLayout');
   const { rows, cols } = blockGrid(p);
+  if (scores?.length !== rows * cols) {
+    throw new Error(
+      `selectTopKLayout: scores: length ${describeValue(scores?.length)} does not match query blocks × key blocks = ${rows * cols}`,
+    );
+  }
   const layout = new Uint8Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const raw = diagonalBlock(p, r);

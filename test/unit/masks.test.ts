@@ -3,7 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../../src/gpu/gpu.ts';
-import { type BlockMask, blockMask, diagonalBlock, selectTopKLayout } from '../../src/masks/index.ts';
+import {
+  type BlockMask,
+  blockMask,
+  diagonalBlock,
+  pooledBlockScores,
+  selectTopKLayout,
+} from '../../src/masks/index.ts';
 import { topKApproximationError } from '../../src/reference/topk-error.ts';
 
 /** A layout as one string per query block ("1100"), easy to read in a failure. */
@@ -315,6 +321,28 @@ describe('selectTopKLayout (CPU twin of the GPU selection)', () => {
     const none = selectTopKLayout(scores, { ...problem, keep: 0 });
     expect(Array.from(none).reduce((a, b) => a + b, 0)).toBe(8);
     expect(selectTopKLayout(scores, { ...problem, keep: 6 }).every((x) => x === 1)).toBe(true);
+  });
+
+  it('names itself, and refuses scores that are not one per block pair', () => {
+    expect(() => selectTopKLayout(scores.slice(1), problem)).toThrow(
+      'selectTopKLayout: scores: length 23 does not match query blocks × key blocks = 24',
+    );
+    expect(() => selectTopKLayout(scores, { ...problem, keep: -1 })).toThrow(
+      /^selectTopKLayout: keep must be/,
+    );
+  });
+
+  it('pooledBlockScores checks q and k against the shape, in its own name', () => {
+    const q = new Float32Array(4);
+    expect(() => pooledBlockScores(q, new Float32Array(5), problem)).toThrow(
+      'pooledBlockScores: k: length 5 does not match heads × seqK × headDim = 6',
+    );
+    expect(() => pooledBlockScores(q, new Float32Array(6), { ...problem, heads: 0 })).toThrow(
+      /^pooledBlockScores: heads/,
+    );
+    expect(
+      Array.from(pooledBlockScores(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 1, 1, 1, 1, 1), problem)),
+    ).toEqual([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4]);
   });
 
   it('causal drops blocks right of the diagonal', () => {
