@@ -15,7 +15,7 @@ import { detectMissingApi } from './no-webgpu.ts';
 import { keepWorkingOffline } from './offline.ts';
 import { app, renderResults, showOther } from './results-area.ts';
 import { renderRunSection, startRun } from './run-control.ts';
-import { loadOwnRuns, unreadableOwnRuns } from './store.ts';
+import { loadOwnRuns } from './store.ts';
 import { renderVerify } from './verify-section.ts';
 
 /** Links opened so far: a decode that ends after a newer link was opened is not shown. */
@@ -58,9 +58,9 @@ async function boot(): Promise<void> {
       (message) => showError(message, 'Import'),
     ),
   );
-  app.ownRuns = loadOwnRuns();
-  const unreadable = unreadableOwnRuns();
-  if (unreadable) showError(unreadable, 'Saved runs');
+  const own = loadOwnRuns();
+  app.ownRuns = own.runs;
+  if (own.unreadable) showError(own.unreadable, 'Saved runs');
   byId('import-section').before(articleView());
   const shared = openSharedLink(location.hash);
   window.addEventListener('hashchange', () => void openSharedLink(location.hash));

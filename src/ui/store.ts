@@ -53,22 +53,21 @@ function readStored(): Stored {
   return stored;
 }
 
-/** The runs kept, newest first (entries the schema refuses are left in storage, not shown). */
-export function loadOwnRuns(): ResultsFile[] {
-  return readStored().runs;
-}
-
 /**
- * Why some entries in storage cannot be shown, or undefined when all can: they stay in storage
- * (saving a new run does not drop them), so a later version of the page may read them.
+ * The runs kept, newest first, and why some entries in storage cannot be shown (undefined when all
+ * can): those stay in storage (saving a new run does not drop them), so a later version of the page
+ * may read them. Storage is read and checked once.
  */
-export function unreadableOwnRuns(): string | undefined {
-  const { unreadable, firstError } = readStored();
-  if (unreadable.length === 0) return undefined;
-  return (
-    `${unreadable.length} run${unreadable.length === 1 ? '' : 's'} kept by this browser cannot be shown ` +
-    `(${firstError}); ${unreadable.length === 1 ? 'it stays' : 'they stay'} in local storage`
-  );
+export function loadOwnRuns(): { runs: ResultsFile[]; unreadable?: string } {
+  const { runs, unreadable, firstError } = readStored();
+  if (unreadable.length === 0) return { runs };
+  const n = unreadable.length;
+  return {
+    runs,
+    unreadable:
+      `${n} run${n === 1 ? '' : 's'} kept by this browser cannot be shown ` +
+      `(${firstError}); ${n === 1 ? 'it stays' : 'they stay'} in local storage`,
+  };
 }
 
 /**

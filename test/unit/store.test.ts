@@ -4,7 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../src/results/types.ts';
-import { loadOwnRuns, saveOwnRun, unreadableOwnRuns } from '../../src/ui/store.ts';
+import { loadOwnRuns, saveOwnRun } from '../../src/ui/store.ts';
 import { makeResult, makeResultsFile } from './results-fixtures.ts';
 
 const KEY = 'attnscope.own-runs.v1';
@@ -36,21 +36,21 @@ describe('own runs in local storage', () => {
   it('keeps the newest three, newest first', () => {
     for (const day of ['01', '02', '03', '04'])
       expect(saveOwnRun(run(`2026-12-${day}T10:00:00Z`))).toBeUndefined();
-    expect(loadOwnRuns().map((r) => r.createdAt.slice(8, 10))).toEqual(['04', '03', '02']);
-    expect(unreadableOwnRuns()).toBeUndefined();
+    expect(loadOwnRuns().runs.map((r) => r.createdAt.slice(8, 10))).toEqual(['04', '03', '02']);
+    expect(loadOwnRuns().unreadable).toBeUndefined();
   });
 
   it('says what it cannot read, and keeps it when a new run is saved', () => {
     const foreign = { ...run('2026-12-01T10:00:00Z'), schema: 'attnscope.results/2' };
     storage.setItem(KEY, JSON.stringify([foreign]));
-    expect(loadOwnRuns()).toEqual([]);
-    expect(unreadableOwnRuns()).toMatch(
+    expect(loadOwnRuns().runs).toEqual([]);
+    expect(loadOwnRuns().unreadable).toMatch(
       /^1 run kept by this browser cannot be shown \(schema: .*newer attnscope.*\); it stays in local storage$/,
     );
     expect(saveOwnRun(run('2026-12-02T10:00:00Z'))).toBeUndefined();
     const stored = JSON.parse(storage.getItem(KEY) ?? '[]') as { schema: string }[];
     expect(stored.map((entry) => entry.schema)).toEqual(['attnscope.results/1', 'attnscope.results/2']);
-    expect(loadOwnRuns()).toHaveLength(1);
+    expect(loadOwnRuns().runs).toHaveLength(1);
   });
 
   it('keeps every entry it cannot read, however many, and counts them all', () => {
@@ -59,11 +59,11 @@ describe('own runs in local storage', () => {
       schema: 'attnscope.results/2',
     }));
     storage.setItem(KEY, JSON.stringify(foreign));
-    expect(unreadableOwnRuns()).toMatch(/^5 runs kept by this browser cannot be shown/);
+    expect(loadOwnRuns().unreadable).toMatch(/^5 runs kept by this browser cannot be shown/);
     expect(saveOwnRun(run('2026-12-06T10:00:00Z'))).toBeUndefined();
     const stored = JSON.parse(storage.getItem(KEY) ?? '[]') as ResultsFile[];
     expect(stored.map((entry) => entry.createdAt.slice(8, 10))).toEqual(['06', '01', '02', '03', '04', '05']);
-    expect(unreadableOwnRuns()).toMatch(/^5 runs kept/);
+    expect(loadOwnRuns().unreadable).toMatch(/^5 runs kept/);
   });
 
   it('when storage is full, makes room with old runs, then unreadable ones, and keeps the new run', () => {
@@ -71,7 +71,7 @@ describe('own runs in local storage', () => {
     storage.setItem(KEY, JSON.stringify([foreign]));
     storage.quota = JSON.stringify([run('2026-12-05T10:00:00Z')]).length + 10;
     expect(saveOwnRun(run('2026-12-05T10:00:00Z'))).toBeUndefined();
-    expect(loadOwnRuns().map((r) => r.createdAt)).toEqual(['2026-12-05T10:00:00Z']);
-    expect(unreadableOwnRuns()).toBeUndefined();
+    expect(loadOwnRuns().runs.map((r) => r.createdAt)).toEqual(['2026-12-05T10:00:00Z']);
+    expect(loadOwnRuns().unreadable).toBeUndefined();
   });
 });
