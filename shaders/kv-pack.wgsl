@@ -2,7 +2,8 @@
 // src is (rows, headDim) f32. Each row becomes hv = ceil(headDim / 4) slots, zero-padded past
 // headDim, so every kernel load is one aligned vec4 whatever headDim is:
 //   to_f16: dst is (rows, hv) vec2<u32>, 4 f16 values per slot (core pack2x16float: no `shader-f16`
-//           needed; values beyond ±65504 become ±inf) — the *-f16 kernels read half the bytes;
+//           needed; it leaves values past f16's range undefined, which attention() refuses) — the
+//           *-f16 kernels read half the bytes;
 //   to_f32: dst is (rows, hv) vec4<f32> — only made when headDim % 4 != 0 (else the kernels read
 //           the caller's buffer directly).
 

@@ -11,8 +11,13 @@ import {
   validateGemv,
 } from './kernels/gemv-validate.ts';
 import { attentionBuffers, callOnce, matmulBuffers } from './kernels/launch.ts';
-import type { QuantizedMatrix } from './kernels/quantize.ts';
-import { selectAttentionKernel, selectGemvKernel, selectMatmulKernel } from './kernels/registry.ts';
+import { checkHalfRange, type QuantizedMatrix } from './kernels/quantize.ts';
+import {
+  findEntry,
+  selectAttentionKernel,
+  selectGemvKernel,
+  selectMatmulKernel,
+} from './kernels/registry.ts';
 import {
   ATTENTION_INPUT_FIELDS,
   type AttentionInput,
@@ -62,6 +67,11 @@ export async function attention(
   const problem = validateAttention(input, gpu.limits);
   checkKnownFields('attention input', input, ATTENTION_INPUT_FIELDS);
   const kernel = selectAttentionKernel(gpu, problem, options.kernel === undefined ? 'auto' : options.kernel);
+  if (findEntry(kernel.name)?.precision === 'f16') {
+    const why = ` (${kernel.name} stores K and V as f16)`;
+    checkHalfRange('k', input.k, why);
+    checkHalfRange('v', input.v, why);
+  }
   options.onKernel?.(kernel.name);
   return callOnce(gpu, `attention(${kernel.name})`, attentionBuffers(gpu, kernel, problem, input));
 }

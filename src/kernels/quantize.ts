@@ -87,6 +87,21 @@ export function toF16(value: number): number {
   return f16Value(f16Bits(value));
 }
 
+/** Magnitudes from here on round to infinity in f16 (halfway past F16_MAX, ties to even). */
+const F16_OVERFLOW = 65520;
+
+/**
+ * Throws unless every element of `values` rounds to a finite f16, naming the first that does not
+ * (`why` says what stores it as f16): WGSL's pack2x16float leaves such values undefined.
+ */
+export function checkHalfRange(field: string, values: Float32Array, why = ''): void {
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs(values[i]) >= F16_OVERFLOW) {
+      throw new Error(`${field}: element ${i} is ${values[i]}, beyond f16's largest value ${F16_MAX}${why}`);
+    }
+  }
+}
+
 function scaleFor(max: number, levels: number, format: string): number {
   if (max === 0) return 1;
   if (max / levels > F16_MAX) {
@@ -125,13 +140,10 @@ export function quantize(w: Float32Array, options: QuantizeOptions): QuantizedMa
     return { format, k, n, weights };
   }
   if (format === 'f16') {
+    checkHalfRange('w', w);
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < n; j++) {
-        const value = w[i * n + j];
-        if (Math.abs(value) >= 65520) {
-          throw new Error(`w: element ${i * n + j} is ${value}, beyond f16's largest value ${F16_MAX}`);
-        }
-        put(i, j, f16Bits(value));
+        put(i, j, f16Bits(w[i * n + j]));
       }
     }
     return { format, k, n, weights };

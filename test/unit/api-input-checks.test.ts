@@ -3,7 +3,8 @@
 // allocating), blockMask.fromDense() takes only exact 0/1 values, null or missing arguments of
 // attention / matmul / gemv, the mask builders, describeAdapter() and openGpu() are named, an object
 // that is not a Gpu is named, misspelt fields of the mask builders and topK are refused, and
-// openGpu() checks its options before it requests an adapter (a stubbed navigator.gpu, no GPU). One
+// openGpu() checks its options before it requests an adapter (a stubbed navigator.gpu, no GPU), the
+// *-f16 attention kernels and f16 quantize() refuse values past f16's range. One
 // valid row per function shows valid input still goes through.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -250,6 +251,43 @@ describe('NaN and infinities are refused by name, wherever a Float32Array goes i
     ],
   ])('%s', async (_name, call, message) => {
     await expect((async () => call())()).rejects.toThrow(`${message}; expected finite values`);
+  });
+});
+
+describe('the *-f16 kernels refuse K and V past the f16 range, which they would pack undefined', () => {
+  const input = attentionInput();
+  const withK = (value: number) => {
+    const k = input.k.slice();
+    k[7] = value;
+    return { ...input, k };
+  };
+  it.each([
+    ['flash-f16', 'k', 70000],
+    ['decode-f16', 'v', -65520],
+  ])('%s: %s holding %d', async (kernel, field, value) => {
+    const bad = field === 'k' ? withK(value) : { ...input, v: withK(value).k };
+    await expect(attention(fakeGpu, bad, { kernel, onKernel: reached })).rejects.toThrow(
+      `${field}: element 7 is ${value}, beyond f16's largest value 65504 (${kernel} stores K and V as f16)`,
+    );
+  });
+
+  it('valid: 65504 and values that round down to it go through, and f32 kernels take 70000', async () => {
+    for (const value of [65504, -65519]) {
+      await expect(
+        attention(fakeGpu, withK(value), { kernel: 'flash-f16', onKernel: reached }),
+      ).rejects.toThrow(Reached);
+    }
+    await expect(attention(fakeGpu, withK(70000), { kernel: 'flash', onKernel: reached })).rejects.toThrow(
+      Reached,
+    );
+  });
+
+  it('quantize names the same limit for f16 weights', () => {
+    const big = w.slice();
+    big[3] = 1e5;
+    expect(() => quantize(big, { k: 8, n: 4, format: 'f16' })).toThrow(
+      "w: element 3 is 100000, beyond f16's largest value 65504",
+    );
   });
 });
 
