@@ -108,13 +108,13 @@ function ownRunPicker(): HTMLElement | null {
   return h('p', { class: 'own-runs' }, h('label', { for: 'own-run' }, 'Your runs in this browser: '), select);
 }
 
-let renderQueued = false;
+/** The frame of a queued redraw; a redraw made before it comes takes its place. */
+let queuedFrame: number | undefined;
 /** Re-renders at most once per frame (a live run reports often). */
 export function queueRender(): void {
-  if (renderQueued) return;
-  renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
+  if (queuedFrame !== undefined) return;
+  queuedFrame = requestAnimationFrame(() => {
+    queuedFrame = undefined;
     renderResults();
   });
 }
@@ -129,6 +129,10 @@ function onError(message: string, title: string): void {
  * same name (keepFocus), or goes to the results heading when that control is gone.
  */
 export function renderResults(): void {
+  // A redraw queued by a live run would come after this one and draw the same view anew (closing
+  // what was opened since, taking the share link's address away): it is not needed any more.
+  if (queuedFrame !== undefined) cancelAnimationFrame(queuedFrame);
+  queuedFrame = undefined;
   keepFocus(drawResults, () => {
     const heading = byId('results-section').hidden ? byId('run-heading') : byId('results-heading');
     heading.tabIndex = -1;

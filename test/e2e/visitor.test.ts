@@ -224,3 +224,49 @@ describe('a 390 px phone screen', () => {
     }
   });
 });
+
+describe('the end of a run', () => {
+  it('a redraw the live run queued does not come after its end and replace the view drawn then', async () => {
+    const own = await openContext();
+    try {
+      // Frames come 3 s late, so that a redraw queued by the run's last result would land after the
+      // run's own last redraw.
+      await own.addInitScript(() => {
+        const frame = window.requestAnimationFrame.bind(window);
+        const timers = new Map<number, ReturnType<typeof setTimeout>>();
+        let next = 1;
+        window.requestAnimationFrame = (callback) => {
+          const id = next++;
+          timers.set(
+            id,
+            setTimeout(() => {
+              timers.delete(id);
+              frame(callback);
+            }, 3000),
+          );
+          return id;
+        };
+        window.cancelAnimationFrame = (id) => {
+          clearTimeout(timers.get(id));
+          timers.delete(id);
+        };
+      });
+      const { page: late } = await watchedPage(own, baseUrl);
+      await late.goto(baseUrl);
+      expect(await waitForState(late, ['ready', 'no-webgpu', 'error'], 60_000)).toBe('ready');
+      await fillSmallCustomRun(late, '64', 30);
+      await late.getByTestId('run').click();
+      expect(await waitForState(late, ['done', 'error', 'cancelled'], 200_000)).toBe('done');
+      const marked = await late.evaluate(() => {
+        const view = document.querySelector<HTMLElement>('#results-body > :last-child');
+        if (view) view.dataset.drawnAtEnd = 'yes';
+        return view !== null;
+      });
+      expect(marked).toBe(true);
+      await late.waitForTimeout(4000);
+      expect(await late.locator('#results-body > [data-drawn-at-end="yes"]').count()).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+});
