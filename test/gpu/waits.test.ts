@@ -2,9 +2,9 @@
 // each wait the rest their recent figures allow, and that QueueClock times work others record on the
 // queue by the GPU's clock, bracketed by its own timestamps.
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
-import { OVER_REST } from '../../src/gpu/pace.ts';
+import { OVER_REST, WaitPace } from '../../src/gpu/pace.ts';
 import { fma } from '../../src/kernels/fma.ts';
 import type { KernelRun } from '../../src/kernels/types.ts';
 import { QueueClock, queueClockFor } from '../../src/measure/queue-clock.ts';
@@ -46,6 +46,27 @@ async function withFmaWork(
   }
 }
 
+/**
+ * The last wait rested what the pace allowed for `calls` calls of `label`: `whole` (the recent figure
+ * at its share, above 0) less the time gone since their submission. Not the rest against a bound:
+ * how much of it is left depends on how long this thread took to submit, which a loaded machine
+ * stretches.
+ */
+function expectPacedRest(
+  paced: MockInstance<WaitPace['restMs']>,
+  rested: number | undefined,
+  label: string,
+  calls: number,
+  whole: number,
+): void {
+  const [askedLabel, askedCalls, elapsed = 0] = paced.mock.calls.at(-1) ?? [];
+  expect([askedLabel, askedCalls]).toEqual([label, calls]);
+  expect(whole).toBeGreaterThan(0);
+  const allowed = paced.mock.results.at(-1)?.value;
+  expect(allowed).toBeCloseTo(Math.max(0, whole - elapsed), 9);
+  expect(rested).toBe(allowed);
+}
+
 function submit(gpu: Gpu, run: KernelRun, calls: number): void {
   const encoder = gpu.device.createCommandEncoder({ label: 'waits' });
   const pass = encoder.beginComputePass();
@@ -76,10 +97,9 @@ describe('timed waits', () => {
         const first = await timer.time('fma', (pass) => run.encode(pass), plan);
         expect(first).toBeGreaterThan(0);
         expect(lastRest()).toBe(0);
+        const paced = vi.spyOn(WaitPace.prototype, 'restMs');
         await timer.time('fma', (pass) => run.encode(pass), plan);
-        const rest = lastRest() ?? 0;
-        expect(rest).toBeGreaterThan(0);
-        expect(rest).toBeLessThanOrEqual(OVER_REST * (first ?? 0));
+        expectPacedRest(paced, lastRest(), 'fma', 2, OVER_REST * (first ?? 0));
         // Another label has no figure yet: no rest.
         await timer.time('fma again', (pass) => run.encode(pass), plan);
         expect(lastRest()).toBe(0);
@@ -100,8 +120,9 @@ describe('timed waits', () => {
         // The bracket holds the work: eight calls of FMA chains against two empty passes.
         expect(eight).toBeGreaterThan(empty ?? 0);
         expect(lastRest()).toBe(0);
+        const paced = vi.spyOn(WaitPace.prototype, 'restMs');
         await clock.time('fma', 8, async () => submit(g, run, 8));
-        expect(lastRest()).toBeGreaterThan(0);
+        expectPacedRest(paced, lastRest(), 'fma', 8, OVER_REST * (eight ?? 0));
       } finally {
         clock.destroy();
       }
