@@ -321,19 +321,15 @@ describe('broken links give clear errors', () => {
 });
 
 describe('deflate bombs', () => {
-  it('16 MiB of zeros (16 KB deflated) is refused at 1 MiB, fast', async () => {
+  it('16 MiB of zeros (16 KB deflated) is refused at 1 MiB', async () => {
     const bomb = base64Url(await deflateRaw(zeros(16)));
     expect(bomb.length).toBeLessThan(SHARE_CAPS.payloadChars);
-    const started = performance.now();
     expectError(await decodeShareFragment(`#r=1.${bomb}`), 'expands past 1 MiB');
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
-  it('50 MB of zeros is refused by its length, at once', async () => {
+  it('50 MB of zeros is refused by its length, before anything is inflated', async () => {
     const bomb = base64Url(await deflateRaw(zeros(50)));
-    const started = performance.now();
     expectError(await decodeShareFragment(`#r=1.${bomb}`), 'the limit is 65536');
-    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('a bomb of valid JSON whitespace is refused the same way', async () => {
