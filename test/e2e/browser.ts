@@ -164,18 +164,19 @@ export function doneEvents(page: Page): Promise<{ state: string; status?: string
 }
 
 /**
- * Chooses Custom and types a small configuration: attention only, one head, no peers. The budget (60 s)
- * is far more than it needs, so that a run is still going when a test cancels it or loses its device,
- * however loaded the machine (a run that passes twice its budget stops by itself).
+ * Chooses Custom and types a small configuration: attention only, one head, no peers. The default
+ * budget (60 s) is far more than it needs, so that a run is still going when a test cancels it or
+ * loses its device, however loaded the machine (a run that passes twice its budget stops by itself).
+ * A test that waits for the run to end passes a small one: compiles come on top of the budget.
  */
-export async function fillSmallCustomRun(page: Page, seqLens: string): Promise<void> {
+export async function fillSmallCustomRun(page: Page, seqLens: string, budgetSeconds = 60): Promise<void> {
   await page.locator('#preset-custom').check();
   await page.locator('#cfg-seqLens').fill(seqLens);
   await page.locator('#cfg-heads').fill('1');
   for (const suite of ['sparse', 'decode', 'matmul', 'probes', 'model'])
     await page.locator(`#cfg-suites-${suite}`).uncheck();
   await page.locator('#cfg-peers').uncheck();
-  await page.locator('#cfg-budget').fill('60');
+  await page.locator('#cfg-budget').fill(String(budgetSeconds));
 }
 
 /**

@@ -154,9 +154,11 @@ describe('offline once loaded', () => {
         ),
       ).toBe('failed');
       // A small run needs the harness chunk and the shaders, none of which the page loaded before.
-      await fillSmallCustomRun(page, '64');
+      // A 30 s budget (it stops when its figures settle, mostly well before): the run is waited for to
+      // its end, and its compiles come on top.
+      await fillSmallCustomRun(page, '64', 30);
       await page.getByTestId('run').click();
-      expect(await waitForState(page, ['done', 'error', 'cancelled'], 120_000)).toBe('done');
+      expect(await waitForState(page, ['done', 'error', 'cancelled'], 200_000)).toBe('done');
       const verified = await page.evaluate(
         () => window.attnscopeResults?.results.filter((r) => r.verified).length,
       );

@@ -481,7 +481,8 @@ describe('cancel and device loss', () => {
     const results = (await page.evaluate(() => window.attnscopeResults)) as ResultsFile;
     expect(results.status).toBe('failed');
     expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('failed');
-    expect(await page.getByTestId('device-lost').isVisible()).toBe(true);
+    // The callout is drawn when device.lost settles, which may come after the run has ended.
+    await page.getByTestId('device-lost').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'device-lost');
 
     await page.getByTestId('verify').click();
