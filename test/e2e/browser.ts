@@ -167,7 +167,7 @@ export function doneEvents(page: Page): Promise<{ state: string; status?: string
  * Chooses Custom and types a small configuration: attention only, one head, no peers. The default
  * budget (60 s) is far more than it needs, so that a run is still going when a test cancels it or
  * loses its device, however loaded the machine (a run that passes twice its budget stops by itself).
- * A test that waits for the run to end passes a small one: compiles come on top of the budget.
+ * A test that waits for the run to end passes a smaller one: the pipeline compiles come on top of it.
  */
 export async function fillSmallCustomRun(page: Page, seqLens: string, budgetSeconds = 60): Promise<void> {
   await page.locator('#preset-custom').check();

@@ -256,17 +256,18 @@ describe('NaN and infinities are refused by name, wherever a Float32Array goes i
 
 describe('the *-f16 kernels refuse K and V past the f16 range, which they would pack undefined', () => {
   const input = attentionInput();
-  const withK = (value: number) => {
-    const k = input.k.slice();
-    k[7] = value;
-    return { ...input, k };
+  /** The input with element 7 of k or v set to `value`. */
+  const holding = (field: 'k' | 'v', value: number) => {
+    const array = input[field].slice();
+    array[7] = value;
+    return { ...input, [field]: array };
   };
+  const withK = (value: number) => holding('k', value);
   it.each([
     ['flash-f16', 'k', 70000],
     ['decode-f16', 'v', -65520],
-  ])('%s: %s holding %d', async (kernel, field, value) => {
-    const bad = field === 'k' ? withK(value) : { ...input, v: withK(value).k };
-    await expect(attention(fakeGpu, bad, { kernel, onKernel: reached })).rejects.toThrow(
+  ] as const)('%s: %s holding %d', async (kernel, field, value) => {
+    await expect(attention(fakeGpu, holding(field, value), { kernel, onKernel: reached })).rejects.toThrow(
       `${field}: element 7 is ${value}, beyond f16's largest value 65504 (${kernel} stores K and V as f16)`,
     );
   });
