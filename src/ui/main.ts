@@ -13,7 +13,7 @@ import { addressWithoutRun, requestedRun, runParameterProblem, setState } from '
 import { importPanel } from './import-panel.ts';
 import { detectMissingApi } from './no-webgpu.ts';
 import { keepWorkingOffline } from './offline.ts';
-import { app, renderResults, showOther } from './results-area.ts';
+import { app, renderOnAdapter, showOther } from './results-area.ts';
 import { renderRunSection, startRun } from './run-control.ts';
 import { loadOwnRuns } from './store.ts';
 import { renderVerify } from './verify-section.ts';
@@ -72,7 +72,7 @@ async function boot(): Promise<void> {
   }
   renderAdapter();
   await shared;
-  renderResults();
+  renderOnAdapter();
   const gpu = device.gpu;
   if (gpu) {
     renderVerify();

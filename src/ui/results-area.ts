@@ -140,7 +140,21 @@ export function renderResults(): void {
   });
 }
 
+/**
+ * Once the page knows its adapter. Only the banner's run button depends on it: results drawn before
+ * (from a share link, while the adapter was looked for) are left as they are, with what was opened
+ * or scrolled in them since; otherwise this is the area's first draw.
+ */
+export function renderOnAdapter(): void {
+  if (drawnOnce) keepFocus(renderBanner);
+  else renderResults();
+}
+
+/** Whether the results area has been drawn since the page loaded. */
+let drawnOnce = false;
+
 function drawResults(): void {
+  drawnOnce = true;
   const section = byId('results-section');
   const body = byId('results-body');
   app.charts?.destroy();

@@ -122,6 +122,28 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Holds the page's navigator.gpu.requestAdapter back until the returned function is called, so that
+ * what the page draws before it finds its adapter can be used first. Call it before page.goto.
+ */
+export async function holdAdapter(page: Page): Promise<() => Promise<void>> {
+  await page.addInitScript(() => {
+    const gpu = navigator.gpu;
+    if (!gpu) return;
+    const requestAdapter = gpu.requestAdapter.bind(gpu);
+    let release = () => {};
+    const found = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    (window as unknown as { releaseAdapter: () => void }).releaseAdapter = () => release();
+    gpu.requestAdapter = async (options) => {
+      await found;
+      return requestAdapter(options);
+    };
+  });
+  return () => page.evaluate(() => (window as unknown as { releaseAdapter: () => void }).releaseAdapter());
+}
+
 /** Waits until <html data-state> is one of the given states; returns the state. */
 export async function waitForState(page: Page, states: string[], timeout = 60_000): Promise<string> {
   await page.waitForFunction(

@@ -11,7 +11,7 @@ import { VERDICTS } from '../../src/article/verdicts.ts';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import { decodeStep, readProbe } from '../unit/article-fixtures.ts';
 import { quickPresetRun } from '../unit/results-fixtures.ts';
-import { screenshot, useBrowser, useContext, waitForState, watchedPage } from './browser.ts';
+import { holdAdapter, screenshot, useBrowser, useContext, waitForState, watchedPage } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 const browser = useBrowser();
@@ -136,27 +136,14 @@ describe('a shared link', () => {
     const watched = await watchedPage(context(), baseUrl);
     const { page } = watched;
     // The adapter is found only once the test says so: the link's claims are up, and typed into, first.
-    await page.addInitScript(() => {
-      const gpu = navigator.gpu;
-      if (!gpu) return;
-      const requestAdapter = gpu.requestAdapter.bind(gpu);
-      let release = () => {};
-      const found = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      (window as unknown as { releaseAdapter: () => void }).releaseAdapter = () => release();
-      gpu.requestAdapter = async (options) => {
-        await found;
-        return requestAdapter(options);
-      };
-    });
+    const releaseAdapter = await holdAdapter(page);
     await page.goto(link);
     await page.getByTestId('claims').waitFor({ state: 'visible' });
     expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('loading');
     await page.locator('#claim-input-pricePerGpuHour').fill('');
     const slot = page.getByTestId('claim-inputs-error');
     await slot.waitFor({ state: 'visible' });
-    await page.evaluate(() => (window as unknown as { releaseAdapter: () => void }).releaseAdapter());
+    await releaseAdapter();
     expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
     expect(await page.locator('#claim-input-pricePerGpuHour').inputValue()).toBe('');
     expect(await slot.textContent()).toMatch(/^Price per GPU-hour: required\./);

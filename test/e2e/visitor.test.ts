@@ -1,5 +1,6 @@
 // What a new visitor meets: the built page hosted under a sub-path of a plain static server (as GitHub
-// Pages serves it), share links that open on the canonical page unless the link setting says otherwise,
+// Pages serves it), share links that open on the canonical page unless the link setting says otherwise
+// and whose results stay as drawn when the page finds its adapter after them,
 // `?run=` that starts once and says so when it is unknown, and a 390 px phone screen with no sideways
 // scrolling of the document.
 
@@ -14,6 +15,7 @@ import { quickPresetRun } from '../unit/results-fixtures.ts';
 import {
   copyShareLink,
   fillSmallCustomRun,
+  holdAdapter,
   screenshot,
   useBrowser,
   waitForState,
@@ -144,6 +146,34 @@ describe('hosted under a sub-path of a static server', () => {
       }
     } finally {
       await context.close();
+    }
+  });
+});
+
+describe('a share link opened while the page looks for its adapter', () => {
+  it('keeps the results drawn from the link when the adapter is found', async () => {
+    const link = await encodeShareLink(quickPresetRun(), baseUrl);
+    const own = await openContext();
+    try {
+      const { page, pageErrors } = await watchedPage(own, baseUrl);
+      const releaseAdapter = await holdAdapter(page);
+      await page.goto(link);
+      await page.getByTestId('run-status').waitFor({ state: 'visible' });
+      expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('loading');
+      // What the visitor opened or scrolled in the view lives in its elements: the mark stands for it.
+      const marked = await page.evaluate(() => {
+        const view = document.querySelector<HTMLElement>('#results-body > :last-child');
+        if (view) view.dataset.drawnFromLink = 'yes';
+        return view !== null;
+      });
+      expect(marked).toBe(true);
+      await releaseAdapter();
+      expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
+      expect(await page.locator('#results-body > [data-drawn-from-link="yes"]').count()).toBe(1);
+      expect(await page.getByTestId('run-same').isEnabled()).toBe(true);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await own.close();
     }
   });
 });
