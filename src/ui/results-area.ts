@@ -140,6 +140,9 @@ export function renderResults(): void {
   });
 }
 
+/** Whether the results area has been drawn since the page loaded. */
+let drawnOnce = false;
+
 /**
  * Once the page knows its adapter. Only the banner's run button depends on it: results drawn before
  * (from a share link, while the adapter was looked for) are left as they are, with what was opened
@@ -149,9 +152,6 @@ export function renderOnAdapter(): void {
   if (drawnOnce) keepFocus(renderBanner);
   else renderResults();
 }
-
-/** Whether the results area has been drawn since the page loaded. */
-let drawnOnce = false;
 
 function drawResults(): void {
   drawnOnce = true;
