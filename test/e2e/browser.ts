@@ -144,6 +144,22 @@ export async function holdAdapter(page: Page): Promise<() => Promise<void>> {
   return () => page.evaluate(() => (window as unknown as { releaseAdapter: () => void }).releaseAdapter());
 }
 
+/**
+ * Marks the results view on screen now with data-<name>="yes": a redraw replaces it, and the mark with
+ * it (what a visitor opened or scrolled in the view lives in its elements: the mark stands for it).
+ * Returns a count of the views still marked, to be read later (1: not redrawn since; 0: redrawn).
+ */
+export async function markResultsView(page: Page, name: string): Promise<() => Promise<number>> {
+  const attribute = `data-${name}`;
+  const marked = await page.evaluate((key) => {
+    const view = document.querySelector('#results-body > :last-child');
+    view?.setAttribute(key, 'yes');
+    return view !== null;
+  }, attribute);
+  if (!marked) throw new Error('markResultsView: no results view on screen to mark');
+  return () => page.locator(`#results-body > [${attribute}="yes"]`).count();
+}
+
 /** Waits until <html data-state> is one of the given states; returns the state. */
 export async function waitForState(page: Page, states: string[], timeout = 60_000): Promise<string> {
   await page.waitForFunction(

@@ -16,6 +16,7 @@ import {
   copyShareLink,
   fillSmallCustomRun,
   holdAdapter,
+  markResultsView,
   screenshot,
   useBrowser,
   waitForState,
@@ -160,16 +161,10 @@ describe('a share link opened while the page looks for its adapter', () => {
       await page.goto(link);
       await page.getByTestId('run-status').waitFor({ state: 'visible' });
       expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('loading');
-      // What the visitor opened or scrolled in the view lives in its elements: the mark stands for it.
-      const marked = await page.evaluate(() => {
-        const view = document.querySelector<HTMLElement>('#results-body > :last-child');
-        if (view) view.dataset.drawnFromLink = 'yes';
-        return view !== null;
-      });
-      expect(marked).toBe(true);
+      const stillMarked = await markResultsView(page, 'drawn-from-link');
       await releaseAdapter();
       expect(await waitForState(page, ['ready', 'no-webgpu', 'error'])).toBe('ready');
-      expect(await page.locator('#results-body > [data-drawn-from-link="yes"]').count()).toBe(1);
+      expect(await stillMarked()).toBe(1);
       expect(await page.getByTestId('run-same').isEnabled()).toBe(true);
       expect(pageErrors).toEqual([]);
     } finally {
@@ -287,14 +282,9 @@ describe('the end of a run', () => {
       await fillSmallCustomRun(late, '64', 30);
       await late.getByTestId('run').click();
       expect(await waitForState(late, ['done', 'error', 'cancelled'], 200_000)).toBe('done');
-      const marked = await late.evaluate(() => {
-        const view = document.querySelector<HTMLElement>('#results-body > :last-child');
-        if (view) view.dataset.drawnAtEnd = 'yes';
-        return view !== null;
-      });
-      expect(marked).toBe(true);
+      const stillMarked = await markResultsView(late, 'drawn-at-end');
       await late.waitForTimeout(4000);
-      expect(await late.locator('#results-body > [data-drawn-at-end="yes"]').count()).toBe(1);
+      expect(await stillMarked()).toBe(1);
     } finally {
       await own.close();
     }

@@ -262,7 +262,6 @@ describe('the *-f16 kernels refuse K and V past the f16 range, which they would 
     array[7] = value;
     return { ...input, [field]: array };
   };
-  const withK = (value: number) => holding('k', value);
   it.each([
     ['flash-f16', 'k', 70000],
     ['decode-f16', 'v', -65520],
@@ -275,12 +274,12 @@ describe('the *-f16 kernels refuse K and V past the f16 range, which they would 
   it('valid: 65504 and values that round down to it go through, and f32 kernels take 70000', async () => {
     for (const value of [65504, -65519]) {
       await expect(
-        attention(fakeGpu, withK(value), { kernel: 'flash-f16', onKernel: reached }),
+        attention(fakeGpu, holding('k', value), { kernel: 'flash-f16', onKernel: reached }),
       ).rejects.toThrow(Reached);
     }
-    await expect(attention(fakeGpu, withK(70000), { kernel: 'flash', onKernel: reached })).rejects.toThrow(
-      Reached,
-    );
+    await expect(
+      attention(fakeGpu, holding('k', 70000), { kernel: 'flash', onKernel: reached }),
+    ).rejects.toThrow(Reached);
   });
 
   it('quantize names the same limit for f16 weights', () => {
