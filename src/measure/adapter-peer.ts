@@ -58,6 +58,7 @@ async function peerCall(ctx: JobContext, name: PeerName, c: Case): Promise<Runna
     sampler: () => ({
       resolutionMs: op.resolutionMs,
       dropped: 0,
+      spinUp: !ctx.gpu.adapter.isSoftware,
       sample: (plan, signal) => op.time(plan.calls, signal),
     }),
     params: op.params,

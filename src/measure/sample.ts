@@ -1,4 +1,5 @@
-// The sampling loop of one configuration: an untimed first call, a calibration that sizes a sample
+// The sampling loop of one configuration: on a hardware GPU a spin-up that raises its clocks (untimed
+// calls until the time per call stops falling), an untimed first call, a calibration that sizes a sample
 // (≥ 100× the timer's resolution and ≥ 5 ms) and a submit (well under a second of GPU time, for browser
 // watchdogs), a warm-up that runs until consecutive medians agree, then samples until the 95% CI of
 // the median is within ±2% or the configuration's time budget is spent (never fewer than 10).
@@ -27,6 +28,15 @@ export const MEASURE_RULES = {
   maxWarmupRounds: 6,
   /** Share of the configuration's budget the warm-up may use. */
   warmupBudgetShare: 0.3,
+  /**
+   * Spin-up (hardware GPUs): untimed calls for at least this many ms of GPU time (the H200's fma
+   * probe stayed at its idle clock through ~100 ms of calibration, warm-up and samples)…
+   */
+  spinUpMinMs: 300,
+  /** …in samples of about this long… */
+  spinUpSampleMs: 20,
+  /** …and for at most this long on the wall clock. */
+  spinUpMaxMs: 2000,
 } as const;
 
 export interface MeasureOptions {
@@ -57,6 +67,8 @@ export interface Sampler {
   sample(plan: SamplePlan, signal?: AbortSignal): Promise<number | undefined>;
   /** Samples dropped so far. */
   readonly dropped: number;
+  /** Runs on a GPU that lowers its clocks when idle (hardware): measure() spins it up first. */
+  readonly spinUp?: boolean;
 }
 
 /** A sampler for a prepared kernel: encode records one call into an open compute pass. */
@@ -68,6 +80,7 @@ export function kernelSampler(timer: Timer, label: string, encode: EncodeCall): 
     get dropped() {
       return timer.dropped;
     },
+    spinUp: timer.spinUp,
     sample: (plan, signal) => timer.time(label, encode, plan, signal),
   };
 }
@@ -106,6 +119,41 @@ async function calibrate(sampler: Sampler, options: MeasureOptions): Promise<Cal
     );
   }
   return { plan: { calls, callsPerSubmit: Math.min(calls, callsPerSubmit), estimatedCallMs: callMs }, notes };
+}
+
+/**
+ * A hardware GPU lowers its clocks when idle and raises them only under load: on an H200 the fma
+ * probe, timed right after seconds of CPU-side set-up, ran 5.7× slower than under load — its
+ * 345 MHz idle clock against 1980 MHz — with a tight CI, so the warm-up's agreeing medians did not
+ * catch it. Before calibrating, the samplers that spin up take untimed samples of about
+ * spinUpSampleMs, in turn, until the time per call stops falling (two rounds running with no
+ * sampler's time a new low by more than warmupAgreement) after at least spinUpMinMs of their GPU
+ * time, or until spinUpMaxMs on the wall clock. Returns a note when it stopped on that limit.
+ */
+async function spinUp(samplers: readonly Sampler[], signal?: AbortSignal): Promise<string | undefined> {
+  const hot = samplers.filter((s) => s.spinUp);
+  if (hot.length === 0) return undefined;
+  const elapsed = stopwatch();
+  const calls = hot.map(() => 1);
+  const best = hot.map(() => Number.POSITIVE_INFINITY);
+  let busyMs = 0;
+  let steady = 0;
+  while (elapsed() < MEASURE_RULES.spinUpMaxMs) {
+    throwIfAborted(signal);
+    let fell = false;
+    for (let s = 0; s < hot.length; s++) {
+      const callsPerSubmit = Math.max(1, Math.floor(MEASURE_RULES.maxSubmitMs / (best[s] || 1)));
+      const ms = await takeSample(hot[s], { calls: calls[s], callsPerSubmit }, signal);
+      if (ms === undefined) continue;
+      busyMs += ms * calls[s];
+      if (!(ms >= best[s] * (1 - MEASURE_RULES.warmupAgreement))) fell = true;
+      best[s] = Math.min(best[s], ms);
+      calls[s] = Math.max(1, Math.ceil(MEASURE_RULES.spinUpSampleMs / Math.max(ms, 1e-6)));
+    }
+    steady = fell ? 0 : steady + 1;
+    if (steady >= 2 && busyMs >= MEASURE_RULES.spinUpMinMs) return undefined;
+  }
+  return `timed after ${MEASURE_RULES.spinUpMaxMs} ms of untimed calls while the time per call was still falling (the GPU's clocks may not have settled)`;
 }
 
 /**
@@ -216,10 +264,12 @@ export async function measure(
   options: MeasureOptions,
 ): Promise<Measurement> {
   const { signal } = options;
+  const spun = await spinUp([sampler], signal);
   const elapsed = stopwatch();
   const droppedBefore = sampler.dropped;
 
   const { plan, notes } = await calibrate(sampler, options);
+  if (spun) notes.push(spun);
   const warmupRounds = await warmUp([{ sampler, plan }], options, elapsed, notes);
 
   const samples: number[] = [];
@@ -299,12 +349,13 @@ export async function measureBeside(
 ): Promise<BesideMeasurement> {
   if (baselines.length === 0) throw new Error(`${label}: no baseline to time beside`);
   const { signal } = options;
-  const elapsed = stopwatch();
   const samplers = [candidate, ...baselines];
+  const spun = await spinUp(samplers, signal);
+  const elapsed = stopwatch();
   const droppedBefore = samplers.map((s) => s.dropped);
   const calibrated: Calibrated[] = [];
   for (const sampler of samplers) calibrated.push(await calibrate(sampler, options));
-  const pairNotes: string[] = [];
+  const pairNotes: string[] = spun ? [spun] : [];
   const warmupRounds = await warmUp(
     samplers.map((sampler, i) => ({ sampler, plan: calibrated[i].plan })),
     options,

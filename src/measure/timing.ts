@@ -77,6 +77,8 @@ export interface Timer {
   ): Promise<number | undefined>;
   /** Samples dropped because of bad timestamp deltas since creation. */
   readonly dropped: number;
+  /** The device is a hardware GPU, whose clocks fall when idle: samples on it spin up first (sample.ts). */
+  readonly spinUp: boolean;
   destroy(): void;
 }
 
@@ -168,12 +170,14 @@ function gcd(a: bigint, b: bigint): bigint {
 class TimestampTimer implements Timer {
   info: TimingInfo = { source: 'timestamp-query', quantized: false, resolutionMs: 0 };
   dropped = 0;
+  readonly spinUp: boolean;
   private readonly querySet: GPUQuerySet;
   private readonly resolveBuffer: GPUBuffer;
   private readonly readbackPool: GPUBuffer[] = [];
   private readonly pace = new WaitPace(OVER_REST);
 
   constructor(private readonly gpu: Gpu) {
+    this.spinUp = !gpu.adapter.isSoftware;
     const device = gpu.device;
     this.querySet = device.createQuerySet({
       label: 'timer.querySet',
@@ -303,9 +307,12 @@ class TimestampTimer implements Timer {
 class WallClockTimer implements Timer {
   info: TimingInfo = { source: 'wall-clock', quantized: false, resolutionMs: 0 };
   dropped = 0;
+  readonly spinUp: boolean;
   private readonly pace = new WaitPace(UNDER_REST);
 
-  constructor(private readonly gpu: Gpu) {}
+  constructor(private readonly gpu: Gpu) {
+    this.spinUp = !gpu.adapter.isSoftware;
+  }
 
   /**
    * The clock's step (performance.now() may be coarsened in browsers) and the round trip of an empty

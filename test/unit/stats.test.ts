@@ -278,6 +278,92 @@ describe('the sampling loop (a fake time source, no GPU)', () => {
     expect(m.candidate.notes.join(' ')).toMatch(/time budget spent at ±/);
   });
 
+  /**
+   * A hardware GPU's clock under load: the time per call starts `slowdown`× the settled time and
+   * falls to it once `rampMs` of calls have run (the spin-up must keep calling until then).
+   */
+  function ramping(callMs: number, slowdown: number, rampMs: number, spinUp = true) {
+    let busyMs = 0;
+    const perCall: number[] = [];
+    const sampler: Sampler = {
+      resolutionMs: 1e-6,
+      dropped: 0,
+      spinUp,
+      async sample(plan) {
+        const ms = busyMs < rampMs ? callMs * slowdown : callMs;
+        busyMs += plan.calls * ms;
+        perCall.push(ms);
+        return plan.calls * ms;
+      },
+    };
+    return { sampler, perCall };
+  }
+
+  it('spins a hardware GPU up before timing: samples taken while its clock is low are not in the statistics', async () => {
+    // 5.7×: an H200's fma probe at its 345 MHz idle clock against 1980 MHz under load, its clock
+    // raised only after a stretch of load that calibration, warm-up and sampling alone do not reach.
+    const rampMs = 240;
+    expect(MEASURE_RULES.spinUpMinMs).toBeGreaterThan(rampMs);
+    const { sampler, perCall } = ramping(0.3, 5.7, rampMs);
+    const m = await measure(sampler, 'fma', { budgetMs: 60_000 });
+    expect(m.latencyMs.median).toBeCloseTo(0.3, 6);
+    expect(m.latencyMs.p90).toBeCloseTo(0.3, 6);
+    expect(m.notes.join(' ')).not.toMatch(/clocks/);
+    // Without the spin-up the same clock is caught low.
+    const { sampler: cold } = ramping(0.3, 5.7, rampMs, false);
+    const unspun = await measure(cold, 'fma', { budgetMs: 60_000 });
+    expect(unspun.latencyMs.median).toBeCloseTo(0.3 * 5.7, 6);
+    // The spin-up ran the slow calls, then at least two rounds at the settled time.
+    const firstFast = perCall.indexOf(0.3);
+    expect(firstFast).toBeGreaterThan(0);
+    expect(perCall.slice(firstFast).every((ms) => ms === 0.3)).toBe(true);
+  });
+
+  it('spins up every sampler of a pair, and only samplers on a GPU that needs it', async () => {
+    // Each sampler's calls count towards the GPU's load: together they pass the ramp.
+    const rampMs = 285;
+    expect(MEASURE_RULES.spinUpMinMs).toBeGreaterThan(rampMs);
+    let shared = 0;
+    const onShared = (callMs: number): Sampler => ({
+      resolutionMs: 1e-6,
+      dropped: 0,
+      spinUp: true,
+      async sample(plan) {
+        const ms = shared < rampMs ? 5.7 * callMs : callMs;
+        shared += plan.calls * ms;
+        return plan.calls * ms;
+      },
+    });
+    const m = await measurePair(onShared(1), onShared(2), 'pair', { budgetMs: 60_000 });
+    expect(m.candidate.latencyMs.p90).toBeCloseTo(1, 6);
+    expect(m.baseline.latencyMs.p90).toBeCloseTo(2, 6);
+    expect(m.ratio.median).toBeCloseTo(2, 6);
+    // A software adapter's samplers: no spin-up, the first call is calibration's.
+    const { sampler, plans } = fake(1, 0, 1e-6);
+    await measure(sampler, 'soft', { budgetMs: 60_000 });
+    expect(plans[0]).toEqual({ calls: 1, callsPerSubmit: 1 });
+    expect(plans.slice(0, 4).every((p) => p.calls === 1)).toBe(true);
+  });
+
+  it('stops spinning up on its wall-clock limit, and says the clocks may not have settled', async () => {
+    // A time per call that keeps falling by 10% a sample never settles.
+    let ms = 1;
+    const sampler: Sampler = {
+      resolutionMs: 1e-6,
+      dropped: 0,
+      spinUp: true,
+      async sample(plan) {
+        ms *= 0.9;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return plan.calls * ms;
+      },
+    };
+    const m = await measure(sampler, 'falling', { budgetMs: 0 });
+    expect(m.notes.join(' ')).toContain(
+      `timed after ${MEASURE_RULES.spinUpMaxMs} ms of untimed calls while the time per call was still falling`,
+    );
+  });
+
   it('an aborted signal stops it', async () => {
     const { sampler } = fake(1, 0, 1e-6);
     const controller = new AbortController();
