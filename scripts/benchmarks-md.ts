@@ -2,9 +2,11 @@
 // the adapter, the key ratios against the targets of issues 7 and 16 (optionally before/after), and every
 // result. Usage:
 //   npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...]
-//                                    [--out BENCHMARKS.md]
+//                                    [--hardware kept.json ...] [--out BENCHMARKS.md]
 // --also (repeatable): more runs of the same code, whose figures are listed beside this run's so that
 // the run-to-run spread on the machine is in plain sight.
+// --hardware (repeatable): a run on a hardware GPU kept in the repository (benchmarks/), shown whole in
+// a section of its own after the main run (a software adapter's run is refused there).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -295,13 +297,23 @@ function aboveCeilingMarkdown(runs: readonly ResultsFile[]): string[] {
   return [...lines, ''];
 }
 
-/** The whole BENCHMARKS.md for one run (optionally the run before it, and other runs of the same code). */
+/** A run kept in the repository, shown after the main run in a section of its own. */
+export interface KeptRun {
+  file: ResultsFile;
+  /** Where it is kept (relative to the repository root). */
+  path: string;
+}
+
+/** The whole BENCHMARKS.md for one run (optionally the run before it, other runs of the same code, and kept hardware runs). */
 export function benchmarksMarkdown(
   file: ResultsFile,
-  options: { command: string; before?: ResultsFile; also?: readonly ResultsFile[] },
+  options: {
+    command: string;
+    before?: ResultsFile;
+    also?: readonly ResultsFile[];
+    hardware?: readonly KeptRun[];
+  },
 ): string {
-  const env = file.environment;
-  const read = readGBps(file.results);
   const lines: string[] = [];
   lines.push('# attnscope benchmarks', '');
   lines.push(
@@ -310,6 +322,28 @@ export function benchmarksMarkdown(
     `The figures are held against the article ${articleCitation()} (the page lists each claim, its verdict on this run, and the article checked against itself).`,
     '',
   );
+  lines.push(...runMarkdown(file, options));
+  for (const kept of options.hardware ?? []) {
+    const env = kept.file.environment;
+    lines.push(`## On a hardware GPU: ${adapterName(env.adapter)}`, '');
+    lines.push(
+      `One run of \`npm run bench -- --preset ${kept.file.preset ?? '?'}\` on that GPU, kept as \`${kept.path}\` (the page draws it: "Open results from a file"). ` +
+        'Its figures are of the code of that day: rerun there and regenerate to refresh them; peers missing on that machine are listed as not measured.',
+      '',
+    );
+    lines.push(...runMarkdown(kept.file, {}).map((line) => (line.startsWith('#') ? `#${line}` : line)));
+  }
+  return lines.join('\n');
+}
+
+/** One run's sections: its adapter and ceilings, key ratios, claims, GEMV, decode step and every result. */
+function runMarkdown(
+  file: ResultsFile,
+  options: { before?: ResultsFile; also?: readonly ResultsFile[] },
+): string[] {
+  const env = file.environment;
+  const read = readGBps(file.results);
+  const lines: string[] = [];
   lines.push(
     `- Adapter: **${adapterName(env.adapter)}**${env.adapter.isSoftware ? ' — a SOFTWARE adapter (SwiftShader: shaders run on the CPU). Absolute times say nothing about a GPU; only the ratios within this run mean something, and problem sizes are scaled down.' : ''}`,
   );
@@ -421,7 +455,7 @@ export function benchmarksMarkdown(
     }
     lines.push('');
   }
-  return lines.join('\n');
+  return lines;
 }
 
 function readResults(path: string): ResultsFile {
@@ -438,13 +472,15 @@ function readResults(path: string): ResultsFile {
 
 const USAGE =
   'usage: npx tsx scripts/benchmarks-md.ts results.json [--before old.json] [--also other.json ...] ' +
-  '[--out BENCHMARKS.md] [--command TEXT]';
+  '[--hardware kept.json ...] [--out BENCHMARKS.md] [--command TEXT]';
 
 export interface MdOptions {
   input: string;
   out: string;
   before?: string;
   also: string[];
+  /** Kept runs on hardware GPUs (--hardware, repeatable), each shown in a section of its own. */
+  hardware: string[];
   command: string;
 }
 
@@ -452,6 +488,7 @@ const MD_OPTIONS = {
   out: { type: 'string' },
   before: { type: 'string' },
   also: { type: 'string', multiple: true },
+  hardware: { type: 'string', multiple: true },
   command: { type: 'string' },
 } as const;
 
@@ -476,15 +513,16 @@ export function parseMdArgs(
       ok: false,
       error: `expected one results file, got ${positionals.length}: ${positionals.join(' ') || 'none'}`,
     };
-  const { out = 'BENCHMARKS.md', before, also = [], command } = values.values;
+  const { out = 'BENCHMARKS.md', before, also = [], hardware = [], command } = values.values;
   const options: MdOptions = {
     input: positionals[0],
     out,
     before,
     also,
+    hardware,
     command: command ?? 'npm run bench -- --preset standard --json results.json',
   };
-  const inputs = [options.input, ...(before ? [before] : []), ...also];
+  const inputs = [options.input, ...(before ? [before] : []), ...also, ...hardware];
   if (inputs.some((path) => resolve(path) === resolve(out)))
     return { ok: false, error: `--out ${out} is one of the results files read: it would be overwritten` };
   return { ok: true, options };
@@ -496,12 +534,21 @@ function main(argv: string[]): number {
     process.stderr.write(`benchmarks-md: ${parsed.error}\n${USAGE}\n`);
     return 2;
   }
-  const { input, out, before, also, command } = parsed.options;
+  const { input, out, before, also, hardware, command } = parsed.options;
   try {
+    const kept = hardware.map((path) => {
+      const file = readResults(path);
+      if (file.environment.adapter.isSoftware)
+        throw new Error(
+          `--hardware ${path}: its adapter is a software one (${adapterName(file.environment.adapter)})`,
+        );
+      return { file, path };
+    });
     const markdown = benchmarksMarkdown(readResults(input), {
       command,
       before: before ? readResults(before) : undefined,
       also: also.map(readResults),
+      hardware: kept,
     });
     writeFileSync(out, markdown);
   } catch (error) {

@@ -32,7 +32,8 @@ export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
 
 /** A short human name: "google swiftshader", "nvidia hopper (NVIDIA H200)". */
 export function adapterName(a: AdapterDescription): string {
-  const main = [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  // Some drivers leave the architecture empty and name the chip in `device` (Dawn on NVIDIA: 'nvidia-h200').
+  const main = [a.vendor, a.architecture || a.device].filter(Boolean).join(' ') || 'unknown adapter';
   const extra = a.description || a.device;
   return extra && !main.includes(extra) ? `${main} (${extra})` : main;
 }

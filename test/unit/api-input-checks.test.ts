@@ -9,7 +9,7 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { attention, gemv, matmul } from '../../src/api.ts';
-import { describeAdapter } from '../../src/gpu/adapter-info.ts';
+import { adapterName, describeAdapter } from '../../src/gpu/adapter-info.ts';
 import { Gpu } from '../../src/gpu/gpu.ts';
 import { type OpenGpuOptions, openGpu } from '../../src/gpu/open.ts';
 import { gemvLayout } from '../../src/kernels/gemv-common.ts';
@@ -368,6 +368,37 @@ describe('describeAdapter', () => {
   it('valid: a software adapter is told apart', () => {
     const info = { vendor: 'google', architecture: 'swiftshader', device: '', description: '' };
     expect(describeAdapter(info as GPUAdapterInfo).isSoftware).toBe(true);
+  });
+
+  it.each<[string, GPUAdapterInfo, string]>([
+    [
+      'SwiftShader',
+      {
+        vendor: 'google',
+        architecture: 'swiftshader',
+        device: 'swiftshader-device-subzero-',
+        description: 'SwiftShader driver 5.0.0',
+      } as GPUAdapterInfo,
+      'google swiftshader (SwiftShader driver 5.0.0)',
+    ],
+    [
+      // Dawn on an H200 (Vulkan, driver 580.159.04): no architecture, the chip in `device`.
+      'an H200 through Dawn',
+      {
+        vendor: 'nvidia',
+        architecture: '',
+        device: 'nvidia-h200',
+        description: 'NVIDIA: 580.159.04 580.159.4.0',
+      } as GPUAdapterInfo,
+      'nvidia nvidia-h200 (NVIDIA: 580.159.04 580.159.4.0)',
+    ],
+    [
+      'nothing known',
+      { vendor: '', architecture: '', device: '', description: '' } as GPUAdapterInfo,
+      'unknown adapter',
+    ],
+  ])('adapterName: %s', (_name, info, name) => {
+    expect(adapterName(describeAdapter(info))).toBe(name);
   });
 });
 

@@ -545,6 +545,37 @@ describe('BENCHMARKS.md ratios', () => {
     expect(markdown).not.toContain('None in these 2 runs.');
   });
 
+  it('shows a kept hardware run whole after the main run, in a section of its own, its headings one level down', () => {
+    const main = makeResultsFile(file.results);
+    const gpu = makeResultsFile(
+      file.results.map((r) => (r.id === 'f' ? { ...r, latencyMs: { ...r.latencyMs!, median: 10 } } : r)),
+    );
+    gpu.environment = {
+      ...gpu.environment,
+      adapter: {
+        vendor: 'nvidia',
+        architecture: '',
+        device: 'nvidia-h200',
+        description: 'NVIDIA: 580.159.04',
+        isSoftware: false,
+      },
+    };
+    const markdown = benchmarksMarkdown(main, {
+      command: 'bench',
+      hardware: [{ file: gpu, path: 'benchmarks/h200.json' }],
+    });
+    const [before, after] = markdown.split('## On a hardware GPU: nvidia nvidia-h200 (NVIDIA: 580.159.04)\n');
+    expect(after).toBeDefined();
+    expect(before).toContain('\n## Key ratios (targets of issues 7 and 16)\n');
+    expect(after).toContain('kept as `benchmarks/h200.json`');
+    expect(after).toContain('\n### Key ratios (targets of issues 7 and 16)\n');
+    expect(after).toContain('\n### All results\n');
+    expect(after).not.toMatch(/^## /m);
+    // Its own figures: flash at 10 ms against unfused at 40 ms there.
+    expect(after).toMatch(/\| flash vs unfused, largest sequence \| 4\.00× \|/);
+    expect(benchmarksMarkdown(main, { command: 'bench' })).not.toContain('On a hardware GPU');
+  });
+
   it('sets decode against the read probe too, when the run has one', () => {
     const detail = (f: ResultsFile) =>
       keyRatios(f).find((r) => r.name.startsWith('decode (dense'))?.detail ?? '';
@@ -578,13 +609,26 @@ describe('BENCHMARKS.md ratios', () => {
 
 describe('scripts/benchmarks-md.ts command line', () => {
   it('takes one results file and its options', () => {
-    expect(parseMdArgs(['run.json', '--also', 'a.json', '--also', 'b.json', '--out', 'B.md'])).toEqual({
+    expect(
+      parseMdArgs([
+        'run.json',
+        '--also',
+        'a.json',
+        '--also',
+        'b.json',
+        '--hardware',
+        'benchmarks/h.json',
+        '--out',
+        'B.md',
+      ]),
+    ).toEqual({
       ok: true,
       options: {
         input: 'run.json',
         out: 'B.md',
         before: undefined,
         also: ['a.json', 'b.json'],
+        hardware: ['benchmarks/h.json'],
         command: 'npm run bench -- --preset standard --json results.json',
       },
     });
@@ -597,6 +641,10 @@ describe('scripts/benchmarks-md.ts command line', () => {
     [['run.json', '--out'], "Option '--out <value>' argument missing"],
     [['run.json', '--out', './run.json'], '--out ./run.json is one of the results files read'],
     [['run.json', '--also', 'o.json', '--out', 'o.json'], '--out o.json is one of the results files read'],
+    [
+      ['run.json', '--hardware', 'h.json', '--out', 'h.json'],
+      '--out h.json is one of the results files read',
+    ],
   ])('%j is refused', (argv, message) => {
     const parsed = parseMdArgs(argv);
     expect(parsed.ok).toBe(false);
