@@ -2,6 +2,7 @@
 // message naming them and exit code 2 (checked on the real process for one case).
 
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
@@ -11,6 +12,7 @@ import { ADAPTERS, adapterFor } from '../../src/measure/adapters.ts';
 import { modelCases } from '../../src/measure/model-suite.ts';
 import { MODEL_BUDGET_SHARE, planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
+import { parseImportedJson } from '../../src/results/export.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
 import { makeResultsFile } from './results-fixtures.ts';
 
@@ -608,6 +610,17 @@ describe('BENCHMARKS.md ratios', () => {
 });
 
 describe('scripts/benchmarks-md.ts command line', () => {
+  // BENCHMARKS.md is regenerated from them: a schema change that breaks one must fail here.
+  const kept = readdirSync(new URL('../../benchmarks/', import.meta.url)).filter((f) => f.endsWith('.json'));
+  it.each(kept)('the kept run benchmarks/%s opens as a results file of a hardware GPU', (name) => {
+    const text = readFileSync(new URL(`../../benchmarks/${name}`, import.meta.url), 'utf8');
+    const parsed = parseImportedJson(text, name);
+    expect(parsed.ok ? '' : parsed.error).toBe('');
+    if (!parsed.ok) return;
+    expect(parsed.value.environment.adapter.isSoftware).toBe(false);
+    expect(parsed.value.results.filter((r) => r.verified).length).toBeGreaterThan(0);
+  });
+
   it('takes one results file and its options', () => {
     expect(
       parseMdArgs([
