@@ -3,11 +3,13 @@
 // give a message in the error area and leave the page usable; a deflate bomb is refused within two
 // seconds; an imported file is validated the same way. Links are built here with the real encoder.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkClaims } from '../../src/article/claims.ts';
+import { DEFAULT_INPUTS } from '../../src/article/inputs.ts';
 import { encodeShareLink } from '../../src/results/share-link.ts';
 import type { ResultsFile } from '../../src/results/types.ts';
 import { makeResult, makeResultsFile, quickPresetRun } from '../unit/results-fixtures.ts';
@@ -233,6 +235,25 @@ describe('imported files', () => {
     await opened.page.getByTestId('shared-banner').getByRole('button', { name: 'Close' }).focus();
     await opened.page.keyboard.press('Enter');
     expect(await focusedId()).toMatch(/^(results|run)-heading$/);
+    await opened.page.close();
+  });
+
+  it('draws the kept H200 run with the verdicts of a hardware GPU, the same as in Node', async () => {
+    // A real run on hardware (benchmarks/): the page's hardware path, which SwiftShader runs never take.
+    const path = new URL('../../benchmarks/nvidia-h200-standard.json', import.meta.url);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+    const expected = checkClaims(file, { inputs: DEFAULT_INPUTS });
+    expect(expected.some(({ outcome }) => outcome.verdict === 'consistent')).toBe(true);
+    const opened = await open('');
+    await opened.page.getByTestId('import-file').setInputFiles(path.pathname);
+    await opened.page.getByTestId('claims').waitFor({ state: 'visible' });
+    expect(await opened.page.getByTestId('shared-banner').textContent()).toMatch(/nvidia-h200/);
+    expect(await opened.page.locator('[data-testid="results"] tbody tr').count()).toBe(file.results.length);
+    const drawn = await opened.page
+      .locator('[data-testid="claims"] [data-claim]')
+      .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-claim'), r.getAttribute('data-verdict')]));
+    expect(drawn).toEqual(expected.map(({ claim, outcome }) => [claim.id, outcome.verdict]));
+    expect(drawn.some(([, verdict]) => verdict === 'software')).toBe(false);
     await opened.page.close();
   });
 
