@@ -128,7 +128,8 @@ async function calibrate(sampler: Sampler, options: MeasureOptions): Promise<Cal
  * catch it. Before calibrating, the samplers that spin up take untimed samples of about
  * spinUpSampleMs, in turn, until the time per call stops falling (two rounds running with no
  * sampler's time a new low by more than warmupAgreement) after at least spinUpMinMs of their GPU
- * time, or until spinUpMaxMs on the wall clock. Returns a note when it stopped on that limit.
+ * time, or until spinUpMaxMs on the wall clock. Returns a note when it stopped on that limit with
+ * the time per call still falling.
  */
 async function spinUp(samplers: readonly Sampler[], signal?: AbortSignal): Promise<string | undefined> {
   const hot = samplers.filter((s) => s.spinUp);
@@ -138,6 +139,9 @@ async function spinUp(samplers: readonly Sampler[], signal?: AbortSignal): Promi
   const best = hot.map(() => Number.POSITIVE_INFINITY);
   let busyMs = 0;
   let steady = 0;
+  let rounds = 0;
+  // Whether the last round set a new low (the first round's, against nothing, does not count).
+  let falling = false;
   while (elapsed() < MEASURE_RULES.spinUpMaxMs) {
     throwIfAborted(signal);
     let fell = false;
@@ -150,9 +154,13 @@ async function spinUp(samplers: readonly Sampler[], signal?: AbortSignal): Promi
       best[s] = Math.min(best[s], ms);
       calls[s] = Math.max(1, Math.ceil(MEASURE_RULES.spinUpSampleMs / Math.max(ms, 1e-6)));
     }
+    rounds++;
+    falling = fell && rounds > 1;
     steady = fell ? 0 : steady + 1;
     if (steady >= 2 && busyMs >= MEASURE_RULES.spinUpMinMs) return undefined;
   }
+  // Calls so long that one round outlasts the limit kept the GPU busy all along: nothing to say.
+  if (!falling) return undefined;
   return `timed after ${MEASURE_RULES.spinUpMaxMs} ms of untimed calls while the time per call was still falling (the GPU's clocks may not have settled)`;
 }
 

@@ -364,6 +364,23 @@ describe('the sampling loop (a fake time source, no GPU)', () => {
     );
   });
 
+  it('says nothing of the clocks when calls are so long that the spin-up ends on its limit after one round', async () => {
+    // The spin-up's first sample outlasts its wall-clock limit (later ones return at once).
+    let first = true;
+    const sampler: Sampler = {
+      resolutionMs: 1e-6,
+      dropped: 0,
+      spinUp: true,
+      async sample(plan) {
+        if (first) await new Promise((resolve) => setTimeout(resolve, MEASURE_RULES.spinUpMaxMs + 50));
+        first = false;
+        return plan.calls * 900;
+      },
+    };
+    const m = await measure(sampler, 'long', { budgetMs: 0 });
+    expect(m.notes.join(' ')).not.toMatch(/clocks/);
+  });
+
   it('an aborted signal stops it', async () => {
     const { sampler } = fake(1, 0, 1e-6);
     const controller = new AbortController();
