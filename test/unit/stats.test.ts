@@ -1,7 +1,7 @@
 // The statistics of timing samples on known small samples: quantiles, CV, outliers, and the
 // bootstrap CI of the median (deterministic, contains the median, shrinks with more samples).
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   fastestBaseline,
   MEASURE_RULES,
@@ -345,40 +345,49 @@ describe('the sampling loop (a fake time source, no GPU)', () => {
     expect(plans.slice(0, 4).every((p) => p.calls === 1)).toBe(true);
   });
 
-  it('stops spinning up on its wall-clock limit, and says the clocks may not have settled', async () => {
-    // A time per call that keeps falling by 10% a sample never settles.
-    let ms = 1;
-    const sampler: Sampler = {
-      resolutionMs: 1e-6,
-      dropped: 0,
-      spinUp: true,
-      async sample(plan) {
-        ms *= 0.9;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        return plan.calls * ms;
-      },
-    };
-    const m = await measure(sampler, 'falling', { budgetMs: 0 });
-    expect(m.notes.join(' ')).toContain(
-      `timed after ${MEASURE_RULES.spinUpMaxMs} ms of untimed calls while the time per call was still falling`,
-    );
-  });
+  describe('on a fake wall clock', () => {
+    // The spin-up's limit is wall-clock time: each sample moves a fake clock on instead of waiting.
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
-  it('says nothing of the clocks when calls are so long that the spin-up ends on its limit after one round', async () => {
-    // The spin-up's first sample outlasts its wall-clock limit (later ones return at once).
-    let first = true;
-    const sampler: Sampler = {
-      resolutionMs: 1e-6,
-      dropped: 0,
-      spinUp: true,
-      async sample(plan) {
-        if (first) await new Promise((resolve) => setTimeout(resolve, MEASURE_RULES.spinUpMaxMs + 50));
-        first = false;
-        return plan.calls * 900;
-      },
-    };
-    const m = await measure(sampler, 'long', { budgetMs: 0 });
-    expect(m.notes.join(' ')).not.toMatch(/clocks/);
+    it('stops spinning up on its wall-clock limit, and says the clocks may not have settled', async () => {
+      vi.useFakeTimers({ toFake: ['performance'] });
+      // A time per call that keeps falling by 10% a sample never settles.
+      let ms = 1;
+      const sampler: Sampler = {
+        resolutionMs: 1e-6,
+        dropped: 0,
+        spinUp: true,
+        async sample(plan) {
+          ms *= 0.9;
+          vi.advanceTimersByTime(5);
+          return plan.calls * ms;
+        },
+      };
+      const m = await measure(sampler, 'falling', { budgetMs: 0 });
+      expect(m.notes.join(' ')).toContain(
+        `timed after ${MEASURE_RULES.spinUpMaxMs} ms of untimed calls while the time per call was still falling`,
+      );
+    });
+
+    it('says nothing of the clocks when calls are so long that the spin-up ends on its limit after one round', async () => {
+      vi.useFakeTimers({ toFake: ['performance'] });
+      // The spin-up's first sample outlasts its wall-clock limit (later ones take no time).
+      let first = true;
+      const sampler: Sampler = {
+        resolutionMs: 1e-6,
+        dropped: 0,
+        spinUp: true,
+        async sample(plan) {
+          if (first) vi.advanceTimersByTime(MEASURE_RULES.spinUpMaxMs + 50);
+          first = false;
+          return plan.calls * 900;
+        },
+      };
+      const m = await measure(sampler, 'long', { budgetMs: 0 });
+      expect(m.notes.join(' ')).not.toMatch(/clocks/);
+    });
   });
 
   it('an aborted signal stops it', async () => {
