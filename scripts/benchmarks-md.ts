@@ -15,7 +15,7 @@ import { formatKernel, formatProblem } from '../bench/table.ts';
 import { articleCitation } from '../src/article/article.ts';
 import { claimsMarkdown } from '../src/article/report.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
-import { kernelNames } from '../src/kernels/registry.ts';
+import { findEntry, kernelNames } from '../src/kernels/registry.ts';
 import { readGBps } from '../src/measure/ceilings.ts';
 import { fallbackText, peerTargets } from '../src/peers/targets.ts';
 import { parseImportedJson } from '../src/results/export.ts';
@@ -420,9 +420,13 @@ function runMarkdown(
   lines.push(...gemvMarkdown(file), ...decodeStepMarkdown(file));
   lines.push('## All results', '');
   lines.push(
-    '| Kernel | Op | Problem | Median ± CI (ms) | GB/s | % of copy | GFLOP/s | Speed-up vs dense | Max abs err |',
+    '"Configuration": the autotuned configuration a row ran, or "default" where its kernel (or the kernel it is a variant of) can be tuned and this row ran its defaults — compare rows of the two kinds with care.',
+    '',
   );
-  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| Kernel | Op | Problem | Configuration | Median ± CI (ms) | GB/s | % of copy | GFLOP/s | Speed-up vs dense | Max abs err |',
+  );
+  lines.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of file.results.filter(timed)) {
     const l = r.latencyMs;
     const half = Math.max(l.median - l.ci95[0], l.ci95[1] - l.median);
@@ -431,6 +435,7 @@ function runMarkdown(
         formatKernel(r),
         r.op,
         formatProblem(r),
+        configuration(r),
         `${l.median.toPrecision(4)} ± ${half.toPrecision(2)}${l.noisy ? ' (noisy)' : ''}`,
         r.gbps?.toPrecision(3) ?? '',
         r.bwUtil === undefined ? '' : `${(100 * r.bwUtil).toFixed(1)}%`,
@@ -456,6 +461,15 @@ function runMarkdown(
     lines.push('');
   }
   return lines;
+}
+
+/** The autotuned label a result ran, "default" for a tunable kernel (or a variant of one) run untuned, else blank. */
+export function configuration(r: BenchResult): string {
+  if (r.impl !== 'attnscope') return '';
+  if (typeof r.params.tuned === 'string') return r.params.tuned;
+  const e = findEntry(r.kernel);
+  const base = e?.variantOf ? findEntry(e.variantOf) : e;
+  return base?.tunable ? 'default' : '';
 }
 
 function readResults(path: string): ResultsFile {

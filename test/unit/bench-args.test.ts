@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
-import { benchmarksMarkdown, keyRatios, parseMdArgs } from '../../scripts/benchmarks-md.ts';
+import { benchmarksMarkdown, configuration, keyRatios, parseMdArgs } from '../../scripts/benchmarks-md.ts';
 import { entry } from '../../src/kernels/registry.ts';
 import { ADAPTERS, adapterFor } from '../../src/measure/adapters.ts';
 import { modelCases } from '../../src/measure/model-suite.ts';
@@ -14,7 +14,7 @@ import { MODEL_BUDGET_SHARE, planJobs } from '../../src/measure/plan.ts';
 import { presetConfig, validateRunConfig } from '../../src/measure/presets.ts';
 import { parseImportedJson } from '../../src/results/export.ts';
 import type { BenchResult, ResultsFile } from '../../src/results/types.ts';
-import { makeResultsFile } from './results-fixtures.ts';
+import { makeResult, makeResultsFile } from './results-fixtures.ts';
 
 describe('bench options', () => {
   it('defaults: quick preset, every suite, default base URL', () => {
@@ -576,6 +576,27 @@ describe('BENCHMARKS.md ratios', () => {
     // Its own figures: flash at 10 ms against unfused at 40 ms there.
     expect(after).toMatch(/\| flash vs unfused, largest sequence \| 4\.00× \|/);
     expect(benchmarksMarkdown(main, { command: 'bench' })).not.toContain('On a hardware GPU');
+  });
+
+  it('says which configuration each row ran: the autotuned one, or "default" where the kernel could be tuned', () => {
+    const at = (
+      kernel: string,
+      params: BenchResult['params'] = {},
+      impl: BenchResult['impl'] = 'attnscope',
+    ) => configuration(makeResult({ kernel, impl, params }));
+    expect(at('flash', { tuned: 'flash[staged,q128,k32,sauto]' })).toBe('flash[staged,q128,k32,sauto]');
+    expect(at('flash')).toBe('default');
+    // A precision variant of a tunable kernel runs that kernel's defaults, not its winner.
+    expect(at('flash-f16')).toBe('default');
+    expect(at('decode-f16')).toBe('default');
+    // Nothing to tune: no label.
+    expect(at('unfused')).toBe('');
+    expect(at('copy')).toBe('');
+    expect(at('matMul', {}, 'tfjs-webgpu')).toBe('');
+    const markdown = benchmarksMarkdown(makeResultsFile(file.results), { command: 'bench' });
+    expect(markdown).toContain(
+      '| Kernel | Op | Problem | Configuration | Median ± CI (ms) | GB/s | % of copy | GFLOP/s | Speed-up vs dense | Max abs err |',
+    );
   });
 
   it('sets decode against the read probe too, when the run has one', () => {
