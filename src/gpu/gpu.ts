@@ -293,6 +293,16 @@ export class Gpu {
   }
 }
 
+/**
+ * Which adapter kind's defaults a kernel takes: its own adapter's unless forced (tests run the
+ * hardware paths on a software adapter this way, and autotune tries both).
+ */
+export type AdapterKind = 'hardware' | 'software';
+
+export function isSoftwareKind(gpu: Gpu, forced: AdapterKind | undefined): boolean {
+  return forced ? forced === 'software' : gpu.adapter.isSoftware;
+}
+
 /** Throws unless `gpu` is a Gpu from openGpu(); `what` names the argument in the message. */
 export function checkGpu(gpu: unknown, what = 'gpu'): asserts gpu is Gpu {
   if (!(gpu instanceof Gpu)) {

@@ -24,6 +24,13 @@ export interface UniformLayout<N extends string = string> {
 /** Field list of a layout: [name, type] pairs in the struct's order. */
 export type FieldList = readonly (readonly [string, ScalarType])[];
 
+/** Consecutive u32 fields, in order: `[...u32('rows', 'cols')]` is `[['rows', 'u32'], ['cols', 'u32']]`. */
+export function u32<const N extends readonly string[]>(
+  ...names: N
+): { [I in keyof N]: readonly [N[I], 'u32'] } {
+  return names.map((name) => [name, 'u32'] as const) as { [I in keyof N]: readonly [N[I], 'u32'] };
+}
+
 /** The layout of a struct of 4-byte scalars, in order. */
 export function uniformLayout<const F extends FieldList>(
   struct: string,

@@ -5,16 +5,6 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { packUniform, type UniformLayout, type UniformValues } from '../gpu/uniform.ts';
 import type { AttentionProblem, CostModel } from './types.ts';
 
-/**
- * Which adapter kind's defaults a kernel takes: its own adapter's unless forced (tests run the
- * hardware paths on a software adapter this way, and autotune tries both).
- */
-export type AdapterKind = 'hardware' | 'software';
-
-export function isSoftwareKind(gpu: Gpu, forced: AdapterKind | undefined): boolean {
-  return forced ? forced === 'software' : gpu.adapter.isSoftware;
-}
-
 /** KV heads of a problem (grouped-query attention), heads when it has none of its own. */
 export function kvHeadsOf(p: Pick<AttentionProblem, 'heads' | 'kvHeads'>): number {
   return p.kvHeads ?? p.heads;

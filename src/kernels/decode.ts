@@ -42,14 +42,12 @@
 // further row groups, and the rows past seqQ of the last group are computed, not written.
 
 import { UnsupportedProblemError } from '../gpu/errors.ts';
-import { type Gpu, uploadSize } from '../gpu/gpu.ts';
-import { uniformLayout } from '../gpu/uniform.ts';
+import { type AdapterKind, type Gpu, isSoftwareKind, uploadSize } from '../gpu/gpu.ts';
+import { u32, uniformLayout } from '../gpu/uniform.ts';
 import {
-  type AdapterKind,
   ATTENTION_FIELDS,
   attentionFlops,
   attentionParams,
-  isSoftwareKind,
   kvBytes,
   PLACEHOLDER_BYTES,
   placeholderBuffer,
@@ -76,12 +74,7 @@ const SHADER = new URL('../../shaders/decode-attention.wgsl', import.meta.url);
 /** `struct Params` of decode-attention.wgsl: the shared fields, then the split's plan. */
 export const DECODE_PARAMS = uniformLayout('Params', [
   ...ATTENTION_FIELDS,
-  ['hv', 'u32'],
-  ['row_groups', 'u32'],
-  ['ranges', 'u32'],
-  ['range_keys', 'u32'],
-  ['visit_positions', 'u32'],
-  ['layout_offset', 'u32'],
+  ...u32('hv', 'row_groups', 'ranges', 'range_keys', 'visit_positions', 'layout_offset'),
 ]);
 export { DECODE_DEFAULTS, type DecodePlan, decodeDefaults, fusedWidth, planDecode } from './decode-split.ts';
 

@@ -21,15 +21,13 @@
 //               hardware adapters; on software ones unrolled pipelines compile for seconds and run
 //               no faster.
 
-import type { Gpu } from '../gpu/gpu.ts';
-import { uniformLayout } from '../gpu/uniform.ts';
+import { type AdapterKind, type Gpu, isSoftwareKind } from '../gpu/gpu.ts';
+import { u32, uniformLayout } from '../gpu/uniform.ts';
 import {
-  type AdapterKind,
   ATTENTION_FIELDS,
   attentionCost,
   attentionParams,
   headGrid,
-  isSoftwareKind,
   maskLayoutBuffer,
   paddedVec4,
 } from './attention-common.ts';
@@ -42,13 +40,7 @@ const SHADER = new URL('../../shaders/flash-attention.wgsl', import.meta.url);
 /** `struct Params` of flash-attention.wgsl (flash and block-sparse): the shared fields, tiles, CSR walk. */
 export const FLASH_PARAMS = uniformLayout('Params', [
   ...ATTENTION_FIELDS,
-  ['head_vec4', 'u32'],
-  ['tile_k', 'u32'],
-  ['sub_tiles', 'u32'],
-  ['mask_rows', 'u32'],
-  ['tile_rows', 'u32'],
-  ['splits', 'u32'],
-  ['split_keys', 'u32'],
+  ...u32('head_vec4', 'tile_k', 'sub_tiles', 'mask_rows', 'tile_rows', 'splits', 'split_keys'),
 ]);
 /** Largest tileK the shader's private score array holds (its MAX_TILE_K). */
 export const MAX_TILE_K = 64;

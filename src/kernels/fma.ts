@@ -5,7 +5,7 @@
 // reference() runs the same chains on the CPU with Math.fround; they are exact, so dst must match
 // bit for bit.
 
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { checkProbeBytes, type ProbeKernel, type ProbeProblem } from './copy.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { onePass } from './run.ts';
@@ -14,7 +14,7 @@ const NAME = 'fma';
 const SHADER = new URL('../../shaders/fma.wgsl', import.meta.url);
 /** The shader's `struct Params`. */
 export const FMA_PARAMS = uniformLayout('Params', [
-  ['iterations', 'u32'],
+  ...u32('iterations'),
   ['multiplier', 'f32'],
   ['addend', 'f32'],
 ]);

@@ -4,7 +4,7 @@
 // FLOP model: about 10 per element (the activation and the product).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { elementGrid } from './elementwise.ts';
 import type { Gating } from './formats.ts';
 import { checkInvocations } from './limits.ts';
@@ -27,10 +27,7 @@ export interface GateIO {
 const NAME = 'gate';
 const SHADER = new URL('../../shaders/gate.wgsl', import.meta.url);
 /** The shader's `struct Params`. */
-export const GATE_PARAMS = uniformLayout('Params', [
-  ['rows', 'u32'],
-  ['ffn', 'u32'],
-]);
+export const GATE_PARAMS = uniformLayout('Params', u32('rows', 'ffn'));
 const WORKGROUP_SIZE = 256;
 
 export const gate: Kernel<GateProblem, GateIO> = {

@@ -21,7 +21,7 @@
 // stay under 1/8 of the weight bytes.
 
 import type { Gpu, ShaderEdit } from '../gpu/gpu.ts';
-import { packUniform, type UniformValues, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, type UniformValues, u32, uniformLayout } from '../gpu/uniform.ts';
 import type { WeightFormat } from './formats.ts';
 import {
   checkFormat,
@@ -186,29 +186,16 @@ export function planGemv(gpu: Gpu, p: GemvProblem, options: GemvTunables = {}): 
 
 /** `struct Params` of gemv.wgsl (every format's main pass, gemv-f16-native's included). */
 export const GEMV_PARAMS = uniformLayout('Params', [
-  ['nq', 'u32'],
-  ['x_stride4', 'u32'],
-  ['row_base', 'u32'],
-  ['step_begin', 'u32'],
-  ['step_end', 'u32'],
-  ['steps_per_split', 'u32'],
-  ['split_base', 'u32'],
-  ['direct', 'u32'],
-  ['has_residual', 'u32'],
-  ['group_steps', 'u32'],
+  ...u32('nq', 'x_stride4', 'row_base'),
+  ...u32('step_begin', 'step_end', 'steps_per_split', 'split_base'),
+  ...u32('direct', 'has_residual', 'group_steps'),
 ]);
 
 /** `struct Params` of gemv-passes.wgsl (the gate and reduce passes). */
-export const GEMV_PASS_PARAMS = uniformLayout('Params', [
-  ['rows', 'u32'],
-  ['quads', 'u32'],
-  ['in_stride4', 'u32'],
-  ['in_offset4', 'u32'],
-  ['k', 'u32'],
-  ['act', 'u32'],
-  ['splits', 'u32'],
-  ['has_residual', 'u32'],
-]);
+export const GEMV_PASS_PARAMS = uniformLayout(
+  'Params',
+  u32('rows', 'quads', 'in_stride4', 'in_offset4', 'k', 'act', 'splits', 'has_residual'),
+);
 
 function mainParams(plan: GemvPlan, piece: Piece, p: GemvProblem): ArrayBuffer {
   const { layout } = plan;

@@ -5,17 +5,14 @@
 // Runs on every adapter: pack2x16float/unpack2x16float are core WGSL, not the `shader-f16` feature.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { kvHeadsOf, placeholderBuffer } from './attention-common.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import type { AttentionIO, AttentionProblem } from './types.ts';
 
 const SHADER = new URL('../../shaders/kv-pack.wgsl', import.meta.url);
 /** The shader's `struct Shape`. */
-export const KV_PACK_SHAPE = uniformLayout('Shape', [
-  ['rows', 'u32'],
-  ['head_dim', 'u32'],
-]);
+export const KV_PACK_SHAPE = uniformLayout('Shape', u32('rows', 'head_dim'));
 const WORKGROUP_SIZE = 256;
 
 export type KvFormat = 'f16' | 'f32';

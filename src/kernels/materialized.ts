@@ -26,15 +26,13 @@
 // any subgroup size work (nothing is assumed about how invocations form subgroups). On a device
 // without `subgroups`, every pipeline compiles the module with that pass removed (subgroups.ts).
 
-import type { Gpu } from '../gpu/gpu.ts';
-import { uniformLayout } from '../gpu/uniform.ts';
+import { type AdapterKind, type Gpu, isSoftwareKind } from '../gpu/gpu.ts';
+import { u32, uniformLayout } from '../gpu/uniform.ts';
 import {
-  type AdapterKind,
   ATTENTION_FIELDS,
   attentionCost,
   attentionParams,
   headGrid,
-  isSoftwareKind,
   maskLayoutBuffer,
 } from './attention-common.ts';
 import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
@@ -47,9 +45,7 @@ const SHADER = new URL('../../shaders/materialized-attention.wgsl', import.meta.
 /** `struct Params` of the shader: the shared attention fields, then the row and tile lengths. */
 export const MATERIALIZED_PARAMS = uniformLayout('Params', [
   ...ATTENTION_FIELDS,
-  ['hv', 'u32'],
-  ['p_stride', 'u32'],
-  ['tile_k', 'u32'],
+  ...u32('hv', 'p_stride', 'tile_k'),
 ]);
 /** Rows per workgroup of the subgroup pass: one per subgroup of the smallest size WebGPU allows. */
 const MIN_SUBGROUP = 4;

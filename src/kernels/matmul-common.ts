@@ -2,18 +2,12 @@
 // shaders/matmul.wgsl), the binding checks of a, b and c, and the bytes and FLOP model.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { checkBinding } from './limits.ts';
 import type { CostModel, MatmulProblem } from './types.ts';
 
 /** `struct Params` of matmul.wgsl (the naive and tiled kernels). */
-export const MATMUL_PARAMS = uniformLayout('Params', [
-  ['m', 'u32'],
-  ['k', 'u32'],
-  ['n', 'u32'],
-  ['has_bias', 'u32'],
-  ['activation', 'u32'],
-]);
+export const MATMUL_PARAMS = uniformLayout('Params', u32('m', 'k', 'n', 'has_bias', 'activation'));
 
 /** Packs m, k, n, has_bias, activation (0 none, 1 GELU) into the Params uniform. */
 export function matmulParams(p: MatmulProblem): ArrayBuffer {

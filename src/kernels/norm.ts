@@ -5,20 +5,15 @@
 // Override: WORKGROUP_SIZE, a power of two: 256 on GPUs, 64 on software adapters (a CPU thread takes
 // a workgroup whole, and rows are short); createNorm's adapterKind forces either (tests run both).
 
-import type { Gpu } from '../gpu/gpu.ts';
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
-import { type AdapterKind, isSoftwareKind } from './attention-common.ts';
+import { type AdapterKind, type Gpu, isSoftwareKind } from '../gpu/gpu.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import type { NormKind } from './formats.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { onePass } from './run.ts';
 import type { Kernel } from './types.ts';
 
 /** `struct Params` of norm.wgsl. */
-export const NORM_PARAMS = uniformLayout('Params', [
-  ['rows', 'u32'],
-  ['width', 'u32'],
-  ['eps', 'f32'],
-]);
+export const NORM_PARAMS = uniformLayout('Params', [...u32('rows', 'width'), ['eps', 'f32']]);
 
 export interface NormProblem {
   rows: number;

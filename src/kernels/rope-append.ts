@@ -7,7 +7,7 @@
 // caches (4 or 2 bytes a value); the table (headDim/2 vec2) counted too. FLOP model: 3 per rotated element.
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { elementGrid } from './elementwise.ts';
 import { checkBinding, checkInvocations } from './limits.ts';
 import { onePass } from './run.ts';
@@ -43,14 +43,10 @@ export interface RopeAppendIO {
 const NAME = 'rope-append';
 const SHADER = new URL('../../shaders/rope-append.wgsl', import.meta.url);
 /** The shader's `struct Params`. */
-export const ROPE_APPEND_PARAMS = uniformLayout('Params', [
-  ['batch', 'u32'],
-  ['heads', 'u32'],
-  ['kv_heads', 'u32'],
-  ['head_dim', 'u32'],
-  ['capacity', 'u32'],
-  ['position', 'u32'],
-]);
+export const ROPE_APPEND_PARAMS = uniformLayout(
+  'Params',
+  u32('batch', 'heads', 'kv_heads', 'head_dim', 'capacity', 'position'),
+);
 const WORKGROUP_SIZE = 256;
 
 /** cos θ_d, sin θ_d for d < headDim/2 at this position, θ_d = position · base^(−2d/headDim), in f64. */

@@ -8,7 +8,7 @@
 // Bytes model: Q and K read once, the layout written once. FLOP model: pooling (one add per element
 // read) plus 2 · heads · headDim per block pair scored.
 
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
 import { dispatchRun } from './run.ts';
 import type { AttentionShape, CostModel, Kernel } from './types.ts';
@@ -43,17 +43,10 @@ export function blockGrid(p: TopKProblem): { rows: number; cols: number } {
 export type TopKKernel = Kernel<TopKProblem, TopKIO>;
 
 /** The shader's `struct Params`. */
-export const TOPK_PARAMS = uniformLayout('Params', [
-  ['heads', 'u32'],
-  ['seq_q', 'u32'],
-  ['seq_k', 'u32'],
-  ['head_dim', 'u32'],
-  ['block_size', 'u32'],
-  ['rows', 'u32'],
-  ['cols', 'u32'],
-  ['keep', 'u32'],
-  ['causal', 'u32'],
-]);
+export const TOPK_PARAMS = uniformLayout(
+  'Params',
+  u32('heads', 'seq_q', 'seq_k', 'head_dim', 'block_size', 'rows', 'cols', 'keep', 'causal'),
+);
 
 function params(p: TopKProblem): ArrayBuffer {
   const { rows, cols } = blockGrid(p);

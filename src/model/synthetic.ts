@@ -5,19 +5,15 @@
 // exponent 0–3 below `exp0`, i.e. magnitudes between 2^(exp0−18) and 2^(exp0−14).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { packUniform, uniformLayout } from '../gpu/uniform.ts';
+import { packUniform, u32, uniformLayout } from '../gpu/uniform.ts';
 import { checkDispatch } from '../kernels/limits.ts';
 
 const SHADER = new URL('../../shaders/weight-fill.wgsl', import.meta.url);
 /** The shader's `struct Params`. */
-export const WEIGHT_FILL_PARAMS = uniformLayout('Params', [
-  ['words', 'u32'],
-  ['key', 'u32'],
-  ['exp0', 'u32'],
-  ['count', 'u32'],
-  ['columns', 'u32'],
-  ['word0', 'u32'],
-]);
+export const WEIGHT_FILL_PARAMS = uniformLayout(
+  'Params',
+  u32('words', 'key', 'exp0', 'count', 'columns', 'word0'),
+);
 const WORKGROUP_SIZE = 256;
 /** Workgroups of the grid-stride fill (enough to fill a GPU, few enough for a CPU adapter). */
 const FILL_WORKGROUPS = { hardware: 4096, software: 32 } as const;

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Gpu, PipelineSpec, ShaderEdit } from '../../src/gpu/gpu.ts';
 import { Gpu as GpuClass } from '../../src/gpu/gpu.ts';
-import { packedLayout, type UniformLayout } from '../../src/gpu/uniform.ts';
+import { packedLayout, type UniformLayout, u32, uniformLayout } from '../../src/gpu/uniform.ts';
 import { ATTENTION_FIELDS } from '../../src/kernels/attention-common.ts';
 import { ATTENTION_KINDS, registry } from '../../src/kernels/registry.ts';
 import type { KernelEntry } from '../../src/kernels/types.ts';
@@ -206,6 +206,24 @@ const layoutOf = (file: string) => {
 };
 
 describe('uniform layouts', () => {
+  it('u32() lists u32 fields in order, and a layout built from it has their offsets', () => {
+    expect(u32('rows', 'cols')).toEqual([
+      ['rows', 'u32'],
+      ['cols', 'u32'],
+    ]);
+    const layout = uniformLayout('Params', [...u32('rows', 'cols'), ['eps', 'f32'], ...u32('k')]);
+    expect(layout.fields).toEqual([
+      { name: 'rows', type: 'u32', offset: 0 },
+      { name: 'cols', type: 'u32', offset: 4 },
+      { name: 'eps', type: 'f32', offset: 8 },
+      { name: 'k', type: 'u32', offset: 12 },
+    ]);
+    expect(layout.byteLength).toBe(16);
+    expect(() => uniformLayout('Params', [...u32('rows'), ...u32('rows')])).toThrow(
+      'Params: field rows appears twice',
+    );
+  });
+
   it('every shader with a uniform has its layout bound by a registered kernel (or listed as unregistered)', () => {
     const withUniform = readdirSync(SHADERS)
       .filter((file) => file.endsWith('.wgsl'))
