@@ -17,7 +17,9 @@
 // otherwise make small tiles, and a CPU adapter pays per tile).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { attentionCost, attentionParams, headGrid, keptPairs } from './attention-common.ts';
+import { headGrid } from './attention-common.ts';
+import { attentionCost, keptPairs } from './attention-cost.ts';
+import { attentionParams } from './attention-params.ts';
 import {
   FLASH_DEFAULTS,
   FLASH_PARAMS,

@@ -44,15 +44,9 @@
 import { UnsupportedProblemError } from '../gpu/errors.ts';
 import { type AdapterKind, type Gpu, isSoftwareKind, uploadSize } from '../gpu/gpu.ts';
 import { u32, uniformLayout } from '../gpu/uniform.ts';
-import {
-  ATTENTION_FIELDS,
-  attentionFlops,
-  attentionParams,
-  kvBytes,
-  PLACEHOLDER_BYTES,
-  placeholderBuffer,
-  qoBytes,
-} from './attention-common.ts';
+import { PLACEHOLDER_BYTES, placeholderBuffer } from './attention-common.ts';
+import { attentionFlops, kvBytes, qoBytes } from './attention-cost.ts';
+import { ATTENTION_FIELDS, attentionParams } from './attention-params.ts';
 import {
   DECODE_DEFAULTS,
   DECODE_FUSED,

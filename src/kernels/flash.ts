@@ -23,14 +23,9 @@
 
 import { type AdapterKind, type Gpu, isSoftwareKind } from '../gpu/gpu.ts';
 import { u32, uniformLayout } from '../gpu/uniform.ts';
-import {
-  ATTENTION_FIELDS,
-  attentionCost,
-  attentionParams,
-  headGrid,
-  maskLayoutBuffer,
-  paddedVec4,
-} from './attention-common.ts';
+import { headGrid, maskLayoutBuffer, paddedVec4 } from './attention-common.ts';
+import { attentionCost } from './attention-cost.ts';
+import { ATTENTION_FIELDS, attentionParams } from './attention-params.ts';
 import { checkPackedKv, kvBindings, kvFormat } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations, checkWorkgroupMemory } from './limits.ts';
 import { dispatchRun } from './run.ts';

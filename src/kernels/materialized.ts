@@ -28,13 +28,9 @@
 
 import { type AdapterKind, type Gpu, isSoftwareKind } from '../gpu/gpu.ts';
 import { u32, uniformLayout } from '../gpu/uniform.ts';
-import {
-  ATTENTION_FIELDS,
-  attentionCost,
-  attentionParams,
-  headGrid,
-  maskLayoutBuffer,
-} from './attention-common.ts';
+import { headGrid, maskLayoutBuffer } from './attention-common.ts';
+import { attentionCost } from './attention-cost.ts';
+import { ATTENTION_FIELDS, attentionParams } from './attention-params.ts';
 import { checkPackedKv, kvFormat, kvRows } from './kv-pack.ts';
 import { checkBinding, checkDispatch, checkInvocations } from './limits.ts';
 import { dispatchRun } from './run.ts';

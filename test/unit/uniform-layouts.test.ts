@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Gpu, PipelineSpec, ShaderEdit } from '../../src/gpu/gpu.ts';
 import { Gpu as GpuClass } from '../../src/gpu/gpu.ts';
 import { packedLayout, type UniformLayout, u32, uniformLayout } from '../../src/gpu/uniform.ts';
-import { ATTENTION_FIELDS } from '../../src/kernels/attention-common.ts';
+import { ATTENTION_FIELDS } from '../../src/kernels/attention-params.ts';
 import { ATTENTION_KINDS, registry } from '../../src/kernels/registry.ts';
 import type { KernelEntry } from '../../src/kernels/types.ts';
 import { blockMask } from '../../src/masks/index.ts';
