@@ -68,18 +68,20 @@ function csrBuffer(gpu: Gpu, name: string, p: AttentionProblem): GPUBuffer {
   return gpu.upload(`${name}.csr`, words);
 }
 
+/** Kernel.summary by K/V storage. */
+const SUMMARY = {
+  f32: "flash over only the kept key blocks of each query block, from the mask's CSR on the GPU.",
+  f16: 'block-sparse with K and V stored as f16, f32 accumulation.',
+};
+
 /** A block-sparse kernel with the given name, K/V storage and tile sizes. */
 export function createBlockSparse(options: FlashOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
-  const blockQ = options.blockQ ?? FLASH_DEFAULTS.blockQ;
   return {
     name,
-    summary: kvF16
-      ? 'block-sparse with K and V stored as f16, f32 accumulation.'
-      : "flash over only the kept key blocks of each query block, from the mask's CSR on the GPU.",
-
+    summary: SUMMARY[kvF16 ? 'f16' : 'f32'],
     async prepare(gpu, p, io) {
-      const blocks = blockGrid(p, blockQ);
+      const blocks = blockGrid(p, options.blockQ ?? FLASH_DEFAULTS.blockQ);
       const plan = planTiles(gpu, p.headDim, options);
       // Staged tiles are shared by a workgroup's rows, so its rows stay inside one mask row; direct
       // invocations share nothing and take blockQ consecutive rows (default 16), as flash.

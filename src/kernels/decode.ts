@@ -142,6 +142,12 @@ export function boundBytes(
   };
 }
 
+/** Kernel.summary by K/V storage. */
+const SUMMARY = {
+  f32: 'Split-K for 1–16 query rows over long KV: partials per key range, then a reduction; dense or sparse.',
+  f16: 'decode with K and V stored as f16 (half the bytes of a memory-bound kernel).',
+};
+
 /** A decode kernel with the given name, K/V storage and sizes. */
 export function createDecode(options: DecodeOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
@@ -149,10 +155,7 @@ export function createDecode(options: DecodeOptions): AttentionKernel {
   const workgroupSize = options.workgroupSize ?? DECODE_DEFAULTS.workgroupSize;
   return {
     name,
-    summary: kvF16
-      ? 'decode with K and V stored as f16 (half the bytes of a memory-bound kernel).'
-      : 'Split-K for 1–16 query rows over long KV: partials per key range, then a reduction; dense or sparse.',
-
+    summary: SUMMARY[kvF16 ? 'f16' : 'f32'],
     decline: declineLongQueries,
     features: options.subgroups ? ['subgroups' as GPUFeatureName] : undefined,
 

@@ -143,15 +143,19 @@ export function tileBytes(plan: TilePlan): number {
   return plan.staged ? 2 * plan.tileSlots * 16 : 0;
 }
 
+/** Kernel.summary by K/V storage. */
+const SUMMARY = {
+  f32: 'One kernel: query rows in registers, K/V tiles through workgroup memory, online softmax; S never written.',
+  f16: 'flash with K and V stored as f16 (half the K/V bytes), f32 accumulation.',
+};
+
 /** A flash kernel with the given name, K/V storage and tile sizes. */
 export function createFlash(options: FlashOptions): AttentionKernel {
   const { name, kvF16 = false } = options;
   const blockQ = options.blockQ ?? FLASH_DEFAULTS.blockQ;
   return {
     name,
-    summary: kvF16
-      ? 'flash with K and V stored as f16 (half the K/V bytes), f32 accumulation.'
-      : 'One kernel: query rows in registers, K/V tiles through workgroup memory, online softmax; S never written.',
+    summary: SUMMARY[kvF16 ? 'f16' : 'f32'],
 
     async prepare(gpu, p, io) {
       const plan = planTiles(gpu, p.headDim, options);

@@ -183,6 +183,12 @@ function checkTileK(name: string, tileK: number): void {
   }
 }
 
+/** Kernel.summary of fused-softmax and of its subgroup variant. */
+const FUSED_SUMMARY =
+  'QKᵀ, scale, mask and row softmax in one kernel writing P once (two sweeps per row), then PV.';
+const SUBGROUPS_SUMMARY =
+  'fused-softmax with one subgroup per row: lanes split the keys, subgroupMax/subgroupAdd per row.';
+
 /** A fused-softmax kernel with the given name and sizes. */
 export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKernel {
   const { name, subgroups = false } = options;
@@ -190,9 +196,7 @@ export function createFusedSoftmax(options: FusedSoftmaxOptions): AttentionKerne
   const tileK = options.tileK ?? FUSED_SOFTMAX_DEFAULTS.tileK;
   return {
     name,
-    summary: subgroups
-      ? 'fused-softmax with one subgroup per row: lanes split the keys, subgroupMax/subgroupAdd per row.'
-      : 'QKᵀ, scale, mask and row softmax in one kernel writing P once (two sweeps per row), then PV.',
+    summary: subgroups ? SUBGROUPS_SUMMARY : FUSED_SUMMARY,
     features: subgroups ? ['subgroups' as GPUFeatureName] : undefined,
 
     async prepare(gpu, p, io) {
