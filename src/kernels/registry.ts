@@ -155,6 +155,20 @@ export function kernelNames(filter: EntryFilter, entries: readonly KernelEntry[]
   return selectEntries(filter, entries).map((e) => e.name);
 }
 
+/**
+ * The first entry of a kind with a role (the probe behind a ceiling, a kind's baseline), in registry
+ * order; throws when none is registered, naming the kind and the role.
+ */
+export function entryWithRole<K extends KernelKind>(
+  kind: K,
+  role: KernelRole,
+  entries: readonly KernelEntry[] = registry,
+): KernelEntry<K> {
+  const found = entriesOf(kind, entries).find((e) => e.roles.includes(role));
+  if (!found) throw new Error(`no ${kind} kernel with the role '${role}' is registered`);
+  return found;
+}
+
 /** The entry of a name, or undefined. */
 export function findEntry(name: string, entries: readonly KernelEntry[] = registry): KernelEntry | undefined {
   return entries.find((e) => e.name === name);

@@ -10,7 +10,7 @@
 // (bytes / t) / (probeBytes / tProbe): the median of the per-round ratios against that grid.
 
 import { COPY_WORKGROUPS, STREAM_WORKGROUP_SIZE } from '../kernels/copy.ts';
-import { probeKernels } from '../kernels/registry.ts';
+import { entryWithRole } from '../kernels/registry.ts';
 import type { CeilingPair } from '../results/types.ts';
 import { type JobContext, setup } from './context.ts';
 import type { Runnable } from './family.ts';
@@ -20,6 +20,9 @@ import { fastestBaseline, type Measurement, measureBeside, type Sampler } from '
 import type { WorkingSetPlan } from './working-set.ts';
 
 type CeilingContext = Pick<JobContext, 'gpu' | 'timer' | 'signal'>;
+
+/** The probe behind readGBps: the registry's read-ceiling probe. */
+const readProbe = () => entryWithRole('probe', 'read-ceiling');
 
 /** Multiples of probeGrid()'s pick timed beside a kernel on a software adapter. */
 export const BESIDE_GRID_FACTORS = [1, 2, 4] as const;
@@ -67,7 +70,7 @@ export async function prepareReadCeiling(
     bytes,
     Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize),
   );
-  const swept = await probeGrid(ctx, probeKernels.read, probeBytes);
+  const swept = await probeGrid(ctx, readProbe().kernel, probeBytes);
   const buffers: GPUBuffer[] = [];
   const grids: ReadCeiling['grids'] = [];
   const destroy = () => {
@@ -98,7 +101,7 @@ export async function prepareReadCeiling(
     for (const workgroups of gridList) {
       const problem = { bytes: probeBytes, workgroups };
       const call = await rotatingCall(ctx, `${label} read probe`, plan, (set) => async () => ({
-        run: await probeKernels.read.prepare(gpu, problem, { src: srcs[set], dst }),
+        run: await readProbe().kernel.prepare(gpu, problem, { src: srcs[set], dst }),
         output: dst,
       }));
       grids.push({ workgroups, call });
@@ -135,7 +138,7 @@ export async function timeBesideCeiling(
   const { ratio, measurement: probe } = timed.baselines[best];
   const scale = bytes / ceiling.bytes;
   const ceilingPair: CeilingPair = {
-    probe: 'read',
+    probe: readProbe().name,
     ratio: scale * ratio.median,
     ci95: [scale * ratio.ci95[0], scale * ratio.ci95[1]],
     workingSetBytes: ceiling.sets * ceiling.bytes,

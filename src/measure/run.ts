@@ -6,7 +6,7 @@
 
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Gpu } from '../gpu/gpu.ts';
-import { registry as defaultRegistry } from '../kernels/registry.ts';
+import { registry as defaultRegistry, entryWithRole } from '../kernels/registry.ts';
 import type { KernelEntry } from '../kernels/types.ts';
 import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/types.ts';
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
@@ -296,8 +296,9 @@ export async function runBenchmarks(gpu: Gpu, options: RunOptions = {}): Promise
   applyCeilings(results, ceilings);
   linkSparseResults(results, jobs);
   if (ceilings.fmaGflops === 0) {
+    const copyProbe = entryWithRole('probe', 'bandwidth-ceiling').name;
     for (const r of results) {
-      if (r.op === 'probe' && r.kernel === 'copy' && r.verified) {
+      if (r.op === 'probe' && r.kernel === copyProbe && r.verified) {
         r.notes = appendNote(
           r.notes,
           'no fma probe in this build: fmaGflops is 0 and computeUtil is left out',

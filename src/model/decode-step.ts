@@ -13,7 +13,7 @@
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { BlockMask } from '../kernels/block-mask.ts';
-import { createDecode, decode } from '../kernels/decode.ts';
+import { createDecode, decode, decodeF16 } from '../kernels/decode.ts';
 import { gate } from '../kernels/gate.ts';
 import { checkBinding, formatBytes } from '../kernels/limits.ts';
 import { normKernels } from '../kernels/norm.ts';
@@ -68,7 +68,7 @@ export interface DecodeStepInit {
 type Owned = { destroy(): void };
 
 /** decode-f16 over a cache already in its packed layout (rope-append writes it in place). */
-const decodeF16InPlace = createDecode({ name: 'decode-f16', kvF16: true, kvPrepacked: true });
+const decodeF16InPlace = createDecode({ name: decodeF16.name, kvF16: true, kvPrepacked: true });
 
 /**
  * Throws an Error naming the buffer and the device limit when one of the step's buffers cannot exist

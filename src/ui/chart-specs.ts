@@ -253,9 +253,10 @@ export function rooflineResults(results: readonly BenchResult[]): BenchResult[] 
   );
 }
 
+/** A roofline series: each peer, sparse attention, or the op (attention, decode, matmul, gemv …). */
 function rooflineGroup(r: BenchResult): string {
   if (r.impl !== 'attnscope') return `peers (${r.impl})`;
-  return r.op === 'attention' && r.density !== undefined ? 'block-sparse' : r.op;
+  return r.op === 'attention' && r.density !== undefined ? 'sparse attention' : r.op;
 }
 
 export function rooflineSpec(file: ResultsFile): ChartSpec | undefined {

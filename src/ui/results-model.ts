@@ -3,6 +3,7 @@
 // and the results file of a run still in progress (or one that ended without the harness's file).
 
 import type { Gpu } from '../gpu/gpu.ts';
+import { entryWithRole } from '../kernels/registry.ts';
 import { ceilingsFrom } from '../measure/ceilings.ts';
 import { describeEnvironment } from '../measure/environment.ts';
 import { applyCeilings } from '../measure/models.ts';
@@ -196,7 +197,10 @@ export function denseBaselineName(result: BenchResult): string {
 }
 
 /** The baseline kernel a result's speed-up is measured against, by op. */
-const BASELINE: Record<string, string> = { attention: 'unfused', matmul: 'naive' };
+const BASELINE: Record<string, string> = {
+  attention: entryWithRole('dense', 'baseline').name,
+  matmul: entryWithRole('matmul', 'baseline').name,
+};
 
 /**
  * The speed-up shown in the table: block-sparse against dense flash (from the harness), other attention

@@ -3,6 +3,7 @@
 
 import { attention } from '../api.ts';
 import type { Gpu } from '../gpu/gpu.ts';
+import { entryWithRole } from '../kernels/registry.ts';
 import { attentionReference } from '../reference/attention.ts';
 import { compareToReference, type Tolerance } from '../reference/compare.ts';
 import { seededArray } from '../util/random.ts';
@@ -31,7 +32,7 @@ export async function verifyUnfused(gpu: Gpu): Promise<VerifyOutcome> {
   const output = await attention(
     gpu,
     { q, k, v, heads, seqQ, seqK, headDim, causal, scale },
-    { kernel: 'unfused' },
+    { kernel: entryWithRole('dense', 'baseline').name },
   );
   const wallMs = performance.now() - started;
   const expected = attentionReference(q, k, v, { heads, seqQ, seqK, headDim, causal, scale });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, parseArgs, USAGE } from '../../bench/args.ts';
 import { formatProblem, formatTable } from '../../bench/table.ts';
 import { benchmarksMarkdown, configuration, keyRatios, parseMdArgs } from '../../scripts/benchmarks-md.ts';
-import { entry } from '../../src/kernels/registry.ts';
+import { entry, entryWithRole } from '../../src/kernels/registry.ts';
 import { ADAPTERS, adapterFor } from '../../src/measure/adapters.ts';
 import { modelCases } from '../../src/measure/model-suite.ts';
 import { MODEL_BUDGET_SHARE, planJobs } from '../../src/measure/plan.ts';
@@ -328,6 +328,18 @@ describe('what a run plans (iterating the registries)', () => {
     entry('probe', fakeAttention('fma-new'), { roles: ['compute-ceiling'] }),
     entry('mask', fakeAttention('mask-new'), { presets: 'none' }),
   ];
+
+  it("entryWithRole finds a kind's kernel by role, in registry order, and names what is missing", () => {
+    expect(entryWithRole('dense', 'baseline', registries).name).toBe('unfused');
+    expect(entryWithRole('probe', 'compute-ceiling', registries).name).toBe('fma-new');
+    expect(entryWithRole('probe', 'read-ceiling').name).toBe('read');
+    expect(() => entryWithRole('probe', 'read-ceiling', registries)).toThrow(
+      "no probe kernel with the role 'read-ceiling' is registered",
+    );
+    expect(() => entryWithRole('matmul', 'fused', registries)).toThrow(
+      "no matmul kernel with the role 'fused' is registered",
+    );
+  });
   const config = presetConfig('standard', { isSoftware: true });
   const jobs = planJobs(config, { registries, copySizes: [1024], fmaBytes: 1024 });
 
