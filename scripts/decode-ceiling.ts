@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { adapterName } from '../src/gpu/adapter-info.ts';
 import { openGpu } from '../src/gpu/open.ts';
-import { createDecode, type DecodeOptions } from '../src/kernels/decode.ts';
+import { createDecode, type DecodeOptions, decode } from '../src/kernels/decode.ts';
 import { attentionBuffers } from '../src/kernels/launch.ts';
 import { entriesOf } from '../src/kernels/registry.ts';
 import type { AttentionProblem } from '../src/kernels/types.ts';
@@ -111,7 +111,7 @@ async function main(options: Options): Promise<void> {
   const gpu = await openGpu();
   const timer = await createTimer(gpu);
   const ctx = { gpu, timer, setupMs: 0 } as unknown as JobContext;
-  const [decodeEntry] = entriesOf('decode').filter((e) => e.name === 'decode');
+  const [decodeEntry] = entriesOf('decode').filter((e) => e.kernel === decode);
   console.log(`Adapter: ${adapterName(gpu.adapter)}${gpu.adapter.isSoftware ? ' (software)' : ''}`);
   try {
     for (const kv of options.kv) {
@@ -135,7 +135,7 @@ async function main(options: Options): Promise<void> {
       const reference = attentionReference(data.q, data.k, data.v, problem);
       for (const variant of options.variants) {
         const name = JSON.stringify(variant);
-        const kernel = createDecode({ name: 'decode', ...variant });
+        const kernel = createDecode({ name: decode.name, ...variant });
         const bytes = kernel.cost(problem).bytes;
         const plan = workingSetFor(gpu, bytes);
         const call = await rotatingCall(ctx, name, plan, (set) =>

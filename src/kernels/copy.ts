@@ -1,6 +1,6 @@
 // copy probe: measures the bandwidth ceiling. Bytes model: n read + n written. FLOPs: none.
 // Also what the stream probes (copy, read) share: their shader (shaders/stream.wgsl, an entry
-// point each: <kernel>_probe), their grid and prepare().
+// point each: copy_probe, read_probe), their grid and prepare().
 
 import type { Gpu } from '../gpu/gpu.ts';
 import { checkBinding, checkDispatch } from './limits.ts';
@@ -48,7 +48,8 @@ export function streamBlocked(kernel: string, p: ProbeProblem, isSoftware: boole
 /** prepare() of a stream probe (copy, read): one dispatch of its entry point from src into dst. */
 export async function prepareStreamProbe(
   gpu: Gpu,
-  kernel: 'copy' | 'read',
+  kernel: string,
+  entryPoint: 'copy_probe' | 'read_probe',
   p: ProbeProblem,
   io: ProbeIO,
 ): Promise<KernelRun> {
@@ -59,7 +60,7 @@ export async function prepareStreamProbe(
   return onePass(gpu, {
     kernel,
     shader: SHADER,
-    entryPoint: `${kernel}_probe`,
+    entryPoint,
     constants: {
       WORKGROUP_SIZE: STREAM_WORKGROUP_SIZE,
       BLOCKED: streamBlocked(kernel, p, gpu.adapter.isSoftware) ? 1 : 0,
@@ -74,7 +75,7 @@ export const copy: ProbeKernel = {
   summary:
     'Bandwidth ceiling: vec4 copy (grid-stride, or blocked on CPU adapters), n bytes read and n written.',
 
-  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, p, io),
+  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, 'copy_probe', p, io),
 
   reference: (src) => src,
 

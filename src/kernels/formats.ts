@@ -10,7 +10,9 @@ export const INT4_GROUP_SIZES = [32, 64, 128] as const;
 export const DEFAULT_INT4_GROUP_SIZE = 32;
 
 export type Gating = 'geglu' | 'swiglu';
-export type NormKind = 'layernorm' | 'rmsnorm';
+/** The norms a model's layers use (a model's `norm`; each is also the name of its kernel). */
+export const NORM_KINDS = ['layernorm', 'rmsnorm'] as const;
+export type NormKind = (typeof NORM_KINDS)[number];
 
 /**
  * Bytes of a k × n weight matrix stored in `format`, scales included: f32 4 B, f16 2 B per weight;

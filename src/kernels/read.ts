@@ -51,7 +51,7 @@ export const read: ProbeKernel = {
   summary:
     'Read-bandwidth ceiling: vec4 sum of n bytes (grid-stride, or blocked on CPU adapters), one vec4 written per invocation.',
 
-  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, p, io),
+  prepare: (gpu, p, io) => prepareStreamProbe(gpu, NAME, 'read_probe', p, io),
 
   reference,
 

@@ -3,18 +3,19 @@
 // device's limits. Each registry entry names its tunable (registry.ts).
 
 import type { Gpu } from '../gpu/gpu.ts';
-import { createBlockSparse } from './block-sparse.ts';
-import { createDecode, decodeDefaults } from './decode.ts';
-import { createFlash, FLASH_DEFAULTS, MAX_TILE_K } from './flash.ts';
+import { blockSparse, createBlockSparse } from './block-sparse.ts';
+import { createDecode, decode, decodeDefaults } from './decode.ts';
+import { createFlash, FLASH_DEFAULTS, type FlashOptions, flash, MAX_TILE_K } from './flash.ts';
 import {
   checkTiledConfig,
   defaultTiledConfig,
   type TiledConfig,
+  tiled,
   tiledConfigName,
   tiledMatmul,
   tiledWorkgroupBytes,
 } from './tiled-matmul.ts';
-import type { Tunable, TuneCandidate } from './types.ts';
+import type { AttentionKernel, Tunable, TuneCandidate } from './types.ts';
 
 /** Register tiles and k steps worth trying; the default for the adapter kind is added first. */
 const TILED_SWEEP: readonly TiledConfig[] = [
@@ -39,7 +40,7 @@ function tiledCandidate(config: TiledConfig): TuneCandidate {
 }
 
 export const tiledTunable: Tunable = {
-  kernel: 'tiled',
+  kernel: tiled.name,
   family: 'matmul',
   candidates(gpu) {
     const seen = new Set<string>();
@@ -91,21 +92,29 @@ function flashSweep(gpu: Gpu, sparse: boolean): FlashConfig[] {
   return configs;
 }
 
-function flashLabel(kernel: string, c: FlashConfig): string {
-  const split = c.staged && kernel === 'flash' ? `,s${c.splits || 'auto'}` : '';
-  return `${kernel}[${c.staged ? 'staged' : 'direct'},q${c.blockQ},k${c.tileK}${split}]`;
+/**
+ * A flash-style kernel to tune: the registered kernel whose name the winner takes, its module's
+ * factory, and whether it is the sparse one (rows per workgroup from 16, no key splits: it walks a
+ * mask's blocks whole).
+ */
+interface FlashStyle {
+  base: AttentionKernel;
+  create(options: FlashOptions): AttentionKernel;
+  sparse: boolean;
 }
 
-function flashStyleCandidate(kernel: string, c: FlashConfig): TuneCandidate {
-  const label = flashLabel(kernel, c);
-  const options = { name: label, staged: c.staged, blockQ: c.blockQ, tileK: c.tileK };
+function flashLabel(style: FlashStyle, c: FlashConfig): string {
+  const split = c.staged && !style.sparse ? `,s${c.splits || 'auto'}` : '';
+  return `${style.base.name}[${c.staged ? 'staged' : 'direct'},q${c.blockQ},k${c.tileK}${split}]`;
+}
+
+function flashStyleCandidate(style: FlashStyle, c: FlashConfig): TuneCandidate {
+  const label = flashLabel(style, c);
+  const splits = !style.sparse && c.splits ? { splits: c.splits } : {};
   return {
     label,
     config: { ...c },
-    kernel:
-      kernel === 'flash'
-        ? createFlash({ ...options, ...(c.splits ? { splits: c.splits } : {}) })
-        : createBlockSparse(options),
+    kernel: style.create({ name: label, staged: c.staged, blockQ: c.blockQ, tileK: c.tileK, ...splits }),
   };
 }
 
@@ -125,15 +134,14 @@ function flashFits(gpu: Gpu, config: FlashConfig): boolean {
   );
 }
 
-function flashStyleTunable(kernel: 'flash' | 'block-sparse'): Tunable {
-  const sparse = kernel === 'block-sparse';
+function flashStyleTunable(style: FlashStyle): Tunable {
   return {
-    kernel,
+    kernel: style.base.name,
     family: 'attention',
     candidates: (gpu) =>
-      flashSweep(gpu, sparse)
+      flashSweep(gpu, style.sparse)
         .filter((c) => flashFits(gpu, c))
-        .map((c) => flashStyleCandidate(kernel, c)),
+        .map((c) => flashStyleCandidate(style, c)),
     fromConfig(gpu, raw) {
       const config = {
         staged: raw.staged === true,
@@ -141,14 +149,18 @@ function flashStyleTunable(kernel: 'flash' | 'block-sparse'): Tunable {
         tileK: Number(raw.tileK),
         splits: Number(raw.splits ?? 0),
       };
-      return flashFits(gpu, config) ? flashStyleCandidate(kernel, config) : undefined;
+      return flashFits(gpu, config) ? flashStyleCandidate(style, config) : undefined;
     },
   };
 }
 
-export const flashTunable: Tunable = flashStyleTunable('flash');
+export const flashTunable: Tunable = flashStyleTunable({ base: flash, create: createFlash, sparse: false });
 /** block-sparse is tuned like its dense baseline: path, rows per workgroup, keys per tile. */
-export const blockSparseTunable: Tunable = flashStyleTunable('block-sparse');
+export const blockSparseTunable: Tunable = flashStyleTunable({
+  base: blockSparse,
+  create: createBlockSparse,
+  sparse: true,
+});
 
 /** What decode's tunable sets: its split target and the values pass's columns per invocation. */
 interface DecodeConfig {
@@ -180,7 +192,7 @@ function decodeCandidate(config: DecodeConfig): TuneCandidate {
   const { minWorkgroups, lanes, scoresWorkgroupSize, tiled, subgroups } = config;
   const path =
     (tiled === undefined ? '' : tiled ? ',tiled' : ',direct') + (subgroups === false ? ',unfused' : '');
-  const label = `decode[w${minWorkgroups},l${lanes}${scoresWorkgroupSize ? `,s${scoresWorkgroupSize}` : ''}${path}]`;
+  const label = `${decode.name}[w${minWorkgroups},l${lanes}${scoresWorkgroupSize ? `,s${scoresWorkgroupSize}` : ''}${path}]`;
   const kernel = createDecode({
     name: label,
     minWorkgroups,
@@ -199,7 +211,7 @@ function decodeCandidate(config: DecodeConfig): TuneCandidate {
  * split, each with either column count, then the other kind's scores path (tiled or direct).
  */
 export const decodeTunable: Tunable = {
-  kernel: 'decode',
+  kernel: decode.name,
   family: 'attention',
   shape: 'decode',
   candidates(gpu) {

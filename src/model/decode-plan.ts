@@ -225,8 +225,25 @@ export function keptBlocks(plan: DecodePlan): Uint8Array {
 }
 
 /** Bytes one op of the step moves per token (its documented model) and what it is. */
+/**
+ * The stages of a layer's decode step, in order: what a step's per-op results are called ('gate' only
+ * where the gating is not fused into the down GEMV's prologue).
+ */
+export const STEP_OPS = [
+  'norm',
+  'qkv',
+  'rope-append',
+  'attention',
+  'out',
+  'norm2',
+  'up',
+  'gate',
+  'down',
+] as const;
+export type StepOp = (typeof STEP_OPS)[number];
+
 export interface OpBytes {
-  op: string;
+  op: StepOp;
   bytes: number;
 }
 
@@ -275,10 +292,10 @@ export function stepBytes(
     { op: 'norm2', bytes: norm },
     { op: 'up', bytes: w('up') + f * B * (s.hidden + 2 * s.ffn) },
     ...(gateFused
-      ? [{ op: 'down', bytes: w('down') + f * B * (2 * s.ffn + 2 * s.hidden) }]
+      ? [{ op: 'down' as const, bytes: w('down') + f * B * (2 * s.ffn + 2 * s.hidden) }]
       : [
-          { op: 'gate', bytes: f * 3 * B * s.ffn },
-          { op: 'down', bytes: w('down') + f * B * (s.ffn + 2 * s.hidden) },
+          { op: 'gate' as const, bytes: f * 3 * B * s.ffn },
+          { op: 'down' as const, bytes: w('down') + f * B * (s.ffn + 2 * s.hidden) },
         ]),
   ];
   const weights = ['qkv', 'out', 'up', 'down'].reduce((sum, name) => sum + w(name), 0);

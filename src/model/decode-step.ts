@@ -19,7 +19,14 @@ import { checkBinding, formatBytes } from '../kernels/limits.ts';
 import { normKernels } from '../kernels/norm.ts';
 import { ropeAppend } from '../kernels/rope-append.ts';
 import type { AttentionProblem, KernelRun } from '../kernels/types.ts';
-import { type DecodePlan, keptBlocks, kvValueBytes, type OpBytes, stepBytes } from './decode-plan.ts';
+import {
+  type DecodePlan,
+  keptBlocks,
+  kvValueBytes,
+  type OpBytes,
+  type StepOp,
+  stepBytes,
+} from './decode-plan.ts';
 import {
   createWeights,
   registryGemv,
@@ -32,7 +39,7 @@ import { BETA_EXP0, inputKey, layerStreams, matrixSpecs, UNIT_EXP0 } from './wei
 
 /** One op of a layer: its name (as in the per-op breakdown) and its recorded dispatches. */
 export interface Stage {
-  op: string;
+  op: StepOp;
   run: KernelRun;
 }
 
@@ -202,7 +209,7 @@ export async function createDecodeStep(
       const normProblem = { rows: B, width: s.hidden, eps: plan.eps };
       const [wqkv, wout, wup, wdown] = weights;
       const stages: Stage[] = [];
-      const add = (op: string, run: KernelRun) => {
+      const add = (op: StepOp, run: KernelRun) => {
         owned.push(run);
         stages.push({ op, run });
       };

@@ -2,10 +2,11 @@
 // layers below it, never one above (no cycles between folders). Parsed from every static and
 // dynamic import under src/, so a new upward import fails here.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './source-files.ts';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
@@ -30,14 +31,6 @@ const LAYERS = [
   'ui',
 ];
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return files(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
-
 /** The src/ folder of a file ('.' for files directly in src/). */
 const folderOf = (path: string) => {
   const rel = relative(SRC, path);
@@ -54,7 +47,7 @@ function imports(path: string): string[] {
   return specifiers.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(path), s)));
 }
 
-const EDGES = files(SRC).flatMap((path) =>
+const EDGES = sourceFiles(SRC).flatMap((path) =>
   imports(path)
     .filter((target) => target.startsWith(SRC))
     .map((target) => ({
@@ -68,7 +61,7 @@ const EDGES = files(SRC).flatMap((path) =>
 
 describe('import direction under src/', () => {
   it('every folder of src/ has a layer', () => {
-    const folders = new Set(files(SRC).map(folderOf));
+    const folders = new Set(sourceFiles(SRC).map(folderOf));
     expect([...folders].filter((f) => !LAYERS.includes(f))).toEqual([]);
   });
 
