@@ -224,7 +224,6 @@ export function keptBlocks(plan: DecodePlan): Uint8Array {
   return layout;
 }
 
-/** Bytes one op of the step moves per token (its documented model) and what it is. */
 /**
  * The stages of a layer's decode step, in order: what a step's per-op results are called ('gate' only
  * where the gating is not fused into the down GEMV's prologue).
@@ -242,6 +241,7 @@ export const STEP_OPS = [
 ] as const;
 export type StepOp = (typeof STEP_OPS)[number];
 
+/** Bytes one op of the step moves per token (its documented model) and what it is. */
 export interface OpBytes {
   op: StepOp;
   bytes: number;
