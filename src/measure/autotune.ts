@@ -11,8 +11,11 @@ import { findEntry } from '../kernels/registry.ts';
 import type { KernelEntry, Tunable, TuneCandidate } from '../kernels/types.ts';
 import type { BenchResult, ParamValue } from '../results/types.ts';
 import type { Case } from './cases.ts';
-import { comparePair, isFatal, type JobContext, runJob } from './execute.ts';
+import type { JobContext } from './context.ts';
+import { isFatal } from './fatal.ts';
+import { comparePair } from './pairing.ts';
 import type { Job, Registries } from './plan.ts';
+import { runJob } from './verify.ts';
 
 export type { Tunable, TuneCandidate } from '../kernels/types.ts';
 

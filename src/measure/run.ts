@@ -12,8 +12,9 @@ import { type BenchResult, RESULTS_SCHEMA, type ResultsFile } from '../results/t
 import { autotune, defaultTuneStore, type Tunable, type Tuned, type TuneStore } from './autotune.ts';
 import { type Case, ReferenceCache } from './cases.ts';
 import { ceilingsFrom, copyProbeSizes, fmaProbeBytes } from './ceilings.ts';
+import type { JobContext } from './context.ts';
 import { describeEnvironment } from './environment.ts';
-import { failedResult, isFatal, type JobContext, runJob } from './execute.ts';
+import { isFatal } from './fatal.ts';
 import { modelCases } from './model-suite.ts';
 import { applyCeilings, speedup } from './models.ts';
 import type { Peer, PeerLoader, PeerModule, PeerName } from './peer.ts';
@@ -26,8 +27,9 @@ import {
   type Suite,
   validateRunConfig,
 } from './presets.ts';
-import { withinTextCaps } from './result.ts';
+import { failedResult, withinTextCaps } from './result.ts';
 import { createTimer, RunCancelledError, type TimerOptions, untilAborted } from './timing.ts';
+import { runJob } from './verify.ts';
 
 export { memoryTuneStore, type Tunable, type TuneRecord, type TuneStore } from './autotune.ts';
 export type { PeerLoader, PeerModule } from './peer.ts';

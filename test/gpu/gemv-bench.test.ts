@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { entriesOf } from '../../src/kernels/registry.ts';
 import { ReferenceCache } from '../../src/measure/cases.ts';
-import { runJob } from '../../src/measure/execute.ts';
 import { gemvBenchCase, runGemvBench } from '../../src/measure/gemv-bench.ts';
 import { createTimer } from '../../src/measure/timing.ts';
+import { runJob } from '../../src/measure/verify.ts';
 import { parseResults } from '../../src/results/schema.ts';
 import { makeResultsFile } from '../unit/results-fixtures.ts';
 import { useGpu } from './gpu-harness.ts';
