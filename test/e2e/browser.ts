@@ -211,8 +211,10 @@ export async function fillSmallCustomRun(page: Page, seqLens: string, budgetSeco
   await page.locator('#preset-custom').check();
   await page.locator('#cfg-seqLens').fill(seqLens);
   await page.locator('#cfg-heads').fill('1');
-  for (const suite of ['sparse', 'decode', 'matmul', 'probes', 'model'])
-    await page.locator(`#cfg-suites-${suite}`).uncheck();
+  // Every suite but attention, whatever the form lists (a suite added later must not join these runs).
+  const others = page.locator('input[name="suites"]:not([value="attention"])');
+  for (const box of await others.all()) await box.uncheck();
+  await page.locator('#cfg-suites-attention').check();
   await page.locator('#cfg-peers').uncheck();
   await page.locator('#cfg-budget').fill(String(budgetSeconds));
 }
